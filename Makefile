@@ -1,0 +1,121 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# mmab: one non-recursive Makefile.  `make` builds ./mmab, `make check` runs
+# every test, `make bench` the benchmarks, `make quick` the README's main job.
+# Every source file in runner/, workloads/, collectors/ and analysis/ is part
+# of the build; adding a workload or collector never touches this file.
+
+PREFIX  ?= /usr/local
+DESTDIR ?=
+BINDIR  ?= $(PREFIX)/bin
+DATADIR ?= $(PREFIX)/share/mmab
+MANDIR  ?= $(PREFIX)/share/man
+
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+LDFLAGS ?=
+
+PKGS := gsl inih jansson libtracefs
+
+MMAB_CFLAGS := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wvla -Wundef \
+	-D_GNU_SOURCE -I. -MMD -MP
+ifeq ($(CI),true)
+MMAB_CFLAGS += -Werror
+endif
+ifdef SANITIZE
+MMAB_CFLAGS += -fsanitize=$(SANITIZE) -fno-omit-frame-pointer
+LDFLAGS += -fsanitize=$(SANITIZE)
+endif
+
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+LIBS = $(PKG_LIBS) -lpthread -lm
+
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
+
+B := build
+
+LIB_SRC := $(filter-out runner/main.c,$(wildcard runner/*.c workloads/*.c collectors/*.c analysis/*.c))
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/embed.o $(B)/embed-table.o
+EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/*))
+
+UNIT_SRC := $(wildcard tests/unit/test-*.c)
+UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
+BENCH_SRC := $(wildcard tests/bench/bench-*.c)
+BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
+
+.PHONY: all deps deps-check check unit e2e bench quick install uninstall clean
+all: deps mmab
+
+# Missing Debian packages are installed when root, otherwise the exact
+# command is printed.
+deps:
+	$(Q)sh runner/deps.sh build run
+deps-check:
+	$(Q)sh runner/deps.sh build run check
+
+mmab: $(B)/runner/main.o $(B)/libmmab.a
+	@echo "  LD      $@"
+	$(Q)$(CC) $(LDFLAGS) -o $@ $^ $(LIBS)
+
+$(B)/libmmab.a: $(LIB_OBJ)
+	@echo "  AR      $@"
+	$(Q)rm -f $@ && ar rcs $@ $^
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(MMAB_CFLAGS) $(PKG_CFLAGS) $(CPPFLAGS) $(CFLAGS) -c -o $@ $<
+
+# Built-in suites, gnuplot templates and report assets are linked into the
+# binary so ./mmab works from any directory and after `make install`.
+$(B)/embed.S $(B)/embed-table.c: runner/embed.sh $(EMBED) Makefile
+	@mkdir -p $(B)
+	$(Q)sh runner/embed.sh $(B)/embed $(EMBED)
+$(B)/embed.o: $(B)/embed.S
+	$(Q)$(CC) -c -o $@ $<
+$(B)/embed-table.o: $(B)/embed-table.c
+	$(Q)$(CC) $(MMAB_CFLAGS) $(CFLAGS) -c -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(B)/libmmab.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(MMAB_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmmab.a $(LIBS) -lcmocka
+
+$(B)/bench/%: tests/bench/%.c $(B)/libmmab.a
+	@mkdir -p $(dir $@)
+	@echo "  CC      $<"
+	$(Q)$(CC) $(MMAB_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmmab.a $(LIBS)
+
+check: deps-check mmab $(UNIT_BIN)
+	$(Q)sh tests/run-tests.sh $(UNIT_BIN)
+
+unit: mmab $(UNIT_BIN)
+	$(Q)MMAB_SKIP_E2E=1 sh tests/run-tests.sh $(UNIT_BIN)
+
+bench: deps mmab $(BENCH_BIN)
+	$(Q)sh tests/bench/run-bench.sh $(BENCH_BIN)
+
+# The README's main job: a quick A/B on the running kernel, ending in a report.
+quick: deps mmab
+	$(Q)sh runner/quick.sh
+
+install: mmab
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(MANDIR)/man1
+	install -m 0755 mmab $(DESTDIR)$(BINDIR)/mmab
+	install -m 0644 runner/suites/*.ini $(DESTDIR)$(DATADIR)/suites/
+	install -m 0644 runner/mmab.1 $(DESTDIR)$(MANDIR)/man1/mmab.1
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/mmab $(DESTDIR)$(MANDIR)/man1/mmab.1
+	rm -rf $(DESTDIR)$(DATADIR)
+
+clean:
+	rm -rf $(B) mmab
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The knob journal: every change mmab makes to the machine (sysctls, THP and
+ * hugetlb sysfs files, files and cgroups it creates) is first appended to a
+ * journal file in mmab_state_dir() and fsync'd, then made.  Undo runs in
+ * reverse order at normal exit, on SIGINT/SIGTERM/SIGHUP, and after kill -9
+ * at the next mmab start or with `mmab restore`.  The journal records the
+ * boot id: entries from an earlier boot are stale (a reboot resets knobs)
+ * and are discarded with a message rather than replayed.
+ *
+ * Processes share the journal by inheriting the open journal across fork():
+ * entries are appended with O_APPEND, so a workload child can journal its
+ * own changes and the runner can roll them back after the child exits.
+ */
+#ifndef MMAB_KNOB_H
+#define MMAB_KNOB_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+struct knob_journal;
+
+/*
+ * knob_resolve - turn a knob name into its path.  "vm.dirty_ratio" ->
+ * "/proc/sys/vm/dirty_ratio"; absolute paths are accepted only under
+ * /proc/sys/ or /sys/kernel/mm/ (no "..").  Returns 0 or -EINVAL.
+ */
+int knob_resolve(const char *name, char *path, size_t len);
+
+/*
+ * knob_read - the knob's current value, trimmed; for selector files
+ * ("always [madvise] never") the bracketed choice.  Returns 0 or -errno.
+ */
+int knob_read(const char *path, char *buf, size_t len);
+
+/*
+ * knob_journal_open - take the state-dir lock (only one mmab changes the
+ * machine at a time), restore anything a crashed run left in the journal,
+ * and open a fresh journal.  Returns 0 or -errno (-EBUSY: another mmab
+ * holds the lock; -EACCES: not root).  The caller reports.
+ */
+int knob_journal_open(struct knob_journal **jp);
+
+/*
+ * knob_set - journal PATH's current value (resolved by knob_resolve), fsync,
+ * then write VALUE.  Returns 0 or -errno; on a failed write the entry stays
+ * journaled (restoring an unchanged knob is harmless).
+ */
+int knob_set(struct knob_journal *j, const char *path, const char *value);
+
+/* knob_journal_path - journal a file or directory to remove on restore. */
+int knob_journal_path(struct knob_journal *j, const char *path);
+
+/* knob_journal_cgroup - journal a cgroup directory to empty and rmdir on restore. */
+int knob_journal_cgroup(struct knob_journal *j, const char *path);
+
+/* knob_journal_mark - a position to roll back to later (a byte offset). */
+off_t knob_journal_mark(struct knob_journal *j);
+
+/*
+ * knob_journal_rollback - undo every entry after MARK in reverse order
+ * (including entries appended by child processes) and truncate the journal
+ * to MARK.  Returns 0 or the first -errno (every entry is still tried).
+ */
+int knob_journal_rollback(struct knob_journal *j, off_t mark);
+
+/*
+ * knob_journal_close - roll everything back, remove the journal and release
+ * the lock.  Returns like knob_journal_rollback.
+ */
+int knob_journal_close(struct knob_journal *j);
+
+/*
+ * knob_journal_recover - restore what a crashed run left (used by
+ * `mmab restore` and by knob_journal_open).  Prints one line per restored
+ * knob when verbose.  Returns the number of entries restored, or -errno.
+ */
+int knob_journal_recover(bool verbose);
+
+/*
+ * knob_journal_install_signals - make SIGINT/SIGTERM/SIGHUP roll back J and
+ * exit (128+signo) in the process that installed them.  Children reset the
+ * handlers to default after fork.
+ */
+void knob_journal_install_signals(struct knob_journal *j);
+
+#endif

@@ -1,0 +1,122 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Things every part of mmab shares: version, exit codes, error reporting in
+ * git's style, allocation that cannot fail, and small file and parsing
+ * helpers.  Internal functions return 0 or -errno; the caller that knows the
+ * context reports the error, once.
+ */
+#ifndef MMAB_H
+#define MMAB_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#define MMAB_VERSION "0.1.0"
+
+enum mmab_exit {
+	MMAB_EXIT_OK = 0,
+	MMAB_EXIT_FAIL = 1,	/* runner failure */
+	MMAB_EXIT_USAGE = 2,	/* usage or bad input; nothing was changed */
+	MMAB_EXIT_SKIP = 4,	/* nothing could run here (not root, ...) */
+};
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+
+#define MMAB_PRINTF(a, b) __attribute__((format(printf, a, b)))
+
+/* "mmab: MESSAGE\n" on stderr. */
+void mmab_err(const char *fmt, ...) MMAB_PRINTF(1, 2);
+/* "mmab: warning: MESSAGE\n" on stderr. */
+void mmab_warn(const char *fmt, ...) MMAB_PRINTF(1, 2);
+/* Informational line on stderr, silenced by mmab_quiet. */
+void mmab_info(const char *fmt, ...) MMAB_PRINTF(1, 2);
+extern bool mmab_quiet;
+
+/* Allocation helpers: abort with a message on out-of-memory. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t n, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+char *xasprintf(const char *fmt, ...) MMAB_PRINTF(1, 2);
+
+/*
+ * mmab_read_file - read a whole file (to EOF: /proc files larger than a page
+ * included) into a NUL-terminated malloc'd buffer.  *len (may be NULL) gets
+ * the length without the NUL.  Returns 0 or -errno; the caller frees *buf.
+ */
+int mmab_read_file(const char *path, char **buf, size_t *len);
+
+/*
+ * mmab_pread_all - read an already open file from offset 0 to EOF into
+ * *buf, growing it (malloc'd, *cap its size) as needed; NUL-terminated.
+ * For collectors that keep /proc files open and re-read them.  Returns the
+ * length or -errno.
+ */
+ssize_t mmab_pread_all(int fd, char **buf, size_t *cap);
+
+/*
+ * mmab_write_file - open PATH write-only (no create, no truncate: for /proc
+ * and /sys knobs), write DATA and close.  Returns 0 or -errno.
+ */
+int mmab_write_file(const char *path, const char *data);
+
+/*
+ * mmab_write_file_atomic - create or replace PATH with LEN bytes of DATA via
+ * a temporary file, fsync and rename.  Returns 0 or -errno.
+ */
+int mmab_write_file_atomic(const char *path, const void *data, size_t len);
+
+/* mkdir -p; returns 0 or -errno. */
+int mmab_mkdir_p(const char *path, mode_t mode);
+/* rm -rf that does not follow symlinks or cross file systems; 0 or -errno. */
+int mmab_rm_rf(const char *path);
+
+/* Monotonic clock in seconds. */
+double mmab_now(void);
+/* Wall clock as ISO 8601 UTC ("2026-11-22T15:40:05Z") into buf. */
+void mmab_iso_time(char *buf, size_t len, double epoch);
+
+/*
+ * mmab_parse_size - parse "4096", "512K", "2G", "1.5GiB" (powers of 1024) or
+ * "10%" (of TOTAL bytes) into *out bytes.  Returns 0 or -EINVAL/-ERANGE.
+ */
+int mmab_parse_size(const char *s, uint64_t total, uint64_t *out);
+/* Strict whole-string numeric parsing; 0 or -EINVAL/-ERANGE. */
+int mmab_parse_long(const char *s, long *out);
+int mmab_parse_u64(const char *s, uint64_t *out);
+int mmab_parse_double(const char *s, double *out);
+/* Human-readable size ("1.5G") into buf. */
+void mmab_format_size(char *buf, size_t len, uint64_t bytes);
+
+/* Labels are plain names: [A-Za-z0-9._+-], not starting with '.', <= 64. */
+bool mmab_label_valid(const char *s);
+
+bool mmab_is_root(void);
+/* MemTotal in bytes (0 if /proc/meminfo is unreadable). */
+uint64_t mmab_mem_total(void);
+/* A /proc/meminfo field in kB, or -1 when absent. */
+long long mmab_meminfo_kb(const char *field);
+/* A /proc/vmstat counter, or -1 when absent. */
+long long mmab_vmstat(const char *name);
+
+/*
+ * mmab_spawn - fork and execvp ARGV (never through a shell) with stdout and
+ * stderr redirected to the given files (NULL: inherit; "/dev/null" works).
+ * Returns the child's pid or -errno.
+ */
+pid_t mmab_spawn(char *const argv[], const char *out_path, const char *err_path);
+/*
+ * mmab_spawn_wait - mmab_spawn then wait; *wstatus gets the wait status.
+ * Returns 0 when the program ran (whatever its exit status) or -errno.
+ */
+int mmab_spawn_wait(char *const argv[], const char *out_path, const char *err_path,
+		    int *wstatus);
+
+/* State directory for the knob journal and lock: $MMAB_STATE_DIR or /var/lib/mmab. */
+const char *mmab_state_dir(void);
+
+#endif

@@ -1,0 +1,37 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# Helpers for end-to-end tests (sourced).  Output is TAP: the harness counts
+# "ok", "not ok" and "# SKIP" lines.  Each test script runs from the top of
+# the tree with $MMAB pointing at the binary.
+
+: "${MMAB:=./mmab}"
+_n=0
+_failed=0
+
+ok()   { _n=$((_n + 1)); echo "ok $_n - $*"; }
+nok()  { _n=$((_n + 1)); echo "not ok $_n - $*"; _failed=1; }
+skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $*"; }
+# check DESCRIPTION COMMAND...: ok when the command succeeds
+check() { d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+# skip_all REASON: the whole script cannot run here
+skip_all() { skip "$*"; exit 0; }
+need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
+
+# A scratch directory removed at exit.
+mktmp() {
+	_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmab-test.XXXXXX")
+	trap 'rm -rf "$_tmp"' EXIT
+	echo "$_tmp"
+}
+
+# knob_snapshot FILE: record every knob mmab may touch, to compare afterwards.
+knob_snapshot() {
+	for k in /proc/sys/vm/* /sys/kernel/mm/transparent_hugepage/enabled \
+		 /sys/kernel/mm/transparent_hugepage/defrag \
+		 /sys/kernel/mm/transparent_hugepage/khugepaged/defrag \
+		 /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages; do
+		case $k in */drop_caches|*/compact_memory|*/stat_refresh) continue ;; esac
+		[ -r "$k" ] && [ -w "$k" ] || continue
+		printf '%s=%s\n' "$k" "$(tr '\n' ' ' < "$k" 2>/dev/null)"
+	done > "$1"
+}
