@@ -42,7 +42,7 @@ B := build
 
 LIB_SRC := $(filter-out runner/main.c,$(wildcard runner/*.c workloads/*.c collectors/*.c analysis/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/embed.o $(B)/embed-table.o
-EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/*))
+EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* workloads/fio/*.fio))
 
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
