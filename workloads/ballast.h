@@ -26,6 +26,9 @@ int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *
 /* ballast_bytes - how much the ballast holds. */
 uint64_t ballast_bytes(const struct ballast *b);
 
+/* ballast_seconds - how long locking took (0 for NULL): for the record and the ETA. */
+double ballast_seconds(const struct ballast *b);
+
 /* ballast_stop - release the memory (kill and reap the holder).  NULL is fine. */
 void ballast_stop(struct ballast *b);
 

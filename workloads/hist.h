@@ -24,6 +24,13 @@ double hist_max(const struct hist *h);
 double hist_mean(const struct hist *h);
 /* hist_write_csv - rows "NAME,UNIT,lower,upper,count" for non-empty buckets (no header). */
 int hist_write_csv(FILE *f, const char *name, const char *unit, const struct hist *h);
+/*
+ * hist_append_file - append H's buckets as histogram NAME to DIR/histograms.csv,
+ * writing the header "histogram,unit,lower,upper,count" when the file is new.
+ * Returns 0 or -errno.
+ */
+int hist_append_file(const char *dir, const char *name, const char *unit,
+		     const struct hist *h);
 /* hist_merge - add every sample of SRC to DST. */
 void hist_merge(struct hist *dst, const struct hist *src);
 

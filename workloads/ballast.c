@@ -1,0 +1,252 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The ballast: a holder process that takes memory out of play so a workload
+ * meets global reclaim and compaction at a small effective size.  It mlocks
+ * anonymous memory (unevictable: reclaim cannot take it) with
+ * vm.compact_unevictable_allowed=0 (compaction cannot move it), sets its
+ * oom_score_adj to -1000 (the OOM killer picks the workload, not it) and
+ * dies with its parent (PR_SET_PDEATHSIG), so a crashed runner never leaves
+ * 20 GiB locked.  Memory is locked in chunks, re-reading MemAvailable before
+ * each one, so the ballast stops where EFFECTIVE bytes are left available
+ * even when page cache had to be reclaimed on the way or something else
+ * grew meanwhile.  Readiness (or the error) comes back through a pipe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "runner/knob.h"
+#include "runner/mmab.h"
+#include "workloads/ballast.h"
+
+#define BALLAST_CHUNK (256ULL << 20)
+#define BALLAST_ALIGN (2ULL << 20)
+/* Locking 20 GiB takes seconds; a holder silent for this long is stuck. */
+#define BALLAST_TIMEOUT_MS (600 * 1000)
+
+struct ballast {
+	pid_t pid;
+	uint64_t bytes;
+	double seconds;
+};
+
+/* What the holder writes back once it is done locking (or has failed). */
+struct ballast_msg {
+	int err;		/* 0 or -errno */
+	uint64_t bytes;
+	double seconds;
+};
+
+static uint64_t mem_available(void)
+{
+	long long kb = mmab_meminfo_kb("MemAvailable");
+
+	return kb > 0 ? (uint64_t)kb << 10 : 0;
+}
+
+static void write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+/* The holder: lock up to TARGET bytes while more than EFFECTIVE stays available. */
+static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t target,
+					     uint64_t effective)
+{
+	struct ballast_msg msg = { 0 };
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	double t0 = mmab_now();
+	char *base;
+	int null;
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	prctl(PR_SET_NAME, "mmab-ballast");
+	/* hold no descriptor of the runner's (pipes, CSVs) open past its use */
+	null = open("/dev/null", O_RDWR);
+	if (null >= 0) {
+		dup2(null, 0);
+		dup2(null, 1);
+		close(null);
+	}
+	if (fd != 3) {
+		dup2(fd, 3);
+		fd = 3;
+	}
+	close_range(4, ~0U, 0);
+	/* failing is fine when not root: the OOM killer may then pick us */
+	mmab_write_file("/proc/self/oom_score_adj", "-1000");
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0 && getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_MEMLOCK, &rl);
+	}
+
+	base = mmap(NULL, target, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED) {
+		msg.err = -errno;
+		goto out_reply;
+	}
+	/* whole pageblocks where possible: faster, and leaves no partial blocks behind */
+	madvise(base, target, MADV_HUGEPAGE);
+	while (msg.bytes < target) {
+		uint64_t len = target - msg.bytes, avail = mem_available();
+
+		if (len > BALLAST_CHUNK)
+			len = BALLAST_CHUNK;
+		if (avail < effective + BALLAST_ALIGN)
+			break;
+		if (avail - effective < len)
+			len = (avail - effective) & ~(BALLAST_ALIGN - 1);
+		if (!len)
+			break;
+		if (mlock(base + msg.bytes, len) < 0) {
+			msg.err = -errno;
+			break;
+		}
+		msg.bytes += len;
+	}
+	if (msg.err)
+		msg.bytes = 0;
+out_reply:
+	msg.seconds = mmab_now() - t0;
+	write_full(fd, &msg, sizeof(msg));
+	if (msg.err)
+		_exit(1);
+	close(fd);
+	/* hold until killed; the parent's death kills us too */
+	for (;;)
+		pause();
+}
+
+static int wait_reply(int fd, struct ballast_msg *msg)
+{
+	size_t got = 0;
+
+	while (got < sizeof(*msg)) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, BALLAST_TIMEOUT_MS);
+		ssize_t n;
+
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0)
+			return -errno;
+		if (r == 0)
+			return -ETIMEDOUT;
+		n = read(fd, (char *)msg + got, sizeof(*msg) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ECHILD;	/* the holder died before answering */
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *j)
+{
+	uint64_t avail = mem_available(), target;
+	struct ballast_msg msg;
+	struct ballast *b;
+	char cur[32];
+	int fds[2], ret;
+	pid_t pid;
+
+	*bp = NULL;
+	if (avail <= effective + BALLAST_ALIGN)
+		return 0;
+	target = (avail - effective) & ~(BALLAST_ALIGN - 1);
+
+	/* compaction must not migrate the ballast back into the workload's way */
+	if (knob_read("/proc/sys/vm/compact_unevictable_allowed", cur, sizeof(cur)) == 0 &&
+	    strcmp(cur, "0")) {
+		if (!j)
+			return -EINVAL;
+		ret = knob_set(j, "/proc/sys/vm/compact_unevictable_allowed", "0");
+		if (ret)
+			return ret;
+	}
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return ret;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		holder(fds[1], getppid(), target, effective);
+	}
+	close(fds[1]);
+	ret = wait_reply(fds[0], &msg);
+	close(fds[0]);
+	if (!ret)
+		ret = msg.err;
+	if (ret) {
+		reap(pid);
+		return ret;
+	}
+	if (!msg.bytes) {
+		/* between sizing and locking, MemAvailable fell below EFFECTIVE */
+		reap(pid);
+		return 0;
+	}
+	b = xcalloc(1, sizeof(*b));
+	b->pid = pid;
+	b->bytes = msg.bytes;
+	b->seconds = msg.seconds;
+	*bp = b;
+	return 0;
+}
+
+uint64_t ballast_bytes(const struct ballast *b)
+{
+	return b ? b->bytes : 0;
+}
+
+double ballast_seconds(const struct ballast *b)
+{
+	return b ? b->seconds : 0;
+}
+
+void ballast_stop(struct ballast *b)
+{
+	if (!b)
+		return;
+	reap(b->pid);
+	free(b);
+}

@@ -1,0 +1,886 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The `frag` workload and the fragmenter behind it (API in frag.h).
+ *
+ * Why it fragments: the page allocator groups pages by mobility, so
+ * unmovable kernel allocations only spread over movable pageblocks when
+ * their own blocks are full and they must fall back (the
+ * kmem:mm_page_alloc_extfrag event).  The fill therefore interleaves, in
+ * time and so in physical memory, small movable chunks (anonymous memory
+ * and page cache, alternately) with unmovable allocations: pipe buffers
+ * (whole pages the kernel cannot move), page-table pages (one per 2 MiB of
+ * sparse address space touched once) and dentries/inodes of small empty
+ * files (reclaimable slab, but never migrated).  Then a pattern of the
+ * movable chunks is freed (and of the small files, which leaves slab pages
+ * partly used), so free memory lies in chunk-sized holes between pages
+ * compaction cannot move.  The movable part is reclaimable or migratable,
+ * as on a real machine: what a later huge page allocation pays is the work
+ * of getting it out of the way.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <linux/perf_event.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <tracefs/tracefs.h>
+
+#include "runner/mmab.h"
+#include "workloads/frag.h"
+#include "workloads/workload.h"
+
+const char *const frag_pattern_names[] = { "alternate", "random", "stride", NULL };
+const char *const frag_source_names[] = { "none", "frag", "fio", NULL };
+
+#define PAGE 4096UL
+#define HPAGE (2UL << 20)
+#define FILE_BYTES (64UL << 20)		/* page cache file size: chunks are ranges */
+#define PIPE_BYTES (1UL << 20)		/* pipe buffer capacity asked for */
+#define SLAB_FILE_BYTES 1024UL		/* dentry + inode of one empty file, roughly */
+#define PT_REGION_SLOTS 1024UL		/* 2 GiB of address space per page-table region */
+#define READY_TIMEOUT_MS (900 * 1000)
+
+struct fragmenter {
+	pid_t pid;
+	char *dir;
+};
+
+/* splitmix64: small, seedable, good enough to pick chunks */
+static uint64_t rnd_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+static double rnd_unit(uint64_t *s)
+{
+	return (rnd_next(s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+/* Does the pattern free chunk I?  (the random pattern draws from RS) */
+static bool pattern_frees(const struct frag_opts *o, uint64_t i, uint64_t *rs)
+{
+	uint64_t keep_every;
+
+	switch (o->pattern) {
+	case FRAG_RANDOM:
+		return rnd_unit(rs) * 100.0 < o->free_pct;
+	case FRAG_STRIDE:
+		keep_every = (uint64_t)llround(100.0 / (100.0 - o->free_pct));
+		if (keep_every < 1)
+			keep_every = 1;
+		return i % keep_every != 0;
+	case FRAG_ALTERNATE:
+	default:
+		return i % 2 == 1;
+	}
+}
+
+/* ---- the fragmenter child ---- */
+
+struct fill {
+	const struct frag_opts *o;
+	const char *dir;
+	uint64_t chunk, nchunks;
+	char *anon;			/* reservation for the anonymous chunks */
+	int *files;			/* page cache files, FILE_BYTES each */
+	size_t nfiles;
+	int cur_pipe;			/* fd of the pipe being filled, -1 none */
+	size_t pipe_left;
+	int *pipes;
+	size_t npipes, pipes_cap;
+	char **pt;			/* page-table regions */
+	size_t npt, pt_slot;
+	uint64_t slab_files;
+	uint8_t *freed;			/* per movable chunk */
+	char page[PAGE];
+	struct frag_report rep;
+};
+
+/* movable chunk I: even ones anonymous, odd ones page cache */
+static int chunk_alloc(struct fill *f, uint64_t i)
+{
+	if (i % 2 == 0) {
+		volatile char *p = f->anon + (i / 2) * f->chunk;
+
+		for (uint64_t off = 0; off < f->chunk; off += PAGE)
+			p[off] = 1;
+		return 0;
+	} else {
+		uint64_t fidx = (i / 2) * f->chunk / FILE_BYTES;
+		uint64_t off = (i / 2) * f->chunk % FILE_BYTES;
+
+		while (f->nfiles <= fidx) {
+			char *path = xasprintf("%s/cache-%zu", f->dir, f->nfiles);
+			int fd = open(path, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+			free(path);
+			if (fd < 0)
+				return -errno;
+			f->files = xrealloc(f->files, (f->nfiles + 1) * sizeof(*f->files));
+			f->files[f->nfiles++] = fd;
+		}
+		for (uint64_t done = 0; done < f->chunk; done += PAGE)
+			if (pwrite(f->files[fidx], f->page, PAGE, (off_t)(off + done)) != PAGE)
+				return errno ? -errno : -EIO;
+		return 0;
+	}
+}
+
+static void chunk_free(struct fill *f, uint64_t i)
+{
+	if (i % 2 == 0) {
+		madvise(f->anon + (i / 2) * f->chunk, f->chunk, MADV_DONTNEED);
+	} else {
+		uint64_t fidx = (i / 2) * f->chunk / FILE_BYTES;
+		uint64_t off = (i / 2) * f->chunk % FILE_BYTES;
+
+		if (fallocate(f->files[fidx], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
+			      (off_t)off, (off_t)f->chunk) < 0) {
+			/* no hole punching here: write back, then drop the clean pages */
+			sync_file_range(f->files[fidx], (off_t)off, (off_t)f->chunk,
+					SYNC_FILE_RANGE_WAIT_BEFORE | SYNC_FILE_RANGE_WRITE |
+					SYNC_FILE_RANGE_WAIT_AFTER);
+			posix_fadvise(f->files[fidx], (off_t)off, (off_t)f->chunk,
+				      POSIX_FADV_DONTNEED);
+		}
+	}
+}
+
+/* one page of pipe buffer: unmovable, held while the read end is open */
+static int unmovable_pipe(struct fill *f)
+{
+	if (f->cur_pipe < 0 || f->pipe_left < PAGE) {
+		int p[2], sz;
+
+		if (pipe2(p, O_CLOEXEC | O_NONBLOCK) < 0)
+			return -errno;
+		sz = fcntl(p[1], F_SETPIPE_SZ, (int)PIPE_BYTES);
+		if (sz < 0)
+			sz = fcntl(p[1], F_GETPIPE_SZ);
+		if (f->cur_pipe >= 0)
+			close(f->cur_pipe);
+		/* the buffered pages stay as long as the read end is open */
+		if (f->npipes == f->pipes_cap) {
+			f->pipes_cap = f->pipes_cap ? 2 * f->pipes_cap : 256;
+			f->pipes = xrealloc(f->pipes, f->pipes_cap * sizeof(*f->pipes));
+		}
+		f->pipes[f->npipes++] = p[0];
+		f->cur_pipe = p[1];
+		f->pipe_left = sz > 0 ? (size_t)sz : PAGE;
+		f->rep.pipes++;
+	}
+	if (write(f->cur_pipe, f->page, PAGE) != (ssize_t)PAGE) {
+		/* full early (pipe-user-pages limit when not root): the next call opens another */
+		f->pipe_left = 0;
+		return errno == EAGAIN ? 0 : -errno;
+	}
+	f->pipe_left -= PAGE;
+	f->rep.unmovable_bytes += PAGE;
+	return 0;
+}
+
+/* one page-table page: touch one byte in a fresh 2 MiB slot */
+static int unmovable_pt(struct fill *f)
+{
+	if (!f->npt || f->pt_slot == PT_REGION_SLOTS) {
+		char *r = mmap(NULL, PT_REGION_SLOTS * HPAGE, PROT_READ | PROT_WRITE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+
+		if (r == MAP_FAILED)
+			return -errno;
+		/* a huge page here would defeat the point: one PTE page per slot */
+		madvise(r, PT_REGION_SLOTS * HPAGE, MADV_NOHUGEPAGE);
+		f->pt = xrealloc(f->pt, (f->npt + 1) * sizeof(*f->pt));
+		f->pt[f->npt++] = r;
+		f->pt_slot = 0;
+	}
+	((volatile char *)f->pt[f->npt - 1])[f->pt_slot++ * HPAGE] = 1;
+	f->rep.pt_pages++;
+	f->rep.unmovable_bytes += PAGE;
+	f->rep.movable_bytes += PAGE;	/* the data page touched */
+	return 0;
+}
+
+/* about one page of dentries and inodes: a few empty files */
+static int unmovable_slab(struct fill *f)
+{
+	for (unsigned i = 0; i < PAGE / SLAB_FILE_BYTES; i++) {
+		char *path = xasprintf("%s/s%" PRIu64, f->dir, f->slab_files);
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+
+		free(path);
+		if (fd < 0)
+			return -errno;
+		close(fd);
+		f->slab_files++;
+	}
+	f->rep.files = f->slab_files;
+	f->rep.unmovable_bytes += PAGE;
+	return 0;
+}
+
+static int fill_run(struct fill *f, uint64_t *rs)
+{
+	const struct frag_opts *o = f->o;
+	double share = o->unmovable_pct / 100.0, owed = 0;
+	unsigned kind = 0;
+	int ret;
+
+	for (uint64_t i = 0; i < f->nchunks; i++) {
+		ret = chunk_alloc(f, i);
+		if (ret)
+			return ret;
+		f->rep.movable_bytes += f->chunk;
+		/* unmovable pages owed so that they are SHARE of everything allocated */
+		owed += (double)f->chunk * share / (1.0 - share);
+		while (owed >= PAGE) {
+			/* half pipe buffers, a quarter page tables, a quarter slab */
+			switch (kind++ % 4) {
+			case 0:
+			case 2:
+				ret = unmovable_pipe(f);
+				break;
+			case 1:
+				ret = unmovable_pt(f);
+				break;
+			default:
+				ret = unmovable_slab(f);
+				break;
+			}
+			if (ret)
+				return ret;
+			owed -= PAGE;
+		}
+	}
+	for (uint64_t i = 0; i < f->nchunks; i++)
+		if (pattern_frees(o, i, rs)) {
+			chunk_free(f, i);
+			f->freed[i] = 1;
+			f->rep.freed_bytes += f->chunk;
+		}
+	for (uint64_t i = 0; i < f->slab_files; i++)
+		if (pattern_frees(o, i, rs)) {
+			char *path = xasprintf("%s/s%" PRIu64, f->dir, i);
+
+			unlink(path);
+			free(path);
+		}
+	return 0;
+}
+
+static void write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		p += n;
+		len -= (size_t)n;
+	}
+}
+
+struct frag_msg {
+	int err;
+	struct frag_report rep;
+};
+
+static void __attribute__((noreturn)) fragmenter_child(int fd, pid_t parent, const char *dir,
+						       const struct frag_opts *o, uint64_t size,
+						       uint64_t seed, bool churn)
+{
+	struct frag_msg msg = { 0 };
+	struct rlimit rl;
+	struct fill *f;
+	uint64_t rs = seed;
+	double t0 = mmab_now();
+
+	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	if (getppid() != parent)
+		_exit(1);
+	prctl(PR_SET_NAME, "mmab-frag");
+	/* one descriptor per pipe: take all the hard limit allows */
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
+		rl.rlim_cur = rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	f = xcalloc(1, sizeof(*f));
+	memset(f->page, 0x5a, sizeof(f->page));
+	f->o = o;
+	f->dir = dir;
+	f->cur_pipe = -1;
+	f->chunk = opt_size_bytes(&o->chunk, size);
+	f->chunk = (f->chunk + PAGE - 1) & ~(PAGE - 1);
+	if (!f->chunk)
+		f->chunk = PAGE;
+	f->nchunks = size * (1.0 - o->unmovable_pct / 100.0) / f->chunk;
+	if (f->nchunks < 2)
+		f->nchunks = 2;
+	f->freed = xcalloc(f->nchunks, 1);
+	f->anon = mmap(NULL, (f->nchunks / 2 + 1) * f->chunk, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (f->anon == MAP_FAILED) {
+		msg.err = -errno;
+		goto out_reply;
+	}
+	/* base pages, as the page cache chunks: holes of chunk size, not 2 MiB */
+	madvise(f->anon, (f->nchunks / 2 + 1) * f->chunk, MADV_NOHUGEPAGE);
+	msg.err = fill_run(f, &rs);
+out_reply:
+	msg.rep = f->rep;
+	msg.rep.fill_seconds = mmab_now() - t0;
+	write_full(fd, &msg, sizeof(msg));
+	close(fd);
+	if (msg.err)
+		_exit(1);
+	if (!churn)
+		for (;;)
+			pause();
+	/* background: flip random chunks between held and freed until killed */
+	for (;;) {
+		uint64_t i = rnd_next(&rs) % f->nchunks;
+
+		if (f->freed[i]) {
+			if (chunk_alloc(f, i) == 0)
+				f->freed[i] = 0;
+		} else {
+			chunk_free(f, i);
+			f->freed[i] = 1;
+		}
+	}
+}
+
+static int wait_ready(int fd, void *buf, size_t len, volatile int *stop)
+{
+	size_t got = 0;
+	int waited = 0;
+
+	while (got < len) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		int r = poll(&p, 1, 100);
+		ssize_t n;
+
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (stop && *stop)
+			return -EINTR;
+		if (r <= 0) {
+			waited += 100;
+			if (waited > READY_TIMEOUT_MS)
+				return -ETIMEDOUT;
+			continue;
+		}
+		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ECHILD;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+static void reap(pid_t pid)
+{
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
+}
+
+static volatile int *frag_stop_flag;
+
+void frag_set_stop(volatile int *stop)
+{
+	frag_stop_flag = stop;
+}
+
+int frag_start(struct fragmenter **fp, const struct frag_opts *opts, uint64_t effective,
+	       uint64_t seed, const char *dir, bool churn, struct frag_report *rep)
+{
+	uint64_t size = opt_size_bytes(&opts->size, effective);
+	struct frag_msg msg;
+	struct fragmenter *f;
+	int fds[2], ret;
+	char *sub;
+	pid_t pid;
+
+	*fp = NULL;
+	if (opts->seed)
+		seed = (uint64_t)opts->seed;
+	sub = xasprintf("%s/frag", dir);
+	if (mkdir(sub, 0700) < 0 && errno != EEXIST) {
+		ret = -errno;
+		free(sub);
+		return ret;
+	}
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		ret = -errno;
+		free(sub);
+		return ret;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		free(sub);
+		return ret;
+	}
+	if (pid == 0) {
+		close(fds[0]);
+		fragmenter_child(fds[1], getppid(), sub, opts, size, seed, churn);
+	}
+	close(fds[1]);
+	ret = wait_ready(fds[0], &msg, sizeof(msg), frag_stop_flag);
+	close(fds[0]);
+	if (!ret)
+		ret = msg.err;
+	f = xcalloc(1, sizeof(*f));
+	f->pid = pid;
+	f->dir = sub;
+	if (ret) {
+		frag_stop(f);
+		return ret;
+	}
+	if (rep)
+		*rep = msg.rep;
+	*fp = f;
+	return 0;
+}
+
+bool frag_fio_available(void)
+{
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL;
+	bool found = false;
+
+	if (!path)
+		path = "/usr/local/bin:/usr/bin:/bin";
+	copy = xstrdup(path);
+	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/fio", d);
+
+		found = access(p, X_OK) == 0;
+		free(p);
+	}
+	free(copy);
+	return found;
+}
+
+static uint64_t dir_bytes(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	uint64_t sum = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		struct stat st;
+
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode))
+			sum += (uint64_t)st.st_size;
+	}
+	closedir(d);
+	return sum;
+}
+
+int frag_fio_start(struct fragmenter **fp, uint64_t size, const char *dir, const char *log,
+		   struct frag_report *rep)
+{
+	/* thpchallenge's fio job: many small files of page cache, rewritten for ever */
+	uint64_t filesize = 64 << 10, nrfiles = size / filesize;
+	char a_dir[4096], a_size[64], a_nrfiles[64], a_filesize[64];
+	const char *argv[] = {
+		"fio", "--name=mmab-frag", a_dir, "--ioengine=sync", "--rw=write",
+		"--bs=4k", "--direct=0", "--invalidate=0", "--fallocate=none",
+		"--create_on_open=1", "--openfiles=64", a_nrfiles, a_filesize, a_size,
+		"--time_based", "--runtime=86400", "--numjobs=1", NULL
+	};
+	struct fragmenter *f;
+	double t0 = mmab_now();
+	pid_t pid;
+	char *sub;
+
+	*fp = NULL;
+	if (nrfiles < 1)
+		nrfiles = 1;
+	sub = xasprintf("%s/fio-frag", dir);
+	if (mkdir(sub, 0700) < 0 && errno != EEXIST) {
+		int ret = -errno;
+
+		free(sub);
+		return ret;
+	}
+	snprintf(a_dir, sizeof(a_dir), "--directory=%s", sub);
+	snprintf(a_nrfiles, sizeof(a_nrfiles), "--nrfiles=%" PRIu64, nrfiles);
+	snprintf(a_filesize, sizeof(a_filesize), "--filesize=%" PRIu64, filesize);
+	snprintf(a_size, sizeof(a_size), "--size=%" PRIu64, nrfiles * filesize);
+	/* execvp's argv is char *const[] for historical reasons; it never writes */
+	pid = mmab_spawn((char *const *)argv, "/dev/null", log);
+	if (pid < 0) {
+		free(sub);
+		return (int)pid;
+	}
+	f = xcalloc(1, sizeof(*f));
+	f->pid = pid;
+	f->dir = sub;
+	/* ready when the first pass has laid out (nearly) all the files */
+	for (;;) {
+		int status;
+
+		if (waitpid(pid, &status, WNOHANG) == pid) {
+			f->pid = 0;
+			frag_stop(f);
+			return -ECHILD;
+		}
+		if (dir_bytes(sub) >= nrfiles * filesize * 9 / 10)
+			break;
+		if ((frag_stop_flag && *frag_stop_flag) ||
+		    mmab_now() - t0 > READY_TIMEOUT_MS / 1000.0) {
+			frag_stop(f);
+			return frag_stop_flag && *frag_stop_flag ? -EINTR : -ETIMEDOUT;
+		}
+		usleep(100 * 1000);
+	}
+	if (rep) {
+		memset(rep, 0, sizeof(*rep));
+		rep->fill_seconds = mmab_now() - t0;
+		rep->movable_bytes = nrfiles * filesize;
+		rep->files = nrfiles;
+	}
+	*fp = f;
+	return 0;
+}
+
+void frag_stop(struct fragmenter *f)
+{
+	if (!f)
+		return;
+	if (f->pid > 0)
+		reap(f->pid);
+	if (f->dir)
+		mmab_rm_rf(f->dir);
+	free(f->dir);
+	free(f);
+}
+
+/* ---- buddyinfo and the unusable free space index ---- */
+
+int frag_buddy_parse(const char *text, struct buddy_counts *bc)
+{
+	const char *line = text;
+	int zones = 0;
+
+	memset(bc, 0, sizeof(*bc));
+	while (line && *line) {
+		const char *eol = strchr(line, '\n');
+		const char *p = strstr(line, "zone");
+		int order = 0;
+
+		if (!eol)
+			eol = line + strlen(line);
+		if (strncmp(line, "Node", 4) || !p || p > eol)
+			return -EINVAL;
+		p += 4;
+		while (p < eol && *p == ' ')
+			p++;
+		while (p < eol && *p != ' ')	/* the zone's name */
+			p++;
+		while (p < eol) {
+			char *end;
+			unsigned long long v;
+
+			while (p < eol && *p == ' ')
+				p++;
+			if (p >= eol)
+				break;
+			errno = 0;
+			v = strtoull(p, &end, 10);
+			if (end == p || errno || (end < eol && *end != ' ') ||
+			    order >= FRAG_MAX_ORDERS)
+				return -EINVAL;
+			bc->blocks[order++] += v;
+			p = end;
+		}
+		if (!order || (bc->norders && order != bc->norders))
+			return -EINVAL;
+		bc->norders = order;
+		zones++;
+		line = *eol ? eol + 1 : eol;
+	}
+	return zones ? 0 : -EINVAL;
+}
+
+int frag_buddy_read(struct buddy_counts *bc)
+{
+	char *buf;
+	int ret = mmab_read_file("/proc/buddyinfo", &buf, NULL);
+
+	if (ret)
+		return ret;
+	ret = frag_buddy_parse(buf, bc);
+	free(buf);
+	return ret;
+}
+
+uint64_t frag_free_pages(const struct buddy_counts *bc)
+{
+	uint64_t pages = 0;
+
+	for (int o = 0; o < bc->norders; o++)
+		pages += bc->blocks[o] << o;
+	return pages;
+}
+
+uint64_t frag_free_blocks(const struct buddy_counts *bc, int order)
+{
+	uint64_t blocks = 0;
+
+	for (int o = order; o < bc->norders; o++)
+		blocks += bc->blocks[o] << (o - order);
+	return blocks;
+}
+
+double frag_unusable_index(const struct buddy_counts *bc, int order)
+{
+	uint64_t free_pages = frag_free_pages(bc);
+
+	if (!free_pages)
+		return 1.0;
+	return (double)(free_pages - (frag_free_blocks(bc, order) << order)) / (double)free_pages;
+}
+
+/* ---- kmem:mm_page_alloc_extfrag, counted on every CPU ---- */
+
+struct frag_extfrag {
+	int *fds;
+	int n;
+};
+
+int frag_extfrag_open(struct frag_extfrag **ep)
+{
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_TRACEPOINT,
+		.size = sizeof(attr),
+	};
+	const char *tdir;
+	struct frag_extfrag *e;
+	char *path, *buf;
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+	int ret;
+
+	*ep = NULL;
+	/* mounts tracefs at /sys/kernel/tracing when nothing has, as perf does */
+	tdir = tracefs_tracing_dir();
+	if (!tdir)
+		return -ENOENT;
+	path = xasprintf("%s/events/kmem/mm_page_alloc_extfrag/id", tdir);
+	ret = mmab_read_file(path, &buf, NULL);
+	free(path);
+	if (ret)
+		return ret;
+	ret = mmab_parse_u64(strtok(buf, "\n") ? buf : "", (uint64_t *)&attr.config);
+	free(buf);
+	if (ret)
+		return ret;
+	e = xcalloc(1, sizeof(*e));
+	e->fds = xcalloc((size_t)ncpu, sizeof(*e->fds));
+	for (long cpu = 0; cpu < ncpu; cpu++) {
+		int fd = (int)syscall(SYS_perf_event_open, &attr, -1, (int)cpu, -1,
+				      PERF_FLAG_FD_CLOEXEC);
+
+		if (fd < 0) {
+			if (errno == ENODEV || errno == EINVAL)	/* offline CPU */
+				continue;
+			ret = -errno;
+			frag_extfrag_close(e);
+			return ret;
+		}
+		e->fds[e->n++] = fd;
+	}
+	if (!e->n) {
+		frag_extfrag_close(e);
+		return -ENODEV;
+	}
+	*ep = e;
+	return 0;
+}
+
+long long frag_extfrag_read(struct frag_extfrag *e)
+{
+	long long sum = 0;
+
+	for (int i = 0; i < e->n; i++) {
+		uint64_t v;
+
+		if (read(e->fds[i], &v, sizeof(v)) != sizeof(v))
+			return -1;
+		sum += (long long)v;
+	}
+	return sum;
+}
+
+void frag_extfrag_close(struct frag_extfrag *e)
+{
+	if (!e)
+		return;
+	for (int i = 0; i < e->n; i++)
+		close(e->fds[i]);
+	free(e->fds);
+	free(e);
+}
+
+double frag_vmstat_delta(const char *name, long long start)
+{
+	long long now = mmab_vmstat(name);
+
+	if (start < 0 || now < 0)
+		return NAN;
+	return (double)(now - start);
+}
+
+/* ---- the frag workload ---- */
+
+struct frag_wl_opts {
+	struct frag_opts f;
+};
+
+static const struct opt_spec frag_wl_specs[] = {
+	FRAG_OPT_SPECS(struct frag_wl_opts, f, "", "80%"),
+	OPT_END
+};
+
+static int frag_supported(const void *opts, char *why, size_t whylen)
+{
+	struct buddy_counts bc;
+
+	(void)opts;
+	if (!mmab_is_root()) {
+		snprintf(why, whylen, "not root");
+		return -EPERM;
+	}
+	if (frag_buddy_read(&bc)) {
+		snprintf(why, whylen, "/proc/buddyinfo is not readable");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static double frag_estimate(const void *opts, uint64_t mem_bytes)
+{
+	const struct frag_wl_opts *o = opts;
+
+	/* ~300 MB/s of mixed page cache writes, faults and pipe writes here */
+	return 2.0 + (double)opt_size_bytes(&o->f.size, mem_bytes) / 300e6;
+}
+
+static struct fragmenter *frag_wl_running;
+
+static int frag_run(struct wl_ctx *ctx, void *opts)
+{
+	struct frag_wl_opts *o = opts;
+	struct buddy_counts before, after;
+	struct frag_extfrag *ef = NULL;
+	struct frag_report rep;
+	long long ev0 = -1, ev1 = -1;
+	int ret;
+
+	ret = frag_buddy_read(&before);
+	if (ret) {
+		mmab_err("cannot read '/proc/buddyinfo': %s", strerror(-ret));
+		return ret;
+	}
+	ret = frag_extfrag_open(&ef);
+	if (ret)
+		mmab_warn("extfrag_events n/a: cannot count kmem:mm_page_alloc_extfrag: %s",
+			  strerror(-ret));
+	else
+		ev0 = frag_extfrag_read(ef);
+
+	frag_set_stop(ctx->stop);
+	ret = frag_start(&frag_wl_running, &o->f, ctx->mem_bytes, ctx->seed, ctx->scratch_dir,
+			 false, &rep);
+	if (ret) {
+		mmab_err("fragmenter failed: %s", strerror(-ret));
+		goto out_close;
+	}
+	if (ef)
+		ev1 = frag_extfrag_read(ef);
+	ret = frag_buddy_read(&after);
+	if (ret) {
+		mmab_err("cannot read '/proc/buddyinfo': %s", strerror(-ret));
+		goto out_stop;
+	}
+
+	wl_metric(ctx, "unusable_index_order9", frag_unusable_index(&after, 9), "ratio",
+		  METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "unusable_index_order9_start", frag_unusable_index(&before, 9), "ratio",
+		  METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "free_order9_blocks", (double)frag_free_blocks(&after, 9), "blocks",
+		  METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "free_mib", (double)(frag_free_pages(&after) * PAGE) / (1 << 20), "MiB",
+		  METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "fill_seconds", rep.fill_seconds, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "extfrag_events", ev0 >= 0 && ev1 >= 0 ? (double)(ev1 - ev0) : NAN,
+		  "events", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "movable_mib", (double)rep.movable_bytes / (1 << 20), "MiB",
+		  METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "unmovable_mib", (double)rep.unmovable_bytes / (1 << 20), "MiB",
+		  METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "freed_mib", (double)rep.freed_bytes / (1 << 20), "MiB",
+		  METRIC_NONE, AGG_MEAN);
+out_stop:
+	frag_stop(frag_wl_running);
+	frag_wl_running = NULL;
+out_close:
+	frag_extfrag_close(ef);
+	return ret;
+}
+
+static void frag_teardown(struct wl_ctx *ctx, void *opts)
+{
+	(void)ctx;
+	(void)opts;
+	frag_stop(frag_wl_running);
+	frag_wl_running = NULL;
+}
+
+const struct workload wl_frag = {
+	.name = "frag",
+	.summary = "fragment physical memory: unmovable allocations between freed movable chunks",
+	.flags = WL_NEEDS_ROOT,
+	.opts = frag_wl_specs,
+	.priv_size = sizeof(struct frag_wl_opts),
+	.supported = frag_supported,
+	.estimate = frag_estimate,
+	.run = frag_run,
+	.teardown = frag_teardown,
+};

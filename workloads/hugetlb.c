@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The `hugetlb` workload, successor of mmtests' stress-highalloc and the
+ * selftests' compaction_test: on memory fragmented first (fragment = frag
+ * or fio), grow the 2 MiB hugetlb pool through nr_hugepages in steps, timing
+ * each step, until the target is reached or the kernel stops finding pages.
+ * With concurrent = 1 the fragmenter keeps churning while the pool grows.
+ *
+ * Definitions (the numbers a mailing-list reply has to defend):
+ *  - pages_possible = floor(MemFree at the start of growth * alloc_pct / 100
+ *    / 2 MiB): what the free memory could hold if it were not fragmented,
+ *    capped by alloc_pct so the rest of the machine keeps some headroom.
+ *    The pool is asked to grow by exactly this many pages.
+ *  - pages_obtained = HugePages_Total (/proc/meminfo) at the end minus at the
+ *    start; success_pct = 100 * pages_obtained / pages_possible.
+ *  - alloc latency is per page: a step's wall time (the nr_hugepages write)
+ *    divided by the pages it obtained, counted once per page obtained, so
+ *    with step_pages = 1 (the default) every sample is one page's allocation.
+ *    Steps that obtain nothing are counted in failed_steps, not in latency.
+ *  - compact_* and htlb_buddy_alloc_* are /proc/vmstat deltas over growth.
+ * The pool is journaled (the first write goes through wl_knob_set) and put
+ * back in teardown and by the runner's rollback.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "runner/mmab.h"
+#include "workloads/frag.h"
+#include "workloads/hist.h"
+#include "workloads/workload.h"
+
+#define HUGETLB_NR "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
+#define HPAGE_BYTES (2ULL << 20)
+
+struct hugetlb_opts {
+	int fragment;		/* enum frag_source */
+	struct frag_opts f;
+	bool concurrent;
+	double alloc_pct;
+	long step_pages;
+	long max_fail_steps;
+	double hold_s;
+};
+
+static const struct opt_spec hugetlb_specs[] = {
+	{ "fragment", OPT_CHOICE, offsetof(struct hugetlb_opts, fragment), "frag", 0, 0, NULL,
+	  "what fragments memory first: none, frag (the frag workload's fragmenter), "
+	  "fio (many small page cache files, as thpchallenge)", frag_source_names },
+	FRAG_OPT_SPECS(struct hugetlb_opts, f, "frag_", "60%"),
+	{ "concurrent", OPT_BOOL, offsetof(struct hugetlb_opts, concurrent), "0", 0, 0, NULL,
+	  "keep the fragmenter churning while the pool grows (fio always runs on)", NULL },
+	{ "alloc_pct", OPT_DOUBLE, offsetof(struct hugetlb_opts, alloc_pct), "90", 1, 100, "%",
+	  "share of MemFree at the start asked of the pool: pages_possible", NULL },
+	{ "step_pages", OPT_LONG, offsetof(struct hugetlb_opts, step_pages), "1", 1, 1048576,
+	  "pages", "pages asked for per nr_hugepages write", NULL },
+	{ "max_fail_steps", OPT_LONG, offsetof(struct hugetlb_opts, max_fail_steps), "3", 1,
+	  1000, "steps", "consecutive steps obtaining nothing before giving up", NULL },
+	{ "hold", OPT_SECONDS, offsetof(struct hugetlb_opts, hold_s), "0", 0, 3600, "s",
+	  "keep the grown pool this long before releasing it", NULL },
+	OPT_END
+};
+
+static int hugetlb_supported(const void *opts, char *why, size_t whylen)
+{
+	const struct hugetlb_opts *o = opts;
+
+	if (!mmab_is_root()) {
+		snprintf(why, whylen, "not root");
+		return -EPERM;
+	}
+	if (access(HUGETLB_NR, W_OK)) {
+		snprintf(why, whylen, "no 2 MiB hugetlb pool (%s)", HUGETLB_NR);
+		return -ENOENT;
+	}
+	if (o && o->fragment == FRAG_SRC_FIO && !frag_fio_available()) {
+		snprintf(why, whylen, "fio not installed (fragment = fio)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static double hugetlb_estimate(const void *opts, uint64_t mem_bytes)
+{
+	const struct hugetlb_opts *o = opts;
+	double fill = o->fragment == FRAG_SRC_NONE ? 0 :
+		(double)opt_size_bytes(&o->f.size, mem_bytes) / 300e6;
+
+	/* growth: ~1 ms per page on fragmented memory, compaction included */
+	return 3.0 + fill + (double)mem_bytes / HPAGE_BYTES * 1e-3 + o->hold_s;
+}
+
+static long long read_nr(void)
+{
+	char *buf;
+	long long v = -1;
+
+	if (mmab_read_file(HUGETLB_NR, &buf, NULL) == 0) {
+		v = strtoll(buf, NULL, 10);
+		free(buf);
+	}
+	return v;
+}
+
+double hugetlb_success_pct(long long obtained, long long possible)
+{
+	if (possible <= 0)
+		return NAN;
+	return 100.0 * (double)obtained / (double)possible;
+}
+
+long long hugetlb_pages_possible(long long memfree_kb, double alloc_pct)
+{
+	if (memfree_kb <= 0)
+		return 0;
+	return (long long)floor((double)memfree_kb * 1024.0 * alloc_pct / 100.0 / HPAGE_BYTES);
+}
+
+static struct fragmenter *hugetlb_frag;
+static long long hugetlb_nr_orig = -1;
+
+static int hugetlb_run(struct wl_ctx *ctx, void *opts)
+{
+	struct hugetlb_opts *o = opts;
+	struct hist *lat = hist_new();
+	struct frag_report rep = { 0 };
+	long long nr0, nr, total0, total1, memfree, possible, target, obtained;
+	long long stall0, succ0, fail0, hsucc0, hfail0;
+	long fails = 0, failed_steps = 0, steps = 0;
+	double t_start, t_grow, elapsed;
+	FILE *steps_csv = NULL;
+	char *path;
+	int ret = 0;
+
+	frag_set_stop(ctx->stop);
+	if (o->fragment == FRAG_SRC_FRAG) {
+		ret = frag_start(&hugetlb_frag, &o->f, ctx->mem_bytes, ctx->seed, ctx->scratch_dir,
+				 o->concurrent, &rep);
+	} else if (o->fragment == FRAG_SRC_FIO) {
+		path = xasprintf("%s/fio-frag.log", ctx->iter_dir);
+		ret = frag_fio_start(&hugetlb_frag, opt_size_bytes(&o->f.size, ctx->mem_bytes),
+				     ctx->scratch_dir, path, &rep);
+		free(path);
+	}
+	if (ret) {
+		mmab_err("fragmenter (%s) failed: %s", frag_source_names[o->fragment],
+			 strerror(-ret));
+		goto out_free;
+	}
+
+	nr0 = read_nr();
+	total0 = mmab_meminfo_kb("HugePages_Total");
+	memfree = mmab_meminfo_kb("MemFree");
+	if (nr0 < 0 || total0 < 0 || memfree < 0) {
+		mmab_err("cannot read the hugetlb pool size or /proc/meminfo");
+		ret = -EIO;
+		goto out_free;
+	}
+	hugetlb_nr_orig = nr0;
+	possible = hugetlb_pages_possible(memfree, o->alloc_pct);
+	target = nr0 + possible;
+
+	path = xasprintf("%s/hugetlb-steps.csv", ctx->iter_dir);
+	steps_csv = fopen(path, "w");
+	free(path);
+	if (steps_csv)
+		fputs("t,requested,nr_hugepages,obtained,seconds\n", steps_csv);
+
+	stall0 = mmab_vmstat("compact_stall");
+	succ0 = mmab_vmstat("compact_success");
+	fail0 = mmab_vmstat("compact_fail");
+	hsucc0 = mmab_vmstat("htlb_buddy_alloc_success");
+	hfail0 = mmab_vmstat("htlb_buddy_alloc_fail");
+	t_start = mmab_now();
+	nr = nr0;
+	while (nr < target && fails < o->max_fail_steps && !*ctx->stop) {
+		long long want = nr + o->step_pages, got;
+		char val[32];
+		double t0, dt;
+
+		if (want > target)
+			want = target;
+		snprintf(val, sizeof(val), "%lld", want);
+		t0 = mmab_now();
+		/* the first write journals the original pool size; later ones need not */
+		ret = steps ? mmab_write_file(HUGETLB_NR, val) : wl_knob_set(ctx, HUGETLB_NR, val);
+		dt = mmab_now() - t0;
+		if (ret) {
+			mmab_err("cannot write '%s' to '%s': %s", val, HUGETLB_NR, strerror(-ret));
+			goto out_free;
+		}
+		got = read_nr();
+		if (got < 0) {
+			ret = -EIO;
+			mmab_err("cannot read '%s'", HUGETLB_NR);
+			goto out_free;
+		}
+		steps++;
+		if (steps_csv)
+			fprintf(steps_csv, "%.6f,%lld,%lld,%lld,%.9f\n", t0 - t_start, want, got,
+				got - nr, dt);
+		if (got > nr) {
+			for (long long i = nr; i < got; i++)
+				hist_add(lat, dt * 1e6 / (double)(got - nr));
+			fails = 0;
+		} else {
+			fails++;
+			failed_steps++;
+		}
+		nr = got;
+		/* leave the runner time to collect and roll back before its timeout */
+		if (ctx->timeout_s > 0 && mmab_now() - t_start > ctx->timeout_s * 0.6)
+			break;
+	}
+	t_grow = mmab_now() - t_start;
+	total1 = mmab_meminfo_kb("HugePages_Total");
+	obtained = total1 - total0;
+	if (obtained != nr - nr0)
+		mmab_warn("HugePages_Total grew by %lld but nr_hugepages by %lld", obtained,
+			  nr - nr0);
+
+	wl_metric(ctx, "success_pct", hugetlb_success_pct(obtained, possible), "%",
+		  METRIC_HIGHER, AGG_MEAN);
+	wl_metric(ctx, "pages_obtained", (double)obtained, "pages", METRIC_HIGHER, AGG_MEAN);
+	wl_metric(ctx, "pages_possible", (double)possible, "pages", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "alloc_latency_us_p50", hist_quantile(lat, 0.5), "us", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "alloc_latency_us_p99", hist_quantile(lat, 0.99), "us", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "alloc_latency_us_max", hist_max(lat), "us", METRIC_LOWER, AGG_MAX);
+	wl_metric(ctx, "pages_per_second", t_grow > 0 ? (double)obtained / t_grow : NAN,
+		  "pages/s", METRIC_HIGHER, AGG_HMEAN);
+	wl_metric(ctx, "grow_seconds", t_grow, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "failed_steps", (double)failed_steps, "steps", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "compact_stall", frag_vmstat_delta("compact_stall", stall0), "events",
+		  METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "compact_success", frag_vmstat_delta("compact_success", succ0),
+		  "events", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "compact_fail", frag_vmstat_delta("compact_fail", fail0), "events",
+		  METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "htlb_buddy_alloc_success",
+		  frag_vmstat_delta("htlb_buddy_alloc_success", hsucc0), "pages", METRIC_NONE,
+		  AGG_MEAN);
+	wl_metric(ctx, "htlb_buddy_alloc_fail", frag_vmstat_delta("htlb_buddy_alloc_fail", hfail0),
+		  "pages", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "fill_seconds", o->fragment == FRAG_SRC_NONE ? NAN : rep.fill_seconds,
+		  "s", METRIC_NONE, AGG_MEAN);
+	ret = hist_append_file(ctx->iter_dir, "alloc_latency", "us", lat);
+	if (ret)
+		mmab_err("cannot write '%s/histograms.csv': %s", ctx->iter_dir, strerror(-ret));
+
+	elapsed = mmab_now();
+	while (mmab_now() - elapsed < o->hold_s && !*ctx->stop)
+		usleep(50 * 1000);
+out_free:
+	if (steps_csv)
+		fclose(steps_csv);
+	hist_free(lat);
+	return ret;
+}
+
+static void hugetlb_teardown(struct wl_ctx *ctx, void *opts)
+{
+	(void)ctx;
+	(void)opts;
+	/* give the pages back before the fragmenter's memory goes: the journal does it too */
+	if (hugetlb_nr_orig >= 0) {
+		char val[32];
+
+		snprintf(val, sizeof(val), "%lld", hugetlb_nr_orig);
+		mmab_write_file(HUGETLB_NR, val);
+		hugetlb_nr_orig = -1;
+	}
+	frag_stop(hugetlb_frag);
+	hugetlb_frag = NULL;
+}
+
+const struct workload wl_hugetlb = {
+	.name = "hugetlb",
+	.summary = "grow the 2 MiB hugetlb pool page by page on fragmented memory",
+	.flags = WL_NEEDS_ROOT | WL_NEEDS_HUGETLB,
+	.opts = hugetlb_specs,
+	.priv_size = sizeof(struct hugetlb_opts),
+	.supported = hugetlb_supported,
+	.estimate = hugetlb_estimate,
+	.run = hugetlb_run,
+	.teardown = hugetlb_teardown,
+};

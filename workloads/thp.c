@@ -1,0 +1,349 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The `thp` workload, after mmtests' thpchallenge: threads fault
+ * MADV_HUGEPAGE anonymous memory 2 MiB (one PMD) at a time, on memory a
+ * fragmenter has prepared, timing every first touch and checking whether it
+ * got a huge page.
+ *
+ * How a fault is judged huge, exactly and cheaply: only the first byte of
+ * each aligned 2 MiB region is touched before the check, so the region's
+ * last 4 KiB page is present in /proc/self/pagemap only if the fault mapped
+ * the whole PMD; it must also be the 512th page after the first one, and
+ * /proc/kpageflags must flag the first as THP.  Three preads per region,
+ * no smaps walk.  After the check the rest of the region is touched (option
+ * populate), so fallbacks use as much memory as huge faults do.
+ *
+ * THP settings are left alone unless thp_enabled / thp_defrag say
+ * otherwise; then they are changed through the knob journal.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner/mmab.h"
+#include "workloads/frag.h"
+#include "workloads/hist.h"
+#include "workloads/workload.h"
+
+#define THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
+#define HPAGE (2UL << 20)
+#define PAGE 4096UL
+#define KPF_THP 22
+#define PM_PRESENT (1ULL << 63)
+#define PM_PFN_MASK ((1ULL << 55) - 1)
+
+static const char *const thp_enabled_names[] = {
+	"keep", "always", "madvise", "never", NULL
+};
+static const char *const thp_defrag_names[] = {
+	"keep", "always", "defer", "defer+madvise", "madvise", "never", NULL
+};
+
+struct thp_opts {
+	struct opt_size size;
+	long threads;
+	int fragment;
+	struct frag_opts f;
+	bool concurrent;
+	int thp_enabled;
+	int thp_defrag;
+	bool madvise;
+	bool populate;
+};
+
+static const struct opt_spec thp_specs[] = {
+	{ "size", OPT_SIZE, offsetof(struct thp_opts, size), "40%", 0, 0, "bytes",
+	  "memory faulted in, over all threads", NULL },
+	{ "threads", OPT_LONG, offsetof(struct thp_opts, threads), "2", 1, 1024, "threads",
+	  "faulting threads, each with its own region", NULL },
+	{ "fragment", OPT_CHOICE, offsetof(struct thp_opts, fragment), "frag", 0, 0, NULL,
+	  "what fragments memory first: none, frag, fio (thpchallenge's small files)",
+	  frag_source_names },
+	FRAG_OPT_SPECS(struct thp_opts, f, "frag_", "60%"),
+	{ "concurrent", OPT_BOOL, offsetof(struct thp_opts, concurrent), "1", 0, 0, NULL,
+	  "keep the frag fragmenter churning while faulting (fio always runs on)", NULL },
+	{ "thp_enabled", OPT_CHOICE, offsetof(struct thp_opts, thp_enabled), "keep", 0, 0, NULL,
+	  "set " THP_SYSFS "/enabled for the run (journaled); keep: leave it", thp_enabled_names },
+	{ "thp_defrag", OPT_CHOICE, offsetof(struct thp_opts, thp_defrag), "keep", 0, 0, NULL,
+	  "set " THP_SYSFS "/defrag for the run (journaled); keep: leave it", thp_defrag_names },
+	{ "madvise", OPT_BOOL, offsetof(struct thp_opts, madvise), "1", 0, 0, NULL,
+	  "MADV_HUGEPAGE on the regions", NULL },
+	{ "populate", OPT_BOOL, offsetof(struct thp_opts, populate), "1", 0, 0, NULL,
+	  "touch the rest of each 2 MiB after the timed fault", NULL },
+	OPT_END
+};
+
+static int thp_supported(const void *opts, char *why, size_t whylen)
+{
+	const struct thp_opts *o = opts;
+
+	if (!mmab_is_root()) {
+		snprintf(why, whylen, "not root (kpageflags needs CAP_SYS_ADMIN)");
+		return -EPERM;
+	}
+	if (access(THP_SYSFS "/enabled", R_OK)) {
+		snprintf(why, whylen, "no transparent huge pages (%s)", THP_SYSFS);
+		return -ENOENT;
+	}
+	if (access("/proc/kpageflags", R_OK)) {
+		snprintf(why, whylen, "/proc/kpageflags is not readable");
+		return -ENOENT;
+	}
+	if (o && o->fragment == FRAG_SRC_FIO && !frag_fio_available()) {
+		snprintf(why, whylen, "fio not installed (fragment = fio)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static double thp_estimate(const void *opts, uint64_t mem_bytes)
+{
+	const struct thp_opts *o = opts;
+	double fill = o->fragment == FRAG_SRC_NONE ? 0 :
+		(double)opt_size_bytes(&o->f.size, mem_bytes) / 300e6;
+
+	/* faults with compaction and reclaim: ~1 GB/s here */
+	return 2.0 + fill + (double)opt_size_bytes(&o->size, mem_bytes) / 1e9;
+}
+
+bool thp_pmd_mapped(uint64_t pm_first, uint64_t pm_last, uint64_t kflags)
+{
+	if (!(pm_first & PM_PRESENT) || !(pm_last & PM_PRESENT))
+		return false;
+	if ((pm_last & PM_PFN_MASK) != (pm_first & PM_PFN_MASK) + HPAGE / PAGE - 1)
+		return false;
+	return kflags & (1ULL << KPF_THP);
+}
+
+double thp_huge_pct(uint64_t huge, uint64_t faults)
+{
+	return faults ? 100.0 * (double)huge / (double)faults : NAN;
+}
+
+struct thp_thread {
+	pthread_t tid;
+	const struct thp_opts *o;
+	volatile int *stop;
+	int pagemap, kpageflags;
+	uint64_t len;
+	struct hist *lat;
+	uint64_t faults, huge;
+	char *raw;		/* unmapped after every thread is done: peak use overlaps */
+	int err;
+};
+
+static bool region_huge(struct thp_thread *t, const char *p)
+{
+	uint64_t first, last, flags = 0;
+	uintptr_t v = (uintptr_t)p;
+
+	if (pread(t->pagemap, &first, 8, (off_t)(v / PAGE * 8)) != 8 ||
+	    pread(t->pagemap, &last, 8, (off_t)((v + HPAGE - PAGE) / PAGE * 8)) != 8)
+		return false;
+	if (first & PM_PRESENT)
+		pread(t->kpageflags, &flags, 8, (off_t)((first & PM_PFN_MASK) * 8));
+	return thp_pmd_mapped(first, last, flags);
+}
+
+static void *thp_thread_fn(void *arg)
+{
+	struct thp_thread *t = arg;
+	char *raw, *base;
+
+	t->raw = NULL;
+	raw = mmap(NULL, t->len + HPAGE, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (raw == MAP_FAILED) {
+		t->err = -errno;
+		return NULL;
+	}
+	base = (char *)(((uintptr_t)raw + HPAGE - 1) & ~(HPAGE - 1));
+	t->raw = raw;
+	if (t->o->madvise && madvise(base, t->len, MADV_HUGEPAGE) < 0) {
+		t->err = -errno;
+		return NULL;
+	}
+	for (uint64_t off = 0; off < t->len && !*t->stop; off += HPAGE) {
+		volatile char *p = base + off;
+		struct timespec a, b;
+
+		clock_gettime(CLOCK_MONOTONIC, &a);
+		p[0] = 1;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+		hist_add(t->lat, (double)(b.tv_sec - a.tv_sec) * 1e6 +
+			 (double)(b.tv_nsec - a.tv_nsec) / 1e3);
+		t->faults++;
+		if (region_huge(t, base + off))
+			t->huge++;
+		if (t->o->populate)
+			for (uint64_t q = PAGE; q < HPAGE; q += PAGE)
+				p[q] = 1;
+	}
+	return NULL;
+}
+
+static struct fragmenter *thp_frag;
+
+static int thp_set_modes(struct wl_ctx *ctx, const struct thp_opts *o)
+{
+	int ret;
+
+	if (o->thp_enabled) {
+		ret = wl_knob_set(ctx, THP_SYSFS "/enabled", thp_enabled_names[o->thp_enabled]);
+		if (ret) {
+			mmab_err("cannot set '%s/enabled': %s", THP_SYSFS, strerror(-ret));
+			return ret;
+		}
+	}
+	if (o->thp_defrag) {
+		ret = wl_knob_set(ctx, THP_SYSFS "/defrag", thp_defrag_names[o->thp_defrag]);
+		if (ret) {
+			mmab_err("cannot set '%s/defrag': %s", THP_SYSFS, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static int thp_run(struct wl_ctx *ctx, void *opts)
+{
+	struct thp_opts *o = opts;
+	uint64_t size = opt_size_bytes(&o->size, ctx->mem_bytes), per, faults = 0, huge = 0;
+	long long alloc0, fb0, fbc0;
+	struct frag_report rep = { 0 };
+	struct hist *lat = hist_new();
+	struct thp_thread *th;
+	int pagemap, kpf, ret;
+	double t0, secs;
+	char *path;
+
+	ret = thp_set_modes(ctx, o);
+	if (ret)
+		goto out_hist;
+	frag_set_stop(ctx->stop);
+	if (o->fragment == FRAG_SRC_FRAG) {
+		ret = frag_start(&thp_frag, &o->f, ctx->mem_bytes, ctx->seed, ctx->scratch_dir,
+				 o->concurrent, &rep);
+	} else if (o->fragment == FRAG_SRC_FIO) {
+		path = xasprintf("%s/fio-frag.log", ctx->iter_dir);
+		ret = frag_fio_start(&thp_frag, opt_size_bytes(&o->f.size, ctx->mem_bytes),
+				     ctx->scratch_dir, path, &rep);
+		free(path);
+	}
+	if (ret) {
+		mmab_err("fragmenter (%s) failed: %s", frag_source_names[o->fragment],
+			 strerror(-ret));
+		goto out_hist;
+	}
+
+	pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
+	kpf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
+	if (pagemap < 0 || kpf < 0) {
+		ret = -errno;
+		mmab_err("cannot open '/proc/self/pagemap' or '/proc/kpageflags': %s",
+			 strerror(-ret));
+		goto out_close;
+	}
+	per = size / (uint64_t)o->threads / HPAGE * HPAGE;
+	if (!per)
+		per = HPAGE;
+	th = xcalloc((size_t)o->threads, sizeof(*th));
+	alloc0 = mmab_vmstat("thp_fault_alloc");
+	fb0 = mmab_vmstat("thp_fault_fallback");
+	fbc0 = mmab_vmstat("thp_fault_fallback_charge");
+	t0 = mmab_now();
+	for (long i = 0; i < o->threads; i++) {
+		th[i] = (struct thp_thread){ .o = o, .stop = ctx->stop, .pagemap = pagemap,
+					     .kpageflags = kpf, .len = per, .lat = hist_new() };
+		ret = -pthread_create(&th[i].tid, NULL, thp_thread_fn, &th[i]);
+		if (ret) {
+			mmab_err("cannot start a thread: %s", strerror(-ret));
+			*ctx->stop = 1;
+			for (long j = 0; j < i; j++) {
+				pthread_join(th[j].tid, NULL);
+				if (th[j].raw)
+					munmap(th[j].raw, th[j].len + HPAGE);
+			}
+			for (long j = 0; j <= i; j++)
+				hist_free(th[j].lat);
+			free(th);
+			goto out_close;
+		}
+	}
+	for (long i = 0; i < o->threads; i++) {
+		pthread_join(th[i].tid, NULL);
+		if (th[i].err && !ret) {
+			ret = th[i].err;
+			mmab_err("thread %ld: %s", i, strerror(-ret));
+		}
+		hist_merge(lat, th[i].lat);
+		hist_free(th[i].lat);
+		if (th[i].raw)
+			munmap(th[i].raw, th[i].len + HPAGE);
+		faults += th[i].faults;
+		huge += th[i].huge;
+	}
+	secs = mmab_now() - t0;
+	free(th);
+	if (ret)
+		goto out_close;
+
+	wl_metric(ctx, "huge_fault_pct", thp_huge_pct(huge, faults), "%", METRIC_HIGHER,
+		  AGG_MEAN);
+	wl_metric(ctx, "fault_latency_us_p50", hist_quantile(lat, 0.5), "us", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "fault_latency_us_p99", hist_quantile(lat, 0.99), "us", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "fault_latency_us_max", hist_max(lat), "us", METRIC_LOWER, AGG_MAX);
+	wl_metric(ctx, "fault_latency_us_mean", hist_mean(lat), "us", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "faults", (double)faults, "faults", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "huge_faults", (double)huge, "faults", METRIC_HIGHER, AGG_MEAN);
+	wl_metric(ctx, "thp_fault_alloc", frag_vmstat_delta("thp_fault_alloc", alloc0), "events",
+		  METRIC_HIGHER, AGG_MEAN);
+	wl_metric(ctx, "thp_fault_fallback", frag_vmstat_delta("thp_fault_fallback", fb0),
+		  "events", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "thp_fault_fallback_charge",
+		  frag_vmstat_delta("thp_fault_fallback_charge", fbc0), "events", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "fault_seconds", secs, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "fill_seconds", o->fragment == FRAG_SRC_NONE ? NAN : rep.fill_seconds,
+		  "s", METRIC_NONE, AGG_MEAN);
+	ret = hist_append_file(ctx->iter_dir, "fault_latency", "us", lat);
+	if (ret)
+		mmab_err("cannot write '%s/histograms.csv': %s", ctx->iter_dir, strerror(-ret));
+out_close:
+	if (pagemap >= 0)
+		close(pagemap);
+	if (kpf >= 0)
+		close(kpf);
+out_hist:
+	hist_free(lat);
+	return ret;
+}
+
+static void thp_teardown(struct wl_ctx *ctx, void *opts)
+{
+	(void)ctx;
+	(void)opts;
+	frag_stop(thp_frag);
+	thp_frag = NULL;
+}
+
+const struct workload wl_thp = {
+	.name = "thp",
+	.summary = "THP faults 2 MiB at a time on fragmented memory (thpchallenge-like)",
+	.flags = WL_NEEDS_ROOT | WL_NEEDS_THP,
+	.opts = thp_specs,
+	.priv_size = sizeof(struct thp_opts),
+	.supported = thp_supported,
+	.estimate = thp_estimate,
+	.run = thp_run,
+	.teardown = thp_teardown,
+};
