@@ -109,22 +109,42 @@ struct fill {
 	size_t npt, pt_slot;
 	uint64_t slab_files;
 	uint8_t *freed;			/* per movable chunk */
+	char *buf;			/* one chunk of data for page cache writes */
 	char page[PAGE];
 	struct frag_report rep;
 };
 
-/* movable chunk I: even ones anonymous, odd ones page cache */
+/*
+ * Movable chunks come in pairs of a kind: 0 1 anonymous, 2 3 page cache,
+ * 4 5 anonymous...  so that the alternate pattern (every other chunk) frees
+ * both kinds, and the two kinds, which the allocator serves from different
+ * places (base pages from per-CPU lists, large page cache folios from the
+ * buddy lists), are both holed.
+ */
+static bool chunk_is_anon(uint64_t i)
+{
+	return !((i >> 1) & 1);
+}
+
+/* index of chunk I among the chunks of its kind */
+static uint64_t chunk_slot(uint64_t i)
+{
+	return ((i >> 2) << 1) | (i & 1);
+}
+
 static int chunk_alloc(struct fill *f, uint64_t i)
 {
-	if (i % 2 == 0) {
-		volatile char *p = f->anon + (i / 2) * f->chunk;
+	uint64_t slot = chunk_slot(i);
+
+	if (chunk_is_anon(i)) {
+		volatile char *p = f->anon + slot * f->chunk;
 
 		for (uint64_t off = 0; off < f->chunk; off += PAGE)
 			p[off] = 1;
 		return 0;
 	} else {
-		uint64_t fidx = (i / 2) * f->chunk / FILE_BYTES;
-		uint64_t off = (i / 2) * f->chunk % FILE_BYTES;
+		uint64_t fidx = slot * f->chunk / FILE_BYTES;
+		uint64_t off = slot * f->chunk % FILE_BYTES;
 
 		while (f->nfiles <= fidx) {
 			char *path = xasprintf("%s/cache-%zu", f->dir, f->nfiles);
@@ -136,20 +156,21 @@ static int chunk_alloc(struct fill *f, uint64_t i)
 			f->files = xrealloc(f->files, (f->nfiles + 1) * sizeof(*f->files));
 			f->files[f->nfiles++] = fd;
 		}
-		for (uint64_t done = 0; done < f->chunk; done += PAGE)
-			if (pwrite(f->files[fidx], f->page, PAGE, (off_t)(off + done)) != PAGE)
-				return errno ? -errno : -EIO;
+		if (pwrite(f->files[fidx], f->buf, f->chunk, (off_t)off) != (ssize_t)f->chunk)
+			return errno ? -errno : -EIO;
 		return 0;
 	}
 }
 
 static void chunk_free(struct fill *f, uint64_t i)
 {
-	if (i % 2 == 0) {
-		madvise(f->anon + (i / 2) * f->chunk, f->chunk, MADV_DONTNEED);
+	uint64_t slot = chunk_slot(i);
+
+	if (chunk_is_anon(i)) {
+		madvise(f->anon + slot * f->chunk, f->chunk, MADV_DONTNEED);
 	} else {
-		uint64_t fidx = (i / 2) * f->chunk / FILE_BYTES;
-		uint64_t off = (i / 2) * f->chunk % FILE_BYTES;
+		uint64_t fidx = slot * f->chunk / FILE_BYTES;
+		uint64_t off = slot * f->chunk % FILE_BYTES;
 
 		if (fallocate(f->files[fidx], FALLOC_FL_PUNCH_HOLE | FALLOC_FL_KEEP_SIZE,
 			      (off_t)off, (off_t)f->chunk) < 0) {
@@ -236,11 +257,18 @@ static int unmovable_slab(struct fill *f)
 	return 0;
 }
 
-static int fill_run(struct fill *f, uint64_t *rs)
+/*
+ * The fill: movable chunks up to the size, a pattern of them freed, then the
+ * unmovable allocations.  That order is what scatters them: once the movable
+ * fill has used up the free pageblocks, the unmovable allocations can only
+ * fall back into the chunk-sized holes inside movable pageblocks (holes
+ * below order pageblock_order / 2 are stolen a page at a time, not claimed
+ * as whole blocks), as kernel allocations do on a machine that has been up
+ * for a while.
+ */
+static int fill_run(struct fill *f, uint64_t *rs, uint64_t unmovable_pages)
 {
 	const struct frag_opts *o = f->o;
-	double share = o->unmovable_pct / 100.0, owed = 0;
-	unsigned kind = 0;
 	int ret;
 
 	for (uint64_t i = 0; i < f->nchunks; i++) {
@@ -248,26 +276,6 @@ static int fill_run(struct fill *f, uint64_t *rs)
 		if (ret)
 			return ret;
 		f->rep.movable_bytes += f->chunk;
-		/* unmovable pages owed so that they are SHARE of everything allocated */
-		owed += (double)f->chunk * share / (1.0 - share);
-		while (owed >= PAGE) {
-			/* half pipe buffers, a quarter page tables, a quarter slab */
-			switch (kind++ % 4) {
-			case 0:
-			case 2:
-				ret = unmovable_pipe(f);
-				break;
-			case 1:
-				ret = unmovable_pt(f);
-				break;
-			default:
-				ret = unmovable_slab(f);
-				break;
-			}
-			if (ret)
-				return ret;
-			owed -= PAGE;
-		}
 	}
 	for (uint64_t i = 0; i < f->nchunks; i++)
 		if (pattern_frees(o, i, rs)) {
@@ -275,6 +283,24 @@ static int fill_run(struct fill *f, uint64_t *rs)
 			f->freed[i] = 1;
 			f->rep.freed_bytes += f->chunk;
 		}
+	for (uint64_t n = 0; n < unmovable_pages; n++) {
+		/* half pipe buffers, a quarter page tables, a quarter slab */
+		switch (n % 4) {
+		case 0:
+		case 2:
+			ret = unmovable_pipe(f);
+			break;
+		case 1:
+			ret = unmovable_pt(f);
+			break;
+		default:
+			ret = unmovable_slab(f);
+			break;
+		}
+		if (ret)
+			return ret;
+	}
+	/* deleting a pattern of the small files leaves their slab pages part-used */
 	for (uint64_t i = 0; i < f->slab_files; i++)
 		if (pattern_frees(o, i, rs)) {
 			char *path = xasprintf("%s/s%" PRIu64, f->dir, i);
@@ -335,18 +361,20 @@ static void __attribute__((noreturn)) fragmenter_child(int fd, pid_t parent, con
 	if (!f->chunk)
 		f->chunk = PAGE;
 	f->nchunks = size * (1.0 - o->unmovable_pct / 100.0) / f->chunk;
-	if (f->nchunks < 2)
-		f->nchunks = 2;
+	if (f->nchunks < 4)
+		f->nchunks = 4;
 	f->freed = xcalloc(f->nchunks, 1);
-	f->anon = mmap(NULL, (f->nchunks / 2 + 1) * f->chunk, PROT_READ | PROT_WRITE,
+	f->buf = xmalloc(f->chunk);
+	memset(f->buf, 0x5a, f->chunk);
+	f->anon = mmap(NULL, (f->nchunks / 2 + 2) * f->chunk, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (f->anon == MAP_FAILED) {
 		msg.err = -errno;
 		goto out_reply;
 	}
 	/* base pages, as the page cache chunks: holes of chunk size, not 2 MiB */
-	madvise(f->anon, (f->nchunks / 2 + 1) * f->chunk, MADV_NOHUGEPAGE);
-	msg.err = fill_run(f, &rs);
+	madvise(f->anon, (f->nchunks / 2 + 2) * f->chunk, MADV_NOHUGEPAGE);
+	msg.err = fill_run(f, &rs, (uint64_t)(size * o->unmovable_pct / 100.0) / PAGE);
 out_reply:
 	msg.rep = f->rep;
 	msg.rep.fill_seconds = mmab_now() - t0;
@@ -774,7 +802,7 @@ struct frag_wl_opts {
 };
 
 static const struct opt_spec frag_wl_specs[] = {
-	FRAG_OPT_SPECS(struct frag_wl_opts, f, "", "80%"),
+	FRAG_OPT_SPECS(struct frag_wl_opts, f, "", "100%"),
 	OPT_END
 };
 

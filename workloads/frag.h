@@ -50,7 +50,7 @@ struct frag_opts {
 /*
  * FRAG_OPT_SPECS - the opt_spec entries for a struct frag_opts member M of
  * option struct T, names prefixed with PFX ("" for frag itself, "frag_" in
- * hugetlb and thp), default size DEFSIZE ("80%": of effective memory).
+ * hugetlb and thp), default size DEFSIZE ("100%": all of the effective memory).
  */
 #define FRAG_OPT_SPECS(T, M, PFX, DEFSIZE)					\
 	{ PFX "size", OPT_SIZE, offsetof(T, M.size), DEFSIZE, 0, 0, "bytes",	\
@@ -63,7 +63,7 @@ struct frag_opts {
 	  frag_pattern_names },							\
 	{ PFX "free_pct", OPT_DOUBLE, offsetof(T, M.free_pct), "50", 1, 99,	\
 	  "%", "share of movable chunks freed (random, stride)", NULL },	\
-	{ PFX "chunk", OPT_SIZE, offsetof(T, M.chunk), "128K", 4096,		\
+	{ PFX "chunk", OPT_SIZE, offsetof(T, M.chunk), "32K", 4096,		\
 	  1073741824, "bytes", "size of a movable chunk: the grain of the "	\
 	  "free holes", NULL },							\
 	{ PFX "seed", OPT_LONG, offsetof(T, M.seed), "0", 0, 0, NULL,		\

@@ -66,7 +66,7 @@ static const struct opt_spec thp_specs[] = {
 	{ "fragment", OPT_CHOICE, offsetof(struct thp_opts, fragment), "frag", 0, 0, NULL,
 	  "what fragments memory first: none, frag, fio (thpchallenge's small files)",
 	  frag_source_names },
-	FRAG_OPT_SPECS(struct thp_opts, f, "frag_", "60%"),
+	FRAG_OPT_SPECS(struct thp_opts, f, "frag_", "80%"),
 	{ "concurrent", OPT_BOOL, offsetof(struct thp_opts, concurrent), "1", 0, 0, NULL,
 	  "keep the frag fragmenter churning while faulting (fio always runs on)", NULL },
 	{ "thp_enabled", OPT_CHOICE, offsetof(struct thp_opts, thp_enabled), "keep", 0, 0, NULL,
