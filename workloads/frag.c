@@ -550,7 +550,9 @@ int frag_fio_start(struct fragmenter **fp, uint64_t size, const char *dir, const
 		"fio", "--name=mmab-frag", a_dir, "--ioengine=sync", "--rw=write",
 		"--bs=4k", "--direct=0", "--invalidate=0", "--fallocate=none",
 		"--create_on_open=1", "--openfiles=64", a_nrfiles, a_filesize, a_size,
-		"--time_based", "--runtime=86400", "--numjobs=1", NULL
+		"--time_based", "--runtime=86400", "--numjobs=1",
+		/* jobs as threads: killing fio's pid then stops every writer */
+		"--thread", NULL
 	};
 	struct fragmenter *f;
 	double t0 = mmab_now();
