@@ -1,0 +1,24 @@
+# mmab: free blocks per buddy order over time in one result set (zone
+# @ZONE@, mean over iterations), colour on a log scale; white = no free
+# block of that order.
+# Data (@DATA@): t, order, free blocks (NaN when zero).
+# Runs standalone from this directory: gnuplot THIS_FILE
+@TERMINAL@
+@STYLE@
+@SETS@
+set output @OUTPUT@
+set title @TITLE@ textcolor lt SETLT[1]
+set xlabel 'time since iteration start (s)'
+set ylabel 'buddy order (block = 2^order pages)'
+set cblabel 'free blocks (log scale)'
+set logscale cb
+set format cb '%.0s%c'
+set palette defined (0 '#fff7ec', 1 '#fdd49e', 2 '#fc8d59', 3 '#d7301f', 4 '#7f0000')
+set ytics 1
+set grid noxtics noytics
+unset mxtics
+set tics front
+set xrange [*:*] noextend
+set yrange [@YMIN@:@YMAX@]
+DATA = @DATA@
+plot DATA using 1:2:3 with image notitle
