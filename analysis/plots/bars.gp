@@ -1,14 +1,16 @@
 # mmab: workload metrics per result set, small multiples (one panel per
 # metric): bar = mean over iterations (harmonic mean for rates), error bar =
 # 95% confidence interval of the mean (Student t, n-1 degrees of freedom).
-# Data (@DATA@): one block per metric (gnuplot index), one row per set:
-# set (1 = first set given), position, mean, ci95 half width, n.
+# Data (@DATA@): one row per (metric, set): metric number (MTITLE
+# order), set (its colour: 1 = first set given), position on the x axis,
+# mean, ci95 half width (NaN when n < 2), n, metric name.
 # Runs standalone from this directory: gnuplot THIS_FILE
 @TERMINAL@
 @STYLE@
 @SETS@
 @METRICS@
 set output @OUTPUT@
+DATA = @DATA@
 set style fill solid 0.75 border lc rgb '#333333'
 set boxwidth 0.7
 set style data boxes
@@ -17,13 +19,23 @@ unset mxtics
 set key off
 set xrange [0.3:NSETS + 0.7]
 set yrange [0:*]
-set xtics () rotate by 0
-do for [i=1:NSETS] { set xtics add (SETLABEL[i] i) }
+# Tick labels: labels cut to 16 characters (the full ones are in SETLABEL).
+set xtics () scale 0
+if (NSETS > 2) { set xtics rotate by 20 right }
+do for [i=1:NSETS] { set xtics add (SETSHORT[i] i) }
 set multiplot layout ROWS, COLS title @TITLE@ font ',13'
 do for [m=1:NMETRICS] {
 	set title MTITLE[m] font ',10'
 	set ylabel MUNIT[m]
-	plot DATA index (m - 1) using 2:3:1 with boxes lc variable, \
-	     DATA index (m - 1) using 2:3:4 with yerrorbars lc rgb '#222222' lw 1.5 pt -1
+	if (MHASCI[m]) {
+		# the CI as a line with caps: mean - ci .. mean + ci
+		plot DATA using ($1 == m ? $3 : NaN):4:2 with boxes lc variable, \
+		     DATA using ($1 == m ? $3 : NaN):($4 - $5):(0):(2 * $5) \
+			with vectors nohead lc rgb '#222222' lw 1.5, \
+		     for [e=-1:1:2] DATA using ($1 == m ? $3 - 0.12 : NaN):($4 + e * $5):(0.24):(0) \
+			with vectors nohead lc rgb '#222222' lw 1.5
+	} else {
+		plot DATA using ($1 == m ? $3 : NaN):4:2 with boxes lc variable
+	}
 }
 unset multiplot

@@ -12,6 +12,7 @@ set xlabel 'time since iteration start (s)'
 set ylabel 'buddy order (block = 2^order pages)'
 set cblabel 'free blocks (log scale)'
 set logscale cb
+set style fill solid 1.0 noborder
 set format cb '%.0s%c'
 set palette defined (0 '#fff7ec', 1 '#fdd49e', 2 '#fc8d59', 3 '#d7301f', 4 '#7f0000')
 set ytics 1

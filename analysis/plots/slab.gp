@@ -17,4 +17,4 @@ set key bottom right
 CACHECOL = '#1b9e77 #d95f02 #7570b3 #e7298a #66a61e #e6ab02 #a6761d #666666'
 DATA = @DATA@
 plot for [c=1:NCACHES] DATA using 1:(column(c + 1)) with lines lw 2 \
-	lc rgb word(CACHECOL, (c - 1) % 8 + 1) dt ((c - 1) / 8 + 1) title CACHE[c]
+	lc rgb word(CACHECOL, (c - 1) % 8 + 1) title CACHE[c]

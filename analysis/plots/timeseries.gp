@@ -10,8 +10,9 @@ set output @OUTPUT@
 set title @TITLE@
 set xlabel 'time since iteration start (s)'
 set ylabel @YLABEL@
-set yrange [0:*]
+set yrange @YRANGE@
 set xrange [0:*]
+set key outside bottom center horizontal
 DATA = @DATA@
 plot for [i=1:NSETS] DATA using 1:(column(3*i)):(column(3*i+1)) \
 	with filledcurves lt SETLT[i] notitle, \
