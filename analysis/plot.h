@@ -1,0 +1,93 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The plot driver behind `mmab plot` and the report: it collects data from
+ * result sets into CSV data files, fills the gnuplot templates of
+ * analysis/plots/ (embedded in the binary) and runs gnuplot on them (argv,
+ * never a shell).  Every plot leaves NAME.csv, NAME.gp and NAME.png|svg side
+ * by side, and NAME.gp runs standalone from that directory, so a plot can
+ * be restyled for a paper.  A plot without data is skipped with a note,
+ * never drawn empty.
+ */
+#ifndef MMAB_PLOT_H
+#define MMAB_PLOT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+#include "analysis/rset.h"
+
+enum plot_fmt { PLOT_PNG, PLOT_SVG };
+
+enum plot_kind { PK_TIMESERIES, PK_BARS, PK_CDF, PK_HEATMAP, PK_SLAB };
+
+struct plot_opts {
+	const char *outdir;	/* created if missing; nothing is written elsewhere */
+	enum plot_fmt fmt;
+	bool render;		/* false: write data and scripts only (tests) */
+	const char *gnuplot;	/* program to run; NULL: "gnuplot" from PATH */
+};
+
+/* One plot written (or skipped: image == NULL, note says why). */
+struct plot_item {
+	enum plot_kind kind;
+	char *workload;		/* NULL for plots not tied to one workload */
+	int set;		/* index into the sets for per-set plots, else -1 */
+	char *title;		/* plain text, unescaped */
+	char *base;		/* file name without extension, safe: [A-Za-z0-9._-] */
+	char *data;		/* BASE.csv, or NULL */
+	char *script;		/* BASE.gp, or NULL */
+	char *image;		/* BASE.png|svg, or NULL when skipped */
+	char *note;		/* why it was skipped, or NULL */
+};
+
+struct plot_list {
+	struct plot_item *items;
+	size_t n;
+};
+
+/*
+ * plot_all - write every plot for SETS[0..n) into o->outdir.  Set i has
+ * colour i in every plot.  Items (written and skipped) are appended to
+ * *out in a stable order (per workload: time series, bars, CDFs, heatmaps,
+ * slab); the caller frees it with plot_list_free().  Returns 0 when every
+ * plot with data was drawn (skipped plots are not errors), or -errno for
+ * the first failure (reported) — the other plots are still attempted.
+ */
+int plot_all(struct rset *sets, size_t n, const struct plot_opts *o, struct plot_list *out);
+void plot_list_free(struct plot_list *l);
+
+/*
+ * plot_gp_quote - S as a gnuplot string expression made of single-quoted
+ * literals: 'text', or ('it'."'".'s') when S holds a quote; control
+ * characters (newlines included) become spaces.  Inside single quotes
+ * gnuplot expands neither backslashes, `command` substitution nor @macros,
+ * so the result is inert whatever S holds.  Returns a malloc'd string; the
+ * caller frees it.
+ */
+char *plot_gp_quote(const char *s);
+
+/*
+ * plot_safe_name - S reduced to a file-name part: [A-Za-z0-9._-] kept,
+ * every other byte turned into '_', no leading '.', at most LEN-1 bytes
+ * (empty input gives "x").  Safe in a path, a shell and an HTML attribute.
+ */
+void plot_safe_name(char *buf, size_t len, const char *s);
+
+struct plot_var {
+	const char *name;	/* without the @s: "TITLE" */
+	const char *value;	/* inserted as is: quote strings first */
+};
+
+/*
+ * plot_fill - replace every @NAME@ (NAME = [A-Z0-9_]+) in TPL with the
+ * value of the variable NAME.  Any other '@' is copied as is (gnuplot
+ * macros).  Returns 0 and a malloc'd *out, or -EINVAL when TPL uses a
+ * name that VARS lacks (the name is reported).
+ */
+int plot_fill(const char *tpl, const struct plot_var *vars, size_t nvars, char **out);
+
+/* plot_set_colour - the "#rrggbb" colour of set I (the palette of style.gp). */
+const char *plot_set_colour(size_t i);
+
+#endif
