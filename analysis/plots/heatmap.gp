@@ -14,12 +14,14 @@ set cblabel 'free blocks (log scale)'
 set logscale cb
 set style fill solid 1.0 noborder
 set format cb '%.0s%c'
-set palette defined (0 '#fff7ec', 1 '#fdd49e', 2 '#fc8d59', 3 '#d7301f', 4 '#7f0000')
+set palette defined (0 '#fde0b8', 1 '#fdbb84', 2 '#fc8d59', 3 '#d7301f', 4 '#7f0000')
 set ytics 1
 set grid noxtics noytics
 unset mxtics
 set tics front
 set xrange [*:*] noextend
 set yrange [@YMIN@:@YMAX@]
+# one cell per (sample time, order): DT = the time grid step
+DT = @DT@
 DATA = @DATA@
-plot DATA using 1:2:3 with image notitle
+plot DATA using 1:2:(DT * 0.51):(0.51):3 with boxxyerror fc palette notitle
