@@ -46,8 +46,17 @@ enum metric_agg {
 	AGG_MIN,		/* "min" */
 };
 
+/* "higher"/"lower"/"none" and "mean"/"hmean"/"total"/"max"/"min". */
 const char *metric_dir_name(enum metric_dir d);
 const char *metric_agg_name(enum metric_agg a);
+/* The inverse of the above, for readers of metrics.csv: 0 or -EINVAL. */
+int metric_dir_parse(const char *s, enum metric_dir *d);
+int metric_agg_parse(const char *s, enum metric_agg *a);
+/*
+ * metric_format_value - V as written in mmab's CSVs: the shortest "%.Ng"
+ * (N <= 17) that reads back as exactly V; "" for NaN or infinities (n/a).
+ */
+void metric_format_value(char *buf, size_t len, double v);
 
 /* What the runner hands a workload for one iteration. */
 struct wl_ctx {
