@@ -237,6 +237,16 @@ static bool first_time(struct parser *p, const char *key, const char *shown)
 	return true;
 }
 
+/* Is VALUE a plain name (a label, a directory)?  Reported as WHAT when not. */
+static bool plain_name(struct parser *p, const char *what, const char *value)
+{
+	if (mmab_label_valid(value))
+		return true;
+	perr(p, p->line, "%s '%s' is not a plain name ([A-Za-z0-9._+-], at most 64 "
+	     "characters, not starting with '.' or '-')", what, value);
+	return false;
+}
+
 /* ---- sections ---- */
 
 static void open_suite(struct parser *p)
@@ -278,9 +288,7 @@ static void open_variant(struct parser *p, const char *name)
 {
 	struct suite *s = p->s;
 
-	if (!mmab_label_valid(name)) {
-		perr(p, p->line, "variant name '%s' is not a plain name "
-		     "([A-Za-z0-9._+-], at most 64 characters)", name);
+	if (!plain_name(p, "variant name", name)) {
 		p->kind = SECT_IGNORE;
 		return;
 	}
@@ -317,9 +325,7 @@ static void open_workload(struct parser *p, const char *name, const char *alias)
 		p->kind = SECT_IGNORE;
 		return;
 	}
-	if (!mmab_label_valid(id)) {
-		perr(p, p->line, "workload id '%s' is not a plain name "
-		     "([A-Za-z0-9._+-], at most 64 characters)", id);
+	if (!plain_name(p, "workload id", id)) {
 		p->kind = SECT_IGNORE;
 		return;
 	}
@@ -457,15 +463,12 @@ static void suite_key(struct parser *p, const char *key, const char *value)
 		perr(p, p->line, "%s", err);
 		return;
 	}
-	if (!strcmp(key, "name") && !mmab_label_valid(value))
-		perr(p, p->line, "name '%s' is not a plain name ([A-Za-z0-9._+-], "
-		     "at most 64 characters)", value);
+	if (!strcmp(key, "name"))
+		plain_name(p, "name", value);
 	else if (!strcmp(key, "scale"))
 		scale_ok(p, key, &p->ss.scale);
 	else if (!strcmp(key, "interval_ms") && p->ss.interval_ms && p->ss.interval_ms < 10)
 		perr(p, p->line, "interval_ms must be 0 (the default) or at least 10");
-	else if (!strcmp(key, "description") && strpbrk(value, "\r\n"))
-		perr(p, p->line, "description must be one line");
 }
 
 /* "+a:b, -c, d": comma-separated event names, each optionally prefixed + or -. */
@@ -662,11 +665,8 @@ static void variant_key(struct parser *p, const char *key, const char *value)
 	}
 	if (!first_time(p, key, key))
 		return;
-	if (!mmab_label_valid(value)) {
-		perr(p, p->line, "label '%s' is not a plain name ([A-Za-z0-9._+-], "
-		     "at most 64 characters)", value);
+	if (!plain_name(p, "label", value))
 		return;
-	}
 	for (size_t i = 0; i < p->s->nvariants; i++) {
 		if (i != p->idx && p->s->variants[i].label &&
 		    !strcmp(p->s->variants[i].label, value)) {
