@@ -65,7 +65,8 @@ static const struct opt_spec fio_specs[] = {
 	  "built-in job (dirty-mmap: MAP_SHARED random writes; mmap-read: random reads "
 	  "through MAP_SHARED; pagecache-rw: buffered 70/30 random read/write) or the path "
 	  "of a job file", NULL },
-	{ "size", OPT_SIZE, offsetof(struct fio_opts, size), "150%", 1 << 20, 0, "bytes",
+	{ "size", OPT_SIZE, offsetof(struct fio_opts, size), "150%", 1 << 20, 1125899906842624.0,
+	  "bytes",
 	  "data over all jobs (absolute or % of the effective memory); each job gets "
 	  "size/jobs as ${MMAB_SIZE}", NULL },
 	{ "jobs", OPT_LONG, offsetof(struct fio_opts, jobs), "1", 1, 256, "jobs",
@@ -75,7 +76,7 @@ static const struct opt_spec fio_specs[] = {
 	{ "rw", OPT_CHOICE, offsetof(struct fio_opts, rw), "job", 0, 0, NULL,
 	  "${MMAB_RW}: I/O pattern; job: the built-in job's own (user job files: unset)",
 	  fio_rw_names },
-	{ "runtime", OPT_SECONDS, offsetof(struct fio_opts, runtime), "30", 1, 86400, "s",
+	{ "runtime", OPT_SECONDS, offsetof(struct fio_opts, runtime), "30", 0.1, 86400, "s",
 	  "${MMAB_RUNTIME}: longest a job runs (the whole of it with time_based)", NULL },
 	{ "time_based", OPT_BOOL, offsetof(struct fio_opts, time_based), "0", 0, 0, NULL,
 	  "${MMAB_TIME_BASED}: run for runtime, repeating the I/O, instead of once over size",

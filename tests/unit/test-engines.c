@@ -27,8 +27,11 @@
 
 #include <cmocka.h>
 
+#include "runner/embed.h"
 #include "runner/mmab.h"
+#include "runner/options.h"
 #include "workloads/engine.h"
+#include "workloads/workload.h"
 
 #define MIB 1048576.0
 
@@ -823,6 +826,176 @@ static void test_run_stop_flag(void **state)
 	assert_true(mmab_now() - t0 < 3.0);
 }
 
+/* ---- the workloads' option tables and built-in jobs ---- */
+
+/* a workload's options with their defaults, in a zeroed private struct */
+static void *opts_of(const struct workload *w)
+{
+	void *priv = xcalloc(1, w->priv_size);
+	char err[256];
+
+	assert_int_equal(opts_defaults(w->opts, priv, err, sizeof(err)), 0);
+	return priv;
+}
+
+static void expect_opt(const struct workload *w, const void *priv, const char *key,
+		       const char *want)
+{
+	char buf[256];
+
+	opts_format(opts_find(w->opts, key), priv, buf, sizeof(buf));
+	if (strcmp(buf, want))
+		fail_msg("%s %s: '%s', want '%s'", w->name, key, buf, want);
+}
+
+static void expect_set(const struct workload *w, void *priv, const char *key,
+		       const char *value, int ret)
+{
+	char err[256] = "";
+
+	assert_int_equal(opts_set(w->opts, priv, key, value, err, sizeof(err)), ret);
+	if (ret)
+		assert_true(err[0] != '\0');
+}
+
+static void test_fio_options(void **state)
+{
+	const struct workload *w = workload_find("fio");
+	void *o;
+
+	(void)state;
+	assert_non_null(w);
+	o = opts_of(w);
+	expect_opt(w, o, "job", "dirty-mmap");
+	expect_opt(w, o, "size", "150%");
+	expect_opt(w, o, "jobs", "1");
+	expect_opt(w, o, "bs", "4K");
+	expect_opt(w, o, "rw", "job");
+	expect_opt(w, o, "runtime", "30");
+	expect_opt(w, o, "time_based", "0");
+	expect_opt(w, o, "group_reporting", "1");
+	expect_set(w, o, "job", "/etc/my.fio", 0);
+	expect_opt(w, o, "job", "/etc/my.fio");
+	expect_set(w, o, "size", "512M", 0);
+	expect_opt(w, o, "size", "512M");
+	expect_set(w, o, "size", "4K", -ERANGE);	/* below 1M */
+	expect_set(w, o, "jobs", "0", -ERANGE);
+	expect_set(w, o, "jobs", "two", -EINVAL);
+	expect_set(w, o, "bs", "64K", 0);
+	expect_set(w, o, "rw", "randrw", 0);
+	expect_opt(w, o, "rw", "randrw");
+	expect_set(w, o, "rw", "random", -EINVAL);
+	expect_set(w, o, "runtime", "2500ms", 0);
+	expect_opt(w, o, "runtime", "2.5");
+	expect_set(w, o, "runtime", "0", -ERANGE);
+	expect_set(w, o, "time_based", "yes", 0);
+	expect_set(w, o, "env", "A=1 B=2", 0);
+	expect_set(w, o, "thp", "1", -ENOENT);
+	/* at least the runtime cap, plus the start */
+	assert_true(w->estimate(o, 1ULL << 30) > 2.5);
+	opts_free(w->opts, o);
+	free(o);
+}
+
+static void test_stress_ng_options(void **state)
+{
+	const struct workload *w = workload_find("stress-ng");
+	void *o;
+
+	(void)state;
+	assert_non_null(w);
+	assert_true(w->flags & WL_MAY_OOM);
+	o = opts_of(w);
+	expect_opt(w, o, "stressors", "vm,mmap");
+	expect_opt(w, o, "workers", "1");
+	expect_opt(w, o, "timeout", "10");
+	expect_opt(w, o, "bytes", "10%");
+	expect_opt(w, o, "oomable", "0");
+	expect_set(w, o, "stressors", "bigheap,mmaphuge,madvise", 0);
+	expect_set(w, o, "workers", "0", 0);
+	expect_set(w, o, "workers", "-1", -ERANGE);
+	expect_set(w, o, "timeout", "0", -ERANGE);
+	expect_set(w, o, "timeout", "3s", 0);
+	expect_set(w, o, "bytes", "256M", 0);
+	expect_set(w, o, "args", "--vm-madvise hugepage", 0);
+	/* the timeout rounded up, plus the wind-down */
+	assert_true(w->estimate(o, 1ULL << 30) >= 3.0);
+	opts_free(w->opts, o);
+	free(o);
+}
+
+static void test_supported_without_tool(void **state)
+{
+	const char *names[] = { "fio", "stress-ng" };
+	char *path = xstrdup(getenv("PATH") ? getenv("PATH") : "/usr/bin:/bin");
+	char why[128];
+
+	(void)state;
+	setenv("PATH", "/nonexistent", 1);
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		const struct workload *w = workload_find(names[i]);
+		void *o = opts_of(w);
+		char *want = xasprintf("%s not installed", names[i]);
+
+		why[0] = '\0';
+		assert_int_not_equal(w->supported(o, why, sizeof(why)), 0);
+		assert_string_equal(why, want);
+		free(want);
+		opts_free(w->opts, o);
+		free(o);
+	}
+	setenv("PATH", path, 1);
+	free(path);
+}
+
+static void test_builtin_jobs(void **state)
+{
+	const char *jobs[] = { "dirty-mmap", "mmap-read", "pagecache-rw" };
+	const char *rws[] = { "randwrite", "randread", "randrw" };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(jobs); i++) {
+		char *src = xasprintf("workloads/fio/%s.fio", jobs[i]);
+		const char *text = embed_find(src, NULL);
+
+		if (!text)
+			fail_msg("%s is not linked into mmab", src);
+		/* every variable the workload sets, and nothing that turns off MAP_SHARED */
+		assert_non_null(strstr(text, "size=${MMAB_SIZE}"));
+		assert_non_null(strstr(text, "rw=${MMAB_RW}"));
+		assert_non_null(strstr(text, "runtime=${MMAB_RUNTIME}"));
+		assert_null(strstr(text, "\nthp="));
+		free(src);
+	}
+	assert_non_null(strstr(embed_find("workloads/fio/dirty-mmap.fio", NULL),
+			       "\nioengine=mmap\n"));
+	if (!engine_tool_found("fio"))
+		skip();
+	/* fio itself accepts each job as the workload parametrises it */
+	for (size_t i = 0; i < ARRAY_SIZE(jobs); i++) {
+		char path[] = "/tmp/mmab-test-job.XXXXXX";
+		int fd = mkstemp(path), st = -1;
+		size_t len;
+		char *src = xasprintf("workloads/fio/%s.fio", jobs[i]);
+		const char *text = embed_find(src, &len);
+		char *rw = xasprintf("MMAB_RW=%s", rws[i]);
+		const char *argv[] = { "fio", "--parse-only", path, NULL };
+		const char *env[] = { "MMAB_DIR=/tmp", "MMAB_SIZE=1048576", "MMAB_JOBS=2",
+				      "MMAB_BS=4096", rw, "MMAB_RUNTIME=2500ms",
+				      "MMAB_TIME_BASED=0", "MMAB_SEED=9223372036854775807", NULL };
+
+		assert_true(fd >= 0);
+		assert_int_equal(write(fd, text, len), (ssize_t)len);
+		close(fd);
+		assert_int_equal(engine_run(argv, env, NULL, 1, &st), 0);
+		unlink(path);
+		if (!WIFEXITED(st) || WEXITSTATUS(st))
+			fail_msg("fio --parse-only %s failed", src);
+		free(src);
+		free(rw);
+	}
+}
+
 /* ---- helper modes: the "tools" ---- */
 
 static void say_pid(const char *fdarg)
@@ -898,6 +1071,10 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_run_sigterm_stops_tool),
 		cmocka_unit_test(test_run_kills_stubborn_tree),
 		cmocka_unit_test(test_run_stop_flag),
+		cmocka_unit_test(test_fio_options),
+		cmocka_unit_test(test_stress_ng_options),
+		cmocka_unit_test(test_supported_without_tool),
+		cmocka_unit_test(test_builtin_jobs),
 	};
 	ssize_t n;
 	char *slash;
