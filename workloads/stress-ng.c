@@ -38,7 +38,7 @@ static const char *const sng_sized[] = {
 struct sng_opts {
 	char *stressors;
 	long workers;
-	double timeout;
+	double runtime;
 	struct opt_size bytes;
 	bool oomable;
 	char *args;
@@ -50,8 +50,10 @@ static const struct opt_spec sng_specs[] = {
 	  NULL },
 	{ "workers", OPT_LONG, offsetof(struct sng_opts, workers), "1", 0, 4096, "workers",
 	  "workers per stressor (0: one per online CPU)", NULL },
-	{ "timeout", OPT_SECONDS, offsetof(struct sng_opts, timeout), "10", 1, 86400, "s",
-	  "stress-ng --timeout (whole seconds, rounded up)", NULL },
+	/* not "timeout": that is the runner's key for the iteration's time limit */
+	{ "runtime", OPT_SECONDS, offsetof(struct sng_opts, runtime), "10", 1, 86400, "s",
+	  "how long the stressors run: stress-ng --timeout (whole seconds, rounded up)",
+	  NULL },
 	{ "bytes", OPT_SIZE, offsetof(struct sng_opts, bytes), "10%", 0, 0, "bytes",
 	  "memory per stressor, as --NAME-bytes, for vm, mmap, malloc, memfd, mremap, msync, "
 	  "pagemove, shm, memrate (absolute or % of the effective memory; 0: stress-ng's "
@@ -93,7 +95,7 @@ static double sng_estimate(const void *opts, uint64_t mem_bytes)
 
 	(void)mem_bytes;
 	/* stress-ng's start and the wait for its workers to wind down */
-	return ceil(o->timeout) + 2.0;
+	return ceil(o->runtime) + 2.0;
 }
 
 static int sng_check(const struct sng_opts *o, struct engine_argv *names, struct engine_argv *args)
@@ -178,7 +180,7 @@ static int sng_run(struct wl_ctx *ctx, void *opts)
 		}
 	}
 	engine_argv_add(&argv, "--timeout");
-	engine_argv_add(&argv, "%.0f", ceil(o->timeout));
+	engine_argv_add(&argv, "%.0f", ceil(o->runtime));
 	engine_argv_add(&argv, "--metrics");
 	engine_argv_add(&argv, "--yaml");
 	engine_argv_add(&argv, "%s", yaml);

@@ -908,20 +908,31 @@ static void test_stress_ng_options(void **state)
 	o = opts_of(w);
 	expect_opt(w, o, "stressors", "vm,mmap");
 	expect_opt(w, o, "workers", "1");
-	expect_opt(w, o, "timeout", "10");
+	expect_opt(w, o, "runtime", "10");
 	expect_opt(w, o, "bytes", "10%");
 	expect_opt(w, o, "oomable", "0");
 	expect_set(w, o, "stressors", "bigheap,mmaphuge,madvise", 0);
 	expect_set(w, o, "workers", "0", 0);
 	expect_set(w, o, "workers", "-1", -ERANGE);
-	expect_set(w, o, "timeout", "0", -ERANGE);
-	expect_set(w, o, "timeout", "3s", 0);
+	expect_set(w, o, "runtime", "0", -ERANGE);
+	expect_set(w, o, "runtime", "3s", 0);
 	expect_set(w, o, "bytes", "256M", 0);
 	expect_set(w, o, "args", "--vm-madvise hugepage", 0);
-	/* the timeout rounded up, plus the wind-down */
+	/* the runtime rounded up, plus the wind-down */
 	assert_true(w->estimate(o, 1ULL << 30) >= 3.0);
 	opts_free(w->opts, o);
 	free(o);
+}
+
+static void test_no_runner_keys(void **state)
+{
+	/* a suite section's timeout, scale and memcg_limit belong to the runner */
+	const char *names[] = { "fio", "stress-ng" }, *keys[] = { "timeout", "scale", "memcg_limit" };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		for (size_t k = 0; k < ARRAY_SIZE(keys); k++)
+			assert_null(opts_find(workload_find(names[i])->opts, keys[k]));
 }
 
 static void test_supported_without_tool(void **state)
@@ -1073,6 +1084,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_run_stop_flag),
 		cmocka_unit_test(test_fio_options),
 		cmocka_unit_test(test_stress_ng_options),
+		cmocka_unit_test(test_no_runner_keys),
 		cmocka_unit_test(test_supported_without_tool),
 		cmocka_unit_test(test_builtin_jobs),
 	};
