@@ -341,6 +341,8 @@ int engine_run(const char *const argv[], const char *const env[], volatile int *
 	int ret = 0, st = 0, caught;
 	pid_t pid;
 
+	if (stop && *stop)	/* told to wind down before it started */
+		return -EINTR;
 	engine_caught = 0;
 	engine_stop = stop;
 	/* no SA_RESTART: a signal cuts the sleep short */

@@ -92,8 +92,9 @@ bool engine_tool_found(const char *name);
  * the tool.
  *
  * *WSTATUS gets the tool's wait status.  Returns 0 when the tool ran
- * (whatever its exit status), -EINTR when it was stopped early, or -errno
- * when it could not be started (-ENOENT: not installed).
+ * (whatever its exit status), -EINTR when it was stopped early (or not
+ * started at all: *STOP was already set), or -errno when it could not be
+ * started (-ENOENT: not installed).
  */
 int engine_run(const char *const argv[], const char *const env[], volatile int *stop,
 	       double grace_s, int *wstatus);

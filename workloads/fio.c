@@ -338,10 +338,14 @@ static int fio_run(struct wl_ctx *ctx, void *opts)
 		goto out;
 	}
 	fio_copy_messages(json);
-	if (ret == -EINTR || !WIFEXITED(st) || WEXITSTATUS(st)) {
+	if (ret == -EINTR) {
+		mmab_err("fio stopped before it finished: the workload was told to stop");
+		goto out;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		engine_wait_desc(st, desc, sizeof(desc));
-		mmab_err("fio %s%s", desc, ret == -EINTR ? " (stopped by mmab)" : "");
-		ret = ret ? ret : -EIO;
+		mmab_err("fio %s", desc);
+		ret = -EIO;
 		goto out;
 	}
 	ret = fio_report(ctx, json);

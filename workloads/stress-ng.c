@@ -185,8 +185,10 @@ static int sng_run(struct wl_ctx *ctx, void *opts)
 	engine_argv_add(&argv, "--yaml");
 	engine_argv_add(&argv, "%s", yaml);
 	/* file-backed stressors write under the scratch directory, removed afterwards */
-	engine_argv_add(&argv, "--temp-path");
-	engine_argv_add(&argv, "%s", ctx->scratch_dir);
+	if (ctx->scratch_dir && *ctx->scratch_dir) {
+		engine_argv_add(&argv, "--temp-path");
+		engine_argv_add(&argv, "%s", ctx->scratch_dir);
+	}
 	/*
 	 * No --seed from the iteration's seed: 0.15.06 does not pass it to
 	 * every stressor ("mwc_core: cannot determine seed from --seed
@@ -206,12 +208,15 @@ static int sng_run(struct wl_ctx *ctx, void *opts)
 		mmab_err("cannot run stress-ng: %s", strerror(-ret));
 		goto out;
 	}
-	if (ret == -EINTR || !WIFEXITED(st) || WEXITSTATUS(st)) {
+	if (ret == -EINTR) {
+		mmab_err("stress-ng stopped before it finished: the workload was told to stop");
+		goto out;
+	}
+	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
 		engine_wait_desc(st, desc, sizeof(desc));
-		mmab_err("stress-ng %s%s%s%s", desc, WIFEXITED(st) ? ": " : "",
-			 WIFEXITED(st) ? stressng_exit_desc(WEXITSTATUS(st)) : "",
-			 ret == -EINTR ? " (stopped by mmab)" : "");
-		ret = ret ? ret : -EIO;
+		mmab_err("stress-ng %s%s%s", desc, WIFEXITED(st) ? ": " : "",
+			 WIFEXITED(st) ? stressng_exit_desc(WEXITSTATUS(st)) : "");
+		ret = -EIO;
 		goto out;
 	}
 	ret = sng_report(ctx, yaml, &names);

@@ -824,6 +824,8 @@ static void test_run_stop_flag(void **state)
 	assert_true(WIFSIGNALED(st));
 	assert_int_equal(WTERMSIG(st), SIGTERM);
 	assert_true(mmab_now() - t0 < 3.0);
+	/* already told to stop: the tool is not even started */
+	assert_int_equal(engine_run(argv, NULL, &stop, 5.0, &st), -EINTR);
 }
 
 /* ---- the workloads' option tables and built-in jobs ---- */
