@@ -273,18 +273,18 @@ void derived_frag(const struct csv *bi, double out[FRAG_N])
 	if (ct < 0 || co < 0 || cb < 0)
 		goto out;
 	for (size_t r = 0; r < bi->nrows;) {
-		double t = csv_num(bi, r, ct);
-		double blocks[BUDDY_ORDERS] = { 0 };
+		const char *ts0 = csv_str(bi, r, ct);
+		double t = csv_num(bi, r, ct), blocks[BUDDY_ORDERS] = { 0 };
 		int norders = 0;
-		size_t end = r;
+		size_t end = r + 1;
 
-		/* the rows of one sample share its t */
-		while (end < bi->nrows && csv_num(bi, end, ct) == t)
-			end++;
-		if (end == r) {		/* t is not a number: skip the row */
+		if (!ts0 || isnan(t)) {		/* t is not a number: skip the row */
 			r++;
 			continue;
 		}
+		/* the rows of one sample share its t (as text: one writer wrote them) */
+		while (end < bi->nrows && csv_str(bi, end, ct) && !strcmp(csv_str(bi, end, ct), ts0))
+			end++;
 		for (; r < end; r++) {
 			double o = csv_num(bi, r, co), b = csv_num(bi, r, cb);
 
@@ -330,43 +330,40 @@ size_t derived_slabs(const struct csv *si, struct derived_slab **out)
 	int ct = csv_col(si, "t"), cc = csv_col(si, "cache"), ca = csv_col(si, "active_objs");
 	int co = csv_col(si, "num_objs"), cp = csv_col(si, "pagesperslab");
 	int cs = csv_col(si, "num_slabs");
-	double t0 = NAN, t1 = NAN;
+	const char *t0 = NULL, *t1 = NULL;
 	size_t n = 0;
 
 	*out = NULL;
 	if (ct < 0 || cc < 0 || ca < 0 || co < 0 || cp < 0 || cs < 0)
 		return 0;
-	for (size_t r = 0; r < si->nrows; r++) {
-		double t = csv_num(si, r, ct);
-
-		if (isnan(t))
-			continue;
-		if (isnan(t0))
-			t0 = t;
-		t1 = t;
-	}
-	if (isnan(t0))
+	/* the first and last samples; rows of one sample share t's text */
+	for (size_t r = 0; r < si->nrows && !t0; r++)
+		if (!isnan(csv_num(si, r, ct)))
+			t0 = csv_str(si, r, ct);
+	for (size_t r = si->nrows; r-- > 0 && !t1;)
+		if (!isnan(csv_num(si, r, ct)))
+			t1 = csv_str(si, r, ct);
+	if (!t0)
 		return 0;
-	/* caches in order of appearance; index by name through a linear scan */
+	/* caches in order of appearance */
 	for (size_t r = 0; r < si->nrows; r++) {
-		const char *name = csv_str(si, r, cc);
-		double t = csv_num(si, r, ct), pages, act, num;
+		const char *name = csv_str(si, r, cc), *t = csv_str(si, r, ct);
+		bool first = t && !strcmp(t, t0), last = t && !strcmp(t, t1);
+		double pages;
 		struct derived_slab *s;
 
-		if (!name || (t != t0 && t != t1))
+		if (!name || (!first && !last))
 			continue;
 		s = slab_get(out, &n, name);
 		pages = csv_num(si, r, cs) * csv_num(si, r, cp);
-		if (t == t0)
+		if (first)
 			s->growth_pages -= pages;
-		if (t == t1) {
+		if (last) {
 			s->growth_pages += pages;
-			act = csv_num(si, r, ca);
-			num = csv_num(si, r, co);
-			s->occupancy_pct = pct(act, num);
+			s->occupancy_pct = pct(csv_num(si, r, ca), csv_num(si, r, co));
 		}
 	}
-	if (t0 == t1)	/* one sample: no growth to speak of */
+	if (!strcmp(t0, t1))	/* one sample: no growth to speak of */
 		for (size_t i = 0; i < n; i++)
 			(*out)[i].growth_pages = NAN;
 	return n;
