@@ -174,6 +174,72 @@ static char *iter_summary(const struct rset *rs, const char *w)
 	return out;
 }
 
+/*
+ * " a 3 ok; b 1 ok, 1 failed" then each iteration not used, between OPEN
+ * and CLOSE: "#2 failed: oom".  PUT writes a string from a result set
+ * (escaped for the format).
+ */
+static void iter_line(FILE *f, const struct cmp_table *t, const char *w,
+		      void (*put)(FILE *, const char *), const char *open, const char *close)
+{
+	for (size_t s = 0; s < t->n_sets; s++) {
+		char *it = iter_summary(&t->sets[s], w);
+
+		fputs(s ? "; " : " ", f);
+		put(f, t->sets[s].label);
+		fprintf(f, " %s", it);
+		free(it);
+		for (size_t i = 0; i < t->sets[s].n_iters; i++) {
+			const struct rset_iter *ri = &t->sets[s].iters[i];
+			char num[32];
+
+			if (strcmp(ri->workload, w) || rset_iter_used(ri))
+				continue;
+			snprintf(num, sizeof(num), "#%d ", ri->iteration);
+			fprintf(f, "%s%s", open, num);
+			put(f, ri->status);
+			fputs(": ", f);
+			put(f, ri->reason);
+			fputs(close, f);
+		}
+	}
+}
+
+/* The verdict count and how verdicts are reached, for md and HTML. */
+static void summary_sentence(FILE *f, const struct cmp_table *t,
+			     void (*put)(FILE *, const char *))
+{
+	struct tally ty;
+	char *s;
+
+	count_verdicts(t, &ty);
+	s = xasprintf("%zu better, %zu worse, %zu differ, %zu no difference proven, %zu cannot "
+		      "be judged (fewer than %d values a side), %zu n/a. False discovery rate "
+		      "%.0f%%: Welch's p adjusted by Benjamini-Hochberg over %zu comparisons "
+		      "(column q); the verdict uses q.",
+		      ty.v[CMP_BETTER], ty.v[CMP_WORSE], ty.v[CMP_DIFFERS], ty.v[CMP_NO_DIFF],
+		      ty.v[CMP_CANNOT_JUDGE], CMP_MIN_N, ty.v[CMP_NA], 100 * CMP_ALPHA, t->n_tests);
+	put(f, s);
+	free(s);
+}
+
+static void legend_sentence(FILE *f, const struct cmp_table *t, void (*put)(FILE *, const char *))
+{
+	char *s = xasprintf(
+		"n: iterations with a value (failed iterations are not pooled); mean: harmonic "
+		"for rates, else arithmetic; change: of the means shown, in %% of the baseline's; "
+		"CI: 95%% confidence interval of the difference of the means (Welch), in %% of "
+		"the baseline's mean; p (MWU): Mann-Whitney U, exact below 50 values without "
+		"ties, else normal with tie correction; q: Welch's p adjusted by "
+		"Benjamini-Hochberg over the %zu comparisons with %d or more values a side; "
+		"verdict: better or worse (differs, for metrics without a better direction) when "
+		"q < %.2f, else no difference proven. vmstat figures are first-to-last deltas "
+		"of each iteration.", t->n_tests, CMP_MIN_N, CMP_ALPHA);
+
+	put(f, s);
+	free(s);
+}
+
 /* ---- text ---- */
 
 /* Write S with control characters as '?', padded with spaces to WIDTH when PAD. */
@@ -602,16 +668,12 @@ static void md_put(FILE *f, const char *s)
 
 static void md_out(FILE *f, const struct cmp_table *t)
 {
-	struct tally ty;
-
-	count_verdicts(t, &ty);
 	fputs("## mmab compare\n\nBaseline: **", f);
 	md_put(f, t->sets[t->baseline].label);
 	fputs("**; sets:", f);
 	for (size_t s = 0; s < t->n_sets; s++) {
-		fputs(s ? ", `" : " `", f);
+		fputs(s ? ", " : " ", f);
 		md_put(f, t->sets[s].label);
-		fputs("`", f);
 	}
 	fputs(".\n\n", f);
 	for (size_t i = 0; i < t->n_env; i++) {
@@ -632,36 +694,16 @@ static void md_out(FILE *f, const struct cmp_table *t)
 		free(a);
 		free(b);
 	}
-	fprintf(f, "%s**Verdicts**: %zu better, %zu worse, %zu differ, %zu no difference proven, "
-		"%zu cannot be judged (fewer than %d values a side), %zu n/a. False discovery "
-		"rate %.0f%%: Welch's p adjusted by Benjamini-Hochberg over %zu comparisons "
-		"(column q); the verdict uses q.\n",
-		t->n_env ? "\n" : "", ty.v[CMP_BETTER], ty.v[CMP_WORSE], ty.v[CMP_DIFFERS],
-		ty.v[CMP_NO_DIFF], ty.v[CMP_CANNOT_JUDGE], CMP_MIN_N, ty.v[CMP_NA],
-		100 * CMP_ALPHA, t->n_tests);
+	fputs(t->n_env ? "\n**Verdicts**: " : "**Verdicts**: ", f);
+	summary_sentence(f, t, md_put);
+	fputc('\n', f);
 	for (size_t r = 0; r < t->n_rows;) {
 		const char *w = t->rows[r].workload;
 
 		fputs("\n### ", f);
 		md_put(f, w);
 		fputs("\n\nIterations:", f);
-		for (size_t s = 0; s < t->n_sets; s++) {
-			char *it = iter_summary(&t->sets[s], w);
-
-			fputs(s ? "; " : " ", f);
-			md_put(f, t->sets[s].label);
-			fprintf(f, " %s", it);
-			free(it);
-			for (size_t i = 0; i < t->sets[s].n_iters; i++) {
-				const struct rset_iter *ri = &t->sets[s].iters[i];
-
-				if (strcmp(ri->workload, w) || rset_iter_used(ri))
-					continue;
-				fprintf(f, " (#%d %s: ", ri->iteration, ri->status);
-				md_put(f, ri->reason);
-				fputc(')', f);
-			}
-		}
+		iter_line(f, t, w, md_put, " (", ")");
 		fputs(".\n", f);
 		while (r < t->n_rows && !strcmp(t->rows[r].workload, w)) {
 			enum cmp_section sec = t->rows[r].section;
@@ -698,20 +740,13 @@ static void md_out(FILE *f, const struct cmp_table *t)
 			}
 		}
 	}
-	fprintf(f, "\nn: iterations with a value; mean: harmonic for rates (hmean), else "
-		"arithmetic; change: of the means shown, in %% of the baseline's; CI: 95%% "
-		"confidence interval of the difference of means (Welch), in %% of the "
-		"baseline's mean; p (MWU): Mann-Whitney U, exact below 50 values without ties, "
-		"else normal with tie correction; q: Welch's p adjusted by Benjamini-Hochberg "
-		"over the %zu comparisons with %d or more values a side; verdict: q < %.2f.\n",
-		t->n_tests, CMP_MIN_N, CMP_ALPHA);
+	fputc('\n', f);
+	legend_sentence(f, t, md_put);
+	fputc('\n', f);
 }
 
 static void html_out(FILE *f, const struct cmp_table *t)
 {
-	struct tally ty;
-
-	count_verdicts(t, &ty);
 	fputs("<section id=\"comparison\">\n<p class=\"meta\">Baseline: <strong>", f);
 	html_escape(f, t->sets[t->baseline].label);
 	fputs("</strong></p>\n", f);
@@ -747,38 +782,16 @@ static void html_out(FILE *f, const struct cmp_table *t)
 		if (open)
 			fputs("</ul></div>\n", f);
 	}
-	fprintf(f, "<p class=\"summary\">Verdicts: %zu better, %zu worse, %zu differ, %zu no "
-		"difference proven, %zu cannot be judged (fewer than %d values a side), %zu n/a. "
-		"False discovery rate %.0f%%: Welch's p adjusted by Benjamini-Hochberg over %zu "
-		"comparisons (column q); the verdict uses q.</p>\n",
-		ty.v[CMP_BETTER], ty.v[CMP_WORSE], ty.v[CMP_DIFFERS], ty.v[CMP_NO_DIFF],
-		ty.v[CMP_CANNOT_JUDGE], CMP_MIN_N, ty.v[CMP_NA], 100 * CMP_ALPHA, t->n_tests);
+	fputs("<p class=\"summary\">Verdicts: ", f);
+	summary_sentence(f, t, html_escape);
+	fputs("</p>\n", f);
 	for (size_t r = 0; r < t->n_rows;) {
 		const char *w = t->rows[r].workload;
 
 		fputs("<h3 class=\"workload\">", f);
 		html_escape(f, w);
 		fputs("</h3>\n<p class=\"meta\">Iterations:", f);
-		for (size_t s = 0; s < t->n_sets; s++) {
-			char *it = iter_summary(&t->sets[s], w);
-
-			fputs(s ? "; " : " ", f);
-			html_escape(f, t->sets[s].label);
-			fputc(' ', f);
-			html_escape(f, it);
-			free(it);
-			for (size_t i = 0; i < t->sets[s].n_iters; i++) {
-				const struct rset_iter *ri = &t->sets[s].iters[i];
-
-				if (strcmp(ri->workload, w) || rset_iter_used(ri))
-					continue;
-				fprintf(f, " <span class=\"failed\">#%d ", ri->iteration);
-				html_escape(f, ri->status);
-				fputs(": ", f);
-				html_escape(f, ri->reason);
-				fputs("</span>", f);
-			}
-		}
+		iter_line(f, t, w, html_escape, " <span class=\"failed\">", "</span>");
 		fputs("</p>\n", f);
 		while (r < t->n_rows && !strcmp(t->rows[r].workload, w)) {
 			enum cmp_section sec = t->rows[r].section;
@@ -818,16 +831,9 @@ static void html_out(FILE *f, const struct cmp_table *t)
 			fputs("</tbody></table></div>\n", f);
 		}
 	}
-	fprintf(f, "<p class=\"legend\">n: iterations with a value (failed iterations are not "
-		"pooled); mean: harmonic for rates, else arithmetic; change: of the means shown, "
-		"in %% of the baseline&#39;s; CI: 95%% confidence interval of the difference of "
-		"means (Welch), in %% of the baseline&#39;s mean; p (MWU): Mann-Whitney U, exact "
-		"below 50 values without ties, else normal with tie correction; q: Welch&#39;s p "
-		"adjusted by Benjamini-Hochberg over the %zu comparisons with %d or more values "
-		"a side; verdict: better or worse (differs, for metrics without a better "
-		"direction) when q &lt; %.2f, else no difference proven. vmstat figures are "
-		"first-to-last deltas of each iteration.</p>\n</section>\n",
-		t->n_tests, CMP_MIN_N, CMP_ALPHA);
+	fputs("<p class=\"legend\">", f);
+	legend_sentence(f, t, html_escape);
+	fputs("</p>\n</section>\n", f);
 }
 
 /* ---- CSV and JSON: one record per (set, metric) ---- */

@@ -70,45 +70,26 @@ struct set_data {
 	size_t n;
 };
 
-/* Load DIR/NAME if it is there: a collector that did not run left no file. */
-static bool load_opt(struct rset *rs, const char *dir, const char *name, struct csv *c)
-{
-	char *path = xasprintf("%s/%s", dir, name);
-	int err = csv_load(path, c);
-
-	if (err == -EINVAL) {
-		rs->problems++;
-	} else if (err && err != -ENOENT) {
-		csv_problem(path, 0, "cannot read: %s", strerror(-err));
-		rs->problems++;
-	}
-	free(path);
-	if (err)
-		return false;
-	rs->problems += c->problems;
-	return true;
-}
-
 static void load_iter(struct rset *rs, struct iter_data *d)
 {
 	struct csv c;
 
-	if (load_opt(rs, d->it->dir, "vmstat.csv", &c)) {
+	if (rset_csv(rs, d->it->dir, "vmstat.csv", true, NULL, &c)) {
 		d->have_vm = true;
 		derived_vmstat(&c, d->vm);
 		csv_free(&c);
 	}
-	if (load_opt(rs, d->it->dir, "buddyinfo.csv", &c)) {
+	if (rset_csv(rs, d->it->dir, "buddyinfo.csv", true, NULL, &c)) {
 		d->have_frag = true;
 		derived_frag(&c, d->frag);
 		csv_free(&c);
 	}
-	if (load_opt(rs, d->it->dir, "slabinfo.csv", &c)) {
+	if (rset_csv(rs, d->it->dir, "slabinfo.csv", true, NULL, &c)) {
 		d->have_slab = true;
 		d->n_slab = derived_slabs(&c, &d->slab);
 		csv_free(&c);
 	}
-	if (load_opt(rs, d->it->dir, "stalls.csv", &c)) {
+	if (rset_csv(rs, d->it->dir, "stalls.csv", true, NULL, &c)) {
 		d->have_stalls = true;
 		d->n_stalls = derived_stalls(&c, &d->stalls);
 		csv_free(&c);

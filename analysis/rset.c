@@ -325,29 +325,38 @@ static char *reason_text(const struct csv *c, size_t row, int c_reason, int c_ex
 	return xstrdup(r);
 }
 
+bool rset_csv(struct rset *rs, const char *dir, const char *name, bool optional,
+	      const char *why, struct csv *c)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int err = csv_load(path, c);
+
+	if (err == -EINVAL) {
+		rs->problems++;		/* csv_load said why */
+	} else if (err && !(optional && err == -ENOENT)) {
+		csv_problem(path, 0, "cannot read: %s%s%s", strerror(-err), why ? ": " : "",
+			    why ? why : "");
+		rs->problems++;
+	}
+	free(path);
+	if (err)
+		return false;
+	rs->problems += c->problems;
+	return true;
+}
+
 /* Returns false when there is no status.csv to go by. */
 static bool load_status(struct rset *rs)
 {
 	char *path = xasprintf("%s/status.csv", rs->path);
 	int cw, ci, cs, cr, ce, csig, cd;
 	struct csv c;
-	int err = csv_load(path, &c);
 
-	if (err) {
-		if (err != -EINVAL) {
-			char msg[256];
-
-			snprintf(msg, sizeof(msg),
-				 "cannot read: %s: iterations found on disk taken as status unknown",
-				 strerror(-err));
-			set_problem(rs, path, 0, msg);
-		} else {
-			rs->problems++;
-		}
+	if (!rset_csv(rs, rs->path, "status.csv", false,
+		      "iterations found on disk taken as status unknown", &c)) {
 		free(path);
 		return false;
 	}
-	rs->problems += c.problems;
 	cw = csv_col(&c, "workload");
 	ci = csv_col(&c, "iteration");
 	cs = csv_col(&c, "status");
@@ -507,20 +516,11 @@ static void load_metrics(struct rset *rs, const struct rset_iter *it)
 	char *path = xasprintf("%s/metrics.csv", it->dir);
 	int cm, cv, cu, cd, ca;
 	struct csv c;
-	int err = csv_load(path, &c);
 
-	if (err) {
-		if (err != -EINVAL) {
-			char *msg = xasprintf("cannot read: %s", strerror(-err));
-
-			set_problem(rs, path, 0, msg);
-			free(msg);
-		} else
-			rs->problems++;
+	if (!rset_csv(rs, it->dir, "metrics.csv", false, NULL, &c)) {
 		free(path);
 		return;
 	}
-	rs->problems += c.problems;
 	cm = csv_col(&c, "metric");
 	cv = csv_col(&c, "value");
 	cu = csv_col(&c, "unit");

@@ -92,6 +92,17 @@ json_t *rset_meta(const struct rset *rs, const char *key);
 /* rset_meta_str - rset_meta when it is a string, else NULL. */
 const char *rset_meta_str(const struct rset *rs, const char *key);
 
+/*
+ * rset_csv - load DIR/NAME into *c, its problems counted in RS.  A file
+ * that cannot be read is reported ("cannot read: ...", plus WHY when not
+ * NULL) and counted, except a missing one when OPTIONAL (a collector that
+ * did not run leaves no file).  Returns true when *c was loaded (free it
+ * with csv_free).
+ */
+struct csv;
+bool rset_csv(struct rset *rs, const char *dir, const char *name, bool optional,
+	      const char *why, struct csv *c);
+
 /* rset_count - iterations of WORKLOAD (NULL: all) with STATUS (NULL: any). */
 size_t rset_count(const struct rset *rs, const char *workload, const char *status);
 
