@@ -89,6 +89,7 @@ struct cmp_table {
  * -EINVAL (no sets, baseline out of range).  Free with compare_free().
  */
 int compare_build(struct rset *sets, size_t n, size_t baseline, struct cmp_table *t);
+/* compare_free - free the table (not the sets, which the caller owns). */
 void compare_free(struct cmp_table *t);
 
 /*

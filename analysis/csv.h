@@ -42,6 +42,7 @@ const char *csv_str(const struct csv *c, size_t row, int col);
 double csv_num(const struct csv *c, size_t row, int col);
 /* csv_row_line - the line ROW starts on, for FILE:LINE messages. */
 size_t csv_row_line(const struct csv *c, size_t row);
+/* csv_free - free what csv_load allocated; C may be loaded again. */
 void csv_free(struct csv *c);
 
 /*

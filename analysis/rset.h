@@ -81,6 +81,7 @@ int rset_expand(const char *arg, char ***dirs, size_t *n);
  * (no metadata.json: not reported, the caller knows the context).
  */
 int rset_load(const char *dir, struct rset *rs);
+/* rset_free - free what rset_load allocated (strings from it die with it). */
 void rset_free(struct rset *rs);
 
 /*
