@@ -134,8 +134,7 @@ struct parser {
 	struct suite_sect ss;
 	bool seed_set;
 	uint64_t seed;
-	bool collectors_set;
-	int collectors_line;
+	bool collectors_set;		/* `collectors =` given: no default set */
 	struct col_name *colnames;
 	size_t ncolnames;
 	struct col_sect *colsects;
@@ -403,10 +402,7 @@ static void add_collector_names(struct parser *p, const char *value)
 {
 	char *copy = xstrdup(value), *save = NULL;
 
-	if (!p->collectors_set) {
-		p->collectors_set = true;
-		p->collectors_line = p->line;
-	}
+	p->collectors_set = true;
 	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 		const struct collector *c;
 
