@@ -888,8 +888,8 @@ static void parser_free(struct parser *p)
 	free(p->colsects);
 }
 
-/* Parse TEXT as read from FILE (recorded in s->file and named by messages). */
-static int parse(const char *file, const char *text, struct suite *s)
+/* FILE is recorded in s->file and names the errors. */
+int suite_parse(const char *file, const char *text, struct suite *s)
 {
 	struct parser p = { .file = file, .pos = text, .s = s };
 	char scale[64], err[256];
@@ -920,11 +920,6 @@ out:
 		return -EINVAL;
 	}
 	return 0;
-}
-
-int suite_parse(const char *file, const char *text, struct suite *s)
-{
-	return parse(file, text, s);
 }
 
 const char *const *suite_builtin_names(void)
@@ -974,7 +969,7 @@ int suite_load(const char *name_or_path, struct suite *s)
 		free(key);
 		if (data) {
 			file = xasprintf(BUILTIN_PREFIX "%s", name_or_path);
-			ret = parse(file, data, s);
+			ret = suite_parse(file, data, s);
 			free(file);
 			return ret;
 		}
@@ -1001,7 +996,7 @@ int suite_load(const char *name_or_path, struct suite *s)
 		free(text);
 		return -EINVAL;
 	}
-	ret = parse(name_or_path, text, s);
+	ret = suite_parse(name_or_path, text, s);
 	free(text);
 	return ret;
 }
