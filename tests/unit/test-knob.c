@@ -7,8 +7,8 @@
  * forked child and undone by the parent, a run that SIGKILLs itself and is
  * recovered, a journal from an earlier boot, damaged and torn records, the
  * lock, and the signal handler (in the installing process only).  As root
- * (under the machine lock) a real sysctl, and a huge page pool that cannot
- * shrink while a page is in use.
+ * (under the machine lock) a real sysctl, THP's defrag selector, and a
+ * huge page pool whose page in use is still held after it is restored.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -484,6 +484,28 @@ static void test_real_knob(void **st)
 	assert_string_equal(now, orig);
 }
 
+/* A real selector file in sysfs, as root: the bracketed word comes back. */
+static void test_real_selector(void **st)
+{
+	const char *path = "/sys/kernel/mm/transparent_hugepage/defrag";
+	struct knob_journal *j;
+	char orig[64], now[64];
+	const char *other;
+
+	(void)st;
+	if (!mmab_is_root() || access(path, W_OK))
+		skip();
+	assert_int_equal(knob_read(path, orig, sizeof(orig)), 0);
+	other = strcmp(orig, "defer") ? "defer" : "never";
+	assert_int_equal(knob_journal_open(&j), 0);
+	assert_int_equal(knob_set(j, path, other), 0);
+	assert_int_equal(knob_read(path, now, sizeof(now)), 0);
+	assert_string_equal(now, other);
+	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(knob_read(path, now, sizeof(now)), 0);
+	assert_string_equal(now, orig);
+}
+
 /*
  * A huge page pool shrinks on paper at once, but a page still mapped stays
  * allocated (as surplus) until released: restoring the pool waits a
@@ -573,6 +595,7 @@ int main(void)
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_real_knob),
+		cmocka_unit_test(test_real_selector),
 		cmocka_unit_test(test_hugepages_in_use),
 	};
 
