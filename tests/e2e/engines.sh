@@ -16,9 +16,7 @@ need_root
 command -v fio >/dev/null 2>&1 || skip_all "fio not installed"
 command -v stress-ng >/dev/null 2>&1 || skip_all "stress-ng not installed"
 
-# not mktmp: its EXIT trap runs when the $(...) subshell ends, removing the directory
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmab-test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+mktmp
 knob_snapshot "$tmp/before"
 "$MMAB" run -s tests/fixtures/suites/engines.ini -l e2e -o "$tmp/results" \
 	> "$tmp/out" 2> "$tmp/err"
