@@ -128,6 +128,10 @@ check "stress-ng's own message is in stderr.log" \
 	grep -q "unrecognized option '--mmab-no-such-stressor'" "$(iter stress-ng-unknown)/stderr.log"
 check "a fio still running at the timeout is recorded as such" \
 	[ "$(status fio-runaway)" = "failed,timeout" ]
+check "so is a stress-ng still running at the timeout" \
+	[ "$(status stress-ng-runaway)" = "failed,timeout" ]
+check "fio was stopped by SIGTERM, not left running" \
+	grep -q "fio: terminating on signal 15" "$(iter fio-runaway)/stderr.log"
 check "no fio or stress-ng process is left" \
 	sh -c '! pgrep -x fio >/dev/null && ! pgrep stress-ng >/dev/null'
 check "no data file of fio's is left in the result set" \
