@@ -174,6 +174,14 @@ bool engine_tool_found(const char *name)
 	return found;
 }
 
+int engine_supported(const char *name, char *why, size_t whylen)
+{
+	if (engine_tool_found(name))
+		return 0;
+	snprintf(why, whylen, "%s not installed", name);
+	return -ENOENT;
+}
+
 /* ---- stopping the tool ---- */
 
 /* pid and ppid of every process, from /proc/PID/stat */

@@ -73,6 +73,11 @@ bool engine_env_valid(const char *s);
 
 /* engine_tool_found - is NAME an executable file in $PATH? */
 bool engine_tool_found(const char *name);
+/*
+ * engine_supported - a workload's supported() for tool NAME: 0, or -ENOENT
+ * with "NAME not installed" in why.
+ */
+int engine_supported(const char *name, char *why, size_t whylen);
 
 /* How long a tool has between SIGTERM and SIGKILL (below the runner's grace). */
 #define ENGINE_GRACE_S 3.0

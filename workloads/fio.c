@@ -109,11 +109,7 @@ static bool empty(const char *s)
 static int fio_supported(const void *opts, char *why, size_t whylen)
 {
 	(void)opts;
-	if (!engine_tool_found("fio")) {
-		snprintf(why, whylen, "fio not installed");
-		return -ENOENT;
-	}
-	return 0;
+	return engine_supported("fio", why, whylen);
 }
 
 static uint64_t fio_per_job(const struct fio_opts *o, uint64_t mem_bytes)

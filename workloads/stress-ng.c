@@ -82,11 +82,7 @@ static bool sng_is_sized(const char *stressor)
 static int sng_supported(const void *opts, char *why, size_t whylen)
 {
 	(void)opts;
-	if (!engine_tool_found("stress-ng")) {
-		snprintf(why, whylen, "stress-ng not installed");
-		return -ENOENT;
-	}
-	return 0;
+	return engine_supported("stress-ng", why, whylen);
 }
 
 static double sng_estimate(const void *opts, uint64_t mem_bytes)
