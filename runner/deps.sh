@@ -7,7 +7,7 @@
 
 build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev"
 run="fio stress-ng linux-perf gnuplot-nox"
-check="chromium fonts-dejavu-core procps"
+check="chromium fonts-dejavu-core procps jq"
 
 want=
 for g in "$@"; do
