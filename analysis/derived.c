@@ -209,16 +209,12 @@ void derived_vmstat(const struct csv *vm, double out[VM_N])
 
 /* ---- buddyinfo ---- */
 
-#define BUDDY_ORDERS 16		/* MAX_PAGE_ORDER is 10 on x86-64, more elsewhere */
-
 /*
- * The kernel's unusable free space index (mm/vmstat.c unusable_free_index,
- * debugfs extfrag/unusable_index) as a fraction: the share of free pages in
- * blocks smaller than ORDER; 1 when nothing is free.  workloads/frag.c
- * computes the same from /proc/buddyinfo; it is not linked here because it
- * brings the whole fragmenter (and its option parsing) into every reader.
+ * workloads/frag.c computes the same from /proc/buddyinfo; it is not linked
+ * here because it brings the whole fragmenter (and its option parsing) into
+ * every reader.
  */
-static double unusable_index(const double *blocks, int norders, int order)
+double derived_unusable_index(const double *blocks, int norders, int order)
 {
 	double total = 0, usable = 0;
 
@@ -274,7 +270,7 @@ void derived_frag(const struct csv *bi, double out[FRAG_N])
 		goto out;
 	for (size_t r = 0; r < bi->nrows;) {
 		const char *ts0 = csv_str(bi, r, ct);
-		double t = csv_num(bi, r, ct), blocks[BUDDY_ORDERS] = { 0 };
+		double t = csv_num(bi, r, ct), blocks[DERIVED_BUDDY_ORDERS] = { 0 };
 		int norders = 0;
 		size_t end = r + 1;
 
@@ -288,7 +284,7 @@ void derived_frag(const struct csv *bi, double out[FRAG_N])
 		for (; r < end; r++) {
 			double o = csv_num(bi, r, co), b = csv_num(bi, r, cb);
 
-			if (!(o >= 0 && o < BUDDY_ORDERS && o == floor(o) && b >= 0))
+			if (!(o >= 0 && o < DERIVED_BUDDY_ORDERS && o == floor(o) && b >= 0))
 				continue;
 			blocks[(int)o] += b;
 			if ((int)o + 1 > norders)
@@ -297,7 +293,7 @@ void derived_frag(const struct csv *bi, double out[FRAG_N])
 		if (!norders)
 			continue;
 		ts[n] = t;
-		un[n] = unusable_index(blocks, norders, 9);
+		un[n] = derived_unusable_index(blocks, norders, 9);
 		f9[n] = free_blocks(blocks, norders, 9);
 		n++;
 	}

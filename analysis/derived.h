@@ -47,6 +47,17 @@ extern const struct derived_def derived_vm_defs[VM_N];
  */
 void derived_vmstat(const struct csv *vm, double out[VM_N]);
 
+#define DERIVED_BUDDY_ORDERS 16	/* MAX_PAGE_ORDER is 10 on x86-64, more elsewhere */
+
+/*
+ * derived_unusable_index - the kernel's unusable free space index
+ * (mm/vmstat.c unusable_free_index, debugfs extfrag/unusable_index) at
+ * ORDER as a fraction, from the free block counts BLOCKS[0..norders) of
+ * one sample (zones summed): the share of free pages in blocks smaller
+ * than ORDER; 1 when nothing is free.
+ */
+double derived_unusable_index(const double *blocks, int norders, int order);
+
 enum derived_frag {
 	FRAG_UNUSABLE_MEAN,	/* unusable free space index, order 9 */
 	FRAG_UNUSABLE_END,
