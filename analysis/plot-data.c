@@ -1115,19 +1115,21 @@ static void heatmap_set(struct pd_set *ps, size_t set, const char *w, struct pd_
 	p = plot_new(out, PK_HEATMAP, "heatmap", (int)set, id, title);
 	plot_add_set(p, set, xstrdup(ps->rs->label));
 	grid_make(all, nall, &g);
+	if (g.n > PD_HEAT_COLS) {
+		g.dt *= (double)(g.n - 1) / (PD_HEAT_COLS - 1);
+		g.n = PD_HEAT_COLS;
+	}
 	f = text_open(&buf, &len);
 	fputs("t,order,free_blocks\n", f);
 	for (size_t k = 0; k < g.n; k++) {
 		double t = grid_t(&g, k), mean[DERIVED_BUDDY_ORDERS], lo, hi;
-		size_t got = 0;
 
+		/* every grid point, with or without data: an image needs the whole grid */
 		for (int ord = 0; ord < norders; ord++) {
 			for (size_t i = 0; i < ps->n; i++)
 				per[i] = o[i].s[ord];
-			got += across_at(per, ps->n, t, g.dt, &mean[ord], &lo, &hi) > 0;
+			across_at(per, ps->n, t, g.dt, &mean[ord], &lo, &hi);
 		}
-		if (!got)
-			continue;
 		for (int ord = 0; ord < norders; ord++) {
 			put_num(f, t);
 			fprintf(f, ",%d,", ord);

@@ -88,5 +88,7 @@ void pd_slabs(struct pd_set *ss, size_t n, const char *w, struct pd_out *out);
 #define PD_SLAB_TOP 5
 /* Most points of a line: longer runs get a coarser grid. */
 #define PD_MAX_POINTS 2000
+/* Most time cells of a heatmap: narrower cells than a few pixels blur. */
+#define PD_HEAT_COLS 150
 
 #endif

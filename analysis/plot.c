@@ -481,6 +481,7 @@ static void job_done(struct ctx *c, struct job *j, int status)
 		mmab_err("gnuplot failed on '%s/%s' (%s %d): %s; its messages are in '%s'", dir,
 			 it->script, WIFEXITED(status) ? "exit" : "signal",
 			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status), why, log);
+		unlink(path);	/* gnuplot opens its output before it fails */
 		free(it->note);
 		it->note = xasprintf("not drawn: gnuplot failed: %s", why);
 		free(why);

@@ -697,6 +697,45 @@ static void test_no_gnuplot(void **state)
 	free(out);
 }
 
+/* gnuplot failing: each plot says so, keeps its data and script, leaves no image. */
+static void test_gnuplot_fails(void **state)
+{
+	char *out = xasprintf("%s/fails", tmp_root), *err;
+	struct plot_list l = { NULL, 0 };
+	struct plot_opts o = { NULL, PLOT_PNG, true, "false" };
+	struct rset rs;
+	size_t failed = 0;
+
+	(void)state;
+	o.outdir = out;
+	assert_int_equal(rset_load(REP "synthetic", &rs), 0);
+	capture_begin();
+	assert_int_equal(plot_all(&rs, 1, &o, &l), -EIO);
+	err = capture_end();
+	for (size_t i = 0; i < l.n; i++) {
+		const struct plot_item *it = &l.items[i];
+		char *p;
+
+		if (!it->script)
+			continue;
+		failed++;
+		assert_null(it->image);
+		assert_non_null(strstr(it->note, "not drawn: gnuplot failed"));
+		p = xasprintf("%s/%s.png", out, it->base);
+		assert_int_equal(access(p, F_OK), -1);
+		free(p);
+		p = xasprintf("%s/%s.gp' (exit 1)", out, it->base);
+		if (!strstr(err, p))
+			fail_msg("no report of %s in:\n%s", p, err);
+		free(p);
+	}
+	assert_true(failed > 3);
+	free(err);
+	plot_list_free(&l);
+	rset_free(&rs);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -712,6 +751,7 @@ int main(void)
 		cmocka_unit_test(test_render_attack),
 		cmocka_unit_test(test_broken_files),
 		cmocka_unit_test(test_no_gnuplot),
+		cmocka_unit_test(test_gnuplot_fails),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
