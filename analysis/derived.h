@@ -58,6 +58,17 @@ void derived_vmstat(const struct csv *vm, double out[VM_N]);
  */
 double derived_unusable_index(const double *blocks, int norders, int order);
 
+/*
+ * derived_buddy_samples - call FN(t, blocks, norders, arg) for each sample
+ * of a buddyinfo.csv (t,node,zone,order,free_blocks; the rows of one
+ * sample share the text of t), BLOCKS[0..norders) the free blocks per
+ * order with every zone summed.  Rows that are not numbers are skipped;
+ * without those columns FN is never called.
+ */
+void derived_buddy_samples(const struct csv *bi,
+			   void (*fn)(double t, const double *blocks, int norders, void *arg),
+			   void *arg);
+
 enum derived_frag {
 	FRAG_UNUSABLE_MEAN,	/* unusable free space index, order 9 */
 	FRAG_UNUSABLE_END,

@@ -403,45 +403,6 @@ static enum pd_file ts_file(const struct ts_def *def)
 	return PD_MEMINFO;
 }
 
-/*
- * Free blocks per order of each sample of a buddyinfo.csv, zones summed:
- * calls FN(t, blocks, norders, arg) per sample.  Rows of one sample share
- * the text of t (one writer wrote them).
- */
-static void buddy_samples(const struct csv *bi,
-			  void (*fn)(double t, const double *blocks, int norders, void *arg),
-			  void *arg)
-{
-	int ct = csv_col(bi, "t"), co = csv_col(bi, "order"), cb = csv_col(bi, "free_blocks");
-
-	if (ct < 0 || co < 0 || cb < 0)
-		return;
-	for (size_t r = 0; r < bi->nrows;) {
-		const char *ts = csv_str(bi, r, ct);
-		double t = csv_num(bi, r, ct), blocks[DERIVED_BUDDY_ORDERS] = { 0 };
-		int norders = 0;
-		size_t end = r + 1;
-
-		if (!ts || isnan(t)) {
-			r++;
-			continue;
-		}
-		while (end < bi->nrows && csv_str(bi, end, ct) && !strcmp(csv_str(bi, end, ct), ts))
-			end++;
-		for (; r < end; r++) {
-			double o = csv_num(bi, r, co), b = csv_num(bi, r, cb);
-
-			if (!(o >= 0 && o < DERIVED_BUDDY_ORDERS && o == floor(o) && b >= 0))
-				continue;
-			blocks[(int)o] += b;
-			if ((int)o + 1 > norders)
-				norders = (int)o + 1;
-		}
-		if (norders)
-			fn(t, blocks, norders, arg);
-	}
-}
-
 static void unusable_sample(double t, const double *blocks, int norders, void *arg)
 {
 	series_push(arg, t, derived_unusable_index(blocks, norders, 9));
@@ -494,7 +455,7 @@ static bool ts_series(const struct pd_iter *d, const struct ts_def *def, struct 
 	case TS_UNUSABLE:
 		if (ct < 0 || csv_col(c, "order") < 0 || csv_col(c, "free_blocks") < 0)
 			return false;
-		buddy_samples(c, unusable_sample, s);
+		derived_buddy_samples(c, unusable_sample, s);
 		break;
 	}
 	series_sort(s);
@@ -1092,7 +1053,7 @@ static void heatmap_set(struct pd_set *ps, size_t set, const char *w, struct pd_
 			series_init(&o[i].s[k], d->have[PD_BUDDYINFO] ? d->f[PD_BUDDYINFO].nrows : 0);
 		if (!d->have[PD_BUDDYINFO])
 			continue;
-		buddy_samples(&d->f[PD_BUDDYINFO], orders_sample, &o[i]);
+		derived_buddy_samples(&d->f[PD_BUDDYINFO], orders_sample, &o[i]);
 		if (!o[i].norders)
 			continue;
 		used++;

@@ -75,33 +75,47 @@ static char *json_show(const char *key, const json_t *v)
 	}
 }
 
-/* "vmstat (1000 ms), psi (250 ms, no PSI here)": the collectors array. */
-static char *collectors_text(const json_t *v)
+/* "vmstat (1000 ms)", or "psi (250 ms, no PSI here)": one of the collectors. */
+static char *collector_text(const json_t *e)
 {
-	char *s = NULL;
-	size_t i;
-	json_t *e;
+	const char *name = json_string_value(json_object_get(e, "name"));
+	const char *st = json_string_value(json_object_get(e, "status"));
+	json_t *ms = json_object_get(e, "interval_ms");
+	bool bad = st && strcmp(st, "ok");
+	char *ival = json_is_number(ms) ? xasprintf("%.0f ms", json_number_value(ms))
+					: xstrdup("no interval");
+	char *t = xasprintf("%s (%s%s%s)", name ? name : "?", ival, bad ? ", " : "",
+			    bad ? st : "");
 
-	if (!json_is_array(v))
-		return NULL;
-	json_array_foreach(v, i, e) {
-		const char *name = json_string_value(json_object_get(e, "name"));
-		const char *st = json_string_value(json_object_get(e, "status"));
-		json_t *ms = json_object_get(e, "interval_ms");
-		bool bad = st && strcmp(st, "ok");
-		char *ival = json_is_number(ms) ? xasprintf("%.0f ms", json_number_value(ms))
-						: xstrdup("no interval");
-		char *t = xasprintf("%s%s%s (%s%s%s)", s ? s : "", s ? ", " : "", name ? name : "?", ival,
-			      bad ? ", " : "", bad ? st : "");
-		free(ival);
-		free(s);
-		s = t;
-	}
-	return s ? s : xstrdup("none");
+	free(ival);
+	return t;
 }
 
-/* "thp: thp (size=150%, fragment=frag); ...": the workloads array. */
-static char *workloads_text(const json_t *v)
+/* "thp: thp (size=150%, fragment=frag)": one of the workloads, with its options. */
+static char *workload_text(const json_t *e)
+{
+	const char *id = json_string_value(json_object_get(e, "id"));
+	const char *wl = json_string_value(json_object_get(e, "workload"));
+	json_t *opts = json_object_get(e, "options"), *v;
+	char *o = NULL, *t;
+	const char *k;
+
+	json_object_foreach(opts, k, v) {
+		char *val = json_show(k, v);
+
+		t = xasprintf("%s%s%s=%s", o ? o : "", o ? ", " : "", k, val);
+		free(val);
+		free(o);
+		o = t;
+	}
+	t = xasprintf("%s: %s%s%s%s", id ? id : "?", wl ? wl : "?", o ? " (" : "", o ? o : "",
+		      o ? ")" : "");
+	free(o);
+	return t;
+}
+
+/* The items of array V through ONE, joined by SEP; NULL when V is not an array. */
+static char *join(const json_t *v, const char *sep, char *(*one)(const json_t *))
 {
 	char *s = NULL;
 	size_t i;
@@ -110,13 +124,9 @@ static char *workloads_text(const json_t *v)
 	if (!json_is_array(v))
 		return NULL;
 	json_array_foreach(v, i, e) {
-		const char *id = json_string_value(json_object_get(e, "id"));
-		const char *wl = json_string_value(json_object_get(e, "workload"));
-		char *opts = json_show("", json_object_get(e, "options")), *t;
+		char *item = one(e), *t = xasprintf("%s%s%s", s ? s : "", s ? sep : "", item);
 
-		t = xasprintf("%s%s%s: %s %s", s ? s : "", s ? "; " : "", id ? id : "?",
-			      wl ? wl : "?", opts ? opts : "");
-		free(opts);
+		free(item);
 		free(s);
 		s = t;
 	}
@@ -314,11 +324,11 @@ static void environment(const struct page *p)
 			free(vals[i]);
 	}
 	for (size_t i = 0; i < p->n; i++)
-		vals[i] = collectors_text(rset_meta(&p->sets[i], "collectors"));
+		vals[i] = join(rset_meta(&p->sets[i], "collectors"), ", ", collector_text);
 	env_row(p, "collectors", vals, false);
 	for (size_t i = 0; i < p->n; i++) {
 		free(vals[i]);
-		vals[i] = workloads_text(rset_meta(&p->sets[i], "workloads"));
+		vals[i] = join(rset_meta(&p->sets[i], "workloads"), "; ", workload_text);
 	}
 	env_row(p, "workloads", vals, false);
 	for (size_t i = 0; i < p->n; i++) {
@@ -456,6 +466,14 @@ static void comparison(const struct page *p)
 	fputs(".</p></div></section>\n", f);
 }
 
+/* <a href="plots/FILE">TEXT</a>: FILE is a plot driver's safe name. */
+static void plot_link(FILE *f, const char *file, const char *text)
+{
+	fputs("<a href=\"plots/", f);
+	esc(f, file);
+	fprintf(f, "\">%s</a>", text);
+}
+
 static void figure(FILE *f, const struct plot_item *it)
 {
 	fputs("<figure><a href=\"plots/", f);
@@ -471,11 +489,11 @@ static void figure(FILE *f, const struct plot_item *it)
 		esc(f, it->note);
 		fputs("</span>", f);
 	}
-	fputs("<br><span class=\"files\"><a href=\"plots/", f);
-	esc(f, it->data);
-	fputs("\">data (CSV)</a> &middot; <a href=\"plots/", f);
-	esc(f, it->script);
-	fputs("\">gnuplot script</a></span></figcaption></figure>\n", f);
+	fputs("<br><span class=\"files\">", f);
+	plot_link(f, it->data, "data (CSV)");
+	fputs(" &middot; ", f);
+	plot_link(f, it->script, "gnuplot script");
+	fputs("</span></figcaption></figure>\n", f);
 }
 
 /* A plot with data that gnuplot could not draw: in its place, in red. */
@@ -485,13 +503,11 @@ static void not_drawn(FILE *f, const struct plot_item *it)
 	esc(f, it->title);
 	fputs(": ", f);
 	esc(f, it->note ? it->note : "not drawn");
-	fputs(" (<a href=\"plots/", f);
-	esc(f, it->data);
-	fputs("\">data</a>", f);
+	fputs(" (", f);
+	plot_link(f, it->data, "data");
 	if (it->script) {
-		fputs(", <a href=\"plots/", f);
-		esc(f, it->script);
-		fputs("\">script</a>", f);
+		fputs(", ", f);
+		plot_link(f, it->script, "script");
 	}
 	fputs(")</p>\n", f);
 }
