@@ -64,6 +64,18 @@ const char cmd_plot_help[] =
 	"reported as FILE:LINE: message; the rest is drawn); 4 gnuplot is missing\n"
 	"(data files and scripts are written).\n";
 
+/* A skipped plot's note on stderr: control characters as '?' (a label may hold escapes). */
+static void note_skipped(const struct plot_item *it)
+{
+	char *s = xstrdup(it->note);
+
+	for (char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			*p = '?';
+	mmab_info("plot: %s: skipped: %s", it->base, s);
+	free(s);
+}
+
 int cmd_plot(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -117,7 +129,7 @@ int cmd_plot(int argc, char **argv)
 		if (it->image)
 			printf("%s/%s\n", po.outdir, it->image);
 		else if (it->note && !it->script)
-			mmab_info("plot: %s: skipped: %s", it->base, it->note);
+			note_skipped(it);
 	}
 	if (err == -ENOENT)
 		ret = MMAB_EXIT_SKIP;
