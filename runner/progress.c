@@ -7,6 +7,7 @@
  */
 #include <math.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -165,8 +166,15 @@ struct progress *progress_new(size_t nsteps, const double *estimate, const char 
 	p->cur = SIZE_MAX;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_cond_init(&p->cond, NULL);
-	if (tty && !pthread_create(&p->ticker, NULL, tick, p))
-		p->have_ticker = true;
+	if (tty) {
+		sigset_t all, old;
+
+		/* signals are the runner's (the journal, child_run): never the ticker's */
+		sigfillset(&all);
+		pthread_sigmask(SIG_BLOCK, &all, &old);
+		p->have_ticker = !pthread_create(&p->ticker, NULL, tick, p);
+		pthread_sigmask(SIG_SETMASK, &old, NULL);
+	}
 	return p;
 }
 
