@@ -380,7 +380,10 @@ static void print_outcome(const struct child_result *res, const char *line)
 
 	if (res->memory_peak)
 		mmab_format_size(peak, sizeof(peak), res->memory_peak);
-	if (res->outcome == CHILD_FAILED && !strcmp(res->reason, "signal"))
+	if (got_signal)
+		printf("%s: stopped after %.2f s (mmab got %s), memory peak %s\n", line,
+		       res->duration_s, strsignal(got_signal), peak);
+	else if (res->outcome == CHILD_FAILED && !strcmp(res->reason, "signal"))
 		printf("%s: killed by signal %d after %.2f s, memory peak %s\n", line, res->signal,
 		       res->duration_s, peak);
 	else if (res->outcome == CHILD_FAILED && strcmp(res->reason, "exit"))
