@@ -276,8 +276,10 @@ int cmd_list(int argc, char **argv)
 	const char *indent;
 
 	optind = 1;
+	opterr = 0;
 	while ((c = getopt_long(argc, argv, "+v", longopts, NULL)) != -1) {
 		if (c != 'v') {
+			mmab_err("list: unknown option '%s'", argv[optind - 1]);
 			fputs(cmd_list_help, stderr);
 			return MMAB_EXIT_USAGE;
 		}

@@ -134,8 +134,7 @@ struct parser {
 	struct suite_sect ss;
 	bool seed_set;
 	uint64_t seed;
-	bool collectors_set;
-	int collectors_line;
+	bool collectors_set;		/* `collectors =` given: no default set */
 	struct col_name *colnames;
 	size_t ncolnames;
 	struct col_sect *colsects;
@@ -237,6 +236,16 @@ static bool first_time(struct parser *p, const char *key, const char *shown)
 	return true;
 }
 
+/* Is VALUE a plain name (a label, a directory)?  Reported as WHAT when not. */
+static bool plain_name(struct parser *p, const char *what, const char *value)
+{
+	if (mmab_label_valid(value))
+		return true;
+	perr(p, p->line, "%s '%s' is not a plain name ([A-Za-z0-9._+-], at most 64 "
+	     "characters, not starting with '.' or '-')", what, value);
+	return false;
+}
+
 /* ---- sections ---- */
 
 static void open_suite(struct parser *p)
@@ -278,9 +287,7 @@ static void open_variant(struct parser *p, const char *name)
 {
 	struct suite *s = p->s;
 
-	if (!mmab_label_valid(name)) {
-		perr(p, p->line, "variant name '%s' is not a plain name "
-		     "([A-Za-z0-9._+-], at most 64 characters)", name);
+	if (!plain_name(p, "variant name", name)) {
 		p->kind = SECT_IGNORE;
 		return;
 	}
@@ -317,9 +324,7 @@ static void open_workload(struct parser *p, const char *name, const char *alias)
 		p->kind = SECT_IGNORE;
 		return;
 	}
-	if (!mmab_label_valid(id)) {
-		perr(p, p->line, "workload id '%s' is not a plain name "
-		     "([A-Za-z0-9._+-], at most 64 characters)", id);
+	if (!plain_name(p, "workload id", id)) {
 		p->kind = SECT_IGNORE;
 		return;
 	}
@@ -397,10 +402,7 @@ static void add_collector_names(struct parser *p, const char *value)
 {
 	char *copy = xstrdup(value), *save = NULL;
 
-	if (!p->collectors_set) {
-		p->collectors_set = true;
-		p->collectors_line = p->line;
-	}
+	p->collectors_set = true;
 	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 		const struct collector *c;
 
@@ -457,15 +459,12 @@ static void suite_key(struct parser *p, const char *key, const char *value)
 		perr(p, p->line, "%s", err);
 		return;
 	}
-	if (!strcmp(key, "name") && !mmab_label_valid(value))
-		perr(p, p->line, "name '%s' is not a plain name ([A-Za-z0-9._+-], "
-		     "at most 64 characters)", value);
+	if (!strcmp(key, "name"))
+		plain_name(p, "name", value);
 	else if (!strcmp(key, "scale"))
 		scale_ok(p, key, &p->ss.scale);
 	else if (!strcmp(key, "interval_ms") && p->ss.interval_ms && p->ss.interval_ms < 10)
 		perr(p, p->line, "interval_ms must be 0 (the default) or at least 10");
-	else if (!strcmp(key, "description") && strpbrk(value, "\r\n"))
-		perr(p, p->line, "description must be one line");
 }
 
 /* "+a:b, -c, d": comma-separated event names, each optionally prefixed + or -. */
@@ -662,11 +661,8 @@ static void variant_key(struct parser *p, const char *key, const char *value)
 	}
 	if (!first_time(p, key, key))
 		return;
-	if (!mmab_label_valid(value)) {
-		perr(p, p->line, "label '%s' is not a plain name ([A-Za-z0-9._+-], "
-		     "at most 64 characters)", value);
+	if (!plain_name(p, "label", value))
 		return;
-	}
 	for (size_t i = 0; i < p->s->nvariants; i++) {
 		if (i != p->idx && p->s->variants[i].label &&
 		    !strcmp(p->s->variants[i].label, value)) {
@@ -892,8 +888,8 @@ static void parser_free(struct parser *p)
 	free(p->colsects);
 }
 
-/* Parse TEXT as read from FILE (recorded in s->file and named by messages). */
-static int parse(const char *file, const char *text, struct suite *s)
+/* FILE is recorded in s->file and names the errors. */
+int suite_parse(const char *file, const char *text, struct suite *s)
 {
 	struct parser p = { .file = file, .pos = text, .s = s };
 	char scale[64], err[256];
@@ -924,11 +920,6 @@ out:
 		return -EINVAL;
 	}
 	return 0;
-}
-
-int suite_parse(const char *file, const char *text, struct suite *s)
-{
-	return parse(file, text, s);
 }
 
 const char *const *suite_builtin_names(void)
@@ -978,7 +969,7 @@ int suite_load(const char *name_or_path, struct suite *s)
 		free(key);
 		if (data) {
 			file = xasprintf(BUILTIN_PREFIX "%s", name_or_path);
-			ret = parse(file, data, s);
+			ret = suite_parse(file, data, s);
 			free(file);
 			return ret;
 		}
@@ -1005,7 +996,7 @@ int suite_load(const char *name_or_path, struct suite *s)
 		free(text);
 		return -EINVAL;
 	}
-	ret = parse(name_or_path, text, s);
+	ret = suite_parse(name_or_path, text, s);
 	free(text);
 	return ret;
 }
