@@ -15,10 +15,7 @@ need_root
 "$MMAB" collect --help 2>/dev/null | grep -q 'COMMAND' || skip_all "mmab collect is not in this build"
 "$MMAB" list collectors 2>/dev/null | grep -q 'vmstat' || skip_all "no vmstat collector in this build"
 
-# not $(mktmp): its EXIT trap would fire as the command substitution's
-# subshell exits and remove the directory at once
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmab-test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+mktmp
 pages=16384	# 64 MiB in 4 KiB pages
 knob_snapshot "$tmp/before"
 

@@ -14,10 +14,7 @@ need_root
 "$MMAB" run --dry-run -s tests/fixtures/suites/run-ab.ini >/dev/null 2>&1 ||
 	skip_all "mmab run or the idle workload is not in this build"
 
-# not $(mktmp): its EXIT trap would fire as the command substitution's
-# subshell exits and remove the directory at once
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmab-test.XXXXXX")
-trap 'rm -rf "$tmp"' EXIT
+mktmp
 fx=tests/fixtures/suites
 # (not $k or $d: tests/lib.sh uses them)
 expire=/proc/sys/vm/dirty_expire_centisecs
