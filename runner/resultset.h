@@ -99,14 +99,14 @@ struct rs_delta {
 };
 
 /*
- * rs_csv_deltas - the first and last complete data rows of a CSV whose
- * first column is `t` (a collector CSV such as vmstat.csv), column by
- * column.  A short or garbled row is ignored; non-numeric cells are NaN.
- * Returns the number of columns (t excluded) with *out malloc'd, or -EINVAL
- * when there is no header or fewer than one data row.  Free with
- * rs_deltas_free().
+ * rs_csv_deltas - the first and last rows of the collector CSV at PATH
+ * (first column `t`, as vmstat.csv), column by column, read with csv_load:
+ * malformed rows and a last row cut short are reported and skipped;
+ * non-numeric cells are NaN.  Returns the number of columns (t excluded)
+ * with *out malloc'd, -EINVAL when there is no `t` header or no data row,
+ * or -errno when PATH cannot be read.  Free with rs_deltas_free().
  */
-ssize_t rs_csv_deltas(const char *text, struct rs_delta **out);
+ssize_t rs_csv_deltas(const char *path, struct rs_delta **out);
 void rs_deltas_free(struct rs_delta *d, size_t n);
 
 #endif

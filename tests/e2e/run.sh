@@ -41,33 +41,28 @@ json_key() { grep -q "^  \"$2\": " "$1"; }
 knob_snapshot "$tmp/before"
 
 # ---- bad input: exit 2, FILE:LINE, nothing created or changed
-"$MMAB" run -s $fx/run-bad.ini -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-check "bad suite: exit 2 (got $rc)" [ $rc -eq 2 ]
-check "bad suite: the message names run-bad.ini:9" grep -q 'run-bad.ini:9: ' "$tmp/err"
+# refused DESCRIPTION PATTERN ARGS...: `mmab run ARGS` exits 2 saying PATTERN
+refused() {
+	desc=$1 pattern=$2
+	shift 2
+	"$MMAB" run "$@" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "$desc: exit 2 (got $rc)" [ $rc -eq 2 ]
+	check "$desc: says '$pattern'" grep -q -- "$pattern" "$tmp/err"
+}
+refused "bad suite" 'run-bad.ini:9: ' -s $fx/run-bad.ini
 printf '[suite]\nname = x\n\n[idle]\nduration = 1\n\n[variant v]\n/etc/hostname = evil\n' \
 	> "$tmp/badknob.ini"
-"$MMAB" run -s "$tmp/badknob.ini" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-check "knob outside /proc/sys and /sys/kernel/mm: exit 2 (got $rc)" [ $rc -eq 2 ]
-check "... the message names badknob.ini:8" grep -q 'badknob.ini:8: ' "$tmp/err"
-"$MMAB" run -s $fx/run-ab.ini -l ../escape -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-check "-l ../escape: exit 2" [ $? -eq 2 ]
-"$MMAB" run -s $fx/run-ab.ini --only nosuch -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-check "--only nosuch: exit 2, valid names listed" \
-	sh -c "[ $rc -eq 2 ] && grep -q \"unknown workload 'nosuch'; valid: idle\" '$tmp/err'"
-"$MMAB" run -s $fx/run-ab.ini --scale 999T -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-check "--scale 999T: exit 2" [ $? -eq 2 ]
-"$MMAB" run -s $fx/run-ab.ini -n 0 -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-check "-n 0: exit 2" [ $? -eq 2 ]
+refused "knob outside /proc/sys and /sys/kernel/mm" 'badknob.ini:8: ' -s "$tmp/badknob.ini"
+refused "-l ../escape" "label '../escape' is not a plain name" -s $fx/run-ab.ini -l ../escape
+refused "--only nosuch" "unknown workload 'nosuch'; valid: idle" -s $fx/run-ab.ini --only nosuch
+refused "--scale 999T" "more than this machine's memory" -s $fx/run-ab.ini --scale 999T
+refused "-n 0" "expected a number of iterations" -s $fx/run-ab.ini -n 0
 # a value the kernel refuses is found before the first iteration, and undone
 printf '[suite]\nname = x\n\n[idle]\nduration = 1\n\n[variant v]\nvm.dirty_expire_centisecs = 1234\nvm.swappiness = -5\n' \
 	> "$tmp/refused.ini"
-"$MMAB" run -s "$tmp/refused.ini" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-check "a value the kernel refuses: exit 2 (got $rc)" [ $rc -eq 2 ]
-check "... named as refused.ini:9" grep -q 'refused.ini:9: variant v: cannot set vm.swappiness' "$tmp/err"
+refused "a value the kernel refuses" 'refused.ini:9: variant v: cannot set vm.swappiness' \
+	-s "$tmp/refused.ini"
 check "bad input created no results directory" [ ! -e "$tmp/bad" ]
 knobs_as_found "bad input"
 

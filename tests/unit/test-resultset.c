@@ -161,15 +161,29 @@ static double cell(const char *text, const char *col, int row)
 	return v;
 }
 
+/* Write TEXT to a file in tmpdir and take its deltas. */
+static ssize_t deltas_of(const char *name, const char *text, size_t len, struct rs_delta **d)
+{
+	char *path = xasprintf("%s/%s", tmpdir, name);
+	ssize_t n;
+
+	assert_int_equal(mmab_write_file_atomic(path, text, len), 0);
+	n = rs_csv_deltas(path, d);
+	free(path);
+	return n;
+}
+
 static void test_csv_deltas(void **state)
 {
-	char *text = slurp("tests/fixtures/collect/vmstat.csv"), *cut, *bad;
+	const char *fixture = "tests/fixtures/collect/vmstat.csv";
+	char *text = slurp(fixture);
+	const char *bad = "t,a,b\n0,1,x\n1,2\n2,5,y\n";
 	struct rs_delta *d, *pf;
-	ssize_t n;
 	size_t len = strlen(text);
+	ssize_t n;
 
 	(void)state;
-	n = rs_csv_deltas(text, &d);
+	n = rs_csv_deltas(fixture, &d);
 	assert_true(n > 100);
 	pf = find(d, n, "pgfault");
 	assert_non_null(pf);
@@ -182,28 +196,25 @@ static void test_csv_deltas(void **state)
 	rs_deltas_free(d, (size_t)n);
 
 	/* last row cut short by a crash: the row before it is the last */
-	cut = xstrdup(text);
-	cut[len - 40] = '\0';
-	n = rs_csv_deltas(cut, &d);
+	n = deltas_of("cut.csv", text, len - 40, &d);
 	assert_true(n > 100);
 	pf = find(d, n, "pgfault");
 	assert_float_equal(pf->last, cell(text, "pgfault", 1), 0);
 	rs_deltas_free(d, (size_t)n);
 
-	/* garbage and a header without data */
-	assert_int_equal(rs_csv_deltas("", &d), -EINVAL);
-	assert_int_equal(rs_csv_deltas("t,pgfault\n", &d), -EINVAL);
-	assert_int_equal(rs_csv_deltas("time,pgfault\n0,1\n", &d), -EINVAL);
-	assert_int_equal(rs_csv_deltas("\x01\x02garbage\nno,commas\n", &d), -EINVAL);
-	bad = xstrdup("t,a,b\n0,1,x\n1,2\n2,5,y\n");
-	n = rs_csv_deltas(bad, &d);
+	/* garbage, a header without data, no t column, no file */
+	assert_int_equal(deltas_of("empty.csv", "", 0, &d), -EINVAL);
+	assert_int_equal(deltas_of("hdr.csv", "t,pgfault\n", 10, &d), -EINVAL);
+	assert_int_equal(deltas_of("time.csv", "time,pgfault\n0,1\n", 17, &d), -EINVAL);
+	assert_int_equal(deltas_of("junk.csv", "\x01\x02garbage\nno,commas\n", 20, &d),
+			 -EINVAL);
+	assert_true(rs_csv_deltas("/nonexistent/vmstat.csv", &d) < 0);
+	n = deltas_of("bad.csv", bad, strlen(bad), &d);
 	assert_int_equal(n, 2);
 	assert_float_equal(d[0].first, 1, 0);
 	assert_float_equal(d[0].last, 5, 0);	/* the short row is skipped */
 	assert_true(isnan(d[1].last));		/* not a number */
 	rs_deltas_free(d, (size_t)n);
-	free(bad);
-	free(cut);
 	free(text);
 }
 
