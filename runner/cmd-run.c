@@ -118,6 +118,7 @@ struct run {
 	json_t *machine;
 	json_t *before;
 	const char **knob_names;	/* standard set + every variant's knobs */
+	const char **watch_names;	/* those + THP: what a workload may change */
 	struct knob_journal *journal;
 	struct progress *progress;
 	unsigned n_ok, n_failed, n_skipped;
@@ -301,31 +302,37 @@ static void resolve_collectors(struct run *r)
 	free(want);
 }
 
-/* Every knob name metadata.json records: the standard set plus the variants'. */
+static void add_name(const char ***list, size_t *n, size_t *cap, const char *name)
+{
+	for (size_t j = 0; j < *n; j++)
+		if (!strcmp((*list)[j], name))
+			return;
+	if (*n + 2 > *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		*list = xrealloc(*list, *cap * sizeof(**list));
+	}
+	(*list)[(*n)++] = name;
+	(*list)[*n] = NULL;
+}
+
+/*
+ * The knobs metadata.json records (the standard set plus the variants'),
+ * and those watched around each workload child to see what it changed
+ * (those plus the THP settings).
+ */
 static void collect_knob_names(struct run *r)
 {
-	size_t n = 0, cap = 32;
+	size_t n = 0, cap = 0, nw = 0, capw = 0;
 
-	r->knob_names = xcalloc(cap, sizeof(*r->knob_names));
 	for (size_t i = 0; rs_standard_knobs[i]; i++)
-		r->knob_names[n++] = rs_standard_knobs[i];
-	for (size_t v = 0; v < r->suite.nvariants; v++) {
-		for (size_t k = 0; k < r->suite.variants[v].nknobs; k++) {
-			const char *name = r->suite.variants[v].knobs[k].name;
-			bool dup = false;
-
-			for (size_t j = 0; j < n; j++)
-				dup |= !strcmp(r->knob_names[j], name);
-			if (dup)
-				continue;
-			if (n + 2 > cap) {
-				cap *= 2;
-				r->knob_names = xrealloc(r->knob_names, cap * sizeof(*r->knob_names));
-			}
-			r->knob_names[n++] = name;
-		}
-	}
-	r->knob_names[n] = NULL;
+		add_name(&r->knob_names, &n, &cap, rs_standard_knobs[i]);
+	for (size_t v = 0; v < r->suite.nvariants; v++)
+		for (size_t k = 0; k < r->suite.variants[v].nknobs; k++)
+			add_name(&r->knob_names, &n, &cap, r->suite.variants[v].knobs[k].name);
+	for (size_t i = 0; i < n; i++)
+		add_name(&r->watch_names, &nw, &capw, r->knob_names[i]);
+	for (size_t i = 0; rs_thp_knobs[i]; i++)
+		add_name(&r->watch_names, &nw, &capw, rs_thp_knobs[i]);
 }
 
 static const struct suite_variant *set_variant(const struct run *r, size_t set)
@@ -759,6 +766,7 @@ struct step_record {
 	struct rs_status_row row;
 	char reason[320];
 	json_t *info;		/* iteration.json */
+	json_t *workload_knobs;	/* knobs the workload changed: name -> value as it ran */
 };
 
 static void fail_step(struct step_record *rec, const char *iter_dir, const char *what, int err)
@@ -769,6 +777,27 @@ static void fail_step(struct step_record *rec, const char *iter_dir, const char 
 	if (iter_dir)
 		iter_log(iter_dir, "%s: %s", what, errstr(err));
 	json_object_set_new(rec->info, "error", json_sprintf("%s: %s", what, errstr(err)));
+}
+
+/*
+ * A collector available at the start may still fail to open (the sampler
+ * reports it once): metadata.json says so instead of "ok".  col_meta is
+ * shared by every set's metadata, rewritten at the end of the run.
+ */
+static void note_dropped_collectors(struct run *r, const struct sampler *s)
+{
+	for (size_t i = 0; i < r->ncols; i++) {
+		const char *why = s ? sampler_status(s, i) : "the sampler could not start";
+
+		for (size_t k = 0; why && k < json_array_size(r->col_meta); k++) {
+			json_t *c = json_array_get(r->col_meta, k);
+
+			if (!strcmp(json_string_value(json_object_get(c, "name")),
+				    r->cols[i].c->name) &&
+			    !strcmp(json_string_value(json_object_get(c, "status")), "ok"))
+				json_object_set_new(c, "status", json_string(why));
+		}
+	}
 }
 
 /* Variant knobs, ballast, settle, collectors, the child; the caller rolls back. */
@@ -785,6 +814,7 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 	struct child_result res = { 0 };
 	struct iter_arg arg = { .sw = sw };
 	struct child_spec spec = { 0 };
+	json_t *knobs_pre = NULL, *knobs_post = NULL;
 	char *log = xasprintf("%s/stderr.log", iter_dir);
 	char *scratch = xasprintf("%s/scratch", r->abs_run_dir);
 	char when[32];
@@ -855,6 +885,8 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 			mmab_warn("%s: the collectors could not start: %s", iter_dir, errstr(ret));
 			sampler = NULL;
 		}
+		note_dropped_collectors(r, sampler);
+		ret = 0;
 	}
 	spec = (struct child_spec){
 		.name = sw->id, .fn = iter_child, .arg = &arg,
@@ -862,11 +894,17 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 		.timeout_s = arg.ctx.timeout_s, .memcg_limit = sw->memcg_limit,
 		.journal = r->journal,
 	};
+	knobs_pre = rs_knob_values(NULL, r->watch_names);
 	ret = child_run(&spec, &res);
 	if (sampler && sampler_stop(sampler))
 		mmab_warn("%s: a collector failed while sampling (see its CSV)", iter_dir);
 	if (ret)
 		goto out;	/* the runner itself failed: reported by child_run */
+	/* what the workload changed through the journal is still in place until rollback */
+	knobs_post = rs_knob_values(NULL, r->watch_names);
+	rec->workload_knobs = rs_knob_changes(knobs_pre, knobs_post);
+	if (rec->workload_knobs)
+		json_object_set(rec->info, "workload_knobs", rec->workload_knobs);
 	rec->row.exit_code = res.exit_code;
 	rec->row.signal = res.signal;
 	rec->row.status = res.outcome == CHILD_OK ? "ok" :
@@ -883,12 +921,31 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 					    : json_null());
 	json_object_set_new(rec->info, "oom_kills", json_integer(res.oom_kills));
 out:
+	json_decref(knobs_pre);
+	json_decref(knobs_post);
 	ballast_stop(ballast);
 	mmab_rm_rf(scratch);
 	free(arg.metrics_path);
 	free(scratch);
 	free(log);
 	return ret;
+}
+
+/*
+ * The knobs a workload ran with, in its metadata.json entry (as its first
+ * iteration found them): with knobs.before, compare sees what differed.
+ */
+static void note_workload_knobs(struct run *r, size_t set, const char *id, json_t *knobs)
+{
+	json_t *wls = json_object_get(r->meta[set], "workloads");
+
+	for (size_t k = 0; k < json_array_size(wls); k++) {
+		json_t *w = json_array_get(wls, k);
+
+		if (!strcmp(json_string_value(json_object_get(w, "id")) ?: "", id) &&
+		    !json_object_get(w, "knobs"))
+			json_object_set(w, "knobs", knobs);
+	}
 }
 
 static int run_step(struct run *r, size_t i)
@@ -939,6 +996,8 @@ static int run_step(struct run *r, size_t i)
 			free(path);
 		}
 	}
+	if (rec.workload_knobs)
+		note_workload_knobs(r, st->set, sw->id, rec.workload_knobs);
 	rec.row.reason = rec.reason;
 	err = rs_status_append(r->status_fd[st->set], &rec.row);
 	if (err) {
@@ -959,6 +1018,7 @@ static int run_step(struct run *r, size_t i)
 	progress_end(r->progress, i, mmab_now() - t0, outcome);
 out:
 	json_decref(rec.info);
+	json_decref(rec.workload_knobs);
 	free(iter_dir);
 	return ret;
 }
@@ -1126,6 +1186,7 @@ static void run_free(struct run *r)
 	free(r->eff);
 	free(r->cols);
 	free(r->knob_names);
+	free(r->watch_names);
 	free(r->run_dir);
 	free(r->abs_run_dir);
 	json_decref(r->col_meta);

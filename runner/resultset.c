@@ -44,6 +44,14 @@ const char *const rs_standard_knobs[] = {
 
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
 
+const char *const rs_thp_knobs[] = {
+	THP_DIR "enabled",
+	THP_DIR "defrag",
+	THP_DIR "khugepaged/defrag",
+	THP_DIR "shmem_enabled",
+	NULL
+};
+
 static const char *const thp_files[] = {
 	"enabled", "defrag", "khugepaged/defrag", "shmem_enabled", NULL
 };
@@ -200,6 +208,22 @@ json_t *rs_knob_values(json_t *into, const char *const *names)
 			json_object_set_new(into, names[i], json_string(val));
 	}
 	return into;
+}
+
+json_t *rs_knob_changes(const json_t *before, const json_t *after)
+{
+	json_t *changed = json_object(), *v;
+	const char *name;
+
+	json_object_foreach((json_t *)after, name, v) {
+		if (!json_equal(v, json_object_get(before, name)))
+			json_object_set(changed, name, v);
+	}
+	if (!json_object_size(changed)) {
+		json_decref(changed);
+		return NULL;
+	}
+	return changed;
 }
 
 int rs_json_write(const char *path, const json_t *root)

@@ -16,6 +16,8 @@
 
 /* The MM knobs every metadata.json records, before and as run (NULL-terminated). */
 extern const char *const rs_standard_knobs[];
+/* The THP settings as knob paths, for watching what a workload changes (NULL-terminated). */
+extern const char *const rs_thp_knobs[];
 
 /*
  * rs_machine_info - a new JSON object with the machine's facts for
@@ -32,6 +34,13 @@ json_t *rs_machine_info(void);
  * INTO, or a new object when INTO is NULL.
  */
 json_t *rs_knob_values(json_t *into, const char *const *names);
+
+/*
+ * rs_knob_changes - a new JSON object with the knobs of AFTER whose value
+ * differs from BEFORE (both as rs_knob_values makes them), to their AFTER
+ * value; NULL when nothing changed.
+ */
+json_t *rs_knob_changes(const json_t *before, const json_t *after);
 
 /*
  * rs_json_write - write ROOT to PATH atomically (temp file, fsync, rename),

@@ -286,6 +286,31 @@ static void test_knob_values(void **state)
 		assert_non_null(strchr(rs_standard_knobs[i], '.'));
 }
 
+static void test_knob_changes(void **state)
+{
+	json_t *pre = json_pack("{s:s, s:s, s:n}", "vm.dirty_ratio", "20",
+				"/sys/kernel/mm/transparent_hugepage/enabled", "madvise",
+				"vm.nr_hugepages");
+	json_t *post = json_pack("{s:s, s:s, s:s}", "vm.dirty_ratio", "20",
+				 "/sys/kernel/mm/transparent_hugepage/enabled", "always",
+				 "vm.nr_hugepages", "0");
+	json_t *c;
+
+	(void)state;
+	/* unreadable before (null), readable after: a change */
+	c = rs_knob_changes(pre, post);
+	assert_non_null(c);
+	assert_int_equal(json_object_size(c), 2);
+	assert_string_equal(json_string_value(json_object_get(c,
+		"/sys/kernel/mm/transparent_hugepage/enabled")), "always");
+	assert_string_equal(json_string_value(json_object_get(c, "vm.nr_hugepages")), "0");
+	assert_null(json_object_get(c, "vm.dirty_ratio"));
+	json_decref(c);
+	assert_null(rs_knob_changes(post, post));
+	json_decref(pre);
+	json_decref(post);
+}
+
 static void test_iter_dir(void **state)
 {
 	char *set = xasprintf("%s/set", tmpdir), *junk, *dir;
@@ -360,6 +385,7 @@ int main(void)
 		cmocka_unit_test(test_json_read),
 		cmocka_unit_test(test_machine_info),
 		cmocka_unit_test(test_knob_values),
+		cmocka_unit_test(test_knob_changes),
 		cmocka_unit_test(test_iter_dir),
 		cmocka_unit_test(test_eta),
 	};
