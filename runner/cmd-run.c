@@ -260,36 +260,21 @@ static void check_supported(struct run *r)
 	}
 }
 
-/* The collectors to run: the suite's (or the default set) that can run here. */
+/*
+ * The collectors to run: the suite's (the parser put the default set there
+ * when the suite names none) that can run here.
+ */
 static void resolve_collectors(struct run *r)
 {
-	struct collector_cfg *want;
-	size_t nwant = 0;
-
 	r->col_meta = json_array();
-	if (r->suite.ncollectors) {
-		want = xcalloc(r->suite.ncollectors, sizeof(*want));
-		memcpy(want, r->suite.collectors, r->suite.ncollectors * sizeof(*want));
-		nwant = r->suite.ncollectors;
-	} else {
-		size_t n = 0;
-
-		while (collectors[n])
-			n++;
-		want = xcalloc(n, sizeof(*want));
-		for (size_t i = 0; i < n; i++)
-			if (collectors[i]->flags & COL_DEFAULT)
-				want[nwant++] = (struct collector_cfg){ .c = collectors[i] };
-	}
-	r->cols = xcalloc(nwant, sizeof(*r->cols));
-	for (size_t i = 0; i < nwant; i++) {
-		struct collector_cfg cfg = want[i];
+	r->cols = xcalloc(r->suite.ncollectors, sizeof(*r->cols));
+	for (size_t i = 0; i < r->suite.ncollectors; i++) {
+		struct collector_cfg cfg = r->suite.collectors[i];
 		char why[256] = "";
 		bool ok;
 
 		if (!cfg.interval_ms)
-			cfg.interval_ms = r->suite.interval_ms ? r->suite.interval_ms
-							       : cfg.c->default_interval_ms;
+			cfg.interval_ms = cfg.c->default_interval_ms;
 		ok = !cfg.c->available || !cfg.c->available(why, sizeof(why));
 		json_array_append_new(r->col_meta, json_pack("{s:s, s:I, s:s}",
 			"name", cfg.c->name, "interval_ms", (json_int_t)cfg.interval_ms,
@@ -299,7 +284,6 @@ static void resolve_collectors(struct run *r)
 		else if (!r->o.dry_run)
 			mmab_warn("collector %s cannot run here: %s", cfg.c->name, why);
 	}
-	free(want);
 }
 
 static void add_name(const char ***list, size_t *n, size_t *cap, const char *name)
@@ -373,6 +357,27 @@ static void step_name(const struct run *r, size_t i, char *buf, size_t len)
 
 /* ---- dry run ---- */
 
+/* Steps a previous session completed: they have a row in their set's status.csv. */
+static void mark_done(struct run *r, bool *done)
+{
+	for (size_t s = 0; s < r->plan.nsets; s++) {
+		char *path = xasprintf("%s/status.csv", r->set_dirs[s]), *text = NULL;
+
+		if (!mmab_read_file(path, &text, NULL))
+			for (size_t i = 0; i < r->plan.nsteps; i++) {
+				const struct plan_step *st = &r->plan.steps[i];
+
+				if (st->set == s &&
+				    rs_status_has(text, r->suite.workloads[st->workload].id,
+						  st->iteration))
+					done[i] = true;
+			}
+		free(text);
+		free(path);
+	}
+}
+
+
 static void print_size_or_machine(FILE *f, uint64_t eff)
 {
 	char b[32];
@@ -388,6 +393,7 @@ static void print_size_or_machine(FILE *f, uint64_t eff)
 static void dry_run(struct run *r)
 {
 	char buf[256], est[32], cur[4096], path[512];
+	bool *done = xcalloc(r->plan.nsteps, sizeof(*done));
 	double total = 0;
 	bool ballast = false;
 	FILE *f = stdout;
@@ -396,13 +402,20 @@ static void dry_run(struct run *r)
 		r->suite.file, r->plan.iterations, r->plan.iterations == 1 ? "" : "s",
 		r->plan.order == ORDER_SHUFFLED ? "shuffled" : "interleaved",
 		(unsigned long long)r->plan.seed);
-	fprintf(f, "run directory: %s/%s\n", r->o.outdir ? r->o.outdir : "results",
-		r->plan.run_id);
+	if (r->o.resume) {
+		mark_done(r, done);
+		fprintf(f, "run directory: %s (resumed)\n", r->run_dir);
+	} else {
+		fprintf(f, "run directory: %s/%s\n", r->o.outdir ? r->o.outdir : "results",
+			r->plan.run_id);
+	}
 	fprintf(f, "result sets:");
-	for (size_t s = 0; s < r->plan.nsets; s++)
-		fprintf(f, " %s%s%s%s", r->plan.sets[s].label, r->plan.sets[s].variant ? " (variant " : "",
-			r->plan.sets[s].variant ? r->plan.sets[s].variant : "",
-			r->plan.sets[s].variant ? ")" : "");
+	for (size_t s = 0; s < r->plan.nsets; s++) {
+		const char *v = r->plan.sets[s].variant;
+
+		fprintf(f, " %s%s%s%s", r->plan.sets[s].label, v ? " (variant " : "", v ? v : "",
+			v ? ")" : "");
+	}
 	fprintf(f, "\nmemory cgroups: %s; settle before each iteration: %s\n",
 		r->cgroup ? r->cgroup : "none", r->suite.settle ? "yes" : "no");
 	fprintf(f, "collectors:");
@@ -453,16 +466,17 @@ static void dry_run(struct run *r)
 			"those iterations)\n", cur);
 	fprintf(f, "\nplan (%zu steps):\n", r->plan.nsteps);
 	for (size_t i = 0; i < r->plan.nsteps; i++) {
-		double e = step_estimate(r, i);
+		double e = done[i] ? 0 : step_estimate(r, i);
 
 		step_name(r, i, buf, sizeof(buf));
 		progress_format_duration(est, sizeof(est), e);
 		total += e;
-		fprintf(f, "  %4zu  %-40s %s\n", i + 1, buf,
+		fprintf(f, "  %4zu  %-40s %s\n", i + 1, buf, done[i] ? "done" :
 			r->skip_why[r->plan.steps[i].workload] ? "skip" : est);
 	}
 	progress_format_duration(est, sizeof(est), total);
 	fprintf(f, "\nestimated time: %s\ndry run: nothing was changed\n", est);
+	free(done);
 }
 
 /* ---- the result sets ---- */
@@ -588,11 +602,9 @@ static int make_run_dir(struct run *r)
 
 static int create_sets(struct run *r)
 {
-	json_t *plan;
+	json_t *argv = argv_json(r->argc, r->argv), *plan;
 	char *path;
 	int ret;
-
-	json_t *argv = argv_json(r->argc, r->argv);
 
 	plan = plan_to_json(&r->plan, &r->suite, argv);
 	json_decref(argv);
@@ -948,6 +960,20 @@ static void note_workload_knobs(struct run *r, size_t set, const char *id, json_
 	}
 }
 
+/* iteration.json: for the record, so a failure to write it only warns. */
+static void write_iteration_json(const char *iter_dir, struct step_record *rec)
+{
+	char *path = xasprintf("%s/iteration.json", iter_dir);
+	int err;
+
+	json_object_set_new(rec->info, "status", json_string(rec->row.status));
+	json_object_set_new(rec->info, "reason", json_string(rec->reason));
+	err = rs_json_write(path, rec->info);
+	if (err)
+		mmab_warn("cannot write '%s': %s", path, errstr(err));
+	free(path);
+}
+
 static int run_step(struct run *r, size_t i)
 {
 	const struct plan_step *st = &r->plan.steps[i];
@@ -985,16 +1011,7 @@ static int run_step(struct run *r, size_t i)
 			ret = MMAB_EXIT_FAIL;
 			goto out;
 		}
-		json_object_set_new(rec.info, "status", json_string(rec.row.status));
-		json_object_set_new(rec.info, "reason", json_string(rec.reason));
-		{
-			char *path = xasprintf("%s/iteration.json", iter_dir);
-
-			err = rs_json_write(path, rec.info);
-			if (err)
-				mmab_warn("cannot write '%s': %s", path, errstr(err));
-			free(path);
-		}
+		write_iteration_json(iter_dir, &rec);
 	}
 	if (rec.workload_knobs)
 		note_workload_knobs(r, st->set, sw->id, rec.workload_knobs);
@@ -1131,26 +1148,6 @@ static int reopen_sets(struct run *r)
 			return -EIO;
 	}
 	return 0;
-}
-
-/* Steps a previous session completed: they have a row in their set's status.csv. */
-static void mark_done(struct run *r, bool *done)
-{
-	for (size_t s = 0; s < r->plan.nsets; s++) {
-		char *path = xasprintf("%s/status.csv", r->set_dirs[s]), *text = NULL;
-
-		if (!mmab_read_file(path, &text, NULL))
-			for (size_t i = 0; i < r->plan.nsteps; i++) {
-				const struct plan_step *st = &r->plan.steps[i];
-
-				if (st->set == s &&
-				    rs_status_has(text, r->suite.workloads[st->workload].id,
-						  st->iteration))
-					done[i] = true;
-			}
-		free(text);
-		free(path);
-	}
 }
 
 static void finish_sets(struct run *r)
