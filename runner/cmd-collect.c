@@ -455,6 +455,7 @@ static int run_command(struct collect *c, struct child_result *res)
 			mmab_warn("the collectors could not start: %s", strerror(-ret));
 			sampler = NULL;
 		}
+		rs_collectors_dropped(c->colmeta, c->cfgs, c->ncfgs, sampler);
 	}
 	ret = child_run(&spec, res);
 	if (sampler && sampler_stop(sampler))

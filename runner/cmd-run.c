@@ -791,27 +791,6 @@ static void fail_step(struct step_record *rec, const char *iter_dir, const char 
 	json_object_set_new(rec->info, "error", json_sprintf("%s: %s", what, errstr(err)));
 }
 
-/*
- * A collector available at the start may still fail to open (the sampler
- * reports it once): metadata.json says so instead of "ok".  col_meta is
- * shared by every set's metadata, rewritten at the end of the run.
- */
-static void note_dropped_collectors(struct run *r, const struct sampler *s)
-{
-	for (size_t i = 0; i < r->ncols; i++) {
-		const char *why = s ? sampler_status(s, i) : "the sampler could not start";
-
-		for (size_t k = 0; why && k < json_array_size(r->col_meta); k++) {
-			json_t *c = json_array_get(r->col_meta, k);
-
-			if (!strcmp(json_string_value(json_object_get(c, "name")),
-				    r->cols[i].c->name) &&
-			    !strcmp(json_string_value(json_object_get(c, "status")), "ok"))
-				json_object_set_new(c, "status", json_string(why));
-		}
-	}
-}
-
 /* Variant knobs, ballast, settle, collectors, the child; the caller rolls back. */
 static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct step_record *rec)
 {
@@ -897,7 +876,7 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 			mmab_warn("%s: the collectors could not start: %s", iter_dir, errstr(ret));
 			sampler = NULL;
 		}
-		note_dropped_collectors(r, sampler);
+		rs_collectors_dropped(r->col_meta, r->cols, r->ncols, sampler);
 		ret = 0;
 	}
 	spec = (struct child_spec){

@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "analysis/csv.h"
+#include "collectors/collector.h"
 #include "runner/knob.h"
 #include "runner/mmab.h"
 #include "runner/resultset.h"
@@ -224,6 +225,23 @@ json_t *rs_knob_changes(const json_t *before, const json_t *after)
 		return NULL;
 	}
 	return changed;
+}
+
+void rs_collectors_dropped(json_t *col_meta, const struct collector_cfg *cols, size_t n,
+			   const struct sampler *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *why = s ? sampler_status(s, i) : "the sampler could not start";
+
+		for (size_t k = 0; why && k < json_array_size(col_meta); k++) {
+			json_t *c = json_array_get(col_meta, k);
+			const char *name = json_string_value(json_object_get(c, "name"));
+			const char *st = json_string_value(json_object_get(c, "status"));
+
+			if (name && st && !strcmp(name, cols[i].c->name) && !strcmp(st, "ok"))
+				json_object_set_new(c, "status", json_string(why));
+		}
+	}
 }
 
 int rs_json_write(const char *path, const json_t *root)

@@ -43,6 +43,18 @@ json_t *rs_knob_values(json_t *into, const char *const *names);
 json_t *rs_knob_changes(const json_t *before, const json_t *after);
 
 /*
+ * rs_collectors_dropped - a collector that could run here may still fail to
+ * open or stop sampling (the sampler reports it once): in COL_META, the
+ * metadata.json "collectors" array, the status of each of the N collectors
+ * in COLS that sampler S dropped becomes why, instead of "ok".  S NULL: the
+ * sampler did not start at all.
+ */
+struct collector_cfg;
+struct sampler;
+void rs_collectors_dropped(json_t *col_meta, const struct collector_cfg *cols, size_t n,
+			   const struct sampler *s);
+
+/*
  * rs_json_write - write ROOT to PATH atomically (temp file, fsync, rename),
  * indented, ending in a newline.  Returns 0 or -errno.
  */

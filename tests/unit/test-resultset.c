@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "collectors/collector.h"
 #include "runner/mmab.h"
 #include "runner/progress.h"
 #include "runner/resultset.h"
@@ -311,6 +312,24 @@ static void test_knob_changes(void **state)
 	json_decref(post);
 }
 
+static void test_collectors_dropped(void **state)
+{
+	static const struct collector a = { .name = "vmstat" };
+	const struct collector_cfg cols[] = { { .c = &a } };
+	json_t *meta = json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "vmstat", "status", "ok",
+				 "name", "perf", "status", "perf not installed");
+
+	(void)state;
+	/* no sampler at all: the collector that was to run did not */
+	rs_collectors_dropped(meta, cols, 1, NULL);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(meta, 0), "status")),
+			    "the sampler could not start");
+	/* a reason found before the run is kept */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(meta, 1), "status")),
+			    "perf not installed");
+	json_decref(meta);
+}
+
 static void test_iter_dir(void **state)
 {
 	char *set = xasprintf("%s/set", tmpdir), *junk, *dir;
@@ -386,6 +405,7 @@ int main(void)
 		cmocka_unit_test(test_machine_info),
 		cmocka_unit_test(test_knob_values),
 		cmocka_unit_test(test_knob_changes),
+		cmocka_unit_test(test_collectors_dropped),
 		cmocka_unit_test(test_iter_dir),
 		cmocka_unit_test(test_eta),
 	};
