@@ -162,6 +162,8 @@ krun=$(ls -d "$tmp"/kill/kill-* 2>/dev/null | head -n 1)
 check "the killed run left its run directory" [ -f "$krun/run.json" ]
 check "the killed iteration has no status row" \
 	[ "$(tail -n +2 "$krun/kill-slow/status.csv" | wc -l)" -eq 0 ]
+check "the killed iteration left its directory" [ -d "$krun/kill-slow/idle/1" ]
+: > "$krun/kill-slow/idle/1/left-by-the-killed-run"
 "$MMAB" run --dry-run --resume "$krun" >"$tmp/out" 2>"$tmp/err"
 check "--dry-run --resume: both steps still to do" \
 	[ "$(grep -cE '^ +[12]  idle #1 \[(slow|fast)\] +[0-9]+s$' "$tmp/out")" -eq 2 ]
@@ -174,6 +176,9 @@ for set in kill-slow kill-fast; do
 	check "--resume: $set completed once ($rows)" [ "$rows" = "idle,1,ok " ]
 done
 check "--resume: recorded in metadata.json" json_key "$krun/kill-slow/metadata.json" resumed
+check "--resume: the half-written iteration was cleared and redone" \
+	sh -c "[ ! -e '$krun/kill-slow/idle/1/left-by-the-killed-run' ] &&
+		[ -s '$krun/kill-slow/idle/1/metrics.csv' ]"
 knobs_as_found "kill -9, restore, resume"
 
 # ---- SIGTERM: restore at once, exit 143, the step left for --resume
