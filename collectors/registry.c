@@ -9,9 +9,11 @@
 #include "collectors/collector.h"
 
 /* extern const struct collector col_vmstat; ... one per collector */
+extern const struct collector col_perf;
 
 const struct collector *const collectors[] = {
 	/* &col_vmstat, */
+	&col_perf,
 	NULL
 };
 

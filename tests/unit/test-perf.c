@@ -1,0 +1,691 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests for collectors/perf.c and the event list edits of
+ * collectors/tracing.c.  The parser reads output of this machine's perf 6.1
+ * captured with the collector's own options (tests/fixtures/perf/, see
+ * capture.sh there): -j and -x, lines, perf's messages, "<not supported>",
+ * "<not counted>", the partial interval perf prints on SIGINT, and
+ * truncated and garbage input.  Expected times and counts in the alignment
+ * tests are worked out by hand from the fixture's numbers in the comments.
+ *
+ * As root, with the machine lock: the collector around a child that faults
+ * memory, dirties and syncs a file and asks for compaction; page faults
+ * must cover the child's own (getrusage) within reason, compaction must
+ * have begun in every populated zone, and no perf process or tracefs mount
+ * may be left behind.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "collectors/collector.h"
+#include "collectors/perf.h"
+#include "collectors/tracing.h"
+#include "runner/mmab.h"
+#include "tests/unit/machine-lock.h"
+
+extern const struct collector col_perf;
+
+static char *fixture(const char *name)
+{
+	char *dir = xstrdup(__FILE__), *path, *buf;
+
+	*strrchr(dir, '/') = '\0';
+	path = xasprintf("%s/../fixtures/perf/%s", dir, name);
+	assert_int_equal(mmab_read_file(path, &buf, NULL), 0);
+	free(path);
+	free(dir);
+	return buf;
+}
+
+/* the fixtures' events, as capture.sh gave them to perf */
+static const char *const fixture_event_names[] = {
+	"vmscan:mm_vmscan_direct_reclaim_begin", "vmscan:mm_vmscan_kswapd_wake",
+	"vmscan:mm_vmscan_write_folio", "vmscan:mm_vmscan_throttled",
+	"compaction:mm_compaction_begin", "compaction:mm_compaction_end",
+	"compaction:mm_compaction_kcompactd_wake", "kmem:mm_page_alloc_extfrag",
+	"writeback:balance_dirty_pages", "writeback:writeback_dirty_folio", "page-faults",
+	"cycles", NULL
+};
+#define fixture_events ((char *const *)fixture_event_names)
+
+struct parsed {
+	size_t readings, messages, bad, unsupported, not_counted;
+	double pf_first;	/* page-faults of the first interval */
+	double ts_last;
+};
+
+static struct parsed parse_all(char *text, struct perf_series *s, double recv_delay,
+			       double ref)
+{
+	struct parsed p = { .pf_first = NAN };
+	char *save = NULL;
+
+	for (char *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		struct perf_reading r;
+		int ret = perf_parse_line(l, fixture_events, &r);
+
+		if (ret < 0) {
+			p.bad++;
+			continue;
+		}
+		if (ret == 0) {
+			p.messages++;
+			continue;
+		}
+		p.readings++;
+		p.unsupported += !r.supported;
+		p.not_counted += r.supported && !r.counted;
+		if (!strcmp(r.event, "page-faults") && isnan(p.pf_first))
+			p.pf_first = r.count;
+		p.ts_last = r.ts;
+		if (s)
+			assert_int_equal(perf_series_add(s, &r, ref + r.ts + recv_delay), 0);
+	}
+	return p;
+}
+
+static void test_parse_json(void **state)
+{
+	char *text = fixture("perf-6.1-json.txt"), *first;
+	struct perf_reading r;
+	struct parsed p;
+
+	(void)state;
+	/* the first reading, field by field (with its newline) */
+	first = strstr(text, "{");
+	first = strndup(first, strcspn(first, "\n") + 1);
+	assert_int_equal(perf_parse_line(first, NULL, &r), 1);
+	free(first);
+	assert_float_equal(r.ts, 1.0012599, 1e-9);
+	assert_string_equal(r.event, "vmscan:mm_vmscan_direct_reclaim_begin");
+	assert_true(r.supported && r.counted);
+	assert_float_equal(r.count, 0, 0);
+	assert_float_equal(r.runtime_ns, 1672318098, 0);
+	p = parse_all(text, NULL, 0, 0);
+	/* three intervals of 12 events; "Events disabled", "Events enabled" */
+	assert_int_equal(p.readings, 36);
+	assert_int_equal(p.messages, 2);
+	assert_int_equal(p.bad, 0);
+	assert_int_equal(p.unsupported, 3);	/* cycles, each interval */
+	assert_int_equal(p.not_counted, 0);
+	assert_float_equal(p.pf_first, 412, 0);
+	assert_float_equal(p.ts_last, 2.697519559, 1e-9);
+	free(text);
+}
+
+static void test_parse_csv(void **state)
+{
+	char *text = fixture("perf-6.1-csv.txt");
+	struct perf_reading r;
+	struct parsed p;
+
+	(void)state;
+	assert_int_equal(perf_parse_line("     1.001553097,3,,compaction:mm_compaction_begin,"
+					 "1656344422,100.00,,", fixture_events, &r), 1);
+	assert_string_equal(r.event, "compaction:mm_compaction_begin");
+	assert_float_equal(r.count, 3, 0);
+	assert_float_equal(r.runtime_ns, 1656344422, 0);
+	assert_float_equal(r.ts, 1.001553097, 1e-12);
+	/* the layout may grow in front (a CPU column with -A): found by name */
+	assert_int_equal(perf_parse_line("1.5,CPU0,7,,page-faults,100,100.00", fixture_events, &r),
+			 1);
+	assert_float_equal(r.count, 7, 0);
+	p = parse_all(text, NULL, 0, 0);
+	assert_int_equal(p.readings, 36);
+	assert_int_equal(p.messages, 2);
+	assert_int_equal(p.bad, 0);
+	assert_int_equal(p.unsupported, 3);
+	assert_float_equal(p.pf_first, 421, 0);
+	assert_float_equal(p.ts_last, 2.568958376, 1e-12);
+	free(text);
+}
+
+static void test_parse_garbage(void **state)
+{
+	char *text = fixture("perf-6.1-json.txt"), *unknown = fixture("perf-6.1-unknown-event.txt");
+	struct perf_reading r;
+	struct parsed p;
+	char line[64];
+
+	(void)state;
+	/* truncated in the middle of a line: that line is bad, the rest parses */
+	text[3000] = '\0';
+	p = parse_all(text, NULL, 0, 0);
+	assert_int_equal(p.bad, 1);
+	assert_true(p.readings > 5);
+	/* perf's error for an unknown event: messages only */
+	p = parse_all(unknown, NULL, 0, 0);
+	assert_int_equal(p.readings, 0);
+	assert_int_equal(p.bad, 0);
+	assert_int_equal(perf_parse_line("{\"interval\" : 1.0, \"counter-value\" : \"1\"}", NULL, &r),
+			 -EINVAL);
+	assert_int_equal(perf_parse_line("{\"interval\" : 1.0, \"counter-value\" : \"x1\", "
+					 "\"event\" : \"a\"}", NULL, &r), -EINVAL);
+	assert_int_equal(perf_parse_line("{\"interval\" : -1.0, \"counter-value\" : \"1\", "
+					 "\"event\" : \"a\"}", NULL, &r), -EINVAL);
+	assert_int_equal(perf_parse_line("{\"interval\" : 1.0, \"counter-value\" : \"-3\", "
+					 "\"event\" : \"a\"}", NULL, &r), -EINVAL);
+	assert_int_equal(perf_parse_line("{ not json", NULL, &r), -EINVAL);
+	assert_int_equal(perf_parse_line("1.0,5,,no-such-event,1,100.00", fixture_events, &r),
+			 -EINVAL);
+	assert_int_equal(perf_parse_line("1.0,page-faults", fixture_events, &r), -EINVAL);
+	assert_int_equal(perf_parse_line("1.0,abc,,page-faults,1,100.00", fixture_events, &r),
+			 -EINVAL);
+	assert_int_equal(perf_parse_line("", fixture_events, &r), 0);
+	assert_int_equal(perf_parse_line("Events enabled", fixture_events, &r), 0);
+	/* every byte value in the first position: no crash */
+	for (int c = 1; c < 256; c++) {
+		snprintf(line, sizeof(line), "%c1.0,1,,page-faults,1,100.00", c);
+		assert_true(perf_parse_line(line, fixture_events, &r) <= 1);
+	}
+	free(text);
+	free(unknown);
+}
+
+/* read back rows "t,event,count,interval_s,partial" */
+struct row {
+	double t, count, len;
+	int partial;
+	char event[128];
+	bool has_count;
+};
+
+static size_t read_rows(char *csv, struct row *rows, size_t max)
+{
+	size_t n = 0;
+	char *save = NULL;
+
+	for (char *l = strtok_r(csv, "\n", &save); l && n < max; l = strtok_r(NULL, "\n", &save)) {
+		char *f[5], *p = l;
+
+		if (!strncmp(l, "t,", 2))
+			continue;
+		for (int i = 0; i < 5; i++) {
+			f[i] = p;
+			p = strchr(p, ',');
+			if (p)
+				*p++ = '\0';
+			else
+				assert_int_equal(i, 4);
+		}
+		rows[n].t = atof(f[0]);
+		snprintf(rows[n].event, sizeof(rows[n].event), "%s", f[1]);
+		rows[n].has_count = *f[2] != '\0';
+		rows[n].count = atof(f[2]);
+		rows[n].len = atof(f[3]);
+		rows[n].partial = atoi(f[4]);
+		n++;
+	}
+	return n;
+}
+
+static char *write_series(struct perf_series *s, const struct perf_timing *tm,
+			  struct perf_result *res)
+{
+	char *csv = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&csv, &len);
+
+	assert_non_null(f);
+	assert_int_equal(perf_series_write(s, f, tm, res), 0);
+	fclose(f);
+	return csv;
+}
+
+static void test_align(void **state)
+{
+	char *text = fixture("perf-6.1-json.txt"), *csv;
+	struct perf_series *s = perf_series_new();
+	/*
+	 * perf enabled its events at 100.0001 +- 0.0001 (monotonic); the
+	 * iteration started at 99.9.  The first interval's longest run time
+	 * is 1672318098 ns over 2 CPUs (the second interval's 2003150448 ns
+	 * over 2.0028289 - 1.0012599 = 1.001569 s says 2): it ended at
+	 * 100.0001 + 0.836159049 = 100.836259049, t = 0.936259049.
+	 */
+	struct perf_timing tm = {
+		.t0 = 99.9, .enable_lo = 100.0, .enable_hi = 100.0002,
+		.interval_s = 1.0, .ncpu = 7, .stopped = true,
+	};
+	double ref = 100.836259049 - 1.0012599;
+	struct perf_result res;
+	struct row rows[64];
+	size_t n;
+
+	(void)state;
+	/* lines received 0.3 ms after perf read its clock */
+	parse_all(text, s, 0.0003, ref);
+	csv = write_series(s, &tm, &res);
+	n = read_rows(csv, rows, 64);
+	/* 3 intervals x 11 supported events; cycles has no rows */
+	assert_int_equal(n, 33);
+	assert_int_equal(res.rows, 33);
+	assert_int_equal(res.intervals, 3);
+	assert_string_equal(perf_series_unsupported(s)[0], "cycles");
+	assert_null(perf_series_unsupported(s)[1]);
+	for (size_t i = 0; i < n; i++)
+		assert_string_not_equal(rows[i].event, "cycles");
+	assert_false(res.from_bound);
+	assert_float_equal(res.start_t, 0.1001, 1e-9);
+	/* +- 0.1 ms round trip, + (1672318098 - 1672273270) / 2 ns enable spread */
+	assert_float_equal(res.align_err_s, 0.0001 + 0.000022414, 1e-9);
+	assert_float_equal(rows[0].t, 0.936259, 1e-6);
+	assert_float_equal(rows[0].len, 0.836159, 1e-6);
+	assert_string_equal(rows[10].event, "page-faults");
+	assert_float_equal(rows[10].count, 412, 0);
+	/* second interval: + 1.001569 s */
+	assert_float_equal(rows[11].t, 1.937828, 1e-6);
+	assert_float_equal(rows[11].len, 1.001569, 1e-6);
+	assert_int_equal(rows[11].partial, 0);
+	/* the SIGINT interval: 2.697519559 - 2.0028289 = 0.694690659 s, partial */
+	assert_float_equal(rows[32].t, 0.936259049 + 2.697519559 - 1.0012599, 1e-6);
+	assert_float_equal(rows[32].len, 0.694691, 1e-6);
+	assert_int_equal(rows[32].partial, 1);
+	assert_true(res.partial);
+	assert_float_equal(rows[32].count, 2473, 0);
+	free(csv);
+
+	/* perf exited by itself: its last interval is not marked partial */
+	tm.stopped = false;
+	csv = write_series(s, &tm, &res);
+	n = read_rows(csv, rows, 64);
+	assert_int_equal(rows[32].partial, 0);
+	free(csv);
+	perf_series_free(s);
+	free(text);
+}
+
+static void test_align_late_enable(void **state)
+{
+	char *text = fixture("perf-6.1-json-late-enable.txt"), *csv;
+	struct perf_series *s = perf_series_new();
+	/*
+	 * Enabled after perf's first interval, which is all "<not counted>"
+	 * and dropped.  The next one counted 1055882742 ns over 2 CPUs (the
+	 * last: 1535899883 ns in 0.767997647 s: 2 CPUs), so with the enable
+	 * at 50.0 it ended at 50.527941371, t = 0.527941371 with t0 = 50.0.
+	 */
+	struct perf_timing tm = {
+		.t0 = 50.0, .enable_lo = 50.0, .enable_hi = 50.0,
+		.interval_s = 1.0, .ncpu = 1, .stopped = true,
+	};
+	struct perf_result res;
+	struct row rows[64];
+	size_t n;
+
+	(void)state;
+	parse_all(text, s, 0.001, 50.527941371 - 2.0028617);
+	csv = write_series(s, &tm, &res);
+	n = read_rows(csv, rows, 64);
+	assert_int_equal(n, 22);
+	assert_int_equal(res.intervals, 2);
+	assert_float_equal(rows[0].t, 0.527941, 1e-6);
+	assert_float_equal(rows[0].len, 0.527941, 1e-6);
+	assert_float_equal(rows[11].t, 0.527941371 + 0.767997647, 1e-6);
+	assert_int_equal(rows[11].partial, 1);
+	assert_float_equal(res.start_t, 0, 1e-9);
+	free(csv);
+	perf_series_free(s);
+	free(text);
+}
+
+static void test_align_bound(void **state)
+{
+	char *text = fixture("perf-6.1-json.txt"), *csv;
+	struct perf_series *s = perf_series_new();
+	/* run times that cannot be (lines received before they could end): the bound wins */
+	struct perf_timing tm = {
+		.t0 = 10.0, .enable_lo = 10.5, .enable_hi = 10.5,
+		.interval_s = 1.0, .ncpu = 2, .stopped = true,
+	};
+	struct perf_result res;
+	struct row rows[64];
+
+	(void)state;
+	/* received at ref + ts with ref = 10.0: earlier than 10.5 + 0.836 */
+	parse_all(text, s, 0, 10.0);
+	csv = write_series(s, &tm, &res);
+	assert_int_equal(read_rows(csv, rows, 64), 33);
+	assert_true(res.from_bound);
+	assert_true(isnan(res.align_err_s));
+	assert_float_equal(rows[0].t, 1.0012599, 1e-6);
+	free(csv);
+	perf_series_free(s);
+	free(text);
+}
+
+static void test_series_order(void **state)
+{
+	struct perf_series *s = perf_series_new();
+	struct perf_reading r = { .ts = 2.0, .event = "a", .count = 1, .supported = true,
+				  .counted = true, .runtime_ns = 1e9 };
+	struct perf_timing tm = { .t0 = 0, .interval_s = 1.0, .ncpu = 1 };
+	struct perf_result res;
+	char *csv;
+
+	(void)state;
+	assert_int_equal(perf_series_add(s, &r, 2.0), 0);
+	r.ts = 1.0;
+	assert_int_equal(perf_series_add(s, &r, 2.0), -EINVAL);
+	perf_series_free(s);
+	/* nothing counted: no rows, no error */
+	s = perf_series_new();
+	csv = write_series(s, &tm, &res);
+	assert_string_equal(csv, "");
+	assert_int_equal(res.rows, 0);
+	assert_true(isnan(res.start_t));
+	free(csv);
+	perf_series_free(s);
+}
+
+/* ---- event list edits ---- */
+
+static const char *const defaults[] = { "a:x", "b:y", "page-faults", NULL };
+
+static char *edit(const char *spec, const char *const *known)
+{
+	char **list, err[256], *joined = xstrdup("");
+
+	if (col_events_edit(defaults, spec, known, &list, err, sizeof(err))) {
+		free(joined);
+		return xasprintf("error: %s", err);
+	}
+	for (size_t i = 0; list[i]; i++) {
+		char *j = xasprintf("%s%s%s", joined, i ? " " : "", list[i]);
+
+		free(joined);
+		joined = j;
+	}
+	col_events_free(list);
+	return joined;
+}
+
+#define assert_edit(spec, known, want)			\
+	do {						\
+		char *got_ = edit(spec, known);		\
+		assert_string_equal(got_, want);	\
+		free(got_);				\
+	} while (0)
+
+static void test_events_edit(void **state)
+{
+	static const char *const known[] = { "a:x", "b:y", "page-faults", "c:z", NULL };
+	char *e;
+
+	(void)state;
+	assert_edit(NULL, NULL, "a:x b:y page-faults");
+	assert_edit("  ", NULL, "a:x b:y page-faults");
+	assert_edit("+kmem:mm_page_alloc, -page-faults", NULL, "a:x b:y kmem:mm_page_alloc");
+	assert_edit("+a:x", NULL, "a:x b:y page-faults");		/* already there */
+	assert_edit("c:z, a:x", NULL, "c:z a:x");			/* replaces */
+	assert_edit("c:z,a:x,-c:z,+d:w", NULL, "a:x d:w");
+	assert_edit(" cpu/event=0x3c,umask=0/ , {e:1,e:2}", NULL,
+		    "cpu/event=0x3c,umask=0/ {e:1,e:2}");
+	assert_edit("-a:x,-b:y,-page-faults,+c:z", known, "c:z");
+	e = edit("-nope", NULL);
+	assert_non_null(strstr(e, "not in the event list"));
+	free(e);
+	e = edit("-a:x,-b:y,-page-faults", NULL);
+	assert_non_null(strstr(e, "leaves no event"));
+	free(e);
+	e = edit("+d:w", known);
+	assert_non_null(strstr(e, "unknown event 'd:w'"));
+	free(e);
+	e = edit("cpu/event=1", NULL);
+	assert_non_null(strstr(e, "unbalanced"));
+	free(e);
+	e = edit("+a b", NULL);
+	assert_non_null(strstr(e, "bad event name"));
+	free(e);
+	e = edit("+", NULL);
+	assert_non_null(strstr(e, "bad event name"));
+	free(e);
+}
+
+static void test_check_cfg(void **state)
+{
+	struct collector_cfg cfg = { .c = &col_perf, .events = "+kmem:mm_page_alloc" };
+	char why[256];
+
+	(void)state;
+	assert_int_equal(col_perf.check_cfg(&cfg, why, sizeof(why)), 0);
+	cfg.events = "-nope";
+	assert_int_equal(col_perf.check_cfg(&cfg, why, sizeof(why)), -EINVAL);
+	assert_non_null(strstr(why, "nope"));
+	cfg.events = NULL;
+	cfg.interval_ms = 5;
+	assert_int_equal(col_perf.check_cfg(&cfg, why, sizeof(why)), -EINVAL);
+	assert_int_equal(col_perf.check_cfg(NULL, why, sizeof(why)), 0);
+}
+
+/* ---- for real ---- */
+
+static bool tracefs_mounted(void)
+{
+	char *m;
+	bool yes;
+
+	if (mmab_read_file("/proc/self/mounts", &m, NULL))
+		return false;
+	yes = strstr(m, " tracefs ") != NULL;
+	free(m);
+	return yes;
+}
+
+/* children of this process still around (perf must not be one) */
+static int children_left(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *de;
+	int n = 0;
+
+	assert_non_null(d);
+	while ((de = readdir(d))) {
+		char path[300];
+		FILE *f;
+		int pid, ppid;
+
+		if (!(de->d_name[0] >= '0' && de->d_name[0] <= '9'))
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%d %*s %*c %d", &pid, &ppid) == 2 && ppid == getpid())
+			n++;
+		fclose(f);
+	}
+	closedir(d);
+	return n;
+}
+
+static int populated_zones(void)
+{
+	char *z, *save = NULL;
+	int n = 0;
+
+	assert_int_equal(mmab_read_file("/proc/zoneinfo", &z, NULL), 0);
+	for (char *l = strtok_r(z, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		long present;
+
+		if (sscanf(l, " present %ld", &present) == 1 && present > 0)
+			n++;
+	}
+	free(z);
+	return n;
+}
+
+#define CHILD_PAGES 20000
+
+/* fault CHILD_PAGES pages, dirty and sync 8 MiB of a file, compact memory */
+static void __attribute__((noreturn)) workload_child(const char *dir)
+{
+	char *mem = mmap(NULL, CHILD_PAGES * 4096UL, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *path = xasprintf("%s/dirty", dir), buf[65536];
+	int fd;
+
+	if (mem == MAP_FAILED)
+		_exit(2);
+	madvise(mem, CHILD_PAGES * 4096UL, MADV_NOHUGEPAGE);
+	for (size_t i = 0; i < CHILD_PAGES; i++)
+		mem[i * 4096] = 1;
+	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+	if (fd < 0)
+		_exit(3);
+	memset(buf, 0x5a, sizeof(buf));
+	for (int i = 0; i < 128; i++)
+		if (write(fd, buf, sizeof(buf)) != (ssize_t)sizeof(buf))
+			_exit(4);
+	fsync(fd);
+	close(fd);
+	unlink(path);
+	if (mmab_write_file("/proc/sys/vm/compact_memory", "1"))
+		_exit(5);
+	_exit(0);
+}
+
+static bool live_ok(void)
+{
+	char why[256];
+
+	if (col_perf.available(why, sizeof(why))) {
+		print_message("# perf: %s\n", why);
+		return false;
+	}
+	if (!machine_lock(why, sizeof(why))) {
+		print_message("# %s\n", why);
+		return false;
+	}
+	return true;
+}
+
+static void test_live(void **state)
+{
+	char dir[] = "/tmp/mmab-test-perf.XXXXXX", *csv = NULL;
+	struct collector_cfg cfg = { .c = &col_perf, .events = "+cycles,+nosuchsys:nosuchevent" };
+	struct collector_inst ci = { .c = &col_perf, .cfg = &cfg, .interval_ms = 200 };
+	double sum_pf = 0, sum_cb = 0, sum_wb = 0, t_end, last_t = -1;
+	bool mounted = tracefs_mounted();
+	struct row *rows = xcalloc(4096, sizeof(*rows));
+	struct rusage ru;
+	size_t len = 0, n;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (!live_ok()) {
+		free(rows);
+		skip();
+	}
+	assert_non_null(mkdtemp(dir));
+	ci.dir = dir;
+	ci.out = open_memstream(&csv, &len);
+	ci.t0 = mmab_now();
+	assert_int_equal(col_perf.open(&ci), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		workload_child(dir);
+	assert_int_equal(wait4(pid, &status, 0, &ru), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	usleep(300 * 1000);
+	t_end = mmab_now() - ci.t0;
+	assert_int_equal(col_perf.close(&ci, t_end), 0);
+	fclose(ci.out);
+	rmdir(dir);
+
+	assert_int_equal(children_left(), 0);
+	assert_int_equal(tracefs_mounted(), mounted);
+	assert_true(!strncmp(csv, "t,event,count,interval_s,partial\n", 33));
+	n = read_rows(csv, rows, 4096);
+	assert_true(n >= 11);
+	for (size_t i = 0; i < n; i++) {
+		assert_string_not_equal(rows[i].event, "cycles");
+		assert_string_not_equal(rows[i].event, "nosuchsys:nosuchevent");
+		assert_true(rows[i].has_count);
+		assert_true(rows[i].t >= last_t);
+		assert_true(rows[i].t <= t_end + 0.01);
+		/* counting began after the iteration started */
+		assert_true(rows[i].t - rows[i].len >= 0);
+		last_t = rows[i].t;
+		if (!strcmp(rows[i].event, "page-faults"))
+			sum_pf += rows[i].count;
+		if (!strcmp(rows[i].event, "compaction:mm_compaction_begin"))
+			sum_cb += rows[i].count;
+		if (!strcmp(rows[i].event, "writeback:writeback_dirty_folio"))
+			sum_wb += rows[i].count;
+	}
+	assert_int_equal(rows[n - 1].partial, 1);
+	print_message("# perf: %zu rows; page-faults %.0f (child %ld); compaction begins %.0f "
+		      "(%d zones); dirtied folios %.0f\n", n, sum_pf, ru.ru_minflt + ru.ru_majflt,
+		      sum_cb, populated_zones(), sum_wb);
+	/* every fault of the child, plus what the rest of the machine did meanwhile */
+	assert_true(sum_pf >= ru.ru_minflt + ru.ru_majflt);
+	assert_true(sum_pf <= (ru.ru_minflt + ru.ru_majflt) * 1.5 + 5000);
+	assert_true(sum_cb >= populated_zones());
+	assert_true(sum_wb > 0);
+	free(csv);
+	free(rows);
+}
+
+static void test_live_short(void **state)
+{
+	struct collector_inst ci = { .c = &col_perf, .interval_ms = 1000 };
+	char *csv = NULL;
+	size_t len = 0;
+	struct row rows[64];
+	size_t n;
+
+	(void)state;
+	if (!live_ok())
+		skip();
+	/* stopped before the first interval: one partial interval */
+	ci.out = open_memstream(&csv, &len);
+	ci.t0 = mmab_now();
+	assert_int_equal(col_perf.open(&ci), 0);
+	usleep(100 * 1000);
+	assert_int_equal(col_perf.close(&ci, mmab_now() - ci.t0), 0);
+	fclose(ci.out);
+	n = read_rows(csv, rows, 64);
+	assert_int_equal(n, 11);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(rows[i].partial, 1);
+		assert_true(rows[i].len > 0.05 && rows[i].len < 0.5);
+	}
+	assert_int_equal(children_left(), 0);
+	free(csv);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_parse_json),
+		cmocka_unit_test(test_parse_csv),
+		cmocka_unit_test(test_parse_garbage),
+		cmocka_unit_test(test_align),
+		cmocka_unit_test(test_align_late_enable),
+		cmocka_unit_test(test_align_bound),
+		cmocka_unit_test(test_series_order),
+		cmocka_unit_test(test_events_edit),
+		cmocka_unit_test(test_check_cfg),
+		cmocka_unit_test(test_live),
+		cmocka_unit_test(test_live_short),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
