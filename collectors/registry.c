@@ -10,10 +10,12 @@
 
 /* extern const struct collector col_vmstat; ... one per collector */
 extern const struct collector col_perf;
+extern const struct collector col_stalls;
 
 const struct collector *const collectors[] = {
 	/* &col_vmstat, */
 	&col_perf,
+	&col_stalls,
 	NULL
 };
 

@@ -35,7 +35,7 @@
 #include "collectors/perf.h"
 #include "collectors/tracing.h"
 #include "runner/mmab.h"
-#include "tests/unit/machine-lock.h"
+#include "tests/unit/machine.h"
 
 extern const struct collector col_perf;
 
@@ -474,61 +474,6 @@ static void test_check_cfg(void **state)
 
 /* ---- for real ---- */
 
-static bool tracefs_mounted(void)
-{
-	char *m;
-	bool yes;
-
-	if (mmab_read_file("/proc/self/mounts", &m, NULL))
-		return false;
-	yes = strstr(m, " tracefs ") != NULL;
-	free(m);
-	return yes;
-}
-
-/* children of this process still around (perf must not be one) */
-static int children_left(void)
-{
-	DIR *d = opendir("/proc");
-	struct dirent *de;
-	int n = 0;
-
-	assert_non_null(d);
-	while ((de = readdir(d))) {
-		char path[300];
-		FILE *f;
-		int pid, ppid;
-
-		if (!(de->d_name[0] >= '0' && de->d_name[0] <= '9'))
-			continue;
-		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
-		f = fopen(path, "r");
-		if (!f)
-			continue;
-		if (fscanf(f, "%d %*s %*c %d", &pid, &ppid) == 2 && ppid == getpid())
-			n++;
-		fclose(f);
-	}
-	closedir(d);
-	return n;
-}
-
-static int populated_zones(void)
-{
-	char *z, *save = NULL;
-	int n = 0;
-
-	assert_int_equal(mmab_read_file("/proc/zoneinfo", &z, NULL), 0);
-	for (char *l = strtok_r(z, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
-		long present;
-
-		if (sscanf(l, " present %ld", &present) == 1 && present > 0)
-			n++;
-	}
-	free(z);
-	return n;
-}
-
 #define CHILD_PAGES 20000
 
 /* fault CHILD_PAGES pages, dirty and sync 8 MiB of a file, compact memory */
@@ -559,28 +504,13 @@ static void __attribute__((noreturn)) workload_child(const char *dir)
 	_exit(0);
 }
 
-static bool live_ok(void)
-{
-	char why[256];
-
-	if (col_perf.available(why, sizeof(why))) {
-		print_message("# perf: %s\n", why);
-		return false;
-	}
-	if (!machine_lock(why, sizeof(why))) {
-		print_message("# %s\n", why);
-		return false;
-	}
-	return true;
-}
-
 static void test_live(void **state)
 {
 	char dir[] = "/tmp/mmab-test-perf.XXXXXX", *csv = NULL;
 	struct collector_cfg cfg = { .c = &col_perf, .events = "+cycles,+nosuchsys:nosuchevent" };
 	struct collector_inst ci = { .c = &col_perf, .cfg = &cfg, .interval_ms = 200 };
 	double sum_pf = 0, sum_cb = 0, sum_wb = 0, t_end, last_t = -1;
-	bool mounted = tracefs_mounted();
+	bool mounted = machine_tracefs_mounted();
 	struct row *rows = xcalloc(4096, sizeof(*rows));
 	struct rusage ru;
 	size_t len = 0, n;
@@ -588,7 +518,7 @@ static void test_live(void **state)
 	pid_t pid;
 
 	(void)state;
-	if (!live_ok()) {
+	if (!machine_ready("perf", col_perf.available)) {
 		free(rows);
 		skip();
 	}
@@ -609,8 +539,8 @@ static void test_live(void **state)
 	fclose(ci.out);
 	rmdir(dir);
 
-	assert_int_equal(children_left(), 0);
-	assert_int_equal(tracefs_mounted(), mounted);
+	assert_int_equal(machine_children(), 0);
+	assert_int_equal(machine_tracefs_mounted(), mounted);
 	assert_true(!strncmp(csv, "t,event,count,interval_s,partial\n", 33));
 	n = read_rows(csv, rows, 4096);
 	assert_true(n >= 11);
@@ -633,11 +563,11 @@ static void test_live(void **state)
 	assert_int_equal(rows[n - 1].partial, 1);
 	print_message("# perf: %zu rows; page-faults %.0f (child %ld); compaction begins %.0f "
 		      "(%d zones); dirtied folios %.0f\n", n, sum_pf, ru.ru_minflt + ru.ru_majflt,
-		      sum_cb, populated_zones(), sum_wb);
+		      sum_cb, machine_populated_zones(), sum_wb);
 	/* every fault of the child, plus what the rest of the machine did meanwhile */
 	assert_true(sum_pf >= ru.ru_minflt + ru.ru_majflt);
 	assert_true(sum_pf <= (ru.ru_minflt + ru.ru_majflt) * 1.5 + 5000);
-	assert_true(sum_cb >= populated_zones());
+	assert_true(sum_cb >= machine_populated_zones());
 	assert_true(sum_wb > 0);
 	free(csv);
 	free(rows);
@@ -652,7 +582,7 @@ static void test_live_short(void **state)
 	size_t n;
 
 	(void)state;
-	if (!live_ok())
+	if (!machine_ready("perf", col_perf.available))
 		skip();
 	/* stopped before the first interval: one partial interval */
 	ci.out = open_memstream(&csv, &len);
@@ -667,7 +597,7 @@ static void test_live_short(void **state)
 		assert_int_equal(rows[i].partial, 1);
 		assert_true(rows[i].len > 0.05 && rows[i].len < 0.5);
 	}
-	assert_int_equal(children_left(), 0);
+	assert_int_equal(machine_children(), 0);
 	free(csv);
 }
 

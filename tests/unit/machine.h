@@ -1,20 +1,23 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * For unit tests that touch the machine (run real work as root): the
- * machine is shared, and such work runs under /tmp/mmab-machine.lock.  A
+ * For unit tests that touch the machine (run real work as root).  The
+ * machine is shared, and such work runs under /tmp/mmab-machine.lock: a
  * test may go ahead when an ancestor holds the lock (`flock
  * /tmp/mmab-machine.lock make check`) or when the lock is free, in which
  * case the test process takes it until it exits; when anyone else holds it
- * the test skips rather than disturb them.  Header-only: include it in one
- * test file.
+ * the test skips rather than disturb them.  Also small independent
+ * witnesses of the machine's state.  Header-only (static functions), for
+ * test files.
  */
-#ifndef MMAB_TEST_MACHINE_LOCK_H
-#define MMAB_TEST_MACHINE_LOCK_H
+#ifndef MMAB_TEST_MACHINE_H
+#define MMAB_TEST_MACHINE_H
 
 #include <errno.h>
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
@@ -92,6 +95,86 @@ static bool machine_lock(char *why, size_t len)
 	fd = -1;
 	snprintf(why, len, "%s is held by another process (pid %d)", MACHINE_LOCK, (int)holder);
 	return false;
+}
+
+/*
+ * machine_ready - may a live test of WHAT run?  AVAILABLE (may be NULL) is
+ * its collector's or workload's check; then the machine lock.  Prints the
+ * reason as a TAP comment when not.
+ */
+static bool machine_ready(const char *what, int (*available)(char *, size_t))
+{
+	char why[256];
+
+	if (available && available(why, sizeof(why))) {
+		printf("# %s: %s\n", what, why);
+		return false;
+	}
+	if (!machine_lock(why, sizeof(why))) {
+		printf("# %s\n", why);
+		return false;
+	}
+	return true;
+}
+
+/* machine_tracefs_mounted - is a tracefs mounted anywhere? */
+static bool machine_tracefs_mounted(void)
+{
+	char line[512];
+	bool yes = false;
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	while (f && !yes && fgets(line, sizeof(line), f))
+		yes = strstr(line, " tracefs ") != NULL;
+	if (f)
+		fclose(f);
+	return yes;
+}
+
+/* machine_populated_zones - zones with present pages, from /proc/zoneinfo (-1: unreadable) */
+static int machine_populated_zones(void)
+{
+	char line[512];
+	int n = 0;
+	FILE *f = fopen("/proc/zoneinfo", "r");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f)) {
+		long present;
+
+		if (sscanf(line, " present %ld", &present) == 1 && present > 0)
+			n++;
+	}
+	fclose(f);
+	return n;
+}
+
+/* machine_children - live (or unreaped) children of this process, from /proc */
+static int machine_children(void)
+{
+	char path[300];
+	struct dirent *de;
+	int n = 0;
+	DIR *d = opendir("/proc");
+
+	while (d && (de = readdir(d))) {
+		FILE *f;
+		int pid, ppid;
+
+		if (de->d_name[0] < '0' || de->d_name[0] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/proc/%s/stat", de->d_name);
+		f = fopen(path, "r");
+		if (!f)
+			continue;
+		if (fscanf(f, "%d %*s %*c %d", &pid, &ppid) == 2 && ppid == getpid())
+			n++;
+		fclose(f);
+	}
+	if (d)
+		closedir(d);
+	return n;
 }
 
 #endif
