@@ -288,7 +288,7 @@ int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing
 		      struct perf_result *res)
 {
 	struct perf_result rs = { .start_t = NAN, .align_err_s = NAN };
-	double rt_max = 0, rt_min = 0, ref, enable, bound = INFINITY, ncpu = tm->ncpu;
+	double rt_max = 0, rt_min = 0, ref, enable, lo, hi, bound = INFINITY, ncpu = tm->ncpu;
 	size_t g1;
 
 	/* the first interval that counted: earlier ones ran before "enable" */
@@ -301,31 +301,39 @@ int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing
 	for (size_t k = g1; k < s->ng; k++)
 		if (s->g[k].recv - s->g[k].ts < bound)
 			bound = s->g[k].recv - s->g[k].ts;
-	/* the next interval (whole or cut) tells how many CPUs each run time sums */
+	/*
+	 * The next interval tells how many CPUs each run time sums, if it is
+	 * long enough for the read skew (tens of µs) not to matter.
+	 */
 	if (g1 + 1 < s->ng) {
-		double mx = 0, mn = 0, dts = s->g[g1 + 1].ts - s->g[g1].ts;
+		double mx = 0, mn = 0, dts = s->g[g1 + 1].ts - s->g[g1].ts, n;
 
-		if (dts > 0 && group_runtime(s, &s->g[g1 + 1], &mx, &mn) &&
-		    lround(mx / 1e9 / dts) >= 1)
-			ncpu = (double)lround(mx / 1e9 / dts);
+		if (dts >= tm->interval_s / 2 && group_runtime(s, &s->g[g1 + 1], &mx, &mn)) {
+			n = mx / 1e9 / dts;
+			if (n >= 0.9 && fabs(n - round(n)) < 0.1)
+				ncpu = round(n);
+		}
 	}
 	if (ncpu < 1)
 		ncpu = 1;
 	/*
-	 * The events counted from the enable (between enable_lo and
-	 * enable_hi) until perf read them just after its timestamp ts:
-	 * ref + ts = enable + run time.  The earliest-enabled event has the
-	 * longest run time.
+	 * The events counted from the enable until perf read them just after
+	 * its timestamp ts: ref + ts = enable + run time (the earliest-enabled
+	 * event has the longest).  The enable lies between our "enable" and
+	 * perf's ack, and no later than the reception bound allows.
 	 */
-	enable = (tm->enable_lo + tm->enable_hi) / 2;
-	ref = enable + rt_max / ncpu / 1e9 - s->g[g1].ts;
-	rs.align_err_s = (tm->enable_hi - tm->enable_lo) / 2 + (rt_max - rt_min) / ncpu / 1e9;
-	if (ref > bound + 1e-3) {
+	lo = tm->enable_lo;
+	hi = fmin(tm->enable_hi, bound + s->g[g1].ts - rt_max / ncpu / 1e9);
+	if (hi < lo - 1e-3) {
 		/* run times do not fit (CPUs went offline?): the reception bound is all we have */
 		ref = bound;
 		rs.from_bound = true;
-		rs.align_err_s = NAN;
-		enable = fmin(enable, ref + s->g[g1].ts);
+		enable = fmin((tm->enable_lo + tm->enable_hi) / 2, ref + s->g[g1].ts);
+	} else {
+		hi = fmax(hi, lo);	/* within the read skew */
+		enable = (lo + hi) / 2;
+		ref = enable + rt_max / ncpu / 1e9 - s->g[g1].ts;
+		rs.align_err_s = (hi - lo) / 2 + (rt_max - rt_min) / ncpu / 1e9;
 	}
 	rs.start_t = enable - tm->t0;
 	for (size_t k = g1; k < s->ng; k++) {
@@ -335,7 +343,8 @@ int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing
 		double len = k == g1 ? ref + g->ts - enable : g->ts - prev;
 		int partial = 0;
 
-		if (k == s->ng - 1 && tm->stopped && g->ts - prev < 0.99 * tm->interval_s)
+		/* perf's timer never fires early: a short last interval was cut by SIGINT */
+		if (k == s->ng - 1 && g->ts - prev < 0.99 * tm->interval_s)
 			partial = 1;
 		rs.partial = partial;
 		rs.intervals++;
@@ -737,12 +746,11 @@ out_free:
 static void perf_stop(struct perf_priv *p)
 {
 	double start = mmab_now();
-	int status = 0;
 
-	if (p->pid <= 0)
+	if (p->pid <= 0)	/* kill(0, ...) would signal our whole process group */
 		return;
-	p->tm.stopped = kill(p->pid, SIGINT) == 0;
-	while (!perf_exited(p, &status)) {
+	kill(p->pid, SIGINT);
+	while (!perf_exited(p, NULL)) {
 		if (mmab_now() - start > PERF_STOP_TIMEOUT_S) {
 			mmab_warn("perf: 'perf stat' ignored SIGINT for %.0f s; killed",
 				  PERF_STOP_TIMEOUT_S);
@@ -751,22 +759,25 @@ static void perf_stop(struct perf_priv *p)
 		}
 		usleep(5000);
 	}
-	if (WIFEXITED(status) && WEXITSTATUS(status) && !p->tm.stopped)
-		mmab_warn("perf: 'perf stat' exited early with status %d", WEXITSTATUS(status));
 }
 
 static int perf_close(struct collector_inst *ci, double t)
 {
 	struct perf_priv *p = ci->priv;
 	struct perf_result res;
-	int ret;
+	int ret, status = 0;
 
 	(void)t;
 	if (!p)
 		return 0;
-	/* was perf still running (else it stopped early: its last interval is whole) */
-	if (p->pid > 0 && !perf_exited(p, NULL))
-		perf_stop(p);
+	if (p->pid > 0 && perf_exited(p, &status)) {
+		/* a SIGINT from the terminal reached perf too: nothing to say */
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGINT)
+			mmab_warn("perf: 'perf stat' stopped before the iteration's end (%s %d)",
+				  WIFSIGNALED(status) ? "signal" : "exit status",
+				  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
+	perf_stop(p);
 	if (p->reader_started) {
 		if (write(p->wake[1], "x", 1) < 0)
 			mmab_warn("perf: cannot wake the reader: %s", strerror(errno));

@@ -65,7 +65,6 @@ struct perf_timing {
 	double enable_hi;	/* perf's acknowledgement read */
 	double interval_s;	/* the interval perf was given */
 	int ncpu;		/* CPUs counted, used when one interval cannot tell */
-	bool stopped;		/* perf was stopped early by SIGINT (else it exited) */
 };
 
 /* What perf_series_write found. */
@@ -83,8 +82,8 @@ struct perf_result {
  * every interval that counted (intervals perf printed before the events
  * were enabled are dropped) to OUT, without header.  t is the interval's
  * end in seconds since TM->t0, interval_s its length (the first runs from
- * the counting start), partial 1 on the last interval when the stop cut it
- * shorter than the nominal interval.  Events perf reports "<not
+ * the counting start), partial 1 on the last interval when it is shorter
+ * than the nominal interval (perf's timer never fires early: SIGINT cut it).  Events perf reports "<not
  * supported>" get no rows (perf_series_unsupported); a "<not counted>"
  * interval gets an empty count.  *res (may be NULL) gets the summary.
  * Returns 0 or -EIO (write error).

@@ -259,7 +259,7 @@ static void test_align(void **state)
 	 */
 	struct perf_timing tm = {
 		.t0 = 99.9, .enable_lo = 100.0, .enable_hi = 100.0002,
-		.interval_s = 1.0, .ncpu = 7, .stopped = true,
+		.interval_s = 1.0, .ncpu = 7,
 	};
 	double ref = 100.836259049 - 1.0012599;
 	struct perf_result res;
@@ -297,13 +297,32 @@ static void test_align(void **state)
 	assert_int_equal(rows[32].partial, 1);
 	assert_true(res.partial);
 	assert_float_equal(rows[32].count, 2473, 0);
-	free(csv);
 
-	/* perf exited by itself: its last interval is not marked partial */
-	tm.stopped = false;
+	/*
+	 * Lines received the instant perf read its clock: the bound says the
+	 * enable came no later than 100.0001, so it lay in [100.0, 100.0001].
+	 */
+	perf_series_free(s);
+	s = perf_series_new();
+	free(text);
+	text = fixture("perf-6.1-json.txt");
+	parse_all(text, s, 0, ref);
+	free(csv);
 	csv = write_series(s, &tm, &res);
 	n = read_rows(csv, rows, 64);
+	assert_false(res.from_bound);
+	assert_float_equal(res.start_t, 0.10005, 1e-9);
+	assert_float_equal(res.align_err_s, 0.00005 + 0.000022414, 1e-9);
+	assert_float_equal(rows[0].t, 0.936209, 1e-6);
+
+	/* with a nominal interval of 0.5 s, 0.69 s is a whole interval */
+	free(csv);
+	tm.interval_s = 0.5;
+	csv = write_series(s, &tm, &res);
+	n = read_rows(csv, rows, 64);
+	assert_int_equal(n, 33);
 	assert_int_equal(rows[32].partial, 0);
+	assert_false(res.partial);
 	free(csv);
 	perf_series_free(s);
 	free(text);
@@ -321,7 +340,7 @@ static void test_align_late_enable(void **state)
 	 */
 	struct perf_timing tm = {
 		.t0 = 50.0, .enable_lo = 50.0, .enable_hi = 50.0,
-		.interval_s = 1.0, .ncpu = 1, .stopped = true,
+		.interval_s = 1.0, .ncpu = 1,
 	};
 	struct perf_result res;
 	struct row rows[64];
@@ -350,7 +369,7 @@ static void test_align_bound(void **state)
 	/* run times that cannot be (lines received before they could end): the bound wins */
 	struct perf_timing tm = {
 		.t0 = 10.0, .enable_lo = 10.5, .enable_hi = 10.5,
-		.interval_s = 1.0, .ncpu = 2, .stopped = true,
+		.interval_s = 1.0, .ncpu = 2,
 	};
 	struct perf_result res;
 	struct row rows[64];
@@ -561,9 +580,10 @@ static void test_live(void **state)
 			sum_wb += rows[i].count;
 	}
 	assert_int_equal(rows[n - 1].partial, 1);
-	print_message("# perf: %zu rows; page-faults %.0f (child %ld); compaction begins %.0f "
-		      "(%d zones); dirtied folios %.0f\n", n, sum_pf, ru.ru_minflt + ru.ru_majflt,
-		      sum_cb, machine_populated_zones(), sum_wb);
+	print_message("# perf: %zu rows, counting from t=%.3f s; page-faults %.0f (child %ld); "
+		      "compaction begins %.0f (%d zones); dirtied folios %.0f\n", n,
+		      rows[0].t - rows[0].len, sum_pf, ru.ru_minflt + ru.ru_majflt, sum_cb,
+		      machine_populated_zones(), sum_wb);
 	/* every fault of the child, plus what the rest of the machine did meanwhile */
 	assert_true(sum_pf >= ru.ru_minflt + ru.ru_majflt);
 	assert_true(sum_pf <= (ru.ru_minflt + ru.ru_majflt) * 1.5 + 5000);

@@ -226,10 +226,12 @@ static void test_live_compaction(void **state)
 	pid_t pid;
 	char *stale;
 	const char *tdir;
+	bool was_mounted;
 
 	(void)state;
 	if (!machine_ready("stalls", col_stalls.available))
 		skip();
+	was_mounted = machine_tracefs_mounted();
 	/* an instance a crashed mmab left (its pid is gone): open() removes it */
 	pid = fork();
 	if (pid == 0)
@@ -240,6 +242,7 @@ static void test_live_compaction(void **state)
 	assert_int_equal(mkdir(stale, 0755), 0);
 
 	live_open(&l, "compaction");
+	l.mounted = was_mounted;
 	assert_int_equal(access(stale, F_OK), -1);
 	col_tracefs_put();
 	free(stale);
