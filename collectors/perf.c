@@ -693,7 +693,6 @@ static int perf_open(struct collector_inst *ci)
 	p->series = perf_series_new();
 	p->tm.interval_s = interval_ms / 1000.0;
 	p->tm.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
-	p->tm.t0 = ci->t0;
 	if (pipe2(out, O_CLOEXEC) || pipe2(p->ctl, O_CLOEXEC) || pipe2(p->ack, O_CLOEXEC) ||
 	    pipe2(p->wake, O_CLOEXEC)) {
 		ret = -errno;
@@ -783,6 +782,8 @@ static int perf_close(struct collector_inst *ci, double t)
 			mmab_warn("perf: cannot wake the reader: %s", strerror(errno));
 		pthread_join(p->reader, NULL);
 	}
+	/* read now: the iteration's t0 may be set after the collectors open */
+	p->tm.t0 = ci->t0;
 	ret = perf_series_write(p->series, ci->out, &p->tm, &res);
 	ci->samples = res.intervals;
 	for (char *const *u = perf_series_unsupported(p->series); *u; u++) {

@@ -83,9 +83,9 @@ struct perf_result {
  * were enabled are dropped) to OUT, without header.  t is the interval's
  * end in seconds since TM->t0, interval_s its length (the first runs from
  * the counting start), partial 1 on the last interval when it is shorter
- * than the nominal interval (perf's timer never fires early: SIGINT cut it).  Events perf reports "<not
- * supported>" get no rows (perf_series_unsupported); a "<not counted>"
- * interval gets an empty count.  *res (may be NULL) gets the summary.
+ * than the nominal interval (perf's timer never fires early: SIGINT cut
+ * it).  Events perf reports "<not supported>" get no rows
+ * (perf_series_unsupported); a "<not counted>" interval gets an empty count.  *res (may be NULL) gets the summary.
  * Returns 0 or -EIO (write error).
  */
 int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing *tm,

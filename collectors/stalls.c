@@ -217,8 +217,7 @@ struct stalls_priv {
 	size_t nhooks;
 	struct stalls_pairer *pairer;
 	void *kthreads;			/* tsearch tree of struct kthread_entry */
-	FILE *out;
-	double t0;
+	const struct collector_inst *ci;	/* its out and t0 (t0 may be set after open) */
 	unsigned interval_ms;
 	int wake[2];
 	pthread_t reader;
@@ -256,7 +255,8 @@ static void emit(struct stalls_priv *p, int kind, int pid, uint64_t end_ns, doub
 
 	if (kind == K_COMPACTION && is_kthread(p, pid))
 		name = "compaction_kthread";
-	fprintf(p->out, "%.9f,%s,%d,%.3f\n", (double)end_ns / 1e9 - p->t0, name, pid, dur_us);
+	fprintf(p->ci->out, "%.9f,%s,%d,%.3f\n", (double)end_ns / 1e9 - p->ci->t0, name, pid,
+		dur_us);
 	p->rows++;
 }
 
@@ -478,8 +478,7 @@ static int stalls_open(struct collector_inst *ci)
 	int ret;
 
 	p->wake[0] = p->wake[1] = -1;
-	p->out = ci->out;
-	p->t0 = ci->t0;
+	p->ci = ci;
 	p->interval_ms = ci->interval_ms ? ci->interval_ms : STALLS_DEFAULT_INTERVAL_MS;
 	p->pairer = stalls_pairer_new();
 	ret = col_events_edit(stalls_default_kinds, ci->cfg ? ci->cfg->events : NULL,

@@ -186,40 +186,53 @@ static int own_instances(void)
 	return n;
 }
 
-struct live {
+/* the collector under test: static, so a teardown can close it after a failed assertion */
+static struct live {
 	struct collector_cfg cfg;
 	struct collector_inst ci;
 	char *csv;
 	size_t len;
 	bool mounted;
-	char stale[128];
-};
+} live;
 
-static void live_open(struct live *l, const char *events)
+static void live_open(const char *events)
 {
-	memset(l, 0, sizeof(*l));
-	l->mounted = machine_tracefs_mounted();
-	l->cfg = (struct collector_cfg){ .c = &col_stalls, .events = events };
-	l->ci = (struct collector_inst){ .c = &col_stalls, .cfg = &l->cfg, .interval_ms = 50 };
-	l->ci.out = open_memstream(&l->csv, &l->len);
-	l->ci.t0 = mmab_now();
-	assert_int_equal(col_stalls.open(&l->ci), 0);
+	memset(&live, 0, sizeof(live));
+	live.mounted = machine_tracefs_mounted();
+	live.cfg = (struct collector_cfg){ .c = &col_stalls, .events = events };
+	live.ci = (struct collector_inst){ .c = &col_stalls, .cfg = &live.cfg, .interval_ms = 50 };
+	live.ci.out = open_memstream(&live.csv, &live.len);
+	live.ci.t0 = mmab_now();
+	assert_int_equal(col_stalls.open(&live.ci), 0);
 }
 
-static void live_close(struct live *l)
+static void live_close(void)
 {
-	assert_int_equal(col_stalls.close(&l->ci, mmab_now() - l->ci.t0), 0);
-	fclose(l->ci.out);
-	assert_int_equal(machine_tracefs_mounted(), l->mounted);
+	assert_int_equal(col_stalls.close(&live.ci, mmab_now() - live.ci.t0), 0);
+	fclose(live.ci.out);
+	live.ci.out = NULL;
+	assert_int_equal(machine_tracefs_mounted(), live.mounted);
 	/* instances outlive an unmount: look with tracefs mounted again if need be */
 	assert_int_equal(own_instances(), 0);
 	assert_int_equal(machine_children(), 0);
 }
 
+/* whatever an assertion left: the collector closed, its CSV freed */
+static int live_teardown(void **state)
+{
+	(void)state;
+	if (live.ci.priv)
+		col_stalls.close(&live.ci, 0);
+	if (live.ci.out)
+		fclose(live.ci.out);
+	free(live.csv);
+	memset(&live, 0, sizeof(live));
+	return 0;
+}
+
 static void test_live_compaction(void **state)
 {
 	struct row rows[256];
-	struct live l;
 	double t_fork, t_exit;
 	int n_child = 0, status, zones = machine_populated_zones();
 	size_t n;
@@ -241,24 +254,24 @@ static void test_live_compaction(void **state)
 	stale = xasprintf("%s/instances/mmab-%d-1-0", tdir, (int)pid);
 	assert_int_equal(mkdir(stale, 0755), 0);
 
-	live_open(&l, "compaction");
-	l.mounted = was_mounted;
+	live_open("compaction");
+	live.mounted = was_mounted;
 	assert_int_equal(access(stale, F_OK), -1);
 	col_tracefs_put();
 	free(stale);
 	usleep(100 * 1000);
-	t_fork = mmab_now() - l.ci.t0;
+	t_fork = mmab_now() - live.ci.t0;
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
 		_exit(mmab_write_file("/proc/sys/vm/compact_memory", "1") ? 1 : 0);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
-	t_exit = mmab_now() - l.ci.t0;
+	t_exit = mmab_now() - live.ci.t0;
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	usleep(150 * 1000);
-	live_close(&l);
+	live_close();
 
-	n = read_rows(l.csv, rows, 256);
+	n = read_rows(live.csv, rows, 256);
 	for (size_t i = 0; i < n; i++) {
 		if (rows[i].pid != pid)
 			continue;
@@ -271,7 +284,6 @@ static void test_live_compaction(void **state)
 	print_message("# stalls: %zu rows, %d compaction stalls of the child, %d populated "
 		      "zones\n", n, n_child, zones);
 	assert_int_equal(n_child, zones);
-	free(l.csv);
 }
 
 /* ---- memcg reclaim (cgroup v1) ---- */
@@ -283,7 +295,7 @@ static char memcg[256], dirty_file[256];
 
 static int memcg_teardown(void **state)
 {
-	(void)state;
+	live_teardown(state);
 	if (*dirty_file)
 		unlink(dirty_file);
 	if (*memcg && rmdir(memcg) && errno != ENOENT)
@@ -327,21 +339,19 @@ static void __attribute__((noreturn)) memcg_child(void)
 
 static void test_live_memcg(void **state)
 {
-	struct row *rows = xcalloc(100000, sizeof(*rows));
+	static struct row rows[100000];
+	bool v1 = access(MEMCG_ROOT "/memory.limit_in_bytes", W_OK) == 0;
 	long long failcnt;
 	int status, n_child = 0;
 	char limit[32];
-	struct live l;
 	size_t n;
 	pid_t pid;
 
 	(void)state;
-	if (!machine_ready("stalls", col_stalls.available) || access(MEMCG_ROOT "/memory.limit_in_bytes", W_OK)) {
-		free(rows);
-		if (access(MEMCG_ROOT "/memory.limit_in_bytes", W_OK))
-			print_message("# no cgroup v1 memory controller\n");
+	if (!v1)
+		print_message("# no cgroup v1 memory controller\n");
+	if (!v1 || !machine_ready("stalls", col_stalls.available))
 		skip();
-	}
 	snprintf(memcg, sizeof(memcg), "%s/mmab-test-stalls-%d", MEMCG_ROOT, (int)getpid());
 	snprintf(dirty_file, sizeof(dirty_file), "/tmp/mmab-test-stalls-%d", (int)getpid());
 	assert_int_equal(mkdir(memcg, 0755), 0);
@@ -352,7 +362,7 @@ static void test_live_memcg(void **state)
 		assert_int_equal(mmab_write_file(p, limit), 0);
 		free(p);
 	}
-	live_open(&l, "+memcg_reclaim,-compaction");
+	live_open("+memcg_reclaim,-compaction");
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
@@ -360,10 +370,10 @@ static void test_live_memcg(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	usleep(150 * 1000);
-	live_close(&l);
+	live_close();
 	failcnt = memcg_read("memory.failcnt");
 
-	n = read_rows(l.csv, rows, 100000);
+	n = read_rows(live.csv, rows, 100000);
 	for (size_t i = 0; i < n; i++)
 		if (rows[i].pid == pid && !strcmp(rows[i].event, "memcg_reclaim")) {
 			n_child++;
@@ -374,8 +384,6 @@ static void test_live_memcg(void **state)
 	/* every memcg reclaim follows a charge that failed at the limit */
 	assert_true(n_child > 0);
 	assert_true(n_child <= failcnt);
-	free(l.csv);
-	free(rows);
 }
 
 int main(void)
@@ -385,7 +393,7 @@ int main(void)
 		cmocka_unit_test(test_pairing_many),
 		cmocka_unit_test(test_instance_names),
 		cmocka_unit_test(test_check_cfg),
-		cmocka_unit_test(test_live_compaction),
+		cmocka_unit_test_teardown(test_live_compaction, live_teardown),
 		cmocka_unit_test_teardown(test_live_memcg, memcg_teardown),
 	};
 
