@@ -20,6 +20,9 @@ count_tap() {
 	p=$(grep -c '^ok [0-9]' "$1" | head -1)
 	s=$(grep -c '^ok [0-9].*# SKIP' "$1" | head -1)
 	f=$(grep -c '^not ok [0-9]' "$1" | head -1)
+	# cmocka 1.1.5 (Debian 12) prints a skip() as "not ok N # SKIP"
+	ns=$(grep -c '^not ok [0-9][0-9]* # SKIP' "$1" | head -1)
+	s=$((s + ns)); f=$((f - ns)); p=$((p + ns))
 	pass=$((pass + p - s)); skip=$((skip + s)); fail=$((fail + f))
 	[ "$f" -gt 0 ] && failed_names="$failed_names $2"
 }
