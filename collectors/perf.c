@@ -614,16 +614,31 @@ static int perf_spawn(struct perf_priv *p, unsigned interval_ms)
 	return p->pid < 0 ? (int)p->pid : 0;
 }
 
+/*
+ * Is EV a tracepoint ("sys:name") this kernel lacks?  "cs:u" is an event
+ * with perf's modifiers, not a tracepoint, unless tracefs has a system "cs".
+ */
+static bool perf_tracepoint_missing(const char *tdir, const char *ev)
+{
+	char sys[256], name[256], *dir;
+	struct stat st;
+	bool sys_exists;
+
+	if (!col_tracepoint_split(ev, sys, name, sizeof(sys)) || col_tracepoint_exists(tdir, ev))
+		return false;
+	dir = xasprintf("%s/events/%s", tdir, sys);
+	sys_exists = stat(dir, &st) == 0;
+	free(dir);
+	return sys_exists || strspn(name, "ukhIGHpPSDWeb") != strlen(name);
+}
+
 /* drop tracepoints this kernel lacks (perf would refuse to start) */
 static void perf_drop_missing(struct perf_priv *p, const char *tdir)
 {
-	char sys[256], name[256];
-
 	for (size_t i = 0; p->events[i]; ) {
 		const char *ev = p->events[i];
 
-		if (col_tracepoint_split(ev, sys, name, sizeof(sys)) &&
-		    !col_tracepoint_exists(tdir, ev)) {
+		if (perf_tracepoint_missing(tdir, ev)) {
 			char *key = xasprintf("perf:missing:%s", ev);
 
 			col_warn_once(key, "perf: this kernel has no tracepoint '%s'; not counted", ev);
@@ -635,6 +650,18 @@ static void perf_drop_missing(struct perf_priv *p, const char *tdir)
 		}
 		i++;
 	}
+}
+
+/* does any event name a tracepoint (then perf needs tracefs)? */
+static bool perf_wants_tracefs(char *const *events)
+{
+	char sys[256], name[256];
+
+	for (size_t i = 0; events[i]; i++)
+		if (col_tracepoint_split(events[i], sys, name, sizeof(sys)) ||
+		    strchr(events[i], '*'))
+			return true;
+	return false;
 }
 
 static int perf_events_of(const struct collector_cfg *cfg, char ***events, char *why,
@@ -678,13 +705,15 @@ static int perf_open(struct collector_inst *ci)
 	if (interval_ms < PERF_MIN_INTERVAL_MS)
 		interval_ms = PERF_MIN_INTERVAL_MS;
 	/* mount tracefs ourselves: perf would mount it and leave it mounted */
-	ret = col_tracefs_get(&tdir);
-	if (ret) {
-		mmab_err("perf: cannot mount tracefs: %s", strerror(-ret));
-		goto out_free;
+	if (perf_wants_tracefs(p->events)) {
+		ret = col_tracefs_get(&tdir);
+		if (ret) {
+			mmab_err("perf: cannot mount tracefs: %s", strerror(-ret));
+			goto out_free;
+		}
+		p->tracefs_ref = true;
+		perf_drop_missing(p, tdir);
 	}
-	p->tracefs_ref = true;
-	perf_drop_missing(p, tdir);
 	if (!p->events[0]) {
 		mmab_err("perf: none of the events exists on this kernel");
 		ret = -ENOENT;
