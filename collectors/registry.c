@@ -8,12 +8,12 @@
 
 #include "collectors/collector.h"
 
-/* extern const struct collector col_vmstat; ... one per collector */
+extern const struct collector col_vmstat;
 extern const struct collector col_perf;
 extern const struct collector col_stalls;
 
 const struct collector *const collectors[] = {
-	/* &col_vmstat, */
+	&col_vmstat,
 	&col_perf,
 	&col_stalls,
 	NULL
