@@ -523,11 +523,26 @@ static void perf_free(struct perf_priv *p)
 	free(p);
 }
 
-static char *first_line(const char *msgs)
+/* perf's messages on one line, for an error message (its usage text left out) */
+static char *one_line(const char *msgs)
 {
-	size_t n = strcspn(msgs, "\n");
+	const char *in = *msgs ? msgs : "no message";
+	char *s = xmalloc(2 * strlen(in) + 1), *w = s;
 
-	return n ? xasprintf("%.*s", (int)n, msgs) : xstrdup("no message");
+	for (const char *r = in; *r; r++) {
+		if (*r == '\n' && !strncmp(r + 1 + strspn(r + 1, " \t"), "Usage:", 6))
+			break;
+		if (*r == '\n') {
+			*w++ = ';';
+			*w++ = ' ';
+			while (r[1] == ' ' || r[1] == '\t')
+				r++;
+		} else if (*r != '\t') {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return s;
 }
 
 /*
@@ -699,7 +714,7 @@ static int perf_open(struct collector_inst *ci)
 	if (!ret)
 		ret = perf_events_of(ci->cfg, &p->events, why, sizeof(why));
 	if (ret) {
-		mmab_err("perf: %s", why);
+		col_fail(ci, "%s", why);
 		goto out_free;
 	}
 	if (interval_ms < PERF_MIN_INTERVAL_MS)
@@ -708,14 +723,14 @@ static int perf_open(struct collector_inst *ci)
 	if (perf_wants_tracefs(p->events)) {
 		ret = col_tracefs_get(&tdir);
 		if (ret) {
-			mmab_err("perf: cannot mount tracefs: %s", strerror(-ret));
+			col_fail(ci, "cannot mount tracefs: %s", strerror(-ret));
 			goto out_free;
 		}
 		p->tracefs_ref = true;
 		perf_drop_missing(p, tdir);
 	}
 	if (!p->events[0]) {
-		mmab_err("perf: none of the events exists on this kernel");
+		col_fail(ci, "none of the events exists on this kernel");
 		ret = -ENOENT;
 		goto out_free;
 	}
@@ -725,7 +740,7 @@ static int perf_open(struct collector_inst *ci)
 	if (pipe2(out, O_CLOEXEC) || pipe2(p->ctl, O_CLOEXEC) || pipe2(p->ack, O_CLOEXEC) ||
 	    pipe2(p->wake, O_CLOEXEC)) {
 		ret = -errno;
-		mmab_err("perf: cannot create a pipe: %s", strerror(-ret));
+		col_fail(ci, "cannot create a pipe: %s", strerror(-ret));
 		goto out_free;
 	}
 	p->out_fd = out[1];
@@ -738,14 +753,14 @@ static int perf_open(struct collector_inst *ci)
 	 */
 	fcntl(p->out_fd, F_SETFL, fcntl(p->out_fd, F_GETFL) | O_NONBLOCK);
 	if (ret) {
-		mmab_err("perf: cannot run 'perf': %s", strerror(-ret));
+		col_fail(ci, "cannot run 'perf': %s", strerror(-ret));
 		goto out_free;
 	}
 	ret = perf_handshake(p);
 	if (ret) {
-		char *msg = first_line(p->msgs);
+		char *msg = one_line(p->msgs);
 
-		mmab_err("perf: 'perf stat' did not start counting (%s): %s",
+		col_fail(ci, "'perf stat' did not start counting (%s): %s",
 			 ret == -ECHILD ? "it exited" : strerror(-ret), msg);
 		free(msg);
 		ret = ret == -ECHILD ? -EIO : ret;
@@ -755,10 +770,9 @@ static int perf_open(struct collector_inst *ci)
 	close(p->ctl[0]);
 	close(p->ack[1]);
 	p->ctl[0] = p->ack[1] = -1;
-	ret = pthread_create(&p->reader, NULL, perf_reader, p);
+	ret = col_thread_start(&p->reader, perf_reader, p);
 	if (ret) {
-		ret = -ret;
-		mmab_err("perf: cannot start the reader thread: %s", strerror(-ret));
+		col_fail(ci, "cannot start the reader thread: %s", strerror(-ret));
 		goto out_free;
 	}
 	p->reader_started = true;
@@ -827,7 +841,7 @@ static int perf_close(struct collector_inst *ci, double t)
 		mmab_warn("perf: run times do not match the CPUs counted; "
 			  "timestamps aligned on reception (late by < 1 interval)");
 	if (ret)
-		mmab_err("perf: cannot write perf.csv: %s", strerror(-ret));
+		col_fail(ci, "cannot write perf.csv: %s", strerror(-ret));
 	ci->priv = NULL;
 	perf_free(p);
 	return ret;

@@ -484,12 +484,12 @@ static int stalls_open(struct collector_inst *ci)
 	ret = col_events_edit(stalls_default_kinds, ci->cfg ? ci->cfg->events : NULL,
 			      stalls_default_kinds, &kinds, why, sizeof(why));
 	if (ret) {
-		mmab_err("stalls: %s", why);
+		col_fail(ci, "%s", why);
 		goto out_free;
 	}
 	ret = col_tracefs_get(&tdir);
 	if (ret) {
-		mmab_err("stalls: cannot mount tracefs: %s", strerror(-ret));
+		col_fail(ci, "cannot mount tracefs: %s", strerror(-ret));
 		goto out_free;
 	}
 	p->tracefs_ref = true;
@@ -497,13 +497,13 @@ static int stalls_open(struct collector_inst *ci)
 	p->inst = create_instance();
 	if (!p->inst) {
 		ret = -errno;
-		mmab_err("stalls: cannot create a tracefs instance: %s", strerror(-ret));
+		col_fail(ci, "cannot create a tracefs instance: %s", strerror(-ret));
 		goto out_free;
 	}
 	/* "mono" is CLOCK_MONOTONIC (ktime_get_mono_fast_ns): the clock of t0 */
 	if (tracefs_instance_file_write(p->inst, "trace_clock", "mono") < 0) {
 		ret = -EINVAL;
-		mmab_err("stalls: cannot set the trace clock to 'mono'");
+		col_fail(ci, "cannot set the trace clock to 'mono'");
 		goto out_free;
 	}
 	if (buf_kb > STALLS_BUF_KB_MAX)
@@ -517,7 +517,7 @@ static int stalls_open(struct collector_inst *ci)
 	p->tep = tracefs_local_events_system(tdir, systems);
 	if (!p->tep) {
 		ret = -EIO;
-		mmab_err("stalls: cannot read the trace event formats under '%s'", tdir);
+		col_fail(ci, "cannot read the trace event formats under '%s'", tdir);
 		goto out_free;
 	}
 	for (size_t i = 0; kinds[i]; i++)
@@ -526,20 +526,19 @@ static int stalls_open(struct collector_inst *ci)
 				enable_kind(p, k);
 	if (!p->nhooks) {
 		ret = -ENOENT;
-		mmab_err("stalls: none of the stall tracepoints exists on this kernel");
+		col_fail(ci, "none of the stall tracepoints exists on this kernel");
 		goto out_free;
 	}
 	errno = 0;
 	if (tracefs_trace_on(p->inst) || pipe2(p->wake, O_CLOEXEC)) {
 		ret = errno ? -errno : -EIO;
-		mmab_err("stalls: cannot start tracing: %s", strerror(-ret));
+		col_fail(ci, "cannot start tracing: %s", strerror(-ret));
 		goto out_free;
 	}
 	fputs("t,event,pid,duration_us\n", ci->out);
-	ret = pthread_create(&p->reader, NULL, stalls_reader, p);
+	ret = col_thread_start(&p->reader, stalls_reader, p);
 	if (ret) {
-		ret = -ret;
-		mmab_err("stalls: cannot start the reader thread: %s", strerror(-ret));
+		col_fail(ci, "cannot start the reader thread: %s", strerror(-ret));
 		goto out_free;
 	}
 	p->reader_started = true;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <mntent.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,4 +337,25 @@ void col_warn_once(const char *key, const char *fmt, ...)
 	if (msg)
 		mmab_warn("%s", msg);
 	free(msg);
+}
+
+void col_fail(struct collector_inst *ci, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(ci->err, sizeof(ci->err), fmt, ap);
+	va_end(ap);
+}
+
+int col_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg)
+{
+	sigset_t all, old;
+	int ret;
+
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = pthread_create(thread, NULL, fn, arg);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return -ret;
 }

@@ -10,9 +10,11 @@
 #ifndef MMAB_COL_TRACING_H
 #define MMAB_COL_TRACING_H
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "collectors/collector.h"
 #include "runner/mmab.h"
 
 /*
@@ -66,5 +68,17 @@ bool col_tracepoint_exists(const char *dir, const char *event);
  * iteration).  Thread-safe.
  */
 void col_warn_once(const char *key, const char *fmt, ...) MMAB_PRINTF(2, 3);
+
+/*
+ * col_thread_start - start FN(ARG) in a thread that takes no signals (the
+ * runner's handlers must run in its own threads).  0 or -errno.
+ */
+int col_thread_start(pthread_t *thread, void *(*fn)(void *), void *arg);
+
+/*
+ * col_fail - say in CI->err why open or close failed (the sampler reports
+ * it once, with the collector's name).
+ */
+void col_fail(struct collector_inst *ci, const char *fmt, ...) MMAB_PRINTF(2, 3);
 
 #endif

@@ -662,6 +662,26 @@ static void test_live_short(void **state)
 	assert_int_equal(machine_children(), 0);
 }
 
+static void test_live_refused(void **state)
+{
+	bool mounted = machine_tracefs_mounted();
+
+	(void)state;
+	if (!machine_ready("perf", col_perf.available))
+		skip();
+	/* perf refuses an event it cannot parse: open fails, says why, leaves nothing */
+	live.cfg = (struct collector_cfg){ .c = &col_perf, .events = "+no-such-event" };
+	live.ci = (struct collector_inst){ .c = &col_perf, .cfg = &live.cfg, .interval_ms = 100 };
+	live.ci.out = open_memstream(&live.csv, &live.len);
+	live.ci.t0 = mmab_now();
+	assert_int_equal(col_perf.open(&live.ci), -EIO);
+	print_message("# perf: %s\n", live.ci.err);
+	assert_non_null(strstr(live.ci.err, "no-such-event"));
+	assert_null(live.ci.priv);
+	assert_int_equal(machine_children(), 0);
+	assert_int_equal(machine_tracefs_mounted(), mounted);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -676,6 +696,7 @@ int main(void)
 		cmocka_unit_test(test_check_cfg),
 		cmocka_unit_test_teardown(test_live, live_teardown),
 		cmocka_unit_test_teardown(test_live_short, live_teardown),
+		cmocka_unit_test_teardown(test_live_refused, live_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
