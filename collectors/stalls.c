@@ -320,7 +320,8 @@ static void *stalls_reader(void *arg)
 /* events the kernel dropped or overwrote, summed over the CPUs */
 static uint64_t stalls_lost(struct stalls_priv *p)
 {
-	static const char *const keys[] = { "overrun:", "dropped events:" };
+	/* at line starts: "commit overrun:" is another counter */
+	static const char *const keys[] = { "\noverrun:", "\ndropped events:" };
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	uint64_t lost = 0;
 

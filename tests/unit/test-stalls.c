@@ -386,6 +386,78 @@ static void test_live_memcg(void **state)
 	assert_true(n_child <= failcnt);
 }
 
+/* both trace collectors through the real sampler, as `mmab run` drives them */
+static char sampler_dir[64];
+
+static int sampler_teardown(void **state)
+{
+	(void)state;
+	if (*sampler_dir)
+		mmab_rm_rf(sampler_dir);
+	*sampler_dir = '\0';
+	return 0;
+}
+
+static void test_live_sampler(void **state)
+{
+	extern const struct collector col_perf;
+	const struct collector_cfg cfgs[] = {
+		{ .c = &col_perf, .interval_ms = 100, .events = "compaction:mm_compaction_begin" },
+		{ .c = &col_stalls, .events = "compaction" },
+	};
+	static struct row rows[256];
+	char *path, *csv;
+	struct sampler *smp;
+	double begins = 0;
+	int status, n_child = 0;
+	size_t n;
+	pid_t pid;
+
+	(void)state;
+	if (!machine_ready("stalls", col_stalls.available) ||
+	    !machine_ready("perf", col_perf.available))
+		skip();
+	snprintf(sampler_dir, sizeof(sampler_dir), "/tmp/mmab-test-sampler.XXXXXX");
+	assert_non_null(mkdtemp(sampler_dir));
+	assert_int_equal(sampler_start(&smp, sampler_dir, cfgs, 2), 0);
+	assert_null(sampler_status(smp, 0));
+	assert_null(sampler_status(smp, 1));
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0)
+		_exit(mmab_write_file("/proc/sys/vm/compact_memory", "1") ? 1 : 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	usleep(250 * 1000);
+	assert_int_equal(sampler_stop(smp), 0);
+	assert_int_equal(machine_children(), 0);
+	assert_int_equal(own_instances(), 0);
+
+	path = xasprintf("%s/stalls.csv", sampler_dir);
+	assert_int_equal(mmab_read_file(path, &csv, NULL), 0);
+	free(path);
+	n = read_rows(csv, rows, 256);
+	for (size_t i = 0; i < n; i++)
+		n_child += rows[i].pid == pid;
+	free(csv);
+	path = xasprintf("%s/perf.csv", sampler_dir);
+	assert_int_equal(mmab_read_file(path, &csv, NULL), 0);
+	free(path);
+	assert_true(!strncmp(csv, "t,event,count,interval_s,partial\n", 33));
+	for (char *l = strchr(csv, '\n'); l && l[1]; l = strchr(l + 1, '\n')) {
+		double t, count;
+
+		assert_int_equal(sscanf(l + 1, "%lf,compaction:mm_compaction_begin,%lf", &t,
+					&count), 2);
+		begins += count;
+	}
+	free(csv);
+	print_message("# sampler: stalls.csv %d compaction stalls of the child, perf.csv %.0f "
+		      "compaction begins, %d zones\n", n_child, begins, machine_populated_zones());
+	assert_int_equal(n_child, machine_populated_zones());
+	assert_true(begins >= n_child);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -395,6 +467,7 @@ int main(void)
 		cmocka_unit_test(test_check_cfg),
 		cmocka_unit_test_teardown(test_live_compaction, live_teardown),
 		cmocka_unit_test_teardown(test_live_memcg, memcg_teardown),
+		cmocka_unit_test_teardown(test_live_sampler, sampler_teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
