@@ -32,10 +32,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analysis/csv.h"
 #include "collectors/collector.h"
 #include "collectors/perf.h"
 #include "collectors/tracing.h"
 #include "runner/mmab.h"
+#include "workloads/engine.h"
 
 #define PERF_DEFAULT_INTERVAL_MS 1000
 #define PERF_MIN_INTERVAL_MS 10		/* perf's own minimum */
@@ -268,22 +270,6 @@ static bool group_runtime(const struct perf_series *s, const struct perf_group *
 	return any;
 }
 
-/* CSV text field: quoted only when it must be (results/README.md) */
-static void csv_str(FILE *out, const char *s)
-{
-	if (!strpbrk(s, ",\"\n")) {
-		fputs(s, out);
-		return;
-	}
-	fputc('"', out);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', out);
-		fputc(*s, out);
-	}
-	fputc('"', out);
-}
-
 int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing *tm,
 		      struct perf_result *res)
 {
@@ -354,7 +340,7 @@ int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing
 			if (!r->supported)
 				continue;
 			fprintf(out, "%.6f,", t);
-			csv_str(out, r->event);
+			csv_write_str(out, r->event);
 			if (r->counted)
 				fprintf(out, ",%.17g,%.6f,%d\n", r->count, len, partial);
 			else
@@ -847,27 +833,9 @@ static int perf_close(struct collector_inst *ci, double t)
 	return ret;
 }
 
-/* perf in PATH? */
-static bool perf_in_path(void)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL;
-	bool found = false;
-
-	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *f = xasprintf("%s/perf", d);
-
-		found = access(f, X_OK) == 0;
-		free(f);
-	}
-	free(copy);
-	return found;
-}
-
 static int perf_available(char *why, size_t whylen)
 {
-	if (!perf_in_path()) {
+	if (!engine_tool_found("perf")) {
 		snprintf(why, whylen, "perf is not installed (Debian: linux-perf)");
 		return -ENOENT;
 	}
