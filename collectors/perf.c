@@ -274,7 +274,8 @@ int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing
 		      struct perf_result *res)
 {
 	struct perf_result rs = { .start_t = NAN, .align_err_s = NAN };
-	double rt_max = 0, rt_min = 0, ref, enable, lo, hi, bound = INFINITY, ncpu = tm->ncpu;
+	double rt_max = 0, rt_min = 0, ref, enable, a, A, B, stagger, bound = INFINITY;
+	double ncpu = tm->ncpu;
 	size_t g1;
 
 	/* the first interval that counted: earlier ones ran before "enable" */
@@ -303,24 +304,27 @@ int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing
 	if (ncpu < 1)
 		ncpu = 1;
 	/*
-	 * The events counted from the enable until perf read them just after
-	 * its timestamp ts: ref + ts = enable + run time (the earliest-enabled
-	 * event has the longest).  The enable lies between our "enable" and
-	 * perf's ack, and no later than the reception bound allows.
+	 * The events counted from the enable E until perf read them, a delay
+	 * d >= 0 after its timestamp ts: ref + ts + d = E + run time (the
+	 * earliest-enabled event has the longest).  With E in [enable_lo,
+	 * enable_hi] and d about 0, ref lies in [A, hi + a]; it is also no
+	 * later than the reception bound.  When the bound cuts below A, perf
+	 * read its counters late (a busy machine): ref is at the bound, as
+	 * uncertain as the cut shows.
 	 */
-	lo = tm->enable_lo;
-	hi = fmin(tm->enable_hi, bound + s->g[g1].ts - rt_max / ncpu / 1e9);
-	if (hi < lo - 1e-3) {
-		/* run times do not fit (CPUs went offline?): the reception bound is all we have */
-		ref = bound;
-		rs.from_bound = true;
-		enable = fmin((tm->enable_lo + tm->enable_hi) / 2, ref + s->g[g1].ts);
+	a = rt_max / ncpu / 1e9 - s->g[g1].ts;
+	A = tm->enable_lo + a;
+	B = fmin(tm->enable_hi + a, bound);
+	stagger = (rt_max - rt_min) / ncpu / 1e9;
+	if (B >= A) {
+		ref = (A + B) / 2;
+		rs.align_err_s = (B - A) / 2 + stagger;
 	} else {
-		hi = fmax(hi, lo);	/* within the read skew */
-		enable = (lo + hi) / 2;
-		ref = enable + rt_max / ncpu / 1e9 - s->g[g1].ts;
-		rs.align_err_s = (hi - lo) / 2 + (rt_max - rt_min) / ncpu / 1e9;
+		ref = B;
+		rs.from_bound = true;
+		rs.align_err_s = A - B + stagger;
 	}
+	enable = fmax(tm->enable_lo, fmin(tm->enable_hi, ref - a));
 	rs.start_t = enable - tm->t0;
 	for (size_t k = g1; k < s->ng; k++) {
 		const struct perf_group *g = &s->g[k];
@@ -823,9 +827,9 @@ static int perf_close(struct collector_inst *ci, double t)
 	}
 	if (p->bad_lines)
 		mmab_warn("perf: %u line(s) of perf's output did not parse", p->bad_lines);
-	if (res.from_bound)
-		mmab_warn("perf: run times do not match the CPUs counted; "
-			  "timestamps aligned on reception (late by < 1 interval)");
+	if (res.align_err_s > p->tm.interval_s / 4)
+		mmab_warn("perf: interval times uncertain by %.0f ms (perf read its counters "
+			  "late: a busy machine?)", res.align_err_s * 1e3);
 	if (ret)
 		col_fail(ci, "cannot write perf.csv: %s", strerror(-ret));
 	ci->priv = NULL;

@@ -70,11 +70,11 @@ struct perf_timing {
 /* What perf_series_write found. */
 struct perf_result {
 	double start_t;		/* counting start, s since t0 */
-	double align_err_s;	/* bound on the error of every t (NAN: unknown) */
+	double align_err_s;	/* the error of every t, at most (NAN: nothing counted) */
 	size_t intervals;	/* intervals written */
 	size_t rows;
 	bool partial;		/* the last interval was cut short by the stop */
-	bool from_bound;	/* run times unusable: aligned on reception times */
+	bool from_bound;	/* perf read late: aligned on the reception bound */
 };
 
 /*

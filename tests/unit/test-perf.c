@@ -367,7 +367,11 @@ static void test_align_bound(void **state)
 {
 	char *text = fixture("perf-6.1-json.txt"), *csv;
 	struct perf_series *s = perf_series_new();
-	/* run times that cannot be (lines received before they could end): the bound wins */
+	/*
+	 * Lines received before the run times say perf could have read them:
+	 * perf read late (by 0.334899 s, as 10.5 - 0.165100 = 10.334899 is
+	 * where the run time puts ref).  The bound wins, with that much error.
+	 */
 	struct perf_timing tm = {
 		.t0 = 10.0, .enable_lo = 10.5, .enable_hi = 10.5,
 		.interval_s = 1.0, .ncpu = 2,
@@ -381,8 +385,12 @@ static void test_align_bound(void **state)
 	csv = write_series(s, &tm, &res);
 	assert_int_equal(read_rows(csv, rows, 64), 33);
 	assert_true(res.from_bound);
-	assert_true(isnan(res.align_err_s));
+	assert_float_equal(res.align_err_s, 10.5 + 0.836159049 - 1.0012599 - 10.0 + 0.000022414,
+			   1e-9);
 	assert_float_equal(rows[0].t, 1.0012599, 1e-6);
+	/* counting cannot have started before "enable" */
+	assert_float_equal(res.start_t, 0.5, 1e-9);
+	assert_float_equal(rows[0].len, 0.5012599, 1e-6);
 	free(csv);
 	perf_series_free(s);
 	free(text);
