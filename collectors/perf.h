@@ -85,8 +85,9 @@ struct perf_result {
  * the counting start), partial 1 on the last interval when it is shorter
  * than the nominal interval (perf's timer never fires early: SIGINT cut
  * it).  Events perf reports "<not supported>" get no rows
- * (perf_series_unsupported); a "<not counted>" interval gets an empty count.  *res (may be NULL) gets the summary.
- * Returns 0 or -EIO (write error).
+ * (perf_series_unsupported); a "<not counted>" interval gets an empty
+ * count.  *res (may be NULL) gets the summary.  Returns 0 or -EIO (write
+ * error).
  */
 int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing *tm,
 		      struct perf_result *res);
