@@ -9,9 +9,13 @@
 #include "collectors/collector.h"
 
 extern const struct collector col_vmstat;
+extern const struct collector col_perf;
+extern const struct collector col_stalls;
 
 const struct collector *const collectors[] = {
 	&col_vmstat,
+	&col_perf,
+	&col_stalls,
 	NULL
 };
 
