@@ -10,12 +10,15 @@
 
 /* extern const struct workload wl_idle; ... one per workload */
 extern const struct workload wl_frag, wl_hugetlb, wl_thp;
+extern const struct workload wl_dirty_mmap, wl_slab;
 
 const struct workload *const workloads[] = {
 	/* &wl_idle, */
 	&wl_frag,
 	&wl_hugetlb,
 	&wl_thp,
+	&wl_dirty_mmap,
+	&wl_slab,
 	NULL
 };
 
