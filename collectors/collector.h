@@ -41,6 +41,7 @@ struct collector_inst {
 	void *priv;			/* the collector's own state */
 	double t0;			/* mmab_now() at iteration start */
 	unsigned long samples;
+	char err[256];			/* why open/sample/close failed, set by the collector */
 };
 
 struct collector {
@@ -50,7 +51,11 @@ struct collector {
 	unsigned default_interval_ms;
 	/* available - 0 if it can run here, else the reason in why. */
 	int (*available)(char *why, size_t whylen);
-	/* open - allocate priv, open sources, write the CSV header.  0 or -errno. */
+	/*
+	 * open - allocate priv, open sources, write the CSV header.  0 or -errno;
+	 * on failure ci->err may say why ("cannot open '/proc/slabinfo': ..."),
+	 * and the sampler reports it once.
+	 */
 	int (*open)(struct collector_inst *ci);
 	/* sample - periodic: read and write rows for time t (s since t0).  0 or -errno. */
 	int (*sample)(struct collector_inst *ci, double t);
@@ -75,5 +80,11 @@ int sampler_start(struct sampler **sp, const char *dir, const struct collector_c
  * every collector and flush its CSV.  Returns 0 or the first -errno.
  */
 int sampler_stop(struct sampler *s);
+/*
+ * sampler_status - NULL while configured collector I (index into the cfgs
+ * given to sampler_start) runs, else why it was dropped ("needs root ...",
+ * "cannot open ...", a parse error).  Valid until sampler_stop.
+ */
+const char *sampler_status(const struct sampler *s, size_t i);
 
 #endif

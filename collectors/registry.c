@@ -8,10 +8,10 @@
 
 #include "collectors/collector.h"
 
-/* extern const struct collector col_vmstat; ... one per collector */
+extern const struct collector col_vmstat;
 
 const struct collector *const collectors[] = {
-	/* &col_vmstat, */
+	&col_vmstat,
 	NULL
 };
 

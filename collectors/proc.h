@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What the /proc collectors (vmstat, meminfo, buddyinfo, pagetypeinfo,
+ * slabinfo, psi) share, and their parsers.  A collector keeps its file open
+ * and re-reads it with pread (struct proc_src), parses the text with a line
+ * cursor whose errors name FILE:LINE, and formats CSV rows into a row buffer
+ * that is handed to stdio in one piece: per sample, the cost on top of the
+ * kernel producing the file is a few microseconds of string handling, with no
+ * printf and no allocation once the buffers have grown.
+ *
+ * Parsers take a buffer, never a path, so unit tests feed them fixture files
+ * without root.  Every parser is strict: a line it does not understand, a
+ * number that is not one, or a file cut short (every /proc file ends in a
+ * newline) is an error with a message, never a silently wrong number.
+ */
+#ifndef MMAB_PROC_H
+#define MMAB_PROC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/types.h>
+
+#include "collectors/collector.h"
+
+/* ---- row buffer: CSV formatting without printf ---- */
+
+struct rowbuf {
+	char *p;
+	size_t len, cap;
+};
+
+/* rb_reserve - make room for N more bytes. */
+void rb_reserve(struct rowbuf *b, size_t n);
+void rb_mem(struct rowbuf *b, const char *s, size_t n);
+void rb_str(struct rowbuf *b, const char *s);
+static inline void rb_putc(struct rowbuf *b, char c)
+{
+	if (b->len + 1 > b->cap)
+		rb_reserve(b, 1);
+	b->p[b->len++] = c;
+}
+/* rb_field - S[0..n) as a CSV field, quoted only when it holds , " or a newline. */
+void rb_field(struct rowbuf *b, const char *s, size_t n);
+void rb_u64(struct rowbuf *b, uint64_t v);
+void rb_i64(struct rowbuf *b, int64_t v);
+/* rb_time - seconds with six decimals (microseconds), as every `t` column. */
+void rb_time(struct rowbuf *b, double t);
+/* rb_milli - V thousandths as a decimal with three places: -1000 -> "-1.000". */
+void rb_milli(struct rowbuf *b, long v);
+/*
+ * rb_flush - append the buffer to F (one fwrite) and empty it.  Returns 0 or
+ * -EIO (the stream's error flag is set; the sampler reports it).
+ */
+int rb_flush(struct rowbuf *b, FILE *f);
+void rb_free(struct rowbuf *b);
+
+/* ---- line cursor ---- */
+
+struct cursor {
+	const char *file;	/* name for messages: "/proc/vmstat" or a fixture */
+	const char *next, *end;	/* text not yet split into lines */
+	const char *p, *eol;	/* the current line: p moves as tokens are taken */
+	const char *line;	/* start of the current line */
+	unsigned lineno;
+	char *err;		/* message buffer (may be NULL) */
+	size_t errlen;
+};
+
+void cur_init(struct cursor *c, const char *file, const char *text, size_t len, char *err,
+	      size_t errlen);
+/*
+ * cur_next - move to the next line.  Returns 1 with a line, 0 at the end of
+ * the text, or -EINVAL (message set) when the text does not end in a
+ * newline: a read cut short.
+ */
+int cur_next(struct cursor *c);
+/* cur_err - write "FILE:LINE: MESSAGE" into the error buffer; returns -EINVAL. */
+int cur_err(struct cursor *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* cur_spaces - skip blanks on the line; returns how many. */
+size_t cur_spaces(struct cursor *c);
+/* cur_eol - only blanks left on the line? */
+bool cur_eol(struct cursor *c);
+/*
+ * cur_word - the next blank-separated token of the line (after blanks) in
+ * *w, *n; 0, or -EINVAL when the line is exhausted.  Tokens hold only
+ * printable ASCII: anything else is an error.
+ */
+int cur_word(struct cursor *c, const char **w, size_t *n);
+/* cur_expect - skip blanks, then the literal LIT; 0 or -EINVAL (message set). */
+int cur_expect(struct cursor *c, const char *lit);
+/* cur_u64 - skip blanks, then a decimal number ending at a blank or the line's end. */
+int cur_u64(struct cursor *c, uint64_t *v, const char *what);
+/* cur_starts - does the current line (from p) start with LIT?  Nothing is consumed. */
+bool cur_starts(const struct cursor *c, const char *lit);
+
+/* proc_u64 - strict decimal S[0..n) (digits only, no overflow) into *v; 0 or -EINVAL. */
+int proc_u64(const char *s, size_t n, uint64_t *v);
+
+/* ---- an open /proc file, re-read with pread ---- */
+
+struct proc_src {
+	const char *path;
+	int fd;
+	char *buf;		/* the last read, NUL-terminated */
+	size_t cap;
+	size_t len;
+};
+
+/* proc_src_open - open PATH read-only; 0 or -errno (ERR says "cannot open 'PATH': ..."). */
+int proc_src_open(struct proc_src *s, const char *path, char *err, size_t errlen);
+/* proc_src_read - re-read the whole file from offset 0 into s->buf; 0 or -errno. */
+int proc_src_read(struct proc_src *s, char *err, size_t errlen);
+void proc_src_close(struct proc_src *s);
+/*
+ * proc_available - can PATH be opened for reading here?  0, or -errno with
+ * WHY naming the file and, for EACCES, that it needs root.
+ */
+int proc_available(const char *path, char *why, size_t whylen);
+
+/* ---- vmstat and meminfo: one "name value" line per counter ---- */
+
+enum kv_style {
+	KV_VMSTAT,		/* "name value" */
+	KV_MEMINFO,		/* "Name:   value kB" or "Name:   value" */
+};
+
+/*
+ * The columns of a keyed file are fixed by the first read (kv_init): later
+ * reads fill them by name.  A name that appears later is ignored, one that
+ * vanishes leaves an empty cell: a kernel that adds or drops a counter
+ * never breaks a CSV, and a missing counter is n/a, never zero.
+ */
+struct kv_table {
+	enum kv_style style;
+	size_t n;
+	char **names;
+	size_t *nlen;
+	const char **val;	/* spans into the last text parsed; NULL: absent */
+	unsigned *vlen;
+	unsigned *seen;		/* generation of the parse that filled the column */
+	unsigned gen;
+};
+
+/* kv_init - fix the columns from TEXT (which must parse); 0 or -EINVAL (message in ERR). */
+int kv_init(struct kv_table *t, enum kv_style style, const char *file, const char *text,
+	    size_t len, char *err, size_t errlen);
+/*
+ * kv_parse - fill the columns from TEXT, which must stay alive until the row
+ * is written.  0 or -EINVAL: a malformed line, a name given twice, or no
+ * known counter at all.
+ */
+int kv_parse(struct kv_table *t, const char *file, const char *text, size_t len, char *err,
+	     size_t errlen);
+/* kv_header - "t,name,...\n". */
+void kv_header(const struct kv_table *t, struct rowbuf *b);
+/* kv_row - "T,value,...\n" from the last kv_parse; absent counters are empty cells. */
+void kv_row(const struct kv_table *t, double ts, struct rowbuf *b);
+void kv_free(struct kv_table *t);
+
+/*
+ * The collector body vmstat and meminfo share: open PATH, fix the columns
+ * from a first read, write the header; sample writes one row.
+ */
+int kv_collector_open(struct collector_inst *ci, const char *path, enum kv_style style);
+int kv_collector_sample(struct collector_inst *ci, double t);
+int kv_collector_close(struct collector_inst *ci, double t);
+
+#endif

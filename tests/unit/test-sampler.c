@@ -1,0 +1,400 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests for collectors/sampler.c.  Fake collectors defined here check
+ * the contract (a sample at t=0 and at the end, periodic samples on the
+ * t0 + k * interval grid, async collectors only opened and closed, a
+ * collector that cannot run or fails is reported, dropped and leaves the
+ * others alone); then every registered periodic collector runs for real at
+ * 10 ms for 2 s and its CSV is checked: header, rows as wide as the header,
+ * numbers where numbers belong, and a `t` column that does not drift.
+ */
+#include <errno.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "collectors/collector.h"
+#include "runner/mmab.h"
+
+static char *tmpdir(void)
+{
+	char *d = xstrdup("/tmp/mmab-test-sampler.XXXXXX");
+
+	assert_non_null(mkdtemp(d));
+	return d;
+}
+
+static void sleep_s(double s)
+{
+	struct timespec ts = { (time_t)s, (long)((s - (double)(time_t)s) * 1e9) };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+/* ---- fake collectors ---- */
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+
+#define MAX_T 4096
+struct fake {
+	double t[MAX_T];
+	size_t n;
+	int opened, closed;
+	double open_t0, close_t;
+	int fail_at;			/* sample number that fails (0: never) */
+};
+static struct fake fake_p, fake_a, fake_bad;
+
+static struct fake *fake_of(const struct collector_inst *ci);
+
+static int fake_open(struct collector_inst *ci)
+{
+	struct fake *f = fake_of(ci);
+
+	f->opened++;
+	f->open_t0 = ci->t0;
+	fprintf(ci->out, "t\n");
+	return 0;
+}
+
+static int fake_sample(struct collector_inst *ci, double t)
+{
+	struct fake *f = fake_of(ci);
+
+	if (f->fail_at && (int)f->n + 1 == f->fail_at) {
+		snprintf(ci->err, sizeof(ci->err), "/proc/fake:3: garbage");
+		return -EINVAL;
+	}
+	if (f->n < MAX_T)
+		f->t[f->n++] = t;
+	fprintf(ci->out, "%.6f\n", t);
+	return 0;
+}
+
+static int fake_close(struct collector_inst *ci, double t)
+{
+	struct fake *f = fake_of(ci);
+
+	f->closed++;
+	f->close_t = t;
+	return 0;
+}
+
+static int open_fails(struct collector_inst *ci)
+{
+	snprintf(ci->err, sizeof(ci->err), "cannot open '/proc/nothing': No such file or directory");
+	return -ENOENT;
+}
+
+static int never_available(char *why, size_t whylen)
+{
+	snprintf(why, whylen, "needs a unicorn");
+	return -ENODEV;
+}
+
+static const struct collector c_periodic = {
+	"fakep", "", COL_PERIODIC, 10, NULL, fake_open, fake_sample, fake_close,
+};
+static const struct collector c_async = {
+	"fakea", "", COL_ASYNC, 0, NULL, fake_open, NULL, fake_close,
+};
+static const struct collector c_bad = {
+	"fakebad", "", COL_PERIODIC, 10, NULL, fake_open, fake_sample, fake_close,
+};
+static const struct collector c_noopen = {
+	"fakenoopen", "", COL_PERIODIC, 10, NULL, open_fails, fake_sample, fake_close,
+};
+static const struct collector c_unavail = {
+	"fakeunavail", "", COL_PERIODIC, 10, never_available, fake_open, fake_sample, fake_close,
+};
+
+static struct fake *fake_of(const struct collector_inst *ci)
+{
+	if (ci->c == &c_async)
+		return &fake_a;
+	if (ci->c == &c_bad)
+		return &fake_bad;
+	return &fake_p;
+}
+
+static void test_contract(void **state)
+{
+	struct collector_cfg cfgs[] = {
+		{ &c_periodic, 20, NULL },
+		{ &c_async, 0, NULL },
+		{ &c_noopen, 0, NULL },
+		{ &c_unavail, 0, NULL },
+	};
+	char *dir = tmpdir(), *p;
+	struct sampler *s;
+	double start, stop_at;
+
+	(void)state;
+	memset(&fake_p, 0, sizeof(fake_p));
+	memset(&fake_a, 0, sizeof(fake_a));
+	start = mmab_now();
+	assert_int_equal(sampler_start(&s, dir, cfgs, ARRAY_SIZE(cfgs)), 0);
+	/* the t=0 sample is taken before sampler_start returns */
+	assert_int_equal(fake_p.n, 1);
+	assert_true(fake_p.t[0] >= 0 && fake_p.t[0] < 0.002);
+	assert_int_equal(fake_a.opened, 1);
+	assert_int_equal(fake_a.n, 0);
+	/* one t0 for everyone, taken inside sampler_start */
+	assert_true(fake_a.open_t0 >= start && fake_a.open_t0 <= mmab_now());
+	assert_null(sampler_status(s, 0));
+	assert_null(sampler_status(s, 1));
+	assert_non_null(sampler_status(s, 2));
+	assert_non_null(strstr(sampler_status(s, 2), "/proc/nothing"));
+	assert_non_null(strstr(sampler_status(s, 3), "unicorn"));
+	sleep_s(0.5);
+	stop_at = mmab_now() - fake_a.open_t0;
+	assert_int_equal(sampler_stop(s), 0);
+
+	/*
+	 * t=0, 25 ticks at 20 ms (the last may fall either side of the stop),
+	 * the end; a busy machine may make the sampler skip a late tick.
+	 */
+	assert_true(fake_p.n >= 20 && fake_p.n <= 28);
+	{
+		double late[MAX_T];
+		long last_k = 0;
+		size_t n = 0;
+
+		for (size_t i = 1; i + 1 < fake_p.n; i++) {
+			long k = (long)floor(fake_p.t[i] / 0.020 + 1e-9);
+
+			/* on the grid: one sample per tick, never before it */
+			assert_true(k > last_k);
+			last_k = k;
+			late[n++] = fake_p.t[i] - 0.020 * (double)k;
+		}
+		qsort(late, n, sizeof(double), cmp_double);
+		assert_true(late[n * 9 / 10] < 0.003);
+	}
+	/* the end sample: taken in sampler_stop, after everything else */
+	assert_true(fake_p.t[fake_p.n - 1] >= stop_at);
+	assert_true(fake_p.t[fake_p.n - 1] - stop_at < 0.1);
+	assert_int_equal(fake_p.closed, 1);
+	assert_int_equal(fake_a.closed, 1);
+	assert_true(fake_a.close_t >= fake_p.t[fake_p.n - 1]);
+
+	/* CSVs: the dropped ones leave nothing behind */
+	p = xasprintf("%s/fakenoopen.csv", dir);
+	assert_int_equal(access(p, F_OK), -1);
+	free(p);
+	p = xasprintf("%s/fakeunavail.csv", dir);
+	assert_int_equal(access(p, F_OK), -1);
+	free(p);
+	p = xasprintf("%s/fakep.csv", dir);
+	{
+		char *text;
+		size_t len, lines = 0;
+
+		assert_int_equal(mmab_read_file(p, &text, &len), 0);
+		for (size_t i = 0; i < len; i++)
+			lines += text[i] == '\n';
+		assert_int_equal(lines, fake_p.n + 1);
+		assert_memory_equal(text, "t\n0.0", 5);
+		free(text);
+	}
+	free(p);
+	mmab_rm_rf(dir);
+	free(dir);
+}
+
+static void test_failing_collector(void **state)
+{
+	struct collector_cfg cfgs[] = {
+		{ &c_bad, 10, NULL },
+		{ &c_periodic, 10, NULL },
+	};
+	char *dir = tmpdir();
+	struct sampler *s;
+
+	(void)state;
+	memset(&fake_p, 0, sizeof(fake_p));
+	memset(&fake_bad, 0, sizeof(fake_bad));
+	fake_bad.fail_at = 4;
+	assert_int_equal(sampler_start(&s, dir, cfgs, ARRAY_SIZE(cfgs)), 0);
+	sleep_s(0.2);
+	assert_non_null(sampler_status(s, 0));
+	assert_non_null(strstr(sampler_status(s, 0), "/proc/fake:3: garbage"));
+	assert_null(sampler_status(s, 1));
+	/* the failure is reported once and returned; the other collector went on */
+	assert_int_equal(sampler_stop(s), -EINVAL);
+	assert_int_equal(fake_bad.n, 3);
+	assert_int_equal(fake_bad.closed, 1);
+	assert_true(fake_p.n >= 15);
+	mmab_rm_rf(dir);
+	free(dir);
+}
+
+static void test_bad_dir(void **state)
+{
+	struct collector_cfg cfgs[] = { { &c_periodic, 10, NULL } };
+	struct sampler *s = (struct sampler *)1;
+
+	(void)state;
+	memset(&fake_p, 0, sizeof(fake_p));
+	assert_int_equal(sampler_start(&s, "/nonexistent/mmab", cfgs, 1), -ENOENT);
+	assert_null(s);
+	assert_int_equal(fake_p.opened, 0);
+	assert_int_equal(sampler_stop(NULL), 0);
+}
+
+/* ---- the real collectors ---- */
+
+static size_t split(char *line, char **f, size_t max)
+{
+	size_t n = 0;
+
+	for (char *p = line;; p++) {
+		if (n < max)
+			f[n] = p;
+		n++;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		*p = '\0';
+	}
+	return n;
+}
+
+static bool numeric(const char *s)
+{
+	double d;
+
+	return !*s || !mmab_parse_double(s, &d);
+}
+
+/* Text columns of the long-form CSVs; everything else must be a number. */
+static bool text_column(const char *name)
+{
+	return !strcmp(name, "zone") || !strcmp(name, "migratetype") ||
+	       !strcmp(name, "cache") || !strcmp(name, "resource") || !strcmp(name, "kind");
+}
+
+static void check_csv(const char *path, double interval, double duration)
+{
+	char *text, *line, *save = NULL, *hdr[512], *f[512];
+	double *ts = xcalloc(1 << 20, sizeof(double));
+	size_t len, ncol, nt = 0, rows = 0;
+
+	print_message("# %s\n", path);
+	assert_int_equal(mmab_read_file(path, &text, &len), 0);
+	assert_true(len > 0 && text[len - 1] == '\n');
+	line = strtok_r(text, "\n", &save);
+	assert_non_null(line);
+	ncol = split(line, hdr, ARRAY_SIZE(hdr));
+	assert_true(ncol >= 2 && ncol <= ARRAY_SIZE(hdr));
+	assert_string_equal(hdr[0], "t");
+	while ((line = strtok_r(NULL, "\n", &save))) {
+		size_t n = split(line, f, ARRAY_SIZE(f));
+		double t;
+
+		assert_int_equal(n, ncol);
+		assert_int_equal(mmab_parse_double(f[0], &t), 0);
+		for (size_t i = 1; i < n; i++)
+			if (!text_column(hdr[i]) && !numeric(f[i]))
+				fail_msg("%s: column %s: '%s' is not a number", path, hdr[i], f[i]);
+		if (!nt || t != ts[nt - 1]) {
+			assert_true(!nt || t > ts[nt - 1]);
+			ts[nt++] = t;
+		}
+		rows++;
+	}
+	assert_true(rows >= nt);
+	/* t=0 and the end */
+	assert_true(ts[0] < 0.002);
+	assert_true(ts[nt - 1] >= duration);
+	/*
+	 * Periodic samples sit on the k * interval grid: how late each one is
+	 * stays small and does not build up.  A relative sleep would drift by
+	 * the sampling cost every tick and spread these over the interval.
+	 */
+	{
+		double *late = xcalloc(nt, sizeof(double));
+		size_t n = 0;
+
+		for (size_t i = 1; i + 1 < nt; i++)
+			late[n++] = fmod(ts[i], interval);
+		qsort(late, n, sizeof(double), cmp_double);
+		print_message("#   %zu samples, lateness p50 %.0f us, p90 %.0f us\n", nt,
+			      late[n / 2] * 1e6, late[n * 9 / 10] * 1e6);
+		assert_true(n >= (size_t)(0.8 * duration / interval));
+		assert_true(late[n * 9 / 10] < 0.003);
+		free(late);
+	}
+	free(ts);
+	free(text);
+}
+
+static void test_real_collectors(void **state)
+{
+	struct collector_cfg cfgs[32];
+	size_t n = 0;
+	char *dir = tmpdir();
+	struct sampler *s;
+	double t0, duration;
+
+	(void)state;
+	for (size_t i = 0; collectors[i] && n < ARRAY_SIZE(cfgs); i++) {
+		if (!(collectors[i]->flags & COL_PERIODIC))
+			continue;
+		cfgs[n++] = (struct collector_cfg){ collectors[i], 10, NULL };
+	}
+	assert_true(n > 0);
+	t0 = mmab_now();
+	assert_int_equal(sampler_start(&s, dir, cfgs, n), 0);
+	sleep_s(2.0);
+	duration = mmab_now() - t0 - 0.001;
+	for (size_t i = 0; i < n; i++)
+		if (sampler_status(s, i))
+			print_message("# %s not run here: %s\n", cfgs[i].c->name,
+				      sampler_status(s, i));
+	{
+		bool ran[32];
+
+		for (size_t i = 0; i < n; i++)
+			ran[i] = !sampler_status(s, i);
+		assert_int_equal(sampler_stop(s), 0);
+		for (size_t i = 0; i < n; i++) {
+			char *p = xasprintf("%s/%s.csv", dir, cfgs[i].c->name);
+
+			if (ran[i])
+				check_csv(p, 0.010, duration);
+			else
+				assert_int_equal(access(p, F_OK), -1);
+			free(p);
+		}
+	}
+	mmab_rm_rf(dir);
+	free(dir);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_contract),
+		cmocka_unit_test(test_failing_collector),
+		cmocka_unit_test(test_bad_dir),
+		cmocka_unit_test(test_real_collectors),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
