@@ -68,7 +68,7 @@ struct dmap_opts {
 };
 
 static const struct opt_spec dmap_specs[] = {
-	{ "size", OPT_SIZE, offsetof(struct dmap_opts, size), "150%", 1 << 20, 0, "bytes",
+	{ "size", OPT_SIZE, offsetof(struct dmap_opts, size), "150%", 1 << 20, 1ULL << 50, "bytes",
 	  "file data mapped and dirtied, over all writers (absolute, or % of the "
 	  "effective memory: above 100% reclaim must take dirty pages)", NULL },
 	{ "writers", OPT_LONG, offsetof(struct dmap_opts, writers), "2", 1, 1024, "threads",

@@ -76,7 +76,7 @@ struct slab_opts {
 };
 
 static const struct opt_spec slab_specs[] = {
-	{ "size", OPT_SIZE, offsetof(struct slab_opts, size), "50%", 1 << 20, 0, "bytes",
+	{ "size", OPT_SIZE, offsetof(struct slab_opts, size), "50%", 1 << 20, 1ULL << 50, "bytes",
 	  "memory the files should take (page cache and slab, estimated at file_size "
 	  "rounded up to a page + 1.7 KiB each), when files = 0", NULL },
 	{ "files", OPT_LONG, offsetof(struct slab_opts, files), "0", 0, 100000000, "files",
@@ -351,23 +351,23 @@ static int slab_setup(struct wl_ctx *ctx, void *opts)
 	return 0;
 }
 
-/* Which files go: exactly floor(n * pct / 100) of them, chosen by the pattern. */
-static void choose_deletions(const struct slab_opts *o, long n, uint64_t seed, uint8_t *del)
+void slab_choose_deletions(long n, double pct, bool random, uint64_t seed, uint8_t *del)
 {
-	long k = (long)floor((double)n * o->delete_pct / 100.0);
+	long k = (long)floor((double)n * pct / 100.0);
 
 	memset(del, 0, (size_t)n);
-	if (o->pattern == SLAB_DEL_RANDOM) {
+	if (random) {
 		struct dmap_perm p;
 
+		/* the first k of a seeded permutation: exactly k files, scattered */
 		dmap_perm_init(&p, (uint64_t)n, seed);
 		for (long i = 0; i < k; i++)
 			del[dmap_perm_at(&p, (uint64_t)i)] = 1;
 	} else {
 		/* Bresenham: file i goes when floor((i + 1) pct) passes floor(i pct) */
 		for (long i = 0; i < n; i++)
-			del[i] = (long)floor((double)(i + 1) * o->delete_pct / 100.0) >
-				 (long)floor((double)i * o->delete_pct / 100.0);
+			del[i] = (long)floor((double)(i + 1) * pct / 100.0) >
+				 (long)floor((double)i * pct / 100.0);
 	}
 }
 
@@ -557,7 +557,8 @@ static int slab_run(struct wl_ctx *ctx, void *opts)
 
 	st.files = slab_nfiles(o, ctx->mem_bytes);
 	st.deleted = xcalloc((size_t)st.files, 1);
-	choose_deletions(o, st.files, ctx->seed, st.deleted);
+	slab_choose_deletions(st.files, o->delete_pct, o->pattern == SLAB_DEL_RANDOM, ctx->seed,
+			      st.deleted);
 	mmab_info("slab: %ld files of %" PRIu64 " bytes, %ld per directory", st.files,
 		  file_size, o->per_dir);
 

@@ -134,6 +134,14 @@ uint64_t slab_pages(const struct slab_cache *c);
  */
 double slab_occupancy_pct(const struct slab_cache *c, size_t n);
 
+/*
+ * slab_choose_deletions - mark in DEL[0..N) the files to delete: exactly
+ * floor(N * PCT / 100) of them, the first ones of a permutation seeded by
+ * SEED when RANDOM, else evenly spaced (file i when floor((i + 1) PCT / 100)
+ * > floor(i PCT / 100)).
+ */
+void slab_choose_deletions(long n, double pct, bool random, uint64_t seed, uint8_t *del);
+
 /* slab_pages_per_1k - 1000 * PAGES / OBJECTS; NaN when OBJECTS <= 0. */
 double slab_pages_per_1k(double pages, double objects);
 
