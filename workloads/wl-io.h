@@ -159,6 +159,13 @@ struct dmap_perm {
 void dmap_perm_init(struct dmap_perm *p, uint64_t n, uint64_t seed);
 uint64_t dmap_perm_at(const struct dmap_perm *p, uint64_t i);
 
+/*
+ * dmap_keep_faults - of the N first-store latencies in V (reordered), add
+ * the FAULTS slowest (at most N) to H: the stores that took a fault.
+ */
+struct hist;
+void dmap_keep_faults(double *v, uint64_t n, uint64_t faults, struct hist *h);
+
 /* dmap_mb_per_s - BYTES / SECONDS in MB/s (10^6 bytes); NaN when SECONDS <= 0. */
 double dmap_mb_per_s(uint64_t bytes, double seconds);
 

@@ -20,6 +20,7 @@
 
 #include "runner/mmab.h"
 #include "runner/options.h"
+#include "workloads/hist.h"
 #include "workloads/wl-io.h"
 #include "workloads/workload.h"
 
@@ -451,6 +452,27 @@ static void test_permutation_seeds(void **state)
 	assert_false(same_ac);
 }
 
+static void test_keep_faults(void **state)
+{
+	/* 8 first stores, 3 of them faults (the microsecond ones) */
+	double v[] = { 0.03, 4.1, 0.05, 0.04, 250.0, 0.03, 6.5, 0.04 };
+	double w[] = { 2.0, 3.0 };
+	struct hist *h = hist_new();
+
+	(void)state;
+	dmap_keep_faults(v, 8, 3, h);
+	assert_int_equal(hist_count(h), 3);
+	assert_float_equal(hist_quantile(h, 0), 4.1, 0);
+	assert_float_equal(hist_quantile(h, 0.5), 6.5, 0);
+	assert_float_equal(hist_max(h), 250.0, 0);
+	/* more faults than stores (a fault outside the stores): every store counts */
+	dmap_keep_faults(w, 2, 5, h);
+	assert_int_equal(hist_count(h), 5);
+	dmap_keep_faults(w, 2, 0, h);
+	assert_int_equal(hist_count(h), 5);
+	hist_free(h);
+}
+
 static void test_mb_per_s(void **state)
 {
 	(void)state;
@@ -479,6 +501,7 @@ int main(void)
 		cmocka_unit_test(test_choose_deletions),
 		cmocka_unit_test(test_permutation),
 		cmocka_unit_test(test_permutation_seeds),
+		cmocka_unit_test(test_keep_faults),
 		cmocka_unit_test(test_mb_per_s),
 	};
 
