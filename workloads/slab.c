@@ -571,6 +571,8 @@ static int slab_run(struct wl_ctx *ctx, void *opts)
 	}
 	t0 = mmab_now();
 	ret = create_files(o, file_size, ctx->stop);
+	if (!ret && *ctx->stop)
+		ret = -EINTR;
 	if (ret) {
 		mmab_err("cannot create the files under '%s': %s", st.dir, strerror(-ret));
 		goto out;
@@ -585,6 +587,8 @@ static int slab_run(struct wl_ctx *ctx, void *opts)
 
 	t0 = mmab_now();
 	ret = delete_files(o, &deleted, ctx->stop);
+	if (!ret && *ctx->stop)
+		ret = -EINTR;
 	if (ret) {
 		mmab_err("cannot delete files under '%s': %s", st.dir, strerror(-ret));
 		goto out;
