@@ -134,8 +134,7 @@ struct parser {
 	struct suite_sect ss;
 	bool seed_set;
 	uint64_t seed;
-	bool collectors_set;
-	int collectors_line;
+	bool collectors_set;		/* `collectors =` given: no default set */
 	struct col_name *colnames;
 	size_t ncolnames;
 	struct col_sect *colsects;
@@ -403,10 +402,7 @@ static void add_collector_names(struct parser *p, const char *value)
 {
 	char *copy = xstrdup(value), *save = NULL;
 
-	if (!p->collectors_set) {
-		p->collectors_set = true;
-		p->collectors_line = p->line;
-	}
+	p->collectors_set = true;
 	for (char *tok = strtok_r(copy, ", \t", &save); tok; tok = strtok_r(NULL, ", \t", &save)) {
 		const struct collector *c;
 
@@ -892,8 +888,8 @@ static void parser_free(struct parser *p)
 	free(p->colsects);
 }
 
-/* Parse TEXT as read from FILE (recorded in s->file and named by messages). */
-static int parse(const char *file, const char *text, struct suite *s)
+/* FILE is recorded in s->file and names the errors. */
+int suite_parse(const char *file, const char *text, struct suite *s)
 {
 	struct parser p = { .file = file, .pos = text, .s = s };
 	char scale[64], err[256];
@@ -924,11 +920,6 @@ out:
 		return -EINVAL;
 	}
 	return 0;
-}
-
-int suite_parse(const char *file, const char *text, struct suite *s)
-{
-	return parse(file, text, s);
 }
 
 const char *const *suite_builtin_names(void)
@@ -978,7 +969,7 @@ int suite_load(const char *name_or_path, struct suite *s)
 		free(key);
 		if (data) {
 			file = xasprintf(BUILTIN_PREFIX "%s", name_or_path);
-			ret = parse(file, data, s);
+			ret = suite_parse(file, data, s);
 			free(file);
 			return ret;
 		}
@@ -1005,7 +996,7 @@ int suite_load(const char *name_or_path, struct suite *s)
 		free(text);
 		return -EINVAL;
 	}
-	ret = parse(name_or_path, text, s);
+	ret = suite_parse(name_or_path, text, s);
 	free(text);
 	return ret;
 }
