@@ -20,7 +20,7 @@ need_root
 "$MMAB" list workloads 2>/dev/null | grep -q '^ *slab' || skip_all "slab is not in this build"
 [ -r /proc/slabinfo ] || skip_all "/proc/slabinfo is not readable"
 
-tmp=$(mktmp)
+mktmp
 suite=$tmp/workloads-io.ini
 mkdir "$tmp/userdir"
 # the fixture suite plus one small run in a directory of the user's (no ballast: quick)
