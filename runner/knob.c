@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -113,7 +112,7 @@ int knob_read(const char *path, char *buf, size_t len)
  * byte below 0x20 or 0x7f become \\ \t \n \xHH), so any content survives.
  * SUM is the FNV-1a 32-bit hash of the line up to its last tab, in hex: a
  * torn or hand-edited record is reported and skipped, never acted on.
- * mmab_state_dir()/lock is flock()ed while a journal is open.
+ * mmab_state_dir()/lock is locked (fcntl) while a journal is open.
  *
  * Records are appended with O_APPEND, one write() each, and fsync'd before
  * the change they describe is made, so a record without its change is
@@ -136,7 +135,7 @@ int knob_read(const char *path, char *buf, size_t len)
 
 struct knob_journal {
 	int fd;			/* the journal, O_APPEND: shared with forked children */
-	int lock_fd;		/* flock()ed lock file */
+	int lock_fd;		/* the lock file, fcntl-locked by the owner */
 	pid_t owner;		/* the opener: only it rolls back on close */
 	off_t start;		/* end of the header */
 	char path[PATH_MAX];
@@ -928,19 +927,66 @@ static int state_paths(char *dir, char *journal, char *lock)
 	return 0;
 }
 
+/*
+ * The lock is a POSIX record lock, which belongs to the process that took
+ * it and is not inherited across fork(): when a runner is killed, a
+ * workload's grandchild still holding the lock file open does not keep
+ * `mmab restore` out.  Such locks do not exclude their own process, so the
+ * locks this process holds are remembered (by file, since opening and
+ * closing the file again would drop the lock) and a second one is refused.
+ */
+static struct held_lock {
+	pid_t pid;
+	dev_t dev;
+	ino_t ino;
+} held[4];
+
+static struct held_lock *held_by_us(dev_t dev, ino_t ino)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(held); i++)
+		if (held[i].pid == getpid() && held[i].dev == dev && held[i].ino == ino)
+			return &held[i];
+	return NULL;
+}
+
 static int take_lock(const char *lock, int *fd)
 {
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct held_lock *slot = NULL;
+	struct stat st;
+
+	*fd = -1;
+	if (!stat(lock, &st) && held_by_us(st.st_dev, st.st_ino))
+		return -EBUSY;
+	for (size_t i = 0; i < ARRAY_SIZE(held) && !slot; i++)
+		if (held[i].pid != getpid())
+			slot = &held[i];	/* free, or a parent's before fork() */
+	if (!slot)
+		return -EMFILE;
 	*fd = open(lock, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
 	if (*fd < 0)
 		return -errno;
-	if (flock(*fd, LOCK_EX | LOCK_NB)) {
-		int ret = errno == EWOULDBLOCK ? -EBUSY : -errno;
+	if (fstat(*fd, &st) || fcntl(*fd, F_SETLK, &fl)) {
+		int ret = errno == EAGAIN || errno == EACCES ? -EBUSY : -errno;
 
 		close(*fd);
 		*fd = -1;
 		return ret;
 	}
+	slot->pid = getpid();
+	slot->dev = st.st_dev;
+	slot->ino = st.st_ino;
 	return 0;
+}
+
+static void release_lock(int fd)
+{
+	struct held_lock *h;
+	struct stat st;
+
+	if (!fstat(fd, &st) && (h = held_by_us(st.st_dev, st.st_ino)))
+		h->pid = 0;
+	close(fd);
 }
 
 /*
@@ -1028,7 +1074,7 @@ int knob_journal_recover(bool verbose)
 	if (ret)
 		return ret;
 	ret = recover_locked(dir, jpath, verbose, &restored, &entry_err);
-	close(lock_fd);
+	release_lock(lock_fd);
 	if (ret)
 		return ret;
 	/* -EIO, not the entry's own error: -EBUSY must keep meaning "locked" */
@@ -1082,7 +1128,7 @@ int knob_journal_open(struct knob_journal **jp)
 	*jp = j;
 	return 0;
 out_unlock:
-	close(j->lock_fd);
+	release_lock(j->lock_fd);
 out_free:
 	free(j);
 	return ret;
@@ -1235,9 +1281,11 @@ int knob_journal_close(struct knob_journal *j)
 		fsync_dir(j->dir);
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
-	/* in a forked child only the copy goes: the owner rolls back */
 	close(j->fd);
-	close(j->lock_fd);
+	if (getpid() == j->owner)
+		release_lock(j->lock_fd);
+	else
+		close(j->lock_fd);	/* a forked child's copy: it never held the lock */
 	free(j);
 	return ret;
 }

@@ -7,8 +7,8 @@
  * forked child and undone by the parent, a run that SIGKILLs itself and is
  * recovered, a journal from an earlier boot, damaged and torn records, the
  * lock, and the signal handler (in the installing process only).  As root
- * (under the machine lock) a real sysctl, and a huge page pool that cannot
- * shrink while a page is in use.
+ * (under the machine lock) a real sysctl, THP's defrag selector, and a
+ * huge page pool whose page in use is still held after it is restored.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -461,12 +461,26 @@ static void test_signals(void **st)
 	assert_false(exists(journal));
 }
 
+/* Set a real knob to WANT through a journal; closing it must bring ORIG back. */
+static void real_roundtrip(const char *path, const char *orig, const char *want)
+{
+	struct knob_journal *j;
+	char now[64];
+
+	assert_int_equal(knob_journal_open(&j), 0);
+	assert_int_equal(knob_set(j, path, want), 0);
+	assert_int_equal(knob_read(path, now, sizeof(now)), 0);
+	assert_string_equal(now, want);
+	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(knob_read(path, now, sizeof(now)), 0);
+	assert_string_equal(now, orig);
+}
+
 /* A harmless real sysctl, as root. */
 static void test_real_knob(void **st)
 {
 	const char *path = "/proc/sys/vm/dirty_expire_centisecs";
-	struct knob_journal *j;
-	char orig[32], now[32], want[32];
+	char orig[32], want[32];
 	long v;
 
 	(void)st;
@@ -475,13 +489,20 @@ static void test_real_knob(void **st)
 	assert_int_equal(knob_read(path, orig, sizeof(orig)), 0);
 	assert_int_equal(mmab_parse_long(orig, &v), 0);
 	snprintf(want, sizeof(want), "%ld", v + 1);
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_set(j, path, want), 0);
-	assert_int_equal(knob_read(path, now, sizeof(now)), 0);
-	assert_string_equal(now, want);
-	assert_int_equal(knob_journal_close(j), 0);
-	assert_int_equal(knob_read(path, now, sizeof(now)), 0);
-	assert_string_equal(now, orig);
+	real_roundtrip(path, orig, want);
+}
+
+/* A real selector file in sysfs, as root: the bracketed word comes back. */
+static void test_real_selector(void **st)
+{
+	const char *path = "/sys/kernel/mm/transparent_hugepage/defrag";
+	char orig[64];
+
+	(void)st;
+	if (!mmab_is_root() || access(path, W_OK))
+		skip();
+	assert_int_equal(knob_read(path, orig, sizeof(orig)), 0);
+	real_roundtrip(path, orig, strcmp(orig, "defer") ? "defer" : "never");
 }
 
 /*
@@ -573,6 +594,7 @@ int main(void)
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_signals),
 		cmocka_unit_test(test_real_knob),
+		cmocka_unit_test(test_real_selector),
 		cmocka_unit_test(test_hugepages_in_use),
 	};
 
