@@ -332,7 +332,7 @@ static int dmap_advice(const struct dmap_opts *o)
 	}
 }
 
-static int dmap_setup(struct wl_ctx *ctx, void *opts)
+static int dmap_prepare(struct wl_ctx *ctx, void *opts)
 {
 	struct dmap_opts *o = opts;
 	uint64_t size = opt_size_bytes(&o->size, ctx->mem_bytes) / PAGE * PAGE;
@@ -409,6 +409,42 @@ static int dmap_setup(struct wl_ctx *ctx, void *opts)
 		mmab_warn("vmscan_throttled_* n/a: cannot sample vmscan:mm_vmscan_throttled: %s",
 			  strerror(-ret));
 	return 0;
+}
+
+static void dmap_teardown(struct wl_ctx *ctx, void *opts)
+{
+	(void)ctx;
+	(void)opts;
+	wlio_tp_close(st.bdp);
+	wlio_tp_close(st.vthr);
+	/* unlinking drops the dirty page cache without writing it */
+	for (size_t i = 0; i < st.nfiles; i++) {
+		struct dmap_file *f = &st.files[i];
+
+		if (f->map)
+			munmap(f->map, f->len);
+		if (f->fd >= 0)
+			close(f->fd);
+		unlink(f->path);
+		free(f->path);
+	}
+	free(st.files);
+	if (st.dir && st.dir_is_ours)
+		mmab_rm_rf(st.dir);
+	else if (st.dir)
+		rmdir(st.dir);
+	free(st.dir);
+	memset(&st, 0, sizeof(st));
+}
+
+/* The runner skips teardown when setup fails: undo a partial setup here. */
+static int dmap_setup(struct wl_ctx *ctx, void *opts)
+{
+	int ret = dmap_prepare(ctx, opts);
+
+	if (ret)
+		dmap_teardown(ctx, opts);
+	return ret;
 }
 
 /* Split the mapping(s) into one contiguous part per writer. */
@@ -600,31 +636,6 @@ out:
 	return ret;
 }
 
-static void dmap_teardown(struct wl_ctx *ctx, void *opts)
-{
-	(void)ctx;
-	(void)opts;
-	wlio_tp_close(st.bdp);
-	wlio_tp_close(st.vthr);
-	/* unlinking drops the dirty page cache without writing it */
-	for (size_t i = 0; i < st.nfiles; i++) {
-		struct dmap_file *f = &st.files[i];
-
-		if (f->map)
-			munmap(f->map, f->len);
-		if (f->fd >= 0)
-			close(f->fd);
-		unlink(f->path);
-		free(f->path);
-	}
-	free(st.files);
-	if (st.dir && st.dir_is_ours)
-		mmab_rm_rf(st.dir);
-	else if (st.dir)
-		rmdir(st.dir);
-	free(st.dir);
-	memset(&st, 0, sizeof(st));
-}
 
 const struct workload wl_dirty_mmap = {
 	.name = "dirty-mmap",

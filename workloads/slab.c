@@ -14,14 +14,17 @@
  * frees is the number slab defragmentation work tries to improve.
  *
  * Pressure (option pressure): by default a child process allocates
- * anonymous memory, as much as MemAvailable says can be had (pressure_pct of
- * it), in the effective memory the ballast leaves.  The allocations then
- * run into the watermarks and kswapd and direct reclaim run, which scan the
- * LRUs and call the shrinkers in proportion, as on a machine that runs out of
- * memory; drop_caches (also available, for comparison) instead frees every
- * unused object at once, which no real workload does.  The child exits once
- * it has its memory (or is OOM-killed: recorded as pressure_oom), so the
- * measurement after it sees what reclaim freed, not what the child holds.
+ * anonymous memory past the free memory of the effective size: MemFree plus
+ * pressure_pct of what reclaim could give back (the file LRU and
+ * SReclaimable), as /proc/meminfo has them when the pressure starts.  The
+ * allocations then run into the watermarks, and kswapd and direct reclaim
+ * scan the LRUs and call the shrinkers in proportion, as on a machine that
+ * runs out of memory.  (MemAvailable is no target: it deducts the lowmem
+ * reserves, so allocating it may reclaim nothing at all.)  drop_caches,
+ * for comparison, frees every unused object at once, which no real
+ * workload does.  The child exits once it has its memory (or is
+ * OOM-killed: recorded as pressure_oom), so the measurement after it sees
+ * what reclaim freed, not what the child holds.
  *
  * /proc/slabinfo counts are system-wide: the runner drops caches when
  * settling, so the workload's objects dominate, but other activity is in
@@ -97,9 +100,10 @@ static const struct opt_spec slab_specs[] = {
 	  "how memory is reclaimed after the deletions: anon (a child allocates "
 	  "anonymous memory, global reclaim runs), drop_caches (echo 3, for "
 	  "comparison), none", slab_pressure_names },
-	{ "pressure_pct", OPT_DOUBLE, offsetof(struct slab_opts, pressure_pct), "100", 1, 200,
-	  "%", "anonymous memory allocated, as a share of MemAvailable when the "
-	  "pressure starts (above 100: expect an OOM kill of the child)", NULL },
+	{ "pressure_pct", OPT_DOUBLE, offsetof(struct slab_opts, pressure_pct), "75", 0, 200,
+	  "%", "anonymous memory allocated beyond MemFree, as a share of the reclaimable "
+	  "memory (file LRU + SReclaimable) when the pressure starts (near 100 and "
+	  "above: expect an OOM kill of the child)", NULL },
 	{ "inode_cache", OPT_STRING, offsetof(struct slab_opts, inode_cache), "auto", 0, 0,
 	  "name", "slab cache of the file system's inodes (auto: from the file system "
 	  "type, e.g. ext4_inode_cache)", NULL },
@@ -302,7 +306,7 @@ static void csv_rows(const char *phase, const struct slab_cache *c)
 	fflush(st.csv);
 }
 
-static int slab_setup(struct wl_ctx *ctx, void *opts)
+static int slab_prepare(struct wl_ctx *ctx, void *opts)
 {
 	struct slab_opts *o = opts;
 	struct slab_cache c[NCACHES];
@@ -349,6 +353,30 @@ static int slab_setup(struct wl_ctx *ctx, void *opts)
 	free(path);
 	csv_rows("start", c);
 	return 0;
+}
+
+static void slab_teardown(struct wl_ctx *ctx, void *opts)
+{
+	(void)ctx;
+	(void)opts;
+	if (st.csv)
+		fclose(st.csv);
+	/* the scratch dir goes with the runner; a dir of the user's goes now */
+	if (st.dir)
+		mmab_rm_rf(st.dir);
+	free(st.dir);
+	free(st.deleted);
+	memset(&st, 0, sizeof(st));
+}
+
+/* The runner skips teardown when setup fails: undo a partial setup here. */
+static int slab_setup(struct wl_ctx *ctx, void *opts)
+{
+	int ret = slab_prepare(ctx, opts);
+
+	if (ret)
+		slab_teardown(ctx, opts);
+	return ret;
 }
 
 void slab_choose_deletions(long n, double pct, bool random, uint64_t seed, uint8_t *del)
@@ -469,6 +497,24 @@ static void __attribute__((noreturn)) pressure_child(uint64_t target, volatile u
 	_exit(0);
 }
 
+uint64_t slab_pressure_bytes(long long free_kb, long long file_kb, long long srecl_kb,
+			     double pct)
+{
+	return (uint64_t)((double)free_kb * 1024 + (double)(file_kb + srecl_kb) * 1024 * pct / 100);
+}
+
+static int slab_pressure_target(double pct, uint64_t *target)
+{
+	long long free_kb = mmab_meminfo_kb("MemFree");
+	long long act = mmab_meminfo_kb("Active(file)"), inact = mmab_meminfo_kb("Inactive(file)");
+	long long srecl = mmab_meminfo_kb("SReclaimable");
+
+	if (free_kb < 0 || act < 0 || inact < 0 || srecl < 0)
+		return -EIO;
+	*target = slab_pressure_bytes(free_kb, act + inact, srecl, pct);
+	return 0;
+}
+
 struct pressure_result {
 	double seconds;
 	uint64_t bytes;
@@ -478,7 +524,7 @@ struct pressure_result {
 static int apply_pressure(const struct slab_opts *o, struct pressure_result *r)
 {
 	volatile uint64_t *done;
-	long long avail;
+	uint64_t target;
 	double t0 = mmab_now();
 	int status, ret = 0;
 	pid_t pid;
@@ -494,10 +540,11 @@ static int apply_pressure(const struct slab_opts *o, struct pressure_result *r)
 		r->seconds = mmab_now() - t0;
 		return ret;
 	}
-	avail = mmab_meminfo_kb("MemAvailable");
-	if (avail <= 0) {
-		mmab_err("cannot read MemAvailable from '/proc/meminfo'");
-		return -EIO;
+	ret = slab_pressure_target(o->pressure_pct, &target);
+	if (ret) {
+		mmab_err("cannot read MemFree, Active(file), Inactive(file) and SReclaimable "
+			 "from '/proc/meminfo'");
+		return ret;
 	}
 	done = mmap(NULL, sizeof(*done), PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
 		    -1, 0);
@@ -511,7 +558,7 @@ static int apply_pressure(const struct slab_opts *o, struct pressure_result *r)
 		goto out;
 	}
 	if (pid == 0)
-		pressure_child((uint64_t)((double)avail * 1024 * o->pressure_pct / 100), done);
+		pressure_child(target, done);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			ret = -errno;
@@ -665,19 +712,6 @@ out:
 	return ret;
 }
 
-static void slab_teardown(struct wl_ctx *ctx, void *opts)
-{
-	(void)ctx;
-	(void)opts;
-	if (st.csv)
-		fclose(st.csv);
-	/* the scratch dir goes with the runner; a dir of the user's goes now */
-	if (st.dir)
-		mmab_rm_rf(st.dir);
-	free(st.dir);
-	free(st.deleted);
-	memset(&st, 0, sizeof(st));
-}
 
 const struct workload wl_slab = {
 	.name = "slab",

@@ -142,6 +142,14 @@ double slab_occupancy_pct(const struct slab_cache *c, size_t n);
  */
 void slab_choose_deletions(long n, double pct, bool random, uint64_t seed, uint8_t *del);
 
+/*
+ * slab_pressure_bytes - the anonymous memory slab's pressure child
+ * allocates: FREE_KB + PCT% of (FILE_KB + SRECL_KB), in bytes (all kB as
+ * /proc/meminfo gives them: MemFree, file LRU, SReclaimable).
+ */
+uint64_t slab_pressure_bytes(long long free_kb, long long file_kb, long long srecl_kb,
+			     double pct);
+
 /* slab_pages_per_1k - 1000 * PAGES / OBJECTS; NaN when OBJECTS <= 0. */
 double slab_pages_per_1k(double pages, double objects);
 

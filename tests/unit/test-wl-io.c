@@ -136,7 +136,7 @@ static void test_slab_options(void **state)
 	assert_float_equal(*(double *)field(&wl_slab, o, "delete_pct"), 75, 0);
 	assert_int_equal(opt_size_bytes(field(&wl_slab, o, "file_size"), 1ULL << 30), 1024);
 	assert_int_equal(*(int *)field(&wl_slab, o, "pressure"), 0);	/* anon */
-	assert_float_equal(*(double *)field(&wl_slab, o, "pressure_pct"), 100, 0);
+	assert_float_equal(*(double *)field(&wl_slab, o, "pressure_pct"), 75, 0);
 	assert_string_equal(*(char **)field(&wl_slab, o, "inode_cache"), "auto");
 	assert_int_equal(opts_set(wl_slab.opts, o, "delete_pct", "101", err, sizeof(err)),
 			 -ERANGE);
@@ -368,6 +368,9 @@ static void test_slab_metrics_by_hand(void **state)
 	assert_float_equal(slab_pages_per_1k(30, 1500), 20, 1e-12);
 	assert_true(isnan(slab_pages_per_1k(30, 0)));
 	assert_true(isnan(slab_pages_per_1k(30, -5)));
+	/* 700 MiB free, 60 MiB of file pages, 100 MiB reclaimable slab, 50%: 780 MiB */
+	assert_int_equal(slab_pressure_bytes(700 * 1024, 60 * 1024, 100 * 1024, 50), 780ULL << 20);
+	assert_int_equal(slab_pressure_bytes(700 * 1024, 60 * 1024, 100 * 1024, 0), 700ULL << 20);
 }
 
 static void test_choose_deletions(void **state)
