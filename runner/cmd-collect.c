@@ -322,13 +322,11 @@ static int by_size(const void *a, const void *b)
 /* The biggest first-to-last changes in vmstat.csv, on stdout. */
 static void print_summary(const char *iter_dir)
 {
-	char *path = xasprintf("%s/vmstat.csv", iter_dir), *text = NULL;
+	char *path = xasprintf("%s/vmstat.csv", iter_dir);
 	struct rs_delta *d = NULL;
-	ssize_t n = -EINVAL;
+	ssize_t n = rs_csv_deltas(path, &d);
 	int shown = 0;
 
-	if (!mmab_read_file(path, &text, NULL))
-		n = rs_csv_deltas(text, &d);
 	if (n < 0) {
 		printf("no vmstat samples (%s); no summary\n", path);
 		goto out;
@@ -348,7 +346,6 @@ static void print_summary(const char *iter_dir)
 		printf("  (no counter changed)\n");
 out:
 	rs_deltas_free(d, n > 0 ? (size_t)n : 0);
-	free(text);
 	free(path);
 }
 
@@ -458,6 +455,7 @@ static int run_command(struct collect *c, struct child_result *res)
 			mmab_warn("the collectors could not start: %s", strerror(-ret));
 			sampler = NULL;
 		}
+		rs_collectors_dropped(c->colmeta, c->cfgs, c->ncfgs, sampler);
 	}
 	ret = child_run(&spec, res);
 	if (sampler && sampler_stop(sampler))

@@ -49,10 +49,10 @@ const char cmd_run_help[] =
 "                         ([A-Za-z0-9._+-]); default: the kernel release\n"
 "  -o, --output DIR       where runs land; default: ./results\n"
 "  -n, --iterations N     iterations of every workload (default: the suite's)\n"
-"      --scale PCT|SIZE   effective memory size (\"2G\", \"10%\"): a ballast locks\n"
-"                         the rest so the workload meets global reclaim and\n"
-"                         compaction; \"100%\" = the whole machine.  A workload\n"
-"                         section's own `scale` still wins\n"
+"      --scale PCT|SIZE   effective memory size (\"2G\", \"10%\", at least 128M): a\n"
+"                         ballast locks the rest so the workload meets global\n"
+"                         reclaim and compaction; \"100%\" = the whole machine.\n"
+"                         A workload section's own `scale` still wins\n"
 "      --only WL[,..]     run only these workloads (section ids or workload names)\n"
 "      --variant V[,..]   run only these variants of the suite\n"
 "      --resume RUN_DIR   continue an interrupted run at its first step without\n"
@@ -71,6 +71,8 @@ const char cmd_run_help[] =
 "iteration (OOM kill, timeout, crash) is recorded in status.csv and the run goes\n"
 "on.  SIGINT/SIGTERM stop the run: the workload is killed, every knob restored,\n"
 "the interrupted iteration left without a status row for --resume to redo.\n"
+"Workloads keep their files in RUN_DIR/scratch, removed after each iteration:\n"
+"put RESULTS_DIR on the disk the page-cache workloads should use, not tmpfs.\n"
 "\n"
 "Workload options (for suite files) with units, defaults and limits:\n"
 "`mmab list workloads -v`.  Suite syntax: README.md, section Suites.\n"
@@ -118,6 +120,7 @@ struct run {
 	json_t *machine;
 	json_t *before;
 	const char **knob_names;	/* standard set + every variant's knobs */
+	const char **watch_names;	/* those + THP: what a workload may change */
 	struct knob_journal *journal;
 	struct progress *progress;
 	unsigned n_ok, n_failed, n_skipped;
@@ -259,36 +262,21 @@ static void check_supported(struct run *r)
 	}
 }
 
-/* The collectors to run: the suite's (or the default set) that can run here. */
+/*
+ * The collectors to run: the suite's (the parser put the default set there
+ * when the suite names none) that can run here.
+ */
 static void resolve_collectors(struct run *r)
 {
-	struct collector_cfg *want;
-	size_t nwant = 0;
-
 	r->col_meta = json_array();
-	if (r->suite.ncollectors) {
-		want = xcalloc(r->suite.ncollectors, sizeof(*want));
-		memcpy(want, r->suite.collectors, r->suite.ncollectors * sizeof(*want));
-		nwant = r->suite.ncollectors;
-	} else {
-		size_t n = 0;
-
-		while (collectors[n])
-			n++;
-		want = xcalloc(n, sizeof(*want));
-		for (size_t i = 0; i < n; i++)
-			if (collectors[i]->flags & COL_DEFAULT)
-				want[nwant++] = (struct collector_cfg){ .c = collectors[i] };
-	}
-	r->cols = xcalloc(nwant, sizeof(*r->cols));
-	for (size_t i = 0; i < nwant; i++) {
-		struct collector_cfg cfg = want[i];
+	r->cols = xcalloc(r->suite.ncollectors, sizeof(*r->cols));
+	for (size_t i = 0; i < r->suite.ncollectors; i++) {
+		struct collector_cfg cfg = r->suite.collectors[i];
 		char why[256] = "";
 		bool ok;
 
 		if (!cfg.interval_ms)
-			cfg.interval_ms = r->suite.interval_ms ? r->suite.interval_ms
-							       : cfg.c->default_interval_ms;
+			cfg.interval_ms = cfg.c->default_interval_ms;
 		ok = !cfg.c->available || !cfg.c->available(why, sizeof(why));
 		json_array_append_new(r->col_meta, json_pack("{s:s, s:I, s:s}",
 			"name", cfg.c->name, "interval_ms", (json_int_t)cfg.interval_ms,
@@ -298,34 +286,39 @@ static void resolve_collectors(struct run *r)
 		else if (!r->o.dry_run)
 			mmab_warn("collector %s cannot run here: %s", cfg.c->name, why);
 	}
-	free(want);
 }
 
-/* Every knob name metadata.json records: the standard set plus the variants'. */
+static void add_name(const char ***list, size_t *n, size_t *cap, const char *name)
+{
+	for (size_t j = 0; j < *n; j++)
+		if (!strcmp((*list)[j], name))
+			return;
+	if (*n + 2 > *cap) {
+		*cap = *cap ? *cap * 2 : 32;
+		*list = xrealloc(*list, *cap * sizeof(**list));
+	}
+	(*list)[(*n)++] = name;
+	(*list)[*n] = NULL;
+}
+
+/*
+ * The knobs metadata.json records (the standard set plus the variants'),
+ * and those watched around each workload child to see what it changed
+ * (those plus the THP settings).
+ */
 static void collect_knob_names(struct run *r)
 {
-	size_t n = 0, cap = 32;
+	size_t n = 0, cap = 0, nw = 0, capw = 0;
 
-	r->knob_names = xcalloc(cap, sizeof(*r->knob_names));
 	for (size_t i = 0; rs_standard_knobs[i]; i++)
-		r->knob_names[n++] = rs_standard_knobs[i];
-	for (size_t v = 0; v < r->suite.nvariants; v++) {
-		for (size_t k = 0; k < r->suite.variants[v].nknobs; k++) {
-			const char *name = r->suite.variants[v].knobs[k].name;
-			bool dup = false;
-
-			for (size_t j = 0; j < n; j++)
-				dup |= !strcmp(r->knob_names[j], name);
-			if (dup)
-				continue;
-			if (n + 2 > cap) {
-				cap *= 2;
-				r->knob_names = xrealloc(r->knob_names, cap * sizeof(*r->knob_names));
-			}
-			r->knob_names[n++] = name;
-		}
-	}
-	r->knob_names[n] = NULL;
+		add_name(&r->knob_names, &n, &cap, rs_standard_knobs[i]);
+	for (size_t v = 0; v < r->suite.nvariants; v++)
+		for (size_t k = 0; k < r->suite.variants[v].nknobs; k++)
+			add_name(&r->knob_names, &n, &cap, r->suite.variants[v].knobs[k].name);
+	for (size_t i = 0; i < n; i++)
+		add_name(&r->watch_names, &nw, &capw, r->knob_names[i]);
+	for (size_t i = 0; rs_thp_knobs[i]; i++)
+		add_name(&r->watch_names, &nw, &capw, rs_thp_knobs[i]);
 }
 
 static const struct suite_variant *set_variant(const struct run *r, size_t set)
@@ -366,6 +359,27 @@ static void step_name(const struct run *r, size_t i, char *buf, size_t len)
 
 /* ---- dry run ---- */
 
+/* Steps a previous session completed: they have a row in their set's status.csv. */
+static void mark_done(struct run *r, bool *done)
+{
+	for (size_t s = 0; s < r->plan.nsets; s++) {
+		char *path = xasprintf("%s/status.csv", r->set_dirs[s]), *text = NULL;
+
+		if (!mmab_read_file(path, &text, NULL))
+			for (size_t i = 0; i < r->plan.nsteps; i++) {
+				const struct plan_step *st = &r->plan.steps[i];
+
+				if (st->set == s &&
+				    rs_status_has(text, r->suite.workloads[st->workload].id,
+						  st->iteration))
+					done[i] = true;
+			}
+		free(text);
+		free(path);
+	}
+}
+
+
 static void print_size_or_machine(FILE *f, uint64_t eff)
 {
 	char b[32];
@@ -381,6 +395,7 @@ static void print_size_or_machine(FILE *f, uint64_t eff)
 static void dry_run(struct run *r)
 {
 	char buf[256], est[32], cur[4096], path[512];
+	bool *done = xcalloc(r->plan.nsteps, sizeof(*done));
 	double total = 0;
 	bool ballast = false;
 	FILE *f = stdout;
@@ -389,13 +404,20 @@ static void dry_run(struct run *r)
 		r->suite.file, r->plan.iterations, r->plan.iterations == 1 ? "" : "s",
 		r->plan.order == ORDER_SHUFFLED ? "shuffled" : "interleaved",
 		(unsigned long long)r->plan.seed);
-	fprintf(f, "run directory: %s/%s\n", r->o.outdir ? r->o.outdir : "results",
-		r->plan.run_id);
+	if (r->o.resume) {
+		mark_done(r, done);
+		fprintf(f, "run directory: %s (resumed)\n", r->run_dir);
+	} else {
+		fprintf(f, "run directory: %s/%s\n", r->o.outdir ? r->o.outdir : "results",
+			r->plan.run_id);
+	}
 	fprintf(f, "result sets:");
-	for (size_t s = 0; s < r->plan.nsets; s++)
-		fprintf(f, " %s%s%s%s", r->plan.sets[s].label, r->plan.sets[s].variant ? " (variant " : "",
-			r->plan.sets[s].variant ? r->plan.sets[s].variant : "",
-			r->plan.sets[s].variant ? ")" : "");
+	for (size_t s = 0; s < r->plan.nsets; s++) {
+		const char *v = r->plan.sets[s].variant;
+
+		fprintf(f, " %s%s%s%s", r->plan.sets[s].label, v ? " (variant " : "", v ? v : "",
+			v ? ")" : "");
+	}
 	fprintf(f, "\nmemory cgroups: %s; settle before each iteration: %s\n",
 		r->cgroup ? r->cgroup : "none", r->suite.settle ? "yes" : "no");
 	fprintf(f, "collectors:");
@@ -446,16 +468,17 @@ static void dry_run(struct run *r)
 			"those iterations)\n", cur);
 	fprintf(f, "\nplan (%zu steps):\n", r->plan.nsteps);
 	for (size_t i = 0; i < r->plan.nsteps; i++) {
-		double e = step_estimate(r, i);
+		double e = done[i] ? 0 : step_estimate(r, i);
 
 		step_name(r, i, buf, sizeof(buf));
 		progress_format_duration(est, sizeof(est), e);
 		total += e;
-		fprintf(f, "  %4zu  %-40s %s\n", i + 1, buf,
+		fprintf(f, "  %4zu  %-40s %s\n", i + 1, buf, done[i] ? "done" :
 			r->skip_why[r->plan.steps[i].workload] ? "skip" : est);
 	}
 	progress_format_duration(est, sizeof(est), total);
 	fprintf(f, "\nestimated time: %s\ndry run: nothing was changed\n", est);
+	free(done);
 }
 
 /* ---- the result sets ---- */
@@ -581,11 +604,9 @@ static int make_run_dir(struct run *r)
 
 static int create_sets(struct run *r)
 {
-	json_t *plan;
+	json_t *argv = argv_json(r->argc, r->argv), *plan;
 	char *path;
 	int ret;
-
-	json_t *argv = argv_json(r->argc, r->argv);
 
 	plan = plan_to_json(&r->plan, &r->suite, argv);
 	json_decref(argv);
@@ -759,6 +780,7 @@ struct step_record {
 	struct rs_status_row row;
 	char reason[320];
 	json_t *info;		/* iteration.json */
+	json_t *workload_knobs;	/* knobs the workload changed: name -> value as it ran */
 };
 
 static void fail_step(struct step_record *rec, const char *iter_dir, const char *what, int err)
@@ -785,6 +807,7 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 	struct child_result res = { 0 };
 	struct iter_arg arg = { .sw = sw };
 	struct child_spec spec = { 0 };
+	json_t *knobs_pre = NULL, *knobs_post = NULL;
 	char *log = xasprintf("%s/stderr.log", iter_dir);
 	char *scratch = xasprintf("%s/scratch", r->abs_run_dir);
 	char when[32];
@@ -855,6 +878,8 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 			mmab_warn("%s: the collectors could not start: %s", iter_dir, errstr(ret));
 			sampler = NULL;
 		}
+		rs_collectors_dropped(r->col_meta, r->cols, r->ncols, sampler);
+		ret = 0;
 	}
 	spec = (struct child_spec){
 		.name = sw->id, .fn = iter_child, .arg = &arg,
@@ -862,11 +887,17 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 		.timeout_s = arg.ctx.timeout_s, .memcg_limit = sw->memcg_limit,
 		.journal = r->journal,
 	};
+	knobs_pre = rs_knob_values(NULL, r->watch_names);
 	ret = child_run(&spec, &res);
 	if (sampler && sampler_stop(sampler))
 		mmab_warn("%s: a collector failed while sampling (see its CSV)", iter_dir);
 	if (ret)
 		goto out;	/* the runner itself failed: reported by child_run */
+	/* what the workload changed through the journal is still in place until rollback */
+	knobs_post = rs_knob_values(NULL, r->watch_names);
+	rec->workload_knobs = rs_knob_changes(knobs_pre, knobs_post);
+	if (rec->workload_knobs)
+		json_object_set(rec->info, "workload_knobs", rec->workload_knobs);
 	rec->row.exit_code = res.exit_code;
 	rec->row.signal = res.signal;
 	rec->row.status = res.outcome == CHILD_OK ? "ok" :
@@ -883,12 +914,45 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 					    : json_null());
 	json_object_set_new(rec->info, "oom_kills", json_integer(res.oom_kills));
 out:
+	json_decref(knobs_pre);
+	json_decref(knobs_post);
 	ballast_stop(ballast);
 	mmab_rm_rf(scratch);
 	free(arg.metrics_path);
 	free(scratch);
 	free(log);
 	return ret;
+}
+
+/*
+ * The knobs a workload ran with, in its metadata.json entry (as its first
+ * iteration found them): with knobs.before, compare sees what differed.
+ */
+static void note_workload_knobs(struct run *r, size_t set, const char *id, json_t *knobs)
+{
+	json_t *wls = json_object_get(r->meta[set], "workloads");
+
+	for (size_t k = 0; k < json_array_size(wls); k++) {
+		json_t *w = json_array_get(wls, k);
+
+		if (!strcmp(json_string_value(json_object_get(w, "id")) ?: "", id) &&
+		    !json_object_get(w, "knobs"))
+			json_object_set(w, "knobs", knobs);
+	}
+}
+
+/* iteration.json: for the record, so a failure to write it only warns. */
+static void write_iteration_json(const char *iter_dir, struct step_record *rec)
+{
+	char *path = xasprintf("%s/iteration.json", iter_dir);
+	int err;
+
+	json_object_set_new(rec->info, "status", json_string(rec->row.status));
+	json_object_set_new(rec->info, "reason", json_string(rec->reason));
+	err = rs_json_write(path, rec->info);
+	if (err)
+		mmab_warn("cannot write '%s': %s", path, errstr(err));
+	free(path);
 }
 
 static int run_step(struct run *r, size_t i)
@@ -928,17 +992,10 @@ static int run_step(struct run *r, size_t i)
 			ret = MMAB_EXIT_FAIL;
 			goto out;
 		}
-		json_object_set_new(rec.info, "status", json_string(rec.row.status));
-		json_object_set_new(rec.info, "reason", json_string(rec.reason));
-		{
-			char *path = xasprintf("%s/iteration.json", iter_dir);
-
-			err = rs_json_write(path, rec.info);
-			if (err)
-				mmab_warn("cannot write '%s': %s", path, errstr(err));
-			free(path);
-		}
+		write_iteration_json(iter_dir, &rec);
 	}
+	if (rec.workload_knobs)
+		note_workload_knobs(r, st->set, sw->id, rec.workload_knobs);
 	rec.row.reason = rec.reason;
 	err = rs_status_append(r->status_fd[st->set], &rec.row);
 	if (err) {
@@ -959,6 +1016,7 @@ static int run_step(struct run *r, size_t i)
 	progress_end(r->progress, i, mmab_now() - t0, outcome);
 out:
 	json_decref(rec.info);
+	json_decref(rec.workload_knobs);
 	free(iter_dir);
 	return ret;
 }
@@ -1073,26 +1131,6 @@ static int reopen_sets(struct run *r)
 	return 0;
 }
 
-/* Steps a previous session completed: they have a row in their set's status.csv. */
-static void mark_done(struct run *r, bool *done)
-{
-	for (size_t s = 0; s < r->plan.nsets; s++) {
-		char *path = xasprintf("%s/status.csv", r->set_dirs[s]), *text = NULL;
-
-		if (!mmab_read_file(path, &text, NULL))
-			for (size_t i = 0; i < r->plan.nsteps; i++) {
-				const struct plan_step *st = &r->plan.steps[i];
-
-				if (st->set == s &&
-				    rs_status_has(text, r->suite.workloads[st->workload].id,
-						  st->iteration))
-					done[i] = true;
-			}
-		free(text);
-		free(path);
-	}
-}
-
 static void finish_sets(struct run *r)
 {
 	char end[32];
@@ -1126,6 +1164,7 @@ static void run_free(struct run *r)
 	free(r->eff);
 	free(r->cols);
 	free(r->knob_names);
+	free(r->watch_names);
 	free(r->run_dir);
 	free(r->abs_run_dir);
 	json_decref(r->col_meta);

@@ -373,7 +373,7 @@ static int steps_from_json(struct plan *p, const json_t *steps, const struct sui
 		int si = set ? find_set(p, set) : -1, wi = wl ? find_workload(s, wl) : -1;
 		bool seen = false;
 
-		if (si < 0 || wi < 0 || it < 1 || it > 1000000)
+		if (si < 0 || wi < 0 || it < 1 || it > 1000000 || !mmab_label_valid(wl))
 			return fail(err, errlen, "plan step %zu: unknown set or workload, or bad "
 				    "iteration", i + 1);
 		p->steps[i] = (struct plan_step){ .set = (size_t)si, .workload = (size_t)wi,

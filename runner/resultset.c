@@ -17,6 +17,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analysis/csv.h"
+#include "collectors/collector.h"
 #include "runner/knob.h"
 #include "runner/mmab.h"
 #include "runner/resultset.h"
@@ -42,6 +44,14 @@ const char *const rs_standard_knobs[] = {
 };
 
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
+
+const char *const rs_thp_knobs[] = {
+	THP_DIR "enabled",
+	THP_DIR "defrag",
+	THP_DIR "khugepaged/defrag",
+	THP_DIR "shmem_enabled",
+	NULL
+};
 
 static const char *const thp_files[] = {
 	"enabled", "defrag", "khugepaged/defrag", "shmem_enabled", NULL
@@ -199,6 +209,39 @@ json_t *rs_knob_values(json_t *into, const char *const *names)
 			json_object_set_new(into, names[i], json_string(val));
 	}
 	return into;
+}
+
+json_t *rs_knob_changes(const json_t *before, const json_t *after)
+{
+	json_t *changed = json_object(), *v;
+	const char *name;
+
+	json_object_foreach((json_t *)after, name, v) {
+		if (!json_equal(v, json_object_get(before, name)))
+			json_object_set(changed, name, v);
+	}
+	if (!json_object_size(changed)) {
+		json_decref(changed);
+		return NULL;
+	}
+	return changed;
+}
+
+void rs_collectors_dropped(json_t *col_meta, const struct collector_cfg *cols, size_t n,
+			   const struct sampler *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *why = s ? sampler_status(s, i) : "the sampler could not start";
+
+		for (size_t k = 0; why && k < json_array_size(col_meta); k++) {
+			json_t *c = json_array_get(col_meta, k);
+			const char *name = json_string_value(json_object_get(c, "name"));
+			const char *st = json_string_value(json_object_get(c, "status"));
+
+			if (name && st && !strcmp(name, cols[i].c->name) && !strcmp(st, "ok"))
+				json_object_set_new(c, "status", json_string(why));
+		}
+	}
 }
 
 int rs_json_write(const char *path, const json_t *root)
@@ -372,75 +415,28 @@ char *rs_iter_dir(const char *set_dir, const char *workload, int iteration, int 
 	return dir;
 }
 
-/* Split one CSV line of plain fields (collector CSVs quote nothing numeric). */
-static size_t split_line(char *line, char **fields, size_t max)
+ssize_t rs_csv_deltas(const char *path, struct rs_delta **out)
 {
-	size_t n = 0;
+	struct csv c = { 0 };
+	struct rs_delta *d;
+	int ret = csv_load(path, &c);
 
-	for (char *p = line;; p++) {
-		char *c = strchr(p, ',');
-
-		if (n < max)
-			fields[n] = p;
-		n++;
-		if (!c)
-			break;
-		*c = '\0';
-		p = c;
+	*out = NULL;
+	if (ret)
+		return ret;
+	if (c.ncols < 2 || strcmp(c.cols[0], "t") || !c.nrows) {
+		csv_free(&c);
+		return -EINVAL;
 	}
-	return n;
-}
-
-ssize_t rs_csv_deltas(const char *text, struct rs_delta **out)
-{
-	char *copy = xstrdup(text), *save = NULL, *line, **f = NULL;
-	size_t tlen = strlen(text), ncols = 0, rows = 0;
-	struct rs_delta *d = NULL;
-	ssize_t ret = -EINVAL;
-
-	line = strtok_r(copy, "\n", &save);
-	if (!line)
-		goto out;
-	/* the header: t, then one name per column */
-	for (char *p = line; *p; p++)
-		ncols += *p == ',';
-	ncols++;
-	f = xcalloc(ncols, sizeof(*f));
-	if (split_line(line, f, ncols) != ncols || strcmp(f[0], "t") || ncols < 2)
-		goto out;
-	d = xcalloc(ncols - 1, sizeof(*d));
-	for (size_t i = 1; i < ncols; i++)
-		d[i - 1].name = xstrdup(f[i]);
-	while ((line = strtok_r(NULL, "\n", &save))) {
-		bool last_line = !save || !*save;
-
-		/* a final row without its newline may be cut short: skip it */
-		if (last_line && text[tlen - 1] != '\n')
-			break;
-		if (split_line(line, f, ncols) != ncols)
-			continue;
-		for (size_t i = 1; i < ncols; i++) {
-			char *end;
-			double v = strtod(f[i], &end);
-
-			if (end == f[i] || *end)
-				v = NAN;
-			if (!rows)
-				d[i - 1].first = v;
-			d[i - 1].last = v;
-		}
-		rows++;
-	}
-	if (rows)
-		ret = (ssize_t)(ncols - 1);
-out:
-	if (ret < 0 && d) {
-		rs_deltas_free(d, ncols - 1);
-		d = NULL;
+	d = xcalloc(c.ncols - 1, sizeof(*d));
+	for (size_t i = 1; i < c.ncols; i++) {
+		d[i - 1].name = xstrdup(c.cols[i]);
+		d[i - 1].first = csv_num(&c, 0, (int)i);
+		d[i - 1].last = csv_num(&c, c.nrows - 1, (int)i);
 	}
 	*out = d;
-	free(f);
-	free(copy);
+	ret = (int)c.ncols - 1;
+	csv_free(&c);
 	return ret;
 }
 

@@ -16,6 +16,8 @@
 
 /* The MM knobs every metadata.json records, before and as run (NULL-terminated). */
 extern const char *const rs_standard_knobs[];
+/* The THP settings as knob paths, for watching what a workload changes (NULL-terminated). */
+extern const char *const rs_thp_knobs[];
 
 /*
  * rs_machine_info - a new JSON object with the machine's facts for
@@ -32,6 +34,25 @@ json_t *rs_machine_info(void);
  * INTO, or a new object when INTO is NULL.
  */
 json_t *rs_knob_values(json_t *into, const char *const *names);
+
+/*
+ * rs_knob_changes - a new JSON object with the knobs of AFTER whose value
+ * differs from BEFORE (both as rs_knob_values makes them), to their AFTER
+ * value; NULL when nothing changed.
+ */
+json_t *rs_knob_changes(const json_t *before, const json_t *after);
+
+/*
+ * rs_collectors_dropped - a collector that could run here may still fail to
+ * open or stop sampling (the sampler reports it once): in COL_META, the
+ * metadata.json "collectors" array, the status of each of the N collectors
+ * in COLS that sampler S dropped becomes why, instead of "ok".  S NULL: the
+ * sampler did not start at all.
+ */
+struct collector_cfg;
+struct sampler;
+void rs_collectors_dropped(json_t *col_meta, const struct collector_cfg *cols, size_t n,
+			   const struct sampler *s);
 
 /*
  * rs_json_write - write ROOT to PATH atomically (temp file, fsync, rename),
@@ -99,14 +120,14 @@ struct rs_delta {
 };
 
 /*
- * rs_csv_deltas - the first and last complete data rows of a CSV whose
- * first column is `t` (a collector CSV such as vmstat.csv), column by
- * column.  A short or garbled row is ignored; non-numeric cells are NaN.
- * Returns the number of columns (t excluded) with *out malloc'd, or -EINVAL
- * when there is no header or fewer than one data row.  Free with
- * rs_deltas_free().
+ * rs_csv_deltas - the first and last rows of the collector CSV at PATH
+ * (first column `t`, as vmstat.csv), column by column, read with csv_load:
+ * malformed rows and a last row cut short are reported and skipped;
+ * non-numeric cells are NaN.  Returns the number of columns (t excluded)
+ * with *out malloc'd, -EINVAL when there is no `t` header or no data row,
+ * or -errno when PATH cannot be read.  Free with rs_deltas_free().
  */
-ssize_t rs_csv_deltas(const char *text, struct rs_delta **out);
+ssize_t rs_csv_deltas(const char *path, struct rs_delta **out);
 void rs_deltas_free(struct rs_delta *d, size_t n);
 
 #endif

@@ -9,6 +9,8 @@
 #include "workloads/workload.h"
 
 extern const struct workload wl_idle, wl_frag, wl_hugetlb, wl_thp;
+extern const struct workload wl_fio;
+extern const struct workload wl_stress_ng;
 extern const struct workload wl_dirty_mmap, wl_slab;
 
 const struct workload *const workloads[] = {
@@ -16,6 +18,8 @@ const struct workload *const workloads[] = {
 	&wl_frag,
 	&wl_hugetlb,
 	&wl_thp,
+	&wl_fio,
+	&wl_stress_ng,
 	&wl_dirty_mmap,
 	&wl_slab,
 	NULL

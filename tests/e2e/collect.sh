@@ -12,8 +12,10 @@
 . tests/lib.sh
 
 need_root
-"$MMAB" collect --help 2>/dev/null | grep -q 'COMMAND' || skip_all "mmab collect is not in this build"
-"$MMAB" list collectors 2>/dev/null | grep -q 'vmstat' || skip_all "no vmstat collector in this build"
+"$MMAB" collect --help 2>/dev/null | grep -q 'COMMAND' ||
+	skip_all "mmab collect is not in this build"
+"$MMAB" list collectors 2>/dev/null | grep -q '^vmstat' ||
+	skip_all "no vmstat collector in this build"
 
 mktmp
 pages=16384	# 64 MiB in 4 KiB pages
@@ -95,7 +97,8 @@ check "no event counter grew more inside the window than around it${bad:+ ($bad)
 "$MMAB" collect -c vmstat -o "$tmp/f" -- false >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "failing command: exit 1 (got $rc)" [ $rc -eq 1 ]
-check "failing command: recorded as failed/exit 1" grep -q '^command,1,failed,exit,1,,' "$tmp/f/status.csv"
+check "failing command: recorded as failed/exit 1" \
+	grep -q '^command,1,failed,exit,1,,' "$tmp/f/status.csv"
 
 # bad input: exit 2, nothing written
 "$MMAB" collect -c nosuch -o "$tmp/x" -- true >"$tmp/out" 2>"$tmp/err"

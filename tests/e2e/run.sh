@@ -19,7 +19,6 @@ fx=tests/fixtures/suites
 # (not $k or $d: tests/lib.sh uses them)
 expire=/proc/sys/vm/dirty_expire_centisecs
 k0=$(cat $expire)
-wb0=$(cat /proc/sys/vm/dirty_writeback_centisecs)
 
 cgroups_left() {
 	ls -d /sys/fs/cgroup/memory/mmab* /sys/fs/cgroup/unified/mmab* \
@@ -41,33 +40,28 @@ json_key() { grep -q "^  \"$2\": " "$1"; }
 knob_snapshot "$tmp/before"
 
 # ---- bad input: exit 2, FILE:LINE, nothing created or changed
-"$MMAB" run -s $fx/run-bad.ini -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-check "bad suite: exit 2 (got $rc)" [ $rc -eq 2 ]
-check "bad suite: the message names run-bad.ini:9" grep -q 'run-bad.ini:9: ' "$tmp/err"
+# refused DESCRIPTION PATTERN ARGS...: `mmab run ARGS` exits 2 saying PATTERN
+refused() {
+	desc=$1 pattern=$2
+	shift 2
+	"$MMAB" run "$@" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
+	rc=$?
+	check "$desc: exit 2 (got $rc)" [ $rc -eq 2 ]
+	check "$desc: says '$pattern'" grep -q -- "$pattern" "$tmp/err"
+}
+refused "bad suite" 'run-bad.ini:9: ' -s $fx/run-bad.ini
 printf '[suite]\nname = x\n\n[idle]\nduration = 1\n\n[variant v]\n/etc/hostname = evil\n' \
 	> "$tmp/badknob.ini"
-"$MMAB" run -s "$tmp/badknob.ini" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-check "knob outside /proc/sys and /sys/kernel/mm: exit 2 (got $rc)" [ $rc -eq 2 ]
-check "... the message names badknob.ini:8" grep -q 'badknob.ini:8: ' "$tmp/err"
-"$MMAB" run -s $fx/run-ab.ini -l ../escape -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-check "-l ../escape: exit 2" [ $? -eq 2 ]
-"$MMAB" run -s $fx/run-ab.ini --only nosuch -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-check "--only nosuch: exit 2, valid names listed" \
-	sh -c "[ $rc -eq 2 ] && grep -q \"unknown workload 'nosuch'; valid: idle\" '$tmp/err'"
-"$MMAB" run -s $fx/run-ab.ini --scale 999T -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-check "--scale 999T: exit 2" [ $? -eq 2 ]
-"$MMAB" run -s $fx/run-ab.ini -n 0 -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-check "-n 0: exit 2" [ $? -eq 2 ]
+refused "knob outside /proc/sys and /sys/kernel/mm" 'badknob.ini:8: ' -s "$tmp/badknob.ini"
+refused "-l ../escape" "label '../escape' is not a plain name" -s $fx/run-ab.ini -l ../escape
+refused "--only nosuch" "unknown workload 'nosuch'; valid: idle" -s $fx/run-ab.ini --only nosuch
+refused "--scale 999T" "more than this machine's memory" -s $fx/run-ab.ini --scale 999T
+refused "-n 0" "expected a number of iterations" -s $fx/run-ab.ini -n 0
 # a value the kernel refuses is found before the first iteration, and undone
-printf '[suite]\nname = x\n\n[idle]\nduration = 1\n\n[variant v]\nvm.dirty_expire_centisecs = 1234\nvm.swappiness = -5\n' \
-	> "$tmp/refused.ini"
-"$MMAB" run -s "$tmp/refused.ini" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-rc=$?
-check "a value the kernel refuses: exit 2 (got $rc)" [ $rc -eq 2 ]
-check "... named as refused.ini:9" grep -q 'refused.ini:9: variant v: cannot set vm.swappiness' "$tmp/err"
+printf '%s\n' '[suite]' 'name = x' '' '[idle]' 'duration = 1' '' '[variant v]' \
+	'vm.dirty_expire_centisecs = 1234' 'vm.swappiness = -5' > "$tmp/refused.ini"
+refused "a value the kernel refuses" 'refused.ini:9: variant v: cannot set vm.swappiness' \
+	-s "$tmp/refused.ini"
 check "bad input created no results directory" [ ! -e "$tmp/bad" ]
 knobs_as_found "bad input"
 
@@ -110,10 +104,8 @@ check "A/B run: exit 0 (got $rc)" [ $rc -eq 0 ]
 [ $rc -eq 0 ] || sed 's/^/# /' "$tmp/err"
 run=$(tail -n 1 "$tmp/out")
 check "A/B run: the last stdout line is the run directory" [ -d "$run" ]
-case $(basename "$run") in
-e2e-[0-9][0-9][0-9][0-9][0-9][0-9][0-9][0-9]-[0-9][0-9][0-9][0-9][0-9][0-9]) ok "run id is LABEL-YYYYmmdd-HHMMSS" ;;
-*) nok "run id is LABEL-YYYYmmdd-HHMMSS: $(basename "$run")" ;;
-esac
+check "run id is LABEL-YYYYmmdd-HHMMSS ($(basename "$run"))" \
+	sh -c "basename '$run' | grep -Eqx 'e2e-[0-9]{8}-[0-9]{6}'"
 for set in e2e-a e2e-b; do
 	m=$run/$set/metadata.json
 	missing=
@@ -170,6 +162,11 @@ krun=$(ls -d "$tmp"/kill/kill-* 2>/dev/null | head -n 1)
 check "the killed run left its run directory" [ -f "$krun/run.json" ]
 check "the killed iteration has no status row" \
 	[ "$(tail -n +2 "$krun/kill-slow/status.csv" | wc -l)" -eq 0 ]
+check "the killed iteration left its directory" [ -d "$krun/kill-slow/idle/1" ]
+: > "$krun/kill-slow/idle/1/left-by-the-killed-run"
+"$MMAB" run --dry-run --resume "$krun" >"$tmp/out" 2>"$tmp/err"
+check "--dry-run --resume: both steps still to do" \
+	[ "$(grep -cE '^ +[12]  idle #1 \[(slow|fast)\] +[0-9]+s$' "$tmp/out")" -eq 2 ]
 "$MMAB" run --resume "$krun" >"$tmp/out" 2>"$tmp/err"
 rc=$?
 check "--resume: exit 0 (got $rc)" [ $rc -eq 0 ]
@@ -179,6 +176,9 @@ for set in kill-slow kill-fast; do
 	check "--resume: $set completed once ($rows)" [ "$rows" = "idle,1,ok " ]
 done
 check "--resume: recorded in metadata.json" json_key "$krun/kill-slow/metadata.json" resumed
+check "--resume: the half-written iteration was cleared and redone" \
+	sh -c "[ ! -e '$krun/kill-slow/idle/1/left-by-the-killed-run' ] &&
+		[ -s '$krun/kill-slow/idle/1/metrics.csv' ]"
 knobs_as_found "kill -9, restore, resume"
 
 # ---- SIGTERM: restore at once, exit 143, the step left for --resume
@@ -205,4 +205,3 @@ if "$MMAB" run --dry-run -s $fx/run-oom.ini >/dev/null 2>&1; then
 else
 	skip "OOM run: the thp workload is not in this build"
 fi
-check "vm.dirty_writeback_centisecs as found" [ "$(cat /proc/sys/vm/dirty_writeback_centisecs)" = "$wb0" ]

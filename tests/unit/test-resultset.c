@@ -21,6 +21,7 @@
 
 #include <cmocka.h>
 
+#include "collectors/collector.h"
 #include "runner/mmab.h"
 #include "runner/progress.h"
 #include "runner/resultset.h"
@@ -161,15 +162,29 @@ static double cell(const char *text, const char *col, int row)
 	return v;
 }
 
+/* Write TEXT to a file in tmpdir and take its deltas. */
+static ssize_t deltas_of(const char *name, const char *text, size_t len, struct rs_delta **d)
+{
+	char *path = xasprintf("%s/%s", tmpdir, name);
+	ssize_t n;
+
+	assert_int_equal(mmab_write_file_atomic(path, text, len), 0);
+	n = rs_csv_deltas(path, d);
+	free(path);
+	return n;
+}
+
 static void test_csv_deltas(void **state)
 {
-	char *text = slurp("tests/fixtures/collect/vmstat.csv"), *cut, *bad;
+	const char *fixture = "tests/fixtures/collect/vmstat.csv";
+	char *text = slurp(fixture);
+	const char *bad = "t,a,b\n0,1,x\n1,2\n2,5,y\n";
 	struct rs_delta *d, *pf;
-	ssize_t n;
 	size_t len = strlen(text);
+	ssize_t n;
 
 	(void)state;
-	n = rs_csv_deltas(text, &d);
+	n = rs_csv_deltas(fixture, &d);
 	assert_true(n > 100);
 	pf = find(d, n, "pgfault");
 	assert_non_null(pf);
@@ -182,28 +197,25 @@ static void test_csv_deltas(void **state)
 	rs_deltas_free(d, (size_t)n);
 
 	/* last row cut short by a crash: the row before it is the last */
-	cut = xstrdup(text);
-	cut[len - 40] = '\0';
-	n = rs_csv_deltas(cut, &d);
+	n = deltas_of("cut.csv", text, len - 40, &d);
 	assert_true(n > 100);
 	pf = find(d, n, "pgfault");
 	assert_float_equal(pf->last, cell(text, "pgfault", 1), 0);
 	rs_deltas_free(d, (size_t)n);
 
-	/* garbage and a header without data */
-	assert_int_equal(rs_csv_deltas("", &d), -EINVAL);
-	assert_int_equal(rs_csv_deltas("t,pgfault\n", &d), -EINVAL);
-	assert_int_equal(rs_csv_deltas("time,pgfault\n0,1\n", &d), -EINVAL);
-	assert_int_equal(rs_csv_deltas("\x01\x02garbage\nno,commas\n", &d), -EINVAL);
-	bad = xstrdup("t,a,b\n0,1,x\n1,2\n2,5,y\n");
-	n = rs_csv_deltas(bad, &d);
+	/* garbage, a header without data, no t column, no file */
+	assert_int_equal(deltas_of("empty.csv", "", 0, &d), -EINVAL);
+	assert_int_equal(deltas_of("hdr.csv", "t,pgfault\n", 10, &d), -EINVAL);
+	assert_int_equal(deltas_of("time.csv", "time,pgfault\n0,1\n", 17, &d), -EINVAL);
+	assert_int_equal(deltas_of("junk.csv", "\x01\x02garbage\nno,commas\n", 20, &d),
+			 -EINVAL);
+	assert_true(rs_csv_deltas("/nonexistent/vmstat.csv", &d) < 0);
+	n = deltas_of("bad.csv", bad, strlen(bad), &d);
 	assert_int_equal(n, 2);
 	assert_float_equal(d[0].first, 1, 0);
 	assert_float_equal(d[0].last, 5, 0);	/* the short row is skipped */
 	assert_true(isnan(d[1].last));		/* not a number */
 	rs_deltas_free(d, (size_t)n);
-	free(bad);
-	free(cut);
 	free(text);
 }
 
@@ -273,6 +285,49 @@ static void test_knob_values(void **state)
 	free(raw);
 	for (size_t i = 0; rs_standard_knobs[i]; i++)
 		assert_non_null(strchr(rs_standard_knobs[i], '.'));
+}
+
+static void test_knob_changes(void **state)
+{
+	json_t *pre = json_pack("{s:s, s:s, s:n}", "vm.dirty_ratio", "20",
+				"/sys/kernel/mm/transparent_hugepage/enabled", "madvise",
+				"vm.nr_hugepages");
+	json_t *post = json_pack("{s:s, s:s, s:s}", "vm.dirty_ratio", "20",
+				 "/sys/kernel/mm/transparent_hugepage/enabled", "always",
+				 "vm.nr_hugepages", "0");
+	json_t *c;
+
+	(void)state;
+	/* unreadable before (null), readable after: a change */
+	c = rs_knob_changes(pre, post);
+	assert_non_null(c);
+	assert_int_equal(json_object_size(c), 2);
+	assert_string_equal(json_string_value(json_object_get(c,
+		"/sys/kernel/mm/transparent_hugepage/enabled")), "always");
+	assert_string_equal(json_string_value(json_object_get(c, "vm.nr_hugepages")), "0");
+	assert_null(json_object_get(c, "vm.dirty_ratio"));
+	json_decref(c);
+	assert_null(rs_knob_changes(post, post));
+	json_decref(pre);
+	json_decref(post);
+}
+
+static void test_collectors_dropped(void **state)
+{
+	static const struct collector a = { .name = "vmstat" };
+	const struct collector_cfg cols[] = { { .c = &a } };
+	json_t *meta = json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "vmstat", "status", "ok",
+				 "name", "perf", "status", "perf not installed");
+
+	(void)state;
+	/* no sampler at all: the collector that was to run did not */
+	rs_collectors_dropped(meta, cols, 1, NULL);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(meta, 0), "status")),
+			    "the sampler could not start");
+	/* a reason found before the run is kept */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(meta, 1), "status")),
+			    "perf not installed");
+	json_decref(meta);
 }
 
 static void test_iter_dir(void **state)
@@ -349,6 +404,8 @@ int main(void)
 		cmocka_unit_test(test_json_read),
 		cmocka_unit_test(test_machine_info),
 		cmocka_unit_test(test_knob_values),
+		cmocka_unit_test(test_knob_changes),
+		cmocka_unit_test(test_collectors_dropped),
 		cmocka_unit_test(test_iter_dir),
 		cmocka_unit_test(test_eta),
 	};
