@@ -800,6 +800,8 @@ static void fail_step(struct step_record *rec, const char *iter_dir, const char 
  * be kept for the next step: what settling cannot make exact anyway
  * (per-CPU lists, the estimate's own slack), small against the size.
  */
+#define BALLAST_DRIFT_WAIT_S 3.0
+
 static uint64_t ballast_drift_allowed(uint64_t eff)
 {
 	uint64_t tol = eff / 32;
@@ -832,7 +834,21 @@ static int ensure_ballast(struct run *r, uint64_t eff, json_t *info, bool *made)
 		r->ballast_eff = 0;
 		return 0;
 	}
-	reused = r->ballast_eff == eff && r->ballast && drift <= ballast_drift_allowed(eff);
+	reused = r->ballast_eff == eff && r->ballast;
+	/*
+	 * In a VM with free page reporting, MemAvailable dips for a few seconds
+	 * after a workload frees a lot (the kernel holds free blocks aside while
+	 * it reports them to the host): wait for that to pass before deciding
+	 * the ballast no longer fits, which costs far less than re-locking.
+	 */
+	for (double t0 = mmab_now(); reused && drift > ballast_drift_allowed(eff) &&
+	     mmab_now() - t0 < BALLAST_DRIFT_WAIT_S;) {
+		usleep(100 * 1000);
+		kb = mmab_meminfo_kb("MemAvailable");
+		avail = kb > 0 ? (uint64_t)kb << 10 : 0;
+		drift = avail > eff ? avail - eff : eff - avail;
+	}
+	reused = reused && drift <= ballast_drift_allowed(eff);
 	if (!reused) {
 		ballast_stop(r->ballast);
 		r->ballast = NULL;
@@ -909,10 +925,12 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 		}
 	}
 	/*
-	 * With a ballast already in place, settle first: what the last workload
-	 * freed is then back, and the drift ensure_ballast() judges is real.
+	 * Settle first: what the last workload freed is then back (and the
+	 * drift ensure_ballast() judges is real), and a new ballast is sized
+	 * on a machine without stale page cache.  A ballast made afresh is
+	 * followed by another settle, so the workload starts compacted.
 	 */
-	if (r->suite.settle && eff && r->ballast && r->ballast_eff == eff) {
+	if (r->suite.settle) {
 		ret = settle_machine(&so, &sr);
 		if (ret) {
 			fail_step(rec, iter_dir, "cannot settle the machine", ret);

@@ -29,6 +29,10 @@
 #include "workloads/ballast.h"
 
 #define BALLAST_CHUNK (1ULL << 30)
+/* After the first pass: follow MemAvailable until it holds still. */
+#define BALLAST_SETTLE_STEP_MS 100
+#define BALLAST_STABLE_READS 3
+#define BALLAST_CONVERGE_MS 6000
 #define BALLAST_MAX_THREADS 16
 #define BALLAST_ALIGN (2ULL << 20)
 /* Locking 20 GiB takes seconds; a holder silent for this long is stuck. */
@@ -117,6 +121,74 @@ static void populate(char *p, size_t len)
 		pthread_join(sl[i].tid, NULL);
 }
 
+/* How far MemAvailable may sit from the effective size once converged. */
+static uint64_t ballast_slack(uint64_t effective)
+{
+	uint64_t slack = effective / 128;
+
+	return slack < (8ULL << 20) ? 8ULL << 20 : slack;
+}
+
+/*
+ * Lock LEN more bytes at the end of what is held.  0 or -errno.
+ */
+static int grow(char *base, uint64_t *held, uint64_t len)
+{
+	populate(base + *held, len);
+	if (mlock(base + *held, len) < 0)
+		return -errno;
+	*held += len;
+	return 0;
+}
+
+/*
+ * MemAvailable read while locking can be low for a while: in a VM with free
+ * page reporting (page_reporting_order on the kernel command line), the
+ * kernel takes free blocks off the free lists to report them to the host
+ * for some seconds after a large free, and a first pass sized on such a
+ * reading left the workload 300-700 MiB more than asked on the test VM.  So
+ * after the first pass the holder follows MemAvailable: it locks more while
+ * more than the slack stays available above EFFECTIVE, gives back its last
+ * locked bytes while less does, and is done after BALLAST_STABLE_READS
+ * readings in a row within the slack (or after BALLAST_CONVERGE_MS).
+ */
+static int converge(char *base, uint64_t *held, uint64_t room, uint64_t effective)
+{
+	uint64_t slack = ballast_slack(effective);
+	double deadline = mmab_now() + BALLAST_CONVERGE_MS / 1000.0;
+	int stable = 0, ret;
+
+	while (stable < BALLAST_STABLE_READS && mmab_now() < deadline) {
+		uint64_t avail, len;
+
+		usleep(BALLAST_SETTLE_STEP_MS * 1000);
+		avail = mem_available();
+		if (avail > effective + slack && *held < room) {
+			len = (avail - effective) & ~(BALLAST_ALIGN - 1);
+			if (len > room - *held)
+				len = room - *held;
+			if (len > BALLAST_CHUNK)
+				len = BALLAST_CHUNK;
+			if (len) {
+				ret = grow(base, held, len);
+				if (ret)
+					return ret;
+			}
+			stable = 0;
+		} else if (avail + slack < effective && *held) {
+			len = (effective - avail + BALLAST_ALIGN - 1) & ~(BALLAST_ALIGN - 1);
+			if (len > *held)
+				len = *held;
+			munmap(base + *held - len, len);
+			*held -= len;
+			stable = 0;
+		} else {
+			stable++;
+		}
+	}
+	return 0;
+}
+
 /* The holder: lock up to TARGET bytes while more than EFFECTIVE stays available. */
 static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t target,
 					     uint64_t effective)
@@ -124,6 +196,7 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 	struct ballast_msg msg = { 0 };
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
 	double t0 = mmab_now();
+	uint64_t room;
 	char *base;
 	int null;
 
@@ -150,14 +223,16 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 		setrlimit(RLIMIT_MEMLOCK, &rl);
 	}
 
-	base = mmap(NULL, target, PROT_READ | PROT_WRITE,
+	/* address space for what converge() may add: reserved, not committed */
+	room = target + (target >> 2) + BALLAST_CHUNK;
+	base = mmap(NULL, room, PROT_READ | PROT_WRITE,
 		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (base == MAP_FAILED) {
 		msg.err = -errno;
 		goto out_reply;
 	}
 	/* whole pageblocks where possible: faster, and leaves no partial blocks behind */
-	madvise(base, target, MADV_HUGEPAGE);
+	madvise(base, room, MADV_HUGEPAGE);
 	while (msg.bytes < target) {
 		uint64_t len = target - msg.bytes, avail = mem_available();
 
@@ -169,13 +244,12 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 			len = (avail - effective) & ~(BALLAST_ALIGN - 1);
 		if (!len)
 			break;
-		populate(base + msg.bytes, len);
-		if (mlock(base + msg.bytes, len) < 0) {
-			msg.err = -errno;
+		msg.err = grow(base, &msg.bytes, len);
+		if (msg.err)
 			break;
-		}
-		msg.bytes += len;
 	}
+	if (!msg.err && msg.bytes)
+		msg.err = converge(base, &msg.bytes, room, effective);
 	if (msg.err)
 		msg.bytes = 0;
 out_reply:
