@@ -97,17 +97,24 @@ static void rb_frac(struct rowbuf *b, uint64_t frac, int digits)
 	rb_mem(b, tmp, (size_t)digits);
 }
 
-void rb_time(struct rowbuf *b, double t)
+size_t proc_fmt_time(char *buf, double t)
 {
 	long long us = llround(t * 1e6);
-	uint64_t a;
+	uint64_t a = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+	struct rowbuf b = { buf, 0, 32 };	/* never grows: 21 + 8 bytes at most */
 
 	if (us < 0)
-		rb_putc(b, '-');
-	a = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
-	rb_u64(b, a / 1000000);
-	rb_putc(b, '.');
-	rb_frac(b, a % 1000000, 6);
+		rb_putc(&b, '-');
+	rb_u64(&b, a / 1000000);
+	rb_putc(&b, '.');
+	rb_frac(&b, a % 1000000, 6);
+	return b.len;
+}
+
+void rb_time(struct rowbuf *b, double t)
+{
+	rb_reserve(b, 32);
+	b->len += proc_fmt_time(b->p + b->len, t);
 }
 
 void rb_milli(struct rowbuf *b, long v)
@@ -266,6 +273,44 @@ int cur_expect(struct cursor *c, const char *lit)
 		       shown(c->p, (size_t)(c->eol - c->p), b, sizeof(b)));
 }
 
+int cur_name(struct cursor *c, char *buf, size_t size, const char *what, bool *comma)
+{
+	const char *w;
+	size_t n;
+
+	if (cur_word(c, &w, &n))
+		return cur_err(c, "missing %s", what);
+	if (comma) {
+		*comma = w[n - 1] == ',';
+		n -= *comma;
+	}
+	if (!n || n >= size || memchr(w, ',', n))
+		return cur_err(c, "bad %s '%.*s'", what, (int)(n < 40 ? n : 40), w);
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+int cur_node_zone(struct cursor *c, int *node, char *zone, size_t zlen, bool *comma)
+{
+	const char *w;
+	size_t n;
+	uint64_t v;
+	int r;
+
+	r = cur_expect(c, "Node");
+	if (r)
+		return r;
+	if (cur_word(c, &w, &n) || n < 2 || w[n - 1] != ',' || proc_u64(w, n - 1, &v) ||
+	    v > 1u << 20)
+		return cur_err(c, "expected 'Node N,'");
+	*node = (int)v;
+	r = cur_expect(c, "zone");
+	if (r)
+		return r;
+	return cur_name(c, zone, zlen, "zone name", comma);
+}
+
 int proc_u64(const char *s, size_t n, uint64_t *v)
 {
 	uint64_t x = 0;
@@ -385,9 +430,12 @@ static int kv_line(struct cursor *c, enum kv_style style, const char **name, siz
 		p++;
 	while (p < e && *p >= '0' && *p <= '9')
 		p++;
-	if (p == v || (*v == '-' && p == v + 1) || p - v > 21)
+	if (p == v || (*v == '-' && p == v + 1) || p - v > 21 || (p < e && *p != ' ')) {
+		const char *ve = memchr(v, ' ', (size_t)(e - v));
+
 		return cur_err(c, "the value of '%.*s' is not a number: '%s'", (int)*nlen, *name,
-			       shown(v, (size_t)(e - v), b, sizeof(b)));
+			       shown(v, (size_t)((ve ? ve : e) - v), b, sizeof(b)));
+	}
 	*val = v;
 	*vlen = (size_t)(p - v);
 	if (style == KV_MEMINFO && e - p >= 3 && !memcmp(p, " kB", 3))

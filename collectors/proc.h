@@ -47,6 +47,8 @@ void rb_u64(struct rowbuf *b, uint64_t v);
 void rb_i64(struct rowbuf *b, int64_t v);
 /* rb_time - seconds with six decimals (microseconds), as every `t` column. */
 void rb_time(struct rowbuf *b, double t);
+/* proc_fmt_time - the same into BUF (at least 32 bytes); returns the length. */
+size_t proc_fmt_time(char *buf, double t);
 /* rb_milli - V thousandths as a decimal with three places: -1000 -> "-1.000". */
 void rb_milli(struct rowbuf *b, long v);
 /*
@@ -94,6 +96,18 @@ int cur_expect(struct cursor *c, const char *lit);
 int cur_u64(struct cursor *c, uint64_t *v, const char *what);
 /* cur_starts - does the current line (from p) start with LIT?  Nothing is consumed. */
 bool cur_starts(const struct cursor *c, const char *lit);
+
+/*
+ * cur_name - the next token into BUF (SIZE bytes with the NUL): a zone or
+ * migratetype name.  With COMMA non-NULL a trailing ',' is allowed, removed
+ * and reported there.  0 or -EINVAL.
+ */
+int cur_name(struct cursor *c, char *buf, size_t size, const char *what, bool *comma);
+/*
+ * cur_node_zone - "Node N, zone NAME" as buddyinfo, pagetypeinfo and the
+ * extfrag files start their lines; COMMA as for cur_name.  0 or -EINVAL.
+ */
+int cur_node_zone(struct cursor *c, int *node, char *zone, size_t zlen, bool *comma);
 
 /* proc_u64 - strict decimal S[0..n) (digits only, no overflow) into *v; 0 or -EINVAL. */
 int proc_u64(const char *s, size_t n, uint64_t *v);
@@ -166,5 +180,141 @@ void kv_free(struct kv_table *t);
 int kv_collector_open(struct collector_inst *ci, const char *path, enum kv_style style);
 int kv_collector_sample(struct collector_inst *ci, double t);
 int kv_collector_close(struct collector_inst *ci, double t);
+
+/* ---- buddyinfo ---- */
+
+#define BUDDY_MAX_ORDERS 16
+#define PROC_NAME_MAX 24	/* zone, migratetype names */
+
+struct buddy_zone {
+	int node;
+	char zone[PROC_NAME_MAX];
+	int norders;
+	uint64_t blocks[BUDDY_MAX_ORDERS];	/* free blocks of each order */
+};
+
+struct buddy_info {
+	size_t n, cap;
+	struct buddy_zone *z;
+};
+
+/*
+ * buddy_parse - parse /proc/buddyinfo TEXT into *bi (zones in the file's
+ * order; bi is reused across calls, buddy_free releases it).  Every zone
+ * must list the same number of orders.  0 or -EINVAL (message in ERR).
+ */
+int buddy_parse(struct buddy_info *bi, const char *file, const char *text, size_t len,
+		char *err, size_t errlen);
+void buddy_free(struct buddy_info *bi);
+/* buddy_free_pages - free pages in the zone: sum of blocks << order. */
+uint64_t buddy_free_pages(const struct buddy_zone *z);
+/*
+ * buddy_unusable_index - the kernel's unusable free space index of the zone
+ * for ORDER, in thousandths, computed exactly as mm/vmstat.c
+ * unusable_free_index() (debugfs extfrag/unusable_index): 1000 when nothing
+ * is free, else (free - suitable << order) * 1000 / free, truncated.
+ */
+int buddy_unusable_index(const struct buddy_zone *z, int order);
+/*
+ * buddy_fragmentation_index - mm/vmstat.c __fragmentation_index() in
+ * thousandths (debugfs extfrag/extfrag_index): 0 with no free block, -1000
+ * when an allocation of ORDER would succeed, else
+ * 1000 - (1000 + free * 1000 / 2^order) / blocks, integer division.
+ */
+int buddy_fragmentation_index(const struct buddy_zone *z, int order);
+/* buddy_header, buddy_rows - buddyinfo.csv (results/README.md). */
+void buddy_header(struct rowbuf *b);
+void buddy_rows(const struct buddy_info *bi, double t, struct rowbuf *b);
+
+/* ---- pagetypeinfo ---- */
+
+#define PT_MAX_TYPES 12
+
+/* Free blocks of one migratetype in one zone, per order. */
+struct pt_free {
+	int node;
+	char zone[PROC_NAME_MAX];
+	char type[PROC_NAME_MAX];
+	uint64_t blocks[BUDDY_MAX_ORDERS];
+	uint32_t capped;		/* bit o: the kernel stopped counting (">100000") */
+};
+
+/* Pageblocks of each migratetype in one zone. */
+struct pt_blocks {
+	int node;
+	char zone[PROC_NAME_MAX];
+	int ntypes;
+	char type[PT_MAX_TYPES][PROC_NAME_MAX];
+	uint64_t count[PT_MAX_TYPES];
+};
+
+struct pagetype_info {
+	int pageblock_order;		/* -1 when the file did not say */
+	int norders;
+	size_t nfree, free_cap;
+	struct pt_free *free;
+	size_t nblk, blk_cap;
+	struct pt_blocks *blk;
+};
+
+/*
+ * pagetype_parse - parse /proc/pagetypeinfo TEXT (one section per NUMA node)
+ * into *pi, reused across calls.  The "Number of mixed blocks" table
+ * (page_owner kernels) is checked and skipped.  0 or -EINVAL.
+ */
+int pagetype_parse(struct pagetype_info *pi, const char *file, const char *text, size_t len,
+		   char *err, size_t errlen);
+void pagetype_free(struct pagetype_info *pi);
+/* pagetype_free_header/rows - pagetypeinfo.csv. */
+void pagetype_free_header(struct rowbuf *b);
+void pagetype_free_rows(const struct pagetype_info *pi, double t, struct rowbuf *b);
+/* pagetype_block_header/rows - pagetypeinfo-blocks.csv. */
+void pagetype_block_header(struct rowbuf *b);
+void pagetype_block_rows(const struct pagetype_info *pi, double t, struct rowbuf *b);
+
+/* ---- slabinfo ---- */
+
+struct slab_row {
+	const char *name;		/* span into the parsed text */
+	size_t nlen;
+	uint64_t active_objs, num_objs, objsize, objperslab, pagesperslab;
+	uint64_t active_slabs, num_slabs;
+};
+
+struct slab_info {
+	size_t n, cap;
+	struct slab_row *r;
+};
+
+/*
+ * slab_parse - parse /proc/slabinfo TEXT (version 2.x; the statistics
+ * columns of SLAB debug kernels are ignored) into *si, reused across calls;
+ * names point into TEXT.  0 or -EINVAL.
+ */
+int slab_parse(struct slab_info *si, const char *file, const char *text, size_t len,
+	       char *err, size_t errlen);
+void slab_free(struct slab_info *si);
+void slab_header(struct rowbuf *b);
+void slab_rows(const struct slab_info *si, double t, struct rowbuf *b);
+
+/* ---- psi ---- */
+
+/* One line of a /proc/pressure file, numbers as the kernel printed them. */
+struct psi_line {
+	char kind[8];			/* "some" or "full" */
+	char avg[3][16];		/* avg10, avg60, avg300: percent, two decimals */
+	uint64_t total_us;
+};
+
+struct psi_info {
+	int n;
+	struct psi_line l[2];
+};
+
+/* psi_parse - parse one /proc/pressure/RESOURCE TEXT; 0 or -EINVAL. */
+int psi_parse(struct psi_info *pi, const char *file, const char *text, size_t len, char *err,
+	      size_t errlen);
+void psi_header(struct rowbuf *b);
+void psi_rows(const struct psi_info *pi, const char *resource, double t, struct rowbuf *b);
 
 #endif

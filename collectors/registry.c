@@ -9,9 +9,19 @@
 #include "collectors/collector.h"
 
 extern const struct collector col_vmstat;
+extern const struct collector col_meminfo;
+extern const struct collector col_buddyinfo;
+extern const struct collector col_pagetypeinfo;
+extern const struct collector col_slabinfo;
+extern const struct collector col_psi;
 
 const struct collector *const collectors[] = {
 	&col_vmstat,
+	&col_meminfo,
+	&col_buddyinfo,
+	&col_pagetypeinfo,
+	&col_slabinfo,
+	&col_psi,
 	NULL
 };
 

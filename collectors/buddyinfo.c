@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * buddyinfo: free blocks per node, zone and order from /proc/buddyinfo, in
+ * long form (buddyinfo.csv: one row per zone and order), with what the
+ * kernel derives from the same counts for its debugfs extfrag files: the
+ * zone's free pages, the unusable free space index and the fragmentation
+ * index.  The indices use the kernel's own integer arithmetic in
+ * thousandths (mm/vmstat.c unusable_free_index, __fragmentation_index), so
+ * they equal what debugfs prints for the same counts, without debugfs.
+ *
+ * workloads/frag.c sums the zones of this parser for its own metrics: the
+ * project has one buddyinfo parser.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "collectors/proc.h"
+#include "runner/mmab.h"
+
+#define BUDDYINFO_PATH "/proc/buddyinfo"
+
+/* "Node N, zone NAME  b0 b1 ... bN" */
+static int buddy_line(struct cursor *c, struct buddy_zone *z)
+{
+	int r = cur_node_zone(c, &z->node, z->zone, sizeof(z->zone), NULL);
+
+	if (r)
+		return r;
+	z->norders = 0;
+	while (!cur_eol(c)) {
+		if (z->norders == BUDDY_MAX_ORDERS)
+			return cur_err(c, "more than %d orders", BUDDY_MAX_ORDERS);
+		r = cur_u64(c, &z->blocks[z->norders], "free block count");
+		if (r)
+			return r;
+		z->norders++;
+	}
+	if (!z->norders)
+		return cur_err(c, "no free block counts");
+	return 0;
+}
+
+int buddy_parse(struct buddy_info *bi, const char *file, const char *text, size_t len,
+		char *err, size_t errlen)
+{
+	struct cursor c;
+	int r;
+
+	bi->n = 0;
+	cur_init(&c, file, text, len, err, errlen);
+	while ((r = cur_next(&c)) > 0) {
+		struct buddy_zone *z;
+
+		if (bi->n == bi->cap) {
+			bi->cap = bi->cap ? bi->cap * 2 : 8;
+			bi->z = xrealloc(bi->z, bi->cap * sizeof(*bi->z));
+		}
+		z = &bi->z[bi->n];
+		r = buddy_line(&c, z);
+		if (r)
+			return r;
+		if (bi->n && z->norders != bi->z[0].norders)
+			return cur_err(&c, "%d orders, the first zone had %d", z->norders,
+				       bi->z[0].norders);
+		bi->n++;
+	}
+	if (r < 0)
+		return r;
+	if (!bi->n)
+		return cur_err(&c, "empty");
+	return 0;
+}
+
+void buddy_free(struct buddy_info *bi)
+{
+	free(bi->z);
+	memset(bi, 0, sizeof(*bi));
+}
+
+uint64_t buddy_free_pages(const struct buddy_zone *z)
+{
+	uint64_t pages = 0;
+
+	for (int o = 0; o < z->norders; o++)
+		pages += z->blocks[o] << o;
+	return pages;
+}
+
+/* Blocks of ORDER the zone's free lists could serve (larger blocks split). */
+static uint64_t suitable_blocks(const struct buddy_zone *z, int order)
+{
+	uint64_t n = 0;
+
+	for (int o = order; o < z->norders; o++)
+		n += z->blocks[o] << (o - order);
+	return n;
+}
+
+int buddy_unusable_index(const struct buddy_zone *z, int order)
+{
+	uint64_t free_pages = buddy_free_pages(z);
+
+	/* No free memory is all unusable, as the kernel says. */
+	if (!free_pages)
+		return 1000;
+	return (int)((free_pages - (suitable_blocks(z, order) << order)) * 1000 / free_pages);
+}
+
+int buddy_fragmentation_index(const struct buddy_zone *z, int order)
+{
+	uint64_t total = 0, requested = 1ull << order;
+
+	for (int o = 0; o < z->norders; o++)
+		total += z->blocks[o];
+	if (!total)
+		return 0;
+	/* Only meaningful when the allocation would fail. */
+	if (suitable_blocks(z, order))
+		return -1000;
+	return (int)(1000 - (int64_t)((1000 + buddy_free_pages(z) * 1000 / requested) / total));
+}
+
+void buddy_header(struct rowbuf *b)
+{
+	rb_str(b, "t,node,zone,order,free_blocks,free_pages,unusable_index,"
+		  "fragmentation_index\n");
+}
+
+void buddy_rows(const struct buddy_info *bi, double t, struct rowbuf *b)
+{
+	char tb[32];
+	size_t tl = proc_fmt_time(tb, t);
+
+	for (size_t i = 0; i < bi->n; i++) {
+		const struct buddy_zone *z = &bi->z[i];
+		uint64_t free_pages = buddy_free_pages(z);
+
+		for (int o = 0; o < z->norders; o++) {
+			rb_mem(b, tb, tl);
+			rb_putc(b, ',');
+			rb_u64(b, (uint64_t)z->node);
+			rb_putc(b, ',');
+			rb_field(b, z->zone, strlen(z->zone));
+			rb_putc(b, ',');
+			rb_u64(b, (uint64_t)o);
+			rb_putc(b, ',');
+			rb_u64(b, z->blocks[o]);
+			rb_putc(b, ',');
+			rb_u64(b, free_pages);
+			rb_putc(b, ',');
+			rb_milli(b, buddy_unusable_index(z, o));
+			rb_putc(b, ',');
+			rb_milli(b, buddy_fragmentation_index(z, o));
+			rb_putc(b, '\n');
+		}
+	}
+}
+
+/* ---- the collector ---- */
+
+struct buddy_priv {
+	struct proc_src src;
+	struct buddy_info bi;
+	struct rowbuf rb;
+};
+
+static int buddyinfo_available(char *why, size_t whylen)
+{
+	return proc_available(BUDDYINFO_PATH, why, whylen);
+}
+
+static int buddyinfo_close(struct collector_inst *ci, double t)
+{
+	struct buddy_priv *p = ci->priv;
+
+	(void)t;
+	if (!p)
+		return 0;
+	proc_src_close(&p->src);
+	buddy_free(&p->bi);
+	rb_free(&p->rb);
+	free(p);
+	ci->priv = NULL;
+	return 0;
+}
+
+static int buddyinfo_open(struct collector_inst *ci)
+{
+	struct buddy_priv *p = xcalloc(1, sizeof(*p));
+	int ret;
+
+	ci->priv = p;
+	ret = proc_src_open(&p->src, BUDDYINFO_PATH, ci->err, sizeof(ci->err));
+	if (!ret) {
+		buddy_header(&p->rb);
+		ret = rb_flush(&p->rb, ci->out);
+	}
+	if (ret)
+		buddyinfo_close(ci, 0);
+	return ret;
+}
+
+static int buddyinfo_sample(struct collector_inst *ci, double t)
+{
+	struct buddy_priv *p = ci->priv;
+	int ret;
+
+	ret = proc_src_read(&p->src, ci->err, sizeof(ci->err));
+	if (!ret)
+		ret = buddy_parse(&p->bi, BUDDYINFO_PATH, p->src.buf, p->src.len, ci->err,
+				  sizeof(ci->err));
+	if (ret)
+		return ret;
+	buddy_rows(&p->bi, t, &p->rb);
+	return rb_flush(&p->rb, ci->out);
+}
+
+const struct collector col_buddyinfo = {
+	.name = "buddyinfo",
+	.summary = "free blocks per zone and order, with the kernel's fragmentation indices",
+	.flags = COL_PERIODIC | COL_DEFAULT,
+	.default_interval_ms = 100,
+	.available = buddyinfo_available,
+	.open = buddyinfo_open,
+	.sample = buddyinfo_sample,
+	.close = buddyinfo_close,
+};
