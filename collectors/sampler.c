@@ -55,6 +55,7 @@ struct slot {
 struct sampler {
 	size_t n;
 	struct slot *slots;
+	size_t *order;			/* slots by period, shortest first */
 	uint64_t t0_ns;
 	int tfd;
 	pthread_t thread;
@@ -232,7 +233,7 @@ static void *sampler_main(void *arg)
 			break;
 		now = now_ns();
 		for (size_t i = 0; i < s->n; i++) {
-			struct slot *sl = &s->slots[i];
+			struct slot *sl = &s->slots[s->order[i]];
 			uint64_t done;
 
 			if (!sl->active || sl->next_ns > now)
@@ -294,6 +295,7 @@ static void sampler_free(struct sampler *s)
 	for (size_t i = 0; i < s->n; i++)
 		free(s->slots[i].path);
 	free(s->slots);
+	free(s->order);
 	free(s);
 }
 
@@ -359,6 +361,21 @@ int sampler_start(struct sampler **sp, const char *dir, const struct collector_c
 		sl->ci.dir = dir;
 		sl->period_ns = (uint64_t)sl->ci.interval_ms * 1000000ull;
 	}
+	/*
+	 * When several are due at once, the short-interval ones go first: they
+	 * are the cheap ones (slabinfo and pagetypeinfo take 0.2-5 ms here) and
+	 * the ones whose timing matters most.
+	 */
+	s->order = xcalloc(ncfg, sizeof(*s->order));
+	for (size_t i = 0; i < ncfg; i++) {
+		size_t j = i;
+
+		while (j && s->slots[s->order[j - 1]].period_ns > s->slots[i].period_ns) {
+			s->order[j] = s->order[j - 1];
+			j--;
+		}
+		s->order[j] = i;
+	}
 	/* Periodic collectors first: the t=0 sample follows them at once. */
 	for (size_t i = 0; i < ncfg && !ret; i++)
 		if (periodic(&s->slots[i]))
@@ -368,7 +385,7 @@ int sampler_start(struct sampler **sp, const char *dir, const struct collector_c
 
 	s->t0_ns = now_ns();
 	for (size_t i = 0; i < ncfg; i++) {
-		struct slot *sl = &s->slots[i];
+		struct slot *sl = &s->slots[s->order[i]];
 
 		sl->ci.t0 = (double)s->t0_ns / 1e9;
 		sl->next_ns = s->t0_ns + sl->period_ns;
@@ -422,8 +439,8 @@ int sampler_stop(struct sampler *s)
 		s->running = false;
 	}
 	for (size_t i = 0; i < s->n; i++)
-		if (s->slots[i].active)
-			slot_sample(s, &s->slots[i]);
+		if (s->slots[s->order[i]].active)
+			slot_sample(s, &s->slots[s->order[i]]);
 	end = now_ns();
 	for (size_t i = 0; i < s->n; i++)
 		if (s->slots[i].missed)
