@@ -127,6 +127,31 @@ void buddy_header(struct rowbuf *b)
 		  "fragmentation_index\n");
 }
 
+/*
+ * The same indices for every order of Z at once, in one pass from the top
+ * order down (suitable(o) = blocks(o) + 2 suitable(o + 1)) instead of one
+ * pass per order: this runs ten times a second.
+ */
+static void zone_indices(const struct buddy_zone *z, int *unusable, int *frag)
+{
+	uint64_t suitable = 0, free_pages = buddy_free_pages(z), total = 0;
+
+	for (int o = 0; o < z->norders; o++)
+		total += z->blocks[o];
+	for (int o = z->norders - 1; o >= 0; o--) {
+		suitable = z->blocks[o] + 2 * suitable;
+		unusable[o] = free_pages ? (int)((free_pages - (suitable << o)) * 1000 / free_pages)
+					 : 1000;
+		if (!total)
+			frag[o] = 0;
+		else if (suitable)
+			frag[o] = -1000;
+		else
+			frag[o] = (int)(1000 - (int64_t)((1000 + free_pages * 1000 / (1ull << o)) /
+							 total));
+	}
+}
+
 void buddy_rows(const struct buddy_info *bi, double t, struct rowbuf *b)
 {
 	char tb[32];
@@ -134,35 +159,66 @@ void buddy_rows(const struct buddy_info *bi, double t, struct rowbuf *b)
 
 	for (size_t i = 0; i < bi->n; i++) {
 		const struct buddy_zone *z = &bi->z[i];
-		uint64_t free_pages = buddy_free_pages(z);
+		int unusable[BUDDY_MAX_ORDERS], frag[BUDDY_MAX_ORDERS];
+		/* "t,node,zone," and ",free_pages," are the same on every order's row */
+		char pre[32 + 24 + PROC_NAME_MAX], fp[24];
+		size_t pl = tl, fl, zl = strlen(z->zone);
 
+		zone_indices(z, unusable, frag);
+		memcpy(pre, tb, tl);
+		pre[pl++] = ',';
+		pl += proc_fmt_u64(pre + pl, (uint64_t)z->node);
+		pre[pl++] = ',';
+		memcpy(pre + pl, z->zone, zl);	/* cur_name let no ',' or '"' in */
+		pl += zl;
+		pre[pl++] = ',';
+		fp[0] = ',';
+		fl = 1 + proc_fmt_u64(fp + 1, buddy_free_pages(z));
+		fp[fl++] = ',';
+		rb_reserve(b, (size_t)z->norders * (pl + fl + 80));
 		for (int o = 0; o < z->norders; o++) {
-			rb_mem(b, tb, tl);
-			rb_putc(b, ',');
-			rb_u64(b, (uint64_t)z->node);
-			rb_putc(b, ',');
-			rb_field(b, z->zone, strlen(z->zone));
-			rb_putc(b, ',');
-			rb_u64(b, (uint64_t)o);
-			rb_putc(b, ',');
-			rb_u64(b, z->blocks[o]);
-			rb_putc(b, ',');
-			rb_u64(b, free_pages);
-			rb_putc(b, ',');
-			rb_milli(b, buddy_unusable_index(z, o));
-			rb_putc(b, ',');
-			rb_milli(b, buddy_fragmentation_index(z, o));
-			rb_putc(b, '\n');
+			char *w = b->p + b->len;
+
+			w = put_mem(w, pre, pl);
+			w = put_u64(w, (uint64_t)o);
+			*w++ = ',';
+			w = put_u64(w, z->blocks[o]);
+			w = put_mem(w, fp, fl);
+			w = put_milli(w, unusable[o]);
+			*w++ = ',';
+			w = put_milli(w, frag[o]);
+			*w++ = '\n';
+			b->len = (size_t)(w - b->p);
 		}
 	}
 }
 
 /* ---- the collector ---- */
 
-struct buddy_priv {
-	struct proc_src src;
-	struct buddy_info bi;
-	struct rowbuf rb;
+static void ops_header(const void *st, struct rowbuf *b)
+{
+	(void)st;
+	buddy_header(b);
+}
+
+static int ops_parse(void *st, const char *file, const char *text, size_t len, char *err,
+		     size_t errlen)
+{
+	return buddy_parse(st, file, text, len, err, errlen);
+}
+
+static void ops_rows(const void *st, double t, struct rowbuf *b)
+{
+	buddy_rows(st, t, b);
+}
+
+static void ops_free(void *st)
+{
+	buddy_free(st);
+}
+
+static const struct proc_ops buddy_ops = {
+	sizeof(struct buddy_info), NULL, ops_header, ops_parse, ops_rows, ops_free,
 };
 
 static int buddyinfo_available(char *why, size_t whylen)
@@ -170,50 +226,9 @@ static int buddyinfo_available(char *why, size_t whylen)
 	return proc_available(BUDDYINFO_PATH, why, whylen);
 }
 
-static int buddyinfo_close(struct collector_inst *ci, double t)
-{
-	struct buddy_priv *p = ci->priv;
-
-	(void)t;
-	if (!p)
-		return 0;
-	proc_src_close(&p->src);
-	buddy_free(&p->bi);
-	rb_free(&p->rb);
-	free(p);
-	ci->priv = NULL;
-	return 0;
-}
-
 static int buddyinfo_open(struct collector_inst *ci)
 {
-	struct buddy_priv *p = xcalloc(1, sizeof(*p));
-	int ret;
-
-	ci->priv = p;
-	ret = proc_src_open(&p->src, BUDDYINFO_PATH, ci->err, sizeof(ci->err));
-	if (!ret) {
-		buddy_header(&p->rb);
-		ret = rb_flush(&p->rb, ci->out);
-	}
-	if (ret)
-		buddyinfo_close(ci, 0);
-	return ret;
-}
-
-static int buddyinfo_sample(struct collector_inst *ci, double t)
-{
-	struct buddy_priv *p = ci->priv;
-	int ret;
-
-	ret = proc_src_read(&p->src, ci->err, sizeof(ci->err));
-	if (!ret)
-		ret = buddy_parse(&p->bi, BUDDYINFO_PATH, p->src.buf, p->src.len, ci->err,
-				  sizeof(ci->err));
-	if (ret)
-		return ret;
-	buddy_rows(&p->bi, t, &p->rb);
-	return rb_flush(&p->rb, ci->out);
+	return proc_collector_open(ci, BUDDYINFO_PATH, &buddy_ops);
 }
 
 const struct collector col_buddyinfo = {
@@ -223,6 +238,6 @@ const struct collector col_buddyinfo = {
 	.default_interval_ms = 100,
 	.available = buddyinfo_available,
 	.open = buddyinfo_open,
-	.sample = buddyinfo_sample,
-	.close = buddyinfo_close,
+	.sample = proc_collector_sample,
+	.close = proc_collector_close,
 };

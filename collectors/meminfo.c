@@ -17,7 +17,7 @@ static int meminfo_available(char *why, size_t whylen)
 
 static int meminfo_open(struct collector_inst *ci)
 {
-	return kv_collector_open(ci, MEMINFO_PATH, KV_MEMINFO);
+	return proc_collector_open(ci, MEMINFO_PATH, &kv_meminfo_ops);
 }
 
 const struct collector col_meminfo = {
@@ -27,6 +27,6 @@ const struct collector col_meminfo = {
 	.default_interval_ms = 100,
 	.available = meminfo_available,
 	.open = meminfo_open,
-	.sample = kv_collector_sample,
-	.close = kv_collector_close,
+	.sample = proc_collector_sample,
+	.close = proc_collector_close,
 };

@@ -31,14 +31,19 @@ struct rowbuf {
 	size_t len, cap;
 };
 
+/* rb_grow - the slow path of rb_reserve. */
+void rb_grow(struct rowbuf *b, size_t n);
 /* rb_reserve - make room for N more bytes. */
-void rb_reserve(struct rowbuf *b, size_t n);
+static inline void rb_reserve(struct rowbuf *b, size_t n)
+{
+	if (b->len + n > b->cap)
+		rb_grow(b, n);
+}
 void rb_mem(struct rowbuf *b, const char *s, size_t n);
 void rb_str(struct rowbuf *b, const char *s);
 static inline void rb_putc(struct rowbuf *b, char c)
 {
-	if (b->len + 1 > b->cap)
-		rb_reserve(b, 1);
+	rb_reserve(b, 1);
 	b->p[b->len++] = c;
 }
 /* rb_field - S[0..n) as a CSV field, quoted only when it holds , " or a newline. */
@@ -49,6 +54,49 @@ void rb_i64(struct rowbuf *b, int64_t v);
 void rb_time(struct rowbuf *b, double t);
 /* proc_fmt_time - the same into BUF (at least 32 bytes); returns the length. */
 size_t proc_fmt_time(char *buf, double t);
+/*
+ * put_u64, put_milli, put_mem - V in decimal, V thousandths with three
+ * places, N bytes of S at O (room reserved by the caller: 20, 24, N bytes);
+ * return the end.  Inline, no call to memcpy: rows are made of many short
+ * fields, where calls cost more than the bytes.
+ */
+static inline char *put_u64(char *o, uint64_t v)
+{
+	uint64_t p = 10;
+	size_t n = 1;
+
+	while (n < 20 && v >= p) {
+		n++;
+		p = n < 20 ? p * 10 : p;
+	}
+	for (size_t i = n; i-- > 0; v /= 10)
+		o[i] = (char)('0' + v % 10);
+	return o + n;
+}
+
+static inline char *put_milli(char *o, long v)
+{
+	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+	if (v < 0)
+		*o++ = '-';
+	o = put_u64(o, a / 1000);
+	*o++ = '.';
+	*o++ = (char)('0' + a / 100 % 10);
+	*o++ = (char)('0' + a / 10 % 10);
+	*o++ = (char)('0' + a % 10);
+	return o;
+}
+
+static inline char *put_mem(char *o, const char *s, size_t n)
+{
+	while (n--)
+		*o++ = *s++;
+	return o;
+}
+
+/* proc_fmt_u64 - V in decimal into BUF (at least 20 bytes); returns the length. */
+size_t proc_fmt_u64(char *buf, uint64_t v);
 /* rb_milli - V thousandths as a decimal with three places: -1000 -> "-1.000". */
 void rb_milli(struct rowbuf *b, long v);
 /*
@@ -99,8 +147,9 @@ bool cur_starts(const struct cursor *c, const char *lit);
 
 /*
  * cur_name - the next token into BUF (SIZE bytes with the NUL): a zone or
- * migratetype name.  With COMMA non-NULL a trailing ',' is allowed, removed
- * and reported there.  0 or -EINVAL.
+ * migratetype name, which can go into a CSV unquoted (no ',' and no '"').
+ * With COMMA non-NULL a trailing ',' is allowed, removed and reported
+ * there.  0 or -EINVAL.
  */
 int cur_name(struct cursor *c, char *buf, size_t size, const char *what, bool *comma);
 /*
@@ -132,6 +181,37 @@ void proc_src_close(struct proc_src *s);
  * WHY naming the file and, for EACCES, that it needs root.
  */
 int proc_available(const char *path, char *why, size_t whylen);
+
+/* ---- the body of a collector that reads one file and writes one CSV ---- */
+
+/*
+ * What vmstat, meminfo, buddyinfo and slabinfo differ in: how the file is
+ * parsed into a state and what rows the state makes.  Everything else
+ * (open once, pread per sample, row buffer, errors) is proc_collector_*.
+ */
+struct proc_ops {
+	size_t state_size;	/* the parsed state: zeroed at open, freed by ->free */
+	/* init - optional: look at the first read, at open (vmstat fixes its columns) */
+	int (*init)(void *st, const char *file, const char *text, size_t len, char *err,
+		    size_t errlen);
+	void (*header)(const void *st, struct rowbuf *b);
+	int (*parse)(void *st, const char *file, const char *text, size_t len, char *err,
+		     size_t errlen);
+	void (*rows)(const void *st, double t, struct rowbuf *b);
+	void (*free)(void *st);
+};
+
+/*
+ * proc_collector_open - open PATH, read it once for ->init, write the header.
+ * proc_collector_sample - read, parse, write the rows for T.
+ * proc_collector_close - free everything.
+ * The collector's open() calls proc_collector_open with its path and ops;
+ * the other two go straight into its struct collector.  0 or -errno, with
+ * ci->err saying why.
+ */
+int proc_collector_open(struct collector_inst *ci, const char *path, const struct proc_ops *ops);
+int proc_collector_sample(struct collector_inst *ci, double t);
+int proc_collector_close(struct collector_inst *ci, double t);
 
 /* ---- vmstat and meminfo: one "name value" line per counter ---- */
 
@@ -173,13 +253,8 @@ void kv_header(const struct kv_table *t, struct rowbuf *b);
 void kv_row(const struct kv_table *t, double ts, struct rowbuf *b);
 void kv_free(struct kv_table *t);
 
-/*
- * The collector body vmstat and meminfo share: open PATH, fix the columns
- * from a first read, write the header; sample writes one row.
- */
-int kv_collector_open(struct collector_inst *ci, const char *path, enum kv_style style);
-int kv_collector_sample(struct collector_inst *ci, double t);
-int kv_collector_close(struct collector_inst *ci, double t);
+/* The proc_ops of vmstat and meminfo (below): columns fixed by a first read at open. */
+extern const struct proc_ops kv_vmstat_ops, kv_meminfo_ops;
 
 /* ---- buddyinfo ---- */
 

@@ -104,6 +104,10 @@ static void slot_sample(struct sampler *s, struct slot *sl)
 	if (r) {
 		char what[64];
 
+		/* the stdio buffer filled up and its write failed: say which file */
+		if (ferror(sl->ci.out) && !sl->ci.err[0])
+			snprintf(sl->ci.err, sizeof(sl->ci.err), "cannot write '%s'", sl->path);
+
 		snprintf(what, sizeof(what), "stopped at t=%.3f s", since_t0(s, t));
 		slot_drop(s, sl, r, what);
 		return;
@@ -131,7 +135,10 @@ static int slot_create_out(struct slot *sl, const char *dir)
 	return 0;
 }
 
-/* Close SL's CSV; 0 or -errno of a failed write (reported here). */
+/*
+ * Close SL's CSV; 0 or -errno of a failed write, reported here unless SL
+ * was already dropped for it.
+ */
 static int slot_close_out(struct slot *sl, bool remove)
 {
 	int ret = 0;
@@ -141,7 +148,7 @@ static int slot_close_out(struct slot *sl, bool remove)
 
 		if (fclose(sl->ci.out) || bad) {
 			ret = bad ? -EIO : -errno;
-			if (!remove)
+			if (!remove && !sl->why[0])
 				mmab_err("cannot write '%s': %s", sl->path, strerror(-ret));
 		}
 		sl->ci.out = NULL;
@@ -258,10 +265,9 @@ static void *sampler_main(void *arg)
 	return NULL;
 }
 
-/* Close every opened collector, then every CSV; returns the first error. */
-static int close_all(struct sampler *s, uint64_t t)
+/* Close every opened collector, then every CSV; the first error goes to s->err. */
+static void close_all(struct sampler *s, uint64_t t)
 {
-	int ret = 0;
 
 	for (size_t i = 0; i < s->n; i++) {
 		struct slot *sl = &s->slots[i];
@@ -273,19 +279,15 @@ static int close_all(struct sampler *s, uint64_t t)
 		r = sl->ci.c->close(&sl->ci, since_t0(s, t));
 		sl->opened = false;
 		sl->active = false;
-		if (r) {
+		if (r)
 			slot_drop(s, sl, r, "failed to finish");
-			if (!ret)
-				ret = r;
-		}
 	}
 	for (size_t i = 0; i < s->n; i++) {
 		int r = slot_close_out(&s->slots[i], false);
 
-		if (r && !ret)
-			ret = r;
+		if (r && !s->err)
+			s->err = r;
 	}
-	return ret;
 }
 
 static void sampler_free(struct sampler *s)
@@ -446,9 +448,8 @@ int sampler_stop(struct sampler *s)
 		if (s->slots[i].missed)
 			mmab_info("collector '%s' skipped %lu of its ticks (samples came too late)",
 				  s->slots[i].ci.c->name, s->slots[i].missed);
-	ret = close_all(s, end);
-	if (!ret)
-		ret = s->err;
+	close_all(s, end);
+	ret = s->err;
 	sampler_free(s);
 	return ret;
 }

@@ -113,34 +113,59 @@ void slab_rows(const struct slab_info *si, double t, struct rowbuf *b)
 
 	for (size_t i = 0; i < si->n; i++) {
 		const struct slab_row *s = &si->r[i];
+		char *w;
 
-		rb_mem(b, tb, tl);
-		rb_putc(b, ',');
+		rb_reserve(b, tl + 2 * s->nlen + 3 + 8 * 21);
+		w = put_mem(b->p + b->len, tb, tl);
+		*w++ = ',';
+		b->len = (size_t)(w - b->p);
 		rb_field(b, s->name, s->nlen);
-		rb_putc(b, ',');
-		rb_u64(b, s->active_objs);
-		rb_putc(b, ',');
-		rb_u64(b, s->num_objs);
-		rb_putc(b, ',');
-		rb_u64(b, s->objsize);
-		rb_putc(b, ',');
-		rb_u64(b, s->objperslab);
-		rb_putc(b, ',');
-		rb_u64(b, s->pagesperslab);
-		rb_putc(b, ',');
-		rb_u64(b, s->active_slabs);
-		rb_putc(b, ',');
-		rb_u64(b, s->num_slabs);
-		rb_putc(b, '\n');
+		w = b->p + b->len;
+		*w++ = ',';
+		w = put_u64(w, s->active_objs);
+		*w++ = ',';
+		w = put_u64(w, s->num_objs);
+		*w++ = ',';
+		w = put_u64(w, s->objsize);
+		*w++ = ',';
+		w = put_u64(w, s->objperslab);
+		*w++ = ',';
+		w = put_u64(w, s->pagesperslab);
+		*w++ = ',';
+		w = put_u64(w, s->active_slabs);
+		*w++ = ',';
+		w = put_u64(w, s->num_slabs);
+		*w++ = '\n';
+		b->len = (size_t)(w - b->p);
 	}
 }
 
 /* ---- the collector ---- */
 
-struct slab_priv {
-	struct proc_src src;
-	struct slab_info si;
-	struct rowbuf rb;
+static void ops_header(const void *st, struct rowbuf *b)
+{
+	(void)st;
+	slab_header(b);
+}
+
+static int ops_parse(void *st, const char *file, const char *text, size_t len, char *err,
+		     size_t errlen)
+{
+	return slab_parse(st, file, text, len, err, errlen);
+}
+
+static void ops_rows(const void *st, double t, struct rowbuf *b)
+{
+	slab_rows(st, t, b);
+}
+
+static void ops_free(void *st)
+{
+	slab_free(st);
+}
+
+static const struct proc_ops slab_ops = {
+	sizeof(struct slab_info), NULL, ops_header, ops_parse, ops_rows, ops_free,
 };
 
 static int slabinfo_available(char *why, size_t whylen)
@@ -148,50 +173,9 @@ static int slabinfo_available(char *why, size_t whylen)
 	return proc_available(SLABINFO_PATH, why, whylen);
 }
 
-static int slabinfo_close(struct collector_inst *ci, double t)
-{
-	struct slab_priv *p = ci->priv;
-
-	(void)t;
-	if (!p)
-		return 0;
-	proc_src_close(&p->src);
-	slab_free(&p->si);
-	rb_free(&p->rb);
-	free(p);
-	ci->priv = NULL;
-	return 0;
-}
-
 static int slabinfo_open(struct collector_inst *ci)
 {
-	struct slab_priv *p = xcalloc(1, sizeof(*p));
-	int ret;
-
-	ci->priv = p;
-	ret = proc_src_open(&p->src, SLABINFO_PATH, ci->err, sizeof(ci->err));
-	if (!ret) {
-		slab_header(&p->rb);
-		ret = rb_flush(&p->rb, ci->out);
-	}
-	if (ret)
-		slabinfo_close(ci, 0);
-	return ret;
-}
-
-static int slabinfo_sample(struct collector_inst *ci, double t)
-{
-	struct slab_priv *p = ci->priv;
-	int ret;
-
-	ret = proc_src_read(&p->src, ci->err, sizeof(ci->err));
-	if (!ret)
-		ret = slab_parse(&p->si, SLABINFO_PATH, p->src.buf, p->src.len, ci->err,
-				 sizeof(ci->err));
-	if (ret)
-		return ret;
-	slab_rows(&p->si, t, &p->rb);
-	return rb_flush(&p->rb, ci->out);
+	return proc_collector_open(ci, SLABINFO_PATH, &slab_ops);
 }
 
 const struct collector col_slabinfo = {
@@ -201,6 +185,6 @@ const struct collector col_slabinfo = {
 	.default_interval_ms = 1000,
 	.available = slabinfo_available,
 	.open = slabinfo_open,
-	.sample = slabinfo_sample,
-	.close = slabinfo_close,
+	.sample = proc_collector_sample,
+	.close = proc_collector_close,
 };

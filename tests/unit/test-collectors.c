@@ -13,6 +13,7 @@
  */
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -729,55 +730,67 @@ static void test_pagetype_errors(void **state)
 	expect_error(parse_pagetype, "slabinfo-6.18", "slabinfo-6.18:1:", NULL);
 }
 
-/* Free lists of every migratetype add up to buddyinfo's counts, read at one moment. */
+/*
+ * Free lists of every migratetype add up to buddyinfo's counts, read at one
+ * moment.  A pagetypeinfo read takes milliseconds and the free lists move
+ * meanwhile (even when buddyinfo reads the same before and after: a page
+ * taken and given back), so this retries for up to 3 s.  A parser that
+ * mixed up orders, zones or migratetypes would be off by far more than a
+ * busy machine moves in a few milliseconds: the closest read decides.
+ */
 static void test_pagetype_live_vs_buddyinfo(void **state)
 {
+	double until = mmab_now() + 3, best = INFINITY;
 	int tries;
 
 	(void)state;
 	if (!mmab_is_root())
 		skip();
-	for (tries = 1; tries <= 200; tries++) {
+	for (tries = 1; mmab_now() < until; tries++) {
 		struct pagetype_info pi = { 0 };
-		struct buddy_info b1 = { 0 }, b2 = { 0 };
-		char *t1, *t2, *tp, err[256];
-		size_t l1, l2, lp;
-		bool same, ok = true;
+		struct buddy_info bi = { 0 };
+		char *tb, *tp, err[256];
+		size_t lb, lp;
+		uint64_t diff = 0, total = 0;
 
-		assert_int_equal(mmab_read_file("/proc/buddyinfo", &t1, &l1), 0);
 		assert_int_equal(mmab_read_file("/proc/pagetypeinfo", &tp, &lp), 0);
-		assert_int_equal(mmab_read_file("/proc/buddyinfo", &t2, &l2), 0);
-		same = l1 == l2 && !memcmp(t1, t2, l1);
-		assert_int_equal(buddy_parse(&b1, "/proc/buddyinfo", t1, l1, err, sizeof(err)), 0);
+		assert_int_equal(mmab_read_file("/proc/buddyinfo", &tb, &lb), 0);
+		assert_int_equal(buddy_parse(&bi, "/proc/buddyinfo", tb, lb, err, sizeof(err)), 0);
 		assert_int_equal(pagetype_parse(&pi, "/proc/pagetypeinfo", tp, lp, err,
 						sizeof(err)), 0);
-		for (size_t z = 0; z < b1.n && same; z++) {
-			for (int o = 0; o < b1.z[z].norders; o++) {
-				uint64_t sum = 0;
+		for (size_t z = 0; z < bi.n; z++) {
+			for (int o = 0; o < bi.z[z].norders; o++) {
+				uint64_t sum = 0, want = bi.z[z].blocks[o];
 				bool capped = false;
 
 				for (size_t f = 0; f < pi.nfree; f++) {
-					if (pi.free[f].node != b1.z[z].node ||
-					    strcmp(pi.free[f].zone, b1.z[z].zone))
+					if (pi.free[f].node != bi.z[z].node ||
+					    strcmp(pi.free[f].zone, bi.z[z].zone))
 						continue;
 					sum += pi.free[f].blocks[o];
 					capped |= pi.free[f].capped & (1u << o);
 				}
-				if (!capped && sum != b1.z[z].blocks[o])
-					ok = false;
+				if (!capped)
+					diff += sum > want ? sum - want : want - sum;
+				total += want;
 			}
 		}
-		buddy_free(&b1);
-		buddy_free(&b2);
+		buddy_free(&bi);
 		pagetype_free(&pi);
-		free(t1);
-		free(t2);
+		free(tb);
 		free(tp);
-		if (same && ok)
+		if (total && (double)diff / (double)total < best)
+			best = (double)diff / (double)total;
+		if (!diff)
 			break;
 	}
-	print_message("# pagetypeinfo matched buddyinfo after %d read(s)\n", tries);
-	assert_true(tries <= 200);
+	if (best > 0) {
+		print_message("# %d reads in 3 s, the closest %.4f%% off\n", tries, best * 100);
+		if (best > 0.01)
+			fail_msg("pagetypeinfo's free lists do not add up to buddyinfo");
+		skip();
+	}
+	print_message("# pagetypeinfo matched buddyinfo exactly after %d read(s)\n", tries);
 }
 
 /* ---- slabinfo ---- */

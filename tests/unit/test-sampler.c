@@ -250,6 +250,30 @@ static void test_failing_collector(void **state)
 	assert_true(fake_p.n >= 15);
 }
 
+/* A full disk: the CSV's writes fail; reported, dropped, returned by sampler_stop. */
+static void test_disk_full(void **state)
+{
+	struct collector_cfg cfgs[] = { { &c_periodic, 10, NULL } };
+	char *dir = *state, *p = xasprintf("%s/fakep.csv", dir);
+	struct sampler *s;
+	int r;
+
+	if (access("/dev/full", W_OK))
+		skip();
+	/* the sampler opens <dir>/fakep.csv without O_NOFOLLOW: this makes it /dev/full */
+	assert_int_equal(symlink("/dev/full", p), 0);
+	memset(&fake_p, 0, sizeof(fake_p));
+	assert_int_equal(sampler_start(&s, dir, cfgs, 1), 0);
+	/* 2 s: the sampler flushes every 2 s */
+	sleep_s(2.3);
+	assert_non_null(sampler_status(s, 0));
+	assert_non_null(strstr(sampler_status(s, 0), "fakep.csv"));
+	r = sampler_stop(s);
+	assert_int_equal(r, -ENOSPC);
+	assert_int_equal(fake_p.closed, 1);
+	free(p);
+}
+
 static void test_bad_dir(void **state)
 {
 	struct collector_cfg cfgs[] = { { &c_periodic, 10, NULL } };
@@ -379,7 +403,7 @@ static void check_csv(const char *path, double interval, double duration)
 	 * does not build up.  A relative sleep would drift by the sampling cost
 	 * every tick and spread these over the whole interval.
 	 */
-	{
+	if (duration / interval >= 20) {
 		size_t n = nt - 2, third = n / 3;
 		double *late = xcalloc(nt, sizeof(double));
 		double first, last;
@@ -387,17 +411,26 @@ static void check_csv(const char *path, double interval, double duration)
 		assert_true(n >= (size_t)(0.8 * duration / interval));
 		for (size_t i = 0; i < n; i++)
 			late[i] = fmod(ts[i + 1], interval);
+		/*
+		 * The least late of the first and of the last third: robust to the
+		 * time the collectors before this one took in a tick, which varies
+		 * with what the machine does.
+		 */
 		qsort(late, third, sizeof(double), cmp_double);
 		qsort(late + n - third, third, sizeof(double), cmp_double);
-		first = late[third / 2];
-		last = late[n - third + third / 2];
+		first = late[0];
+		last = late[n - third];
 		qsort(late, n, sizeof(double), cmp_double);
 		print_message("#   %zu samples, lateness p50 %.0f us, p90 %.0f us; "
-			      "median of the first third %.0f us, of the last %.0f us\n", nt,
+			      "least in the first third %.0f us, in the last %.0f us\n", nt,
 			      late[n / 2] * 1e6, late[n * 9 / 10] * 1e6, first * 1e6, last * 1e6);
 		assert_true(late[n * 9 / 10] < interval / 2);
 		assert_true(fabs(last - first) < 0.001);
 		free(late);
+	} else {
+		/* t=0, every tick, the end */
+		print_message("#   %zu samples\n", nt);
+		assert_true(nt >= (size_t)(duration / interval) + 1);
 	}
 	free(ts);
 	free(text);
@@ -413,12 +446,17 @@ static void test_real_collectors(void **state)
 	struct sampler *s;
 	double t0, duration;
 
-	/* ten times faster than their defaults: 10 ms, and 100 ms for the costly ones */
+	/*
+	 * 10 ms for the cheap ones; the costly ones (pagetypeinfo can take 20 ms
+	 * on a busy machine, holding up the whole sampler thread) at their
+	 * defaults.
+	 */
 	for (size_t i = 0; collectors[i] && n < ARRAY_SIZE(cfgs); i++) {
+		unsigned ms = collectors[i]->default_interval_ms;
+
 		if (!(collectors[i]->flags & COL_PERIODIC))
 			continue;
-		cfgs[n++] = (struct collector_cfg){ collectors[i],
-						    collectors[i]->default_interval_ms / 10, NULL };
+		cfgs[n++] = (struct collector_cfg){ collectors[i], ms <= 100 ? 10 : ms, NULL };
 	}
 	assert_true(n > 0);
 	assert_int_equal(sampler_start(&s, dir, cfgs, n), 0);
@@ -460,6 +498,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_contract, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_failing_collector, make_dir, remove_dir),
 		cmocka_unit_test(test_bad_dir),
+		cmocka_unit_test_setup_teardown(test_disk_full, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_real_collectors, make_dir, remove_dir),
 	};
 
