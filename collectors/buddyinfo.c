@@ -74,6 +74,9 @@ int buddy_parse(struct buddy_info *bi, const char *file, const char *text, size_
 
 void buddy_free(struct buddy_info *bi)
 {
+	for (size_t i = 0; i < bi->ntext; i++)
+		free(bi->text[i].rows);
+	free(bi->text);
 	free(bi->z);
 	memset(bi, 0, sizeof(*bi));
 }
@@ -152,43 +155,75 @@ static void zone_indices(const struct buddy_zone *z, int *unusable, int *frag)
 	}
 }
 
-void buddy_rows(const struct buddy_info *bi, double t, struct rowbuf *b)
+static bool same_zone(const struct buddy_zone *a, const struct buddy_zone *b)
+{
+	return a->node == b->node && a->norders == b->norders && !strcmp(a->zone, b->zone) &&
+	       !memcmp(a->blocks, b->blocks, (size_t)a->norders * sizeof(a->blocks[0]));
+}
+
+/* Format zone Z's rows without `t`: "node,zone,order,free_blocks,free_pages,u,f\n". */
+static void zone_text(struct buddy_text *x, const struct buddy_zone *z)
+{
+	int unusable[BUDDY_MAX_ORDERS], frag[BUDDY_MAX_ORDERS];
+	char pre[24 + PROC_NAME_MAX], fp[24], *w;
+	size_t pl = 0, fl, zl = strlen(z->zone), need;
+
+	zone_indices(z, unusable, frag);
+	pl = (size_t)(put_u64(pre, (uint64_t)z->node) - pre);
+	pre[pl++] = ',';
+	pl = (size_t)(put_mem(pre + pl, z->zone, zl) - pre);	/* no ',' or '"' in it */
+	pre[pl++] = ',';
+	fp[0] = ',';
+	fl = (size_t)(put_u64(fp + 1, buddy_free_pages(z)) - fp);
+	fp[fl++] = ',';
+	need = (size_t)z->norders * (pl + fl + 80);
+	if (x->cap < need) {
+		x->rows = xrealloc(x->rows, need);
+		x->cap = need;
+	}
+	w = x->rows;
+	for (int o = 0; o < z->norders; o++) {
+		x->off[o] = (uint32_t)(w - x->rows);
+		w = put_mem(w, pre, pl);
+		w = put_u64(w, (uint64_t)o);
+		*w++ = ',';
+		w = put_u64(w, z->blocks[o]);
+		w = put_mem(w, fp, fl);
+		w = put_milli(w, unusable[o]);
+		*w++ = ',';
+		w = put_milli(w, frag[o]);
+		*w++ = '\n';
+	}
+	x->off[z->norders] = (uint32_t)(w - x->rows);
+	x->z = *z;
+}
+
+void buddy_rows(struct buddy_info *bi, double t, struct rowbuf *b)
 {
 	char tb[32];
 	size_t tl = proc_fmt_time(tb, t);
 
+	tb[tl++] = ',';
+	if (bi->ntext < bi->n) {
+		bi->text = xrealloc(bi->text, bi->n * sizeof(*bi->text));
+		memset(bi->text + bi->ntext, 0, (bi->n - bi->ntext) * sizeof(*bi->text));
+		for (size_t i = bi->ntext; i < bi->n; i++)
+			bi->text[i].z.norders = -1;	/* matches no zone */
+		bi->ntext = bi->n;
+	}
 	for (size_t i = 0; i < bi->n; i++) {
+		struct buddy_text *x = &bi->text[i];
 		const struct buddy_zone *z = &bi->z[i];
-		int unusable[BUDDY_MAX_ORDERS], frag[BUDDY_MAX_ORDERS];
-		/* "t,node,zone," and ",free_pages," are the same on every order's row */
-		char pre[32 + 24 + PROC_NAME_MAX], fp[24];
-		size_t pl = tl, fl, zl = strlen(z->zone);
 
-		zone_indices(z, unusable, frag);
-		memcpy(pre, tb, tl);
-		pre[pl++] = ',';
-		pl += proc_fmt_u64(pre + pl, (uint64_t)z->node);
-		pre[pl++] = ',';
-		memcpy(pre + pl, z->zone, zl);	/* cur_name let no ',' or '"' in */
-		pl += zl;
-		pre[pl++] = ',';
-		fp[0] = ',';
-		fl = 1 + proc_fmt_u64(fp + 1, buddy_free_pages(z));
-		fp[fl++] = ',';
-		rb_reserve(b, (size_t)z->norders * (pl + fl + 80));
+		if (!same_zone(&x->z, z))
+			zone_text(x, z);
+		rb_reserve(b, x->off[z->norders] + (size_t)z->norders * tl);
 		for (int o = 0; o < z->norders; o++) {
 			char *w = b->p + b->len;
 
-			w = put_mem(w, pre, pl);
-			w = put_u64(w, (uint64_t)o);
-			*w++ = ',';
-			w = put_u64(w, z->blocks[o]);
-			w = put_mem(w, fp, fl);
-			w = put_milli(w, unusable[o]);
-			*w++ = ',';
-			w = put_milli(w, frag[o]);
-			*w++ = '\n';
-			b->len = (size_t)(w - b->p);
+			w = put_mem(w, tb, tl);
+			memcpy(w, x->rows + x->off[o], x->off[o + 1] - x->off[o]);
+			b->len = (size_t)(w - b->p) + (x->off[o + 1] - x->off[o]);
 		}
 	}
 }
@@ -207,7 +242,7 @@ static int ops_parse(void *st, const char *file, const char *text, size_t len, c
 	return buddy_parse(st, file, text, len, err, errlen);
 }
 
-static void ops_rows(const void *st, double t, struct rowbuf *b)
+static void ops_rows(void *st, double t, struct rowbuf *b)
 {
 	buddy_rows(st, t, b);
 }

@@ -735,7 +735,7 @@ static int kv_ops_parse(void *st, const char *file, const char *text, size_t len
 	return kv_parse(st, file, text, len, err, errlen);
 }
 
-static void kv_ops_rows(const void *st, double t, struct rowbuf *b)
+static void kv_ops_rows(void *st, double t, struct rowbuf *b)
 {
 	kv_row(st, t, b);
 }

@@ -197,7 +197,7 @@ struct proc_ops {
 	void (*header)(const void *st, struct rowbuf *b);
 	int (*parse)(void *st, const char *file, const char *text, size_t len, char *err,
 		     size_t errlen);
-	void (*rows)(const void *st, double t, struct rowbuf *b);
+	void (*rows)(void *st, double t, struct rowbuf *b);	/* st may cache */
 	void (*free)(void *st);
 };
 
@@ -268,9 +268,19 @@ struct buddy_zone {
 	uint64_t blocks[BUDDY_MAX_ORDERS];	/* free blocks of each order */
 };
 
+/* A zone's rows as last formatted, without `t`: reused while its counts stay. */
+struct buddy_text {
+	struct buddy_zone z;
+	char *rows;
+	size_t cap;
+	uint32_t off[BUDDY_MAX_ORDERS + 1];	/* order o's row: rows[off[o]..off[o+1]) */
+};
+
 struct buddy_info {
 	size_t n, cap;
 	struct buddy_zone *z;
+	size_t ntext;
+	struct buddy_text *text;		/* buddy_rows' cache, per zone */
 };
 
 /*
@@ -299,7 +309,12 @@ int buddy_unusable_index(const struct buddy_zone *z, int order);
 int buddy_fragmentation_index(const struct buddy_zone *z, int order);
 /* buddy_header, buddy_rows - buddyinfo.csv (results/README.md). */
 void buddy_header(struct rowbuf *b);
-void buddy_rows(const struct buddy_info *bi, double t, struct rowbuf *b);
+/*
+ * buddy_rows - the rows of the last buddy_parse for time T.  A zone whose
+ * counts did not change since the previous call reuses its formatted rows
+ * (DMA and DMA32 hardly ever change): half the cost of a sample.
+ */
+void buddy_rows(struct buddy_info *bi, double t, struct rowbuf *b);
 
 /* ---- pagetypeinfo ---- */
 

@@ -154,7 +154,7 @@ static int ops_parse(void *st, const char *file, const char *text, size_t len, c
 	return slab_parse(st, file, text, len, err, errlen);
 }
 
-static void ops_rows(const void *st, double t, struct rowbuf *b)
+static void ops_rows(void *st, double t, struct rowbuf *b)
 {
 	slab_rows(st, t, b);
 }

@@ -537,6 +537,57 @@ static void test_buddy_rows(void **state)
 	free(text);
 }
 
+/* Rows of TEXT at T from a fresh buddy_info: what the cached rows must equal. */
+static char *fresh_rows(const char *text, double t)
+{
+	struct buddy_info bi = { 0 };
+	struct rowbuf b = { 0 };
+	char err[256], *rows;
+
+	assert_int_equal(buddy_parse(&bi, "b", text, strlen(text), err, sizeof(err)), 0);
+	buddy_rows(&bi, t, &b);
+	rows = rb_text(&b);
+	rb_free(&b);
+	buddy_free(&bi);
+	return rows;
+}
+
+/* buddy_rows reuses a zone's rows while its counts stay: never stale. */
+static void test_buddy_rows_cache(void **state)
+{
+	const char *names[] = { "buddyinfo-6.18", NULL, "buddyinfo-2node", "buddyinfo-6.18",
+				"buddyinfo-14orders", "buddyinfo-6.18", "buddyinfo-6.18" };
+	struct buddy_info bi = { 0 };
+	struct rowbuf b = { 0 };
+	char err[256], *text[ARRAY_SIZE(names)];
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		if (names[i]) {
+			text[i] = fixture(names[i], NULL);
+			continue;
+		}
+		/* the 6.18 file with one Normal count changed */
+		text[i] = xstrdup(text[0]);
+		memcpy(strstr(text[i], "Normal   6023") + 9, "6024", 4);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++) {
+		char *rows, *want = fresh_rows(text[i], 0.5 * (double)i);
+
+		assert_int_equal(buddy_parse(&bi, "b", text[i], strlen(text[i]), err, sizeof(err)),
+				 0);
+		buddy_rows(&bi, 0.5 * (double)i, &b);
+		rows = rb_text(&b);
+		assert_string_equal(rows, want);
+		free(rows);
+		free(want);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		free(text[i]);
+	rb_free(&b);
+	buddy_free(&bi);
+}
+
 static int parse_buddy(const char *file, const char *text, size_t len, char *err,
 		       size_t errlen)
 {
@@ -1012,6 +1063,7 @@ int main(void)
 		cmocka_unit_test(test_buddy_fixture),
 		cmocka_unit_test(test_buddy_by_hand),
 		cmocka_unit_test(test_buddy_rows),
+		cmocka_unit_test(test_buddy_rows_cache),
 		cmocka_unit_test(test_buddy_errors),
 		cmocka_unit_test(test_buddy_live_debugfs),
 		cmocka_unit_test(test_pagetype_fixture),
