@@ -14,17 +14,26 @@
 
 #include "workloads/workload.h"
 
-/* One (workload, iteration) as recorded in status.csv. */
+/*
+ * One (workload, iteration) as recorded in status.csv.  Two statuses come
+ * from the reader, not the file: "incomplete" for an iteration directory
+ * without a row (the run stopped during it: its files are partial), and
+ * "unknown" for every iteration found when status.csv itself is missing.
+ */
 struct rset_iter {
 	char *workload;
 	int iteration;
-	char *status;		/* "ok", "failed", "skipped" */
+	char *status;		/* "ok", "failed", "skipped", "incomplete", "unknown" */
 	char *reason;		/* "", "oom", "timeout", "signal 9", "exit 1", text */
-	double duration_s;
+	double duration_s;	/* NaN when not recorded */
 	char *dir;		/* <set>/<workload>/<iteration> */
 };
 
-/* One workload metric pooled over the iterations that reported it. */
+/*
+ * One workload metric pooled over the iterations that reported it: those
+ * with status "ok" (or "unknown"); a failed iteration's partial metrics are
+ * not mixed in.  Metrics keep the order of their first appearance.
+ */
 struct rset_metric {
 	char *workload;
 	char *name;
@@ -58,14 +67,47 @@ struct rset {
 int rset_resolve(const char *arg, char *out, size_t len);
 
 /*
+ * rset_expand - like rset_resolve, but a run directory (or a run id found
+ * under the results directory) gives every result set it holds, in the
+ * order of its run.json (else by name), as `mmab compare results/RUN/`
+ * promises.  Appends malloc'd paths to *dirs (*n of them, the array grown
+ * with realloc).  Returns 0, -ENOENT or -EINVAL (reported).
+ */
+int rset_expand(const char *arg, char ***dirs, size_t *n);
+
+/*
  * rset_load - load the result set in DIR.  Returns 0 (possibly with
- * problems counted and reported) or -errno when DIR is not a result set.
+ * problems counted and reported) or -errno when DIR is not a result set
+ * (no metadata.json: not reported, the caller knows the context).
  */
 int rset_load(const char *dir, struct rset *rs);
+/* rset_free - free what rset_load allocated (strings from it die with it). */
 void rset_free(struct rset *rs);
 
-/* rset_meta_str - a top-level string in metadata.json (dotted paths allowed:
- * "uname.release"), or NULL. */
+/*
+ * rset_meta - the value at KEY in metadata.json, or NULL.  Dotted paths
+ * walk into objects ("uname.release", "knobs.before.vm.dirty_ratio": a key
+ * that itself holds dots is tried whole first).
+ */
+json_t *rset_meta(const struct rset *rs, const char *key);
+/* rset_meta_str - rset_meta when it is a string, else NULL. */
 const char *rset_meta_str(const struct rset *rs, const char *key);
+
+/*
+ * rset_csv - load DIR/NAME into *c, its problems counted in RS.  A file
+ * that cannot be read is reported ("cannot read: ...", plus WHY when not
+ * NULL) and counted, except a missing one when OPTIONAL (a collector that
+ * did not run leaves no file).  Returns true when *c was loaded (free it
+ * with csv_free).
+ */
+struct csv;
+bool rset_csv(struct rset *rs, const char *dir, const char *name, bool optional,
+	      const char *why, struct csv *c);
+
+/* rset_count - iterations of WORKLOAD (NULL: all) with STATUS (NULL: any). */
+size_t rset_count(const struct rset *rs, const char *workload, const char *status);
+
+/* rset_iter_used - whether the iteration's files are pooled ("ok", "unknown"). */
+bool rset_iter_used(const struct rset_iter *it);
 
 #endif

@@ -1,14 +1,66 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-/* TEMPORARY STUB: replaced by the real cmd_restore. */
+/*
+ * mmab restore: put back what a run that was killed (kill -9, a crash, a
+ * power cut) left changed, from the knob journal.  `mmab run` and `mmab
+ * collect` do the same when they start; this is for the user who wants the
+ * machine back now, without starting another run.
+ */
+#include <errno.h>
+#include <string.h>
+
 #include "runner/cmds.h"
+#include "runner/knob.h"
 #include "runner/mmab.h"
 
-const char cmd_restore_help[] = "usage: mmab restore\n";
+const char cmd_restore_help[] =
+	"usage: mmab restore\n"
+	"\n"
+	"Put back everything a run that did not end normally (kill -9, a crash,\n"
+	"a power cut) left changed: knob values (sysctls, THP and huge page\n"
+	"settings), memory cgroups (the processes still in them are killed) and\n"
+	"files made outside the scratch directory.  Everything mmab changes is\n"
+	"journaled in $MMAB_STATE_DIR/journal (default /var/lib/mmab) before the\n"
+	"change is made; entries are undone newest first, one line each on\n"
+	"stderr.  A journal from an earlier boot is discarded: the reboot already\n"
+	"reset the knobs.  `mmab run` and `mmab collect` do this on their own\n"
+	"when they start.\n"
+	"\n"
+	"Needs root.  Exit status: 0 restored or nothing to restore, 1 something\n"
+	"could not be put back (said why) or another mmab is running, 4 not root.\n";
 
 int cmd_restore(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	mmab_err("restore: not built yet");
-	return MMAB_EXIT_FAIL;
+	int n;
+
+	if (argc > 1) {
+		mmab_err("restore: unexpected argument '%s'", argv[1]);
+		fputs(cmd_restore_help, stderr);
+		return MMAB_EXIT_USAGE;
+	}
+	if (!mmab_is_root()) {
+		mmab_err("restore: needs root (knobs, cgroups and the journal in '%s' are root's)",
+			 mmab_state_dir());
+		return MMAB_EXIT_SKIP;
+	}
+	n = knob_journal_recover(true);
+	if (n == -EBUSY) {
+		mmab_err("restore: another mmab is running (it holds '%s/lock'); "
+			 "it puts back its own changes when it ends", mmab_state_dir());
+		return MMAB_EXIT_FAIL;
+	}
+	if (n == -EIO) {
+		/* each entry that failed has said why */
+		mmab_err("restore: not everything could be put back");
+		return MMAB_EXIT_FAIL;
+	}
+	if (n < 0) {
+		mmab_err("restore: cannot use the journal in '%s': %s", mmab_state_dir(),
+			 strerror(-n));
+		return MMAB_EXIT_FAIL;
+	}
+	if (n == 0)
+		printf("nothing to restore\n");
+	else
+		printf("restored %d setting%s\n", n, n == 1 ? "" : "s");
+	return MMAB_EXIT_OK;
 }

@@ -74,7 +74,9 @@ int knob_journal_close(struct knob_journal *j);
 /*
  * knob_journal_recover - restore what a crashed run left (used by
  * `mmab restore` and by knob_journal_open).  Prints one line per restored
- * knob when verbose.  Returns the number of entries restored, or -errno.
+ * knob when verbose.  Returns the number of entries restored, or -errno
+ * (-EBUSY: another mmab holds the lock; -EIO: some entries could not be
+ * undone, each reported).
  */
 int knob_journal_recover(bool verbose);
 

@@ -17,11 +17,12 @@ check() { d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
 skip_all() { skip "$*"; exit 0; }
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
 
-# A scratch directory removed at exit.
+# mktmp: set $tmp to a scratch directory removed when the script exits.
+# Call it as a plain command, not as $(mktmp): in a command substitution
+# the EXIT trap would fire in the subshell and remove it at once.
 mktmp() {
-	_tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmab-test.XXXXXX")
-	trap 'rm -rf "$_tmp"' EXIT
-	echo "$_tmp"
+	tmp=$(mktemp -d "${TMPDIR:-/tmp}/mmab-test.XXXXXX") || exit 1
+	trap 'rm -rf "$tmp"' EXIT
 }
 
 # knob_snapshot FILE: record every knob mmab may touch, to compare afterwards.

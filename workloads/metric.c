@@ -67,7 +67,12 @@ void metric_format_value(char *buf, size_t len, double v)
 			buf[0] = '\0';
 		return;
 	}
-	/* the shortest text that reads back as the same double */
+	/* integers as integers: 310, not 3.1e+02 */
+	if (v == floor(v) && fabs(v) < 1e15) {
+		snprintf(buf, len, "%.0f", v);
+		return;
+	}
+	/* else the shortest text that reads back as the same double */
 	for (int prec = 1; prec <= 17; prec++) {
 		snprintf(buf, len, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)

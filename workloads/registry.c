@@ -8,11 +8,10 @@
 
 #include "workloads/workload.h"
 
-/* extern const struct workload wl_idle; ... one per workload */
-extern const struct workload wl_frag, wl_hugetlb, wl_thp;
+extern const struct workload wl_idle, wl_frag, wl_hugetlb, wl_thp;
 
 const struct workload *const workloads[] = {
-	/* &wl_idle, */
+	&wl_idle,
 	&wl_frag,
 	&wl_hugetlb,
 	&wl_thp,

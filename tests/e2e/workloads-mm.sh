@@ -15,7 +15,7 @@ need_root
 [ -w /sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages ] || skip_all "no 2 MiB hugetlb pool"
 [ -r /sys/kernel/mm/transparent_hugepage/enabled ] || skip_all "no THP"
 
-tmp=$(mktmp)
+mktmp
 knob_snapshot "$tmp/before"
 total0=$(awk '/^HugePages_Total:/ {print $2}' /proc/meminfo)
 

@@ -1,0 +1,702 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Reading result sets (results/README.md): finding them from what the user
+ * typed (a directory, a run directory, a label under ./results), and
+ * loading metadata.json, status.csv and every iteration's metrics.csv.
+ * A result set written by a run that crashed, or edited by hand, is read
+ * as far as it goes: each problem is reported once as FILE:LINE: message
+ * and counted, and what is left is still analysed.  Collector CSVs are
+ * read by the analyses that need them, from rset_iter.dir.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "analysis/csv.h"
+#include "analysis/rset.h"
+#include "runner/mmab.h"
+
+static bool is_dir(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+static bool is_set(const char *dir)
+{
+	char *p = xasprintf("%s/metadata.json", dir);
+	struct stat st;
+	bool ok = !stat(p, &st) && S_ISREG(st.st_mode);
+
+	free(p);
+	return ok;
+}
+
+static const char *results_root(void)
+{
+	const char *r = getenv("MMAB_RESULTS");
+
+	return r && *r ? r : "results";
+}
+
+/* "a/b/" -> "a/b": paths are printed and joined, keep them tidy */
+static char *trim_slashes(const char *s)
+{
+	char *d = xstrdup(s);
+	size_t n = strlen(d);
+
+	while (n > 1 && d[n - 1] == '/')
+		d[--n] = '\0';
+	return d;
+}
+
+static void push(char ***v, size_t *n, char *s)
+{
+	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
+	(*v)[(*n)++] = s;
+}
+
+static int cmp_str(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Subdirectories of DIR that are result sets, sorted by name. */
+static void sets_below(const char *dir, char ***v, size_t *n)
+{
+	size_t first = *n;
+	struct dirent *de;
+	DIR *d = opendir(dir);
+
+	if (!d)
+		return;
+	while ((de = readdir(d))) {
+		char *p;
+
+		if (de->d_name[0] == '.')
+			continue;
+		p = xasprintf("%s/%s", dir, de->d_name);
+		if (is_dir(p) && is_set(p))
+			push(v, n, p);
+		else
+			free(p);
+	}
+	closedir(d);
+	qsort(*v + first, *n - first, sizeof(**v), cmp_str);
+}
+
+/*
+ * The sets of a run directory in the order of run.json's "sets" (the order
+ * the user declared the variants in), then any others by name.
+ */
+static void sets_of_run(const char *dir, char ***v, size_t *n)
+{
+	char *path = xasprintf("%s/run.json", dir);
+	json_t *run = json_load_file(path, 0, NULL);
+	char **found = NULL;
+	size_t nfound = 0;
+
+	free(path);
+	sets_below(dir, &found, &nfound);
+	if (run) {
+		json_t *sets = json_object_get(run, "sets"), *s;
+		size_t i;
+
+		json_array_foreach(sets, i, s) {
+			const char *sub = json_string_value(json_object_get(s, "dir"));
+
+			if (!sub)
+				sub = json_string_value(json_object_get(s, "label"));
+			if (!sub || !mmab_label_valid(sub))
+				continue;
+			for (size_t k = 0; k < nfound; k++) {
+				if (found[k] && !strcmp(strrchr(found[k], '/') + 1, sub)) {
+					push(v, n, found[k]);
+					found[k] = NULL;
+					break;
+				}
+			}
+		}
+		json_decref(run);
+	}
+	for (size_t k = 0; k < nfound; k++)
+		if (found[k])
+			push(v, n, found[k]);
+	free(found);
+}
+
+int rset_expand(const char *arg, char ***dirs, size_t *n)
+{
+	const char *root = results_root();
+	char **cand = NULL;
+	size_t ncand = 0;
+	char *path;
+	DIR *d;
+
+	if (is_dir(arg)) {
+		path = trim_slashes(arg);
+		if (is_set(path)) {
+			push(dirs, n, path);
+			return 0;
+		}
+		sets_of_run(path, &cand, &ncand);
+		if (!ncand) {
+			mmab_err("'%s' is neither a result set (no metadata.json) nor a run directory",
+				 arg);
+			free(path);
+			return -ENOENT;
+		}
+		free(path);
+		goto out_take;
+	}
+	if (strchr(arg, '/') || !mmab_label_valid(arg)) {
+		mmab_err("no result set at '%s'", arg);
+		return -ENOENT;
+	}
+	/* a run id (results/RUN) or a label (results/RUN/LABEL, results/LABEL) */
+	path = xasprintf("%s/%s", root, arg);
+	if (is_dir(path)) {
+		int err = rset_expand(path, dirs, n);
+
+		free(path);
+		return err;
+	}
+	free(path);
+	d = opendir(root);
+	if (d) {
+		struct dirent *de;
+
+		while ((de = readdir(d))) {
+			if (de->d_name[0] == '.')
+				continue;
+			path = xasprintf("%s/%s/%s", root, de->d_name, arg);
+			if (is_dir(path) && is_set(path))
+				push(&cand, &ncand, path);
+			else
+				free(path);
+		}
+		closedir(d);
+	}
+	if (!ncand) {
+		mmab_err("no result set '%s': not a directory, nor a label under '%s'", arg, root);
+		return -ENOENT;
+	}
+	if (ncand > 1) {
+		qsort(cand, ncand, sizeof(*cand), cmp_str);
+		mmab_err("'%s' is ambiguous: %zu result sets have that label; give one of these:",
+			 arg, ncand);
+		for (size_t i = 0; i < ncand; i++) {
+			fprintf(stderr, "\t%s\n", cand[i]);
+			free(cand[i]);
+		}
+		free(cand);
+		return -EINVAL;
+	}
+out_take:
+	for (size_t i = 0; i < ncand; i++)
+		push(dirs, n, cand[i]);
+	free(cand);
+	return 0;
+}
+
+int rset_resolve(const char *arg, char *out, size_t len)
+{
+	char **dirs = NULL;
+	size_t n = 0;
+	int err = rset_expand(arg, &dirs, &n);
+
+	if (!err && n > 1) {
+		mmab_err("'%s' holds %zu result sets; name one of these:", arg, n);
+		for (size_t i = 0; i < n; i++)
+			fprintf(stderr, "\t%s\n", dirs[i]);
+		err = -EINVAL;
+	}
+	if (!err && (size_t)snprintf(out, len, "%s", dirs[0]) >= len) {
+		mmab_err("path too long: '%s'", dirs[0]);
+		err = -ENAMETOOLONG;
+	}
+	for (size_t i = 0; i < n; i++)
+		free(dirs[i]);
+	free(dirs);
+	return err;
+}
+
+/* ---- loading ---- */
+
+static void set_problem(struct rset *rs, const char *file, size_t line, const char *msg)
+{
+	rs->problems++;
+	csv_problem(file, line, "%s", msg);
+}
+
+static bool has_workload(const struct rset *rs, const char *w)
+{
+	for (size_t i = 0; i < rs->n_workloads; i++)
+		if (!strcmp(rs->workloads[i], w))
+			return true;
+	return false;
+}
+
+static void add_workload(struct rset *rs, const char *w)
+{
+	if (!has_workload(rs, w))
+		push(&rs->workloads, &rs->n_workloads, xstrdup(w));
+}
+
+static struct rset_iter *find_iter(struct rset *rs, const char *w, int it)
+{
+	for (size_t i = 0; i < rs->n_iters; i++)
+		if (rs->iters[i].iteration == it && !strcmp(rs->iters[i].workload, w))
+			return &rs->iters[i];
+	return NULL;
+}
+
+static struct rset_iter *add_iter(struct rset *rs, const char *w, int it, const char *status,
+				  const char *reason, double duration)
+{
+	struct rset_iter *r;
+
+	rs->iters = xrealloc(rs->iters, (rs->n_iters + 1) * sizeof(*rs->iters));
+	r = &rs->iters[rs->n_iters++];
+	r->workload = xstrdup(w);
+	r->iteration = it;
+	r->status = xstrdup(status);
+	r->reason = xstrdup(reason);
+	r->duration_s = duration;
+	r->dir = xasprintf("%s/%s/%d", rs->path, w, it);
+	add_workload(rs, w);
+	return r;
+}
+
+static bool parse_iteration(const char *s, int *out)
+{
+	long v;
+
+	if (!s || mmab_parse_long(s, &v) || v < 1 || v > INT_MAX)
+		return false;
+	*out = (int)v;
+	return true;
+}
+
+static void load_meta(struct rset *rs)
+{
+	char *path = xasprintf("%s/metadata.json", rs->path);
+	json_error_t e;
+	json_t *w, *ent;
+	size_t i;
+
+	rs->meta = json_load_file(path, 0, &e);
+	if (!rs->meta) {
+		set_problem(rs, path, e.line > 0 ? (size_t)e.line : 0, e.text);
+		rs->meta = json_object();
+	} else if (!json_is_object(rs->meta)) {
+		set_problem(rs, path, 1, "not a JSON object: ignored");
+		json_decref(rs->meta);
+		rs->meta = json_object();
+	}
+	free(path);
+	/* suite order first: the order the user wrote the workloads in */
+	w = json_object_get(rs->meta, "workloads");
+	json_array_foreach(w, i, ent) {
+		const char *id = json_string_value(json_object_get(ent, "id"));
+
+		if (id && mmab_label_valid(id))
+			add_workload(rs, id);
+	}
+}
+
+/* "signal" + 9 -> "signal 9": one string says what happened */
+static char *reason_text(const struct csv *c, size_t row, int c_reason, int c_exit, int c_sig)
+{
+	const char *r = csv_str(c, row, c_reason);
+	const char *code = csv_str(c, row, c_exit), *sig = csv_str(c, row, c_sig);
+
+	if (!r)
+		return xstrdup("");
+	if (!strcmp(r, "signal") && sig)
+		return xasprintf("signal %s", sig);
+	if (!strcmp(r, "exit") && code)
+		return xasprintf("exit %s", code);
+	return xstrdup(r);
+}
+
+bool rset_csv(struct rset *rs, const char *dir, const char *name, bool optional,
+	      const char *why, struct csv *c)
+{
+	char *path = xasprintf("%s/%s", dir, name);
+	int err = csv_load(path, c);
+
+	if (err == -EINVAL) {
+		rs->problems++;		/* csv_load said why */
+	} else if (err && !(optional && err == -ENOENT)) {
+		csv_problem(path, 0, "cannot read: %s%s%s", strerror(-err), why ? ": " : "",
+			    why ? why : "");
+		rs->problems++;
+	}
+	free(path);
+	if (err)
+		return false;
+	rs->problems += c->problems;
+	return true;
+}
+
+/* Returns false when there is no status.csv to go by. */
+static bool load_status(struct rset *rs)
+{
+	char *path = xasprintf("%s/status.csv", rs->path);
+	int cw, ci, cs, cr, ce, csig, cd;
+	struct csv c;
+
+	if (!rset_csv(rs, rs->path, "status.csv", false,
+		      "iterations found on disk taken as status unknown", &c)) {
+		free(path);
+		return false;
+	}
+	cw = csv_col(&c, "workload");
+	ci = csv_col(&c, "iteration");
+	cs = csv_col(&c, "status");
+	cr = csv_col(&c, "reason");
+	ce = csv_col(&c, "exit_code");
+	csig = csv_col(&c, "signal");
+	cd = csv_col(&c, "duration_s");
+	if (cw < 0 || ci < 0 || cs < 0) {
+		set_problem(rs, path, 1, "no workload, iteration or status column: file ignored");
+		csv_free(&c);
+		free(path);
+		return false;
+	}
+	for (size_t r = 0; r < c.nrows; r++) {
+		const char *w = csv_str(&c, r, cw), *st = csv_str(&c, r, cs);
+		size_t line = csv_row_line(&c, r);
+		char *reason;
+		int it;
+
+		if (!w || !mmab_label_valid(w)) {
+			set_problem(rs, path, line, "bad workload name: row skipped");
+			continue;
+		}
+		if (!parse_iteration(csv_str(&c, r, ci), &it)) {
+			set_problem(rs, path, line, "bad iteration number: row skipped");
+			continue;
+		}
+		if (!st) {
+			set_problem(rs, path, line, "empty status: row skipped");
+			continue;
+		}
+		if (find_iter(rs, w, it)) {
+			set_problem(rs, path, line, "iteration listed twice: the first row counts");
+			continue;
+		}
+		if (strcmp(st, "ok") && strcmp(st, "failed") && strcmp(st, "skipped"))
+			set_problem(rs, path, line, "unknown status: iteration not used");
+		reason = reason_text(&c, r, cr, ce, csig);
+		add_iter(rs, w, it, st, reason, csv_num(&c, r, cd));
+		free(reason);
+	}
+	csv_free(&c);
+	free(path);
+	return true;
+}
+
+/*
+ * Iteration directories without a row in status.csv: with a status.csv,
+ * the run stopped during them ("incomplete"); without one, nothing says
+ * how they ended ("unknown").
+ */
+static void scan_disk(struct rset *rs, bool have_status)
+{
+	DIR *d = opendir(rs->path);
+	struct dirent *de;
+	char **names = NULL;
+	size_t n = 0;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)))
+		if (mmab_label_valid(de->d_name))
+			push(&names, &n, xstrdup(de->d_name));
+	closedir(d);
+	qsort(names, n, sizeof(*names), cmp_str);
+	for (size_t i = 0; i < n; i++) {
+		char *wdir = xasprintf("%s/%s", rs->path, names[i]);
+		int *its = NULL;
+		size_t nits = 0;
+		DIR *wd = opendir(wdir);
+
+		while (wd && (de = readdir(wd))) {
+			char *p;
+			int it;
+
+			if (!parse_iteration(de->d_name, &it))
+				continue;
+			p = xasprintf("%s/%s", wdir, de->d_name);
+			if (is_dir(p) && !find_iter(rs, names[i], it)) {
+				its = xrealloc(its, (nits + 1) * sizeof(*its));
+				its[nits++] = it;
+			}
+			free(p);
+		}
+		if (wd)
+			closedir(wd);
+		/* iterations in numeric order */
+		for (size_t a = 1; a < nits; a++)
+			for (size_t b = a; b > 0 && its[b - 1] > its[b]; b--) {
+				int t = its[b];
+
+				its[b] = its[b - 1];
+				its[b - 1] = t;
+			}
+		for (size_t k = 0; k < nits; k++) {
+			if (have_status) {
+				char *msg = xasprintf("no row for %s/%d (its directory exists): "
+						      "incomplete, not used", names[i], its[k]);
+				char *sp = xasprintf("%s/status.csv", rs->path);
+
+				set_problem(rs, sp, 0, msg);
+				free(sp);
+				free(msg);
+				add_iter(rs, names[i], its[k], "incomplete", "no row in status.csv", NAN);
+			} else {
+				add_iter(rs, names[i], its[k], "unknown", "", NAN);
+			}
+		}
+		free(its);
+		free(wdir);
+		free(names[i]);
+	}
+	free(names);
+}
+
+static size_t workload_rank(const struct rset *rs, const char *w)
+{
+	for (size_t i = 0; i < rs->n_workloads; i++)
+		if (!strcmp(rs->workloads[i], w))
+			return i;
+	return rs->n_workloads;
+}
+
+static int cmp_iter(const void *a, const void *b, void *rs)
+{
+	const struct rset_iter *x = a, *y = b;
+	size_t rx = workload_rank(rs, x->workload), ry = workload_rank(rs, y->workload);
+
+	if (rx != ry)
+		return rx < ry ? -1 : 1;
+	return (x->iteration > y->iteration) - (x->iteration < y->iteration);
+}
+
+static struct rset_metric *find_metric(struct rset *rs, const char *w, const char *name)
+{
+	for (size_t i = 0; i < rs->n_metrics; i++)
+		if (!strcmp(rs->metrics[i].name, name) && !strcmp(rs->metrics[i].workload, w))
+			return &rs->metrics[i];
+	return NULL;
+}
+
+static void metric_add(struct rset_metric *m, double v, int it)
+{
+	m->values = xrealloc(m->values, (m->n + 1) * sizeof(*m->values));
+	m->iterations = xrealloc(m->iterations, (m->n + 1) * sizeof(*m->iterations));
+	m->values[m->n] = v;
+	m->iterations[m->n++] = it;
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return !strcmp(a ? a : "", b ? b : "");
+}
+
+static void load_metrics(struct rset *rs, const struct rset_iter *it)
+{
+	char *path = xasprintf("%s/metrics.csv", it->dir);
+	int cm, cv, cu, cd, ca;
+	struct csv c;
+
+	if (!rset_csv(rs, it->dir, "metrics.csv", false, NULL, &c)) {
+		free(path);
+		return;
+	}
+	cm = csv_col(&c, "metric");
+	cv = csv_col(&c, "value");
+	cu = csv_col(&c, "unit");
+	cd = csv_col(&c, "direction");
+	ca = csv_col(&c, "aggregate");
+	if (cm < 0 || cv < 0) {
+		set_problem(rs, path, 1, "no metric or value column: file ignored");
+		goto out;
+	}
+	for (size_t r = 0; r < c.nrows; r++) {
+		const char *name = csv_str(&c, r, cm), *vs = csv_str(&c, r, cv);
+		const char *unit = csv_str(&c, r, cu), *ds = csv_str(&c, r, cd);
+		const char *as = csv_str(&c, r, ca);
+		size_t line = csv_row_line(&c, r);
+		enum metric_dir dir = METRIC_NONE;
+		enum metric_agg agg = AGG_MEAN;
+		struct rset_metric *m;
+		double v = NAN;
+
+		if (!name) {
+			set_problem(rs, path, line, "empty metric name: row skipped");
+			continue;
+		}
+		if (vs && mmab_parse_double(vs, &v)) {
+			set_problem(rs, path, line, "value is not a number: taken as n/a");
+			v = NAN;
+		}
+		if (!ds || metric_dir_parse(ds, &dir)) {
+			set_problem(rs, path, line, "direction is not higher, lower or none: none");
+			dir = METRIC_NONE;
+		}
+		if (!as || metric_agg_parse(as, &agg)) {
+			set_problem(rs, path, line,
+				    "aggregate is not mean, hmean, total, max or min: mean");
+			agg = AGG_MEAN;
+		}
+		m = find_metric(rs, it->workload, name);
+		if (!m) {
+			rs->metrics = xrealloc(rs->metrics, (rs->n_metrics + 1) * sizeof(*rs->metrics));
+			m = &rs->metrics[rs->n_metrics++];
+			memset(m, 0, sizeof(*m));
+			m->workload = xstrdup(it->workload);
+			m->name = xstrdup(name);
+			m->unit = xstrdup(unit ? unit : "");
+			m->dir = dir;
+			m->agg = agg;
+		} else {
+			bool dup = false;
+
+			for (size_t k = 0; k < m->n; k++)
+				dup |= m->iterations[k] == it->iteration;
+			if (dup) {
+				set_problem(rs, path, line, "metric repeated: the first row counts");
+				continue;
+			}
+			if (!same_str(m->unit, unit) || m->dir != dir || m->agg != agg)
+				set_problem(rs, path, line,
+					    "unit, direction or aggregate differs from an earlier "
+					    "iteration: the first one counts");
+		}
+		metric_add(m, v, it->iteration);
+	}
+out:
+	csv_free(&c);
+	free(path);
+}
+
+bool rset_iter_used(const struct rset_iter *it)
+{
+	return !strcmp(it->status, "ok") || !strcmp(it->status, "unknown");
+}
+
+int rset_load(const char *dir, struct rset *rs)
+{
+	const char *label;
+	bool have_status;
+
+	memset(rs, 0, sizeof(*rs));
+	if (!is_dir(dir))
+		return -ENOTDIR;
+	if (!is_set(dir))
+		return -ENOENT;
+	rs->path = trim_slashes(dir);
+	load_meta(rs);
+	label = rset_meta_str(rs, "label");
+	if (label && *label) {
+		rs->label = xstrdup(label);
+	} else {
+		const char *base = strrchr(rs->path, '/');
+
+		rs->label = xstrdup(base ? base + 1 : rs->path);
+	}
+	have_status = load_status(rs);
+	scan_disk(rs, have_status);
+	qsort_r(rs->iters, rs->n_iters, sizeof(*rs->iters), cmp_iter, rs);
+	for (size_t i = 0; i < rs->n_iters; i++) {
+		struct rset_iter *it = &rs->iters[i];
+
+		if (rset_iter_used(it))
+			load_metrics(rs, it);
+	}
+	return 0;
+}
+
+void rset_free(struct rset *rs)
+{
+	for (size_t i = 0; i < rs->n_iters; i++) {
+		free(rs->iters[i].workload);
+		free(rs->iters[i].status);
+		free(rs->iters[i].reason);
+		free(rs->iters[i].dir);
+	}
+	free(rs->iters);
+	for (size_t i = 0; i < rs->n_metrics; i++) {
+		struct rset_metric *m = &rs->metrics[i];
+
+		free(m->workload);
+		free(m->name);
+		free(m->unit);
+		free(m->values);
+		free(m->iterations);
+	}
+	free(rs->metrics);
+	for (size_t i = 0; i < rs->n_workloads; i++)
+		free(rs->workloads[i]);
+	free(rs->workloads);
+	if (rs->meta)
+		json_decref(rs->meta);
+	free(rs->path);
+	free(rs->label);
+	memset(rs, 0, sizeof(*rs));
+}
+
+/* Walk KEY into OBJ: the whole key first, then split at each dot in turn. */
+static json_t *walk(json_t *obj, const char *key)
+{
+	json_t *v;
+
+	if (!json_is_object(obj))
+		return NULL;
+	v = json_object_get(obj, key);
+	if (v)
+		return v;
+	for (const char *dot = strchr(key, '.'); dot; dot = strchr(dot + 1, '.')) {
+		char *head = strndup(key, (size_t)(dot - key));
+
+		if (!head)
+			return NULL;
+		v = json_object_get(obj, head);
+		free(head);
+		if (v && (v = walk(v, dot + 1)))
+			return v;
+	}
+	return NULL;
+}
+
+json_t *rset_meta(const struct rset *rs, const char *key)
+{
+	return rs->meta ? walk(rs->meta, key) : NULL;
+}
+
+const char *rset_meta_str(const struct rset *rs, const char *key)
+{
+	return json_string_value(rset_meta(rs, key));
+}
+
+size_t rset_count(const struct rset *rs, const char *workload, const char *status)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < rs->n_iters; i++) {
+		const struct rset_iter *it = &rs->iters[i];
+
+		if ((!workload || !strcmp(it->workload, workload)) &&
+		    (!status || !strcmp(it->status, status)))
+			n++;
+	}
+	return n;
+}

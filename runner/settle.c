@@ -1,0 +1,111 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Settling the machine before an iteration, so each one starts from the
+ * same state: write back dirty data (sync), drop the page cache and slab
+ * caches, compact memory, then wait until Dirty + Writeback in
+ * /proc/meminfo are small and the CPUs have been idle over a 250 ms window
+ * of /proc/stat, or until the time limit.  Idle counts iowait as idle: a
+ * CPU waiting for I/O is free, and the I/O that matters (writeback) is
+ * waited for through the Dirty and Writeback counters themselves.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner/mmab.h"
+#include "runner/settle.h"
+
+#define SETTLE_WINDOW_MS 250
+#define DEFAULT_MAX_WAIT_S 30.0
+#define DEFAULT_DIRTY_KB 4096
+#define DEFAULT_IDLE_PCT 90.0
+
+struct cpu_times {
+	unsigned long long idle;	/* idle + iowait */
+	unsigned long long total;
+};
+
+/* The aggregate "cpu" line of /proc/stat.  0 or -errno. */
+static int cpu_times(struct cpu_times *t)
+{
+	unsigned long long v[8] = { 0 };
+	FILE *f = fopen("/proc/stat", "re");
+	int n;
+
+	if (!f)
+		return -errno;
+	/* user nice system idle iowait irq softirq steal; guest is inside user */
+	n = fscanf(f, "cpu %llu %llu %llu %llu %llu %llu %llu %llu", &v[0], &v[1], &v[2], &v[3],
+		   &v[4], &v[5], &v[6], &v[7]);
+	fclose(f);
+	if (n < 4)
+		return -EINVAL;
+	t->idle = v[3] + v[4];
+	t->total = 0;
+	for (int i = 0; i < 8; i++)
+		t->total += v[i];
+	return 0;
+}
+
+static long long dirty_now(void)
+{
+	long long d = mmab_meminfo_kb("Dirty"), w = mmab_meminfo_kb("Writeback");
+
+	return (d < 0 ? 0 : d) + (w < 0 ? 0 : w);
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) && errno == EINTR)
+		;
+}
+
+int settle_machine(const struct settle_opts *o, struct settle_report *r)
+{
+	double max_wait = o->max_wait_s > 0 ? o->max_wait_s : DEFAULT_MAX_WAIT_S;
+	long long dirty_max = o->dirty_kb > 0 ? o->dirty_kb : DEFAULT_DIRTY_KB;
+	double idle_min = o->idle_pct > 0 ? o->idle_pct : DEFAULT_IDLE_PCT;
+	double t0 = mmab_now();
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	if (o->max_wait_s < 0 || o->dirty_kb < 0 || o->idle_pct < 0 || o->idle_pct > 100)
+		return -EINVAL;
+	/* writeback first: dropping the cache only drops clean pages */
+	sync();
+	if (o->drop_caches) {
+		ret = mmab_write_file("/proc/sys/vm/drop_caches", "3");
+		if (ret)
+			return ret;
+	}
+	if (o->compact) {
+		ret = mmab_write_file("/proc/sys/vm/compact_memory", "1");
+		if (ret)
+			return ret;
+	}
+	for (;;) {
+		struct cpu_times a, b;
+
+		ret = cpu_times(&a);
+		if (ret)
+			return ret;
+		sleep_ms(SETTLE_WINDOW_MS);
+		ret = cpu_times(&b);
+		if (ret)
+			return ret;
+		r->idle_pct = b.total > a.total ?
+			100.0 * (double)(b.idle - a.idle) / (double)(b.total - a.total) : 100.0;
+		r->dirty_kb = dirty_now();
+		r->seconds = mmab_now() - t0;
+		if (r->dirty_kb <= dirty_max && r->idle_pct >= idle_min)
+			return 0;
+		if (r->seconds >= max_wait) {
+			r->timed_out = true;
+			return 0;
+		}
+	}
+}

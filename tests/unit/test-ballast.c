@@ -1,0 +1,172 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Tests for workloads/ballast.c, for real and as root (skipped otherwise):
+ * a 1 GiB ballast (effective = MemAvailable - 1 GiB, so the machine keeps
+ * nearly all its memory for the tests running beside us) must raise
+ * Mlocked by about 1 GiB, lower MemAvailable, set
+ * vm.compact_unevictable_allowed=0 through the journal, and give everything
+ * back on stop, on journal close and when its parent dies.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "runner/knob.h"
+#include "runner/mmab.h"
+#include "workloads/ballast.h"
+
+#define MiB (1LL << 20)
+#define KNOB "/proc/sys/vm/compact_unevictable_allowed"
+
+static char state_dir[] = "/tmp/mmab-test-ballast.XXXXXX";
+
+static long long kb(const char *field)
+{
+	return mmab_meminfo_kb(field);
+}
+
+static char *knob_now(void)
+{
+	static char buf[32];
+
+	assert_int_equal(knob_read(KNOB, buf, sizeof(buf)), 0);
+	return buf;
+}
+
+/* Mlocked (kB) once it has settled near EXPECT_KB, or its last value. */
+static long long mlocked_near(long long expect_kb)
+{
+	long long v = kb("Mlocked");
+
+	for (int i = 0; i < 50 && llabs(v - expect_kb) > 64 * 1024; i++) {
+		usleep(100 * 1000);
+		v = kb("Mlocked");
+	}
+	return v;
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	if (!mmab_is_root())
+		return 0;
+	if (!mkdtemp(state_dir))
+		return -1;
+	/* a private journal: tests running beside us hold their own */
+	setenv("MMAB_STATE_DIR", state_dir, 1);
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	(void)state;
+	if (mmab_is_root())
+		mmab_rm_rf(state_dir);
+	return 0;
+}
+
+static void test_lock_and_release(void **state)
+{
+	struct knob_journal *j;
+	struct ballast *b;
+	char orig[32];
+	long long avail0, mlock0, avail1, mlock1;
+
+	(void)state;
+	if (!mmab_is_root())
+		skip();
+	assert_int_equal(knob_journal_open(&j), 0);
+	snprintf(orig, sizeof(orig), "%s", knob_now());
+	avail0 = kb("MemAvailable");
+	mlock0 = kb("Mlocked");
+	assert_int_equal(ballast_start(&b, (uint64_t)avail0 * 1024 - 1024 * MiB, j), 0);
+	assert_non_null(b);
+	/* what is left is the effective size: 2 MiB granularity, a little slack for drift */
+	assert_true(ballast_bytes(b) >= 900 * MiB);
+	assert_true(ballast_bytes(b) <= 1024 * MiB);
+	assert_true(ballast_seconds(b) > 0);
+	mlock1 = kb("Mlocked");
+	avail1 = kb("MemAvailable");
+	assert_true(mlock1 - mlock0 >= (long long)(ballast_bytes(b) / 1024) - 64 * 1024);
+	assert_true(avail0 - avail1 >= 700 * 1024);
+	assert_string_equal(knob_now(), "0");
+
+	ballast_stop(b);
+	assert_true(mlocked_near(mlock0) - mlock0 < 64 * 1024);
+	assert_int_equal(knob_journal_close(j), 0);
+	assert_string_equal(knob_now(), orig);
+}
+
+static void test_no_ballast_needed(void **state)
+{
+	struct knob_journal *j;
+	struct ballast *b = (struct ballast *)1;
+	char orig[32];
+
+	(void)state;
+	if (!mmab_is_root())
+		skip();
+	assert_int_equal(knob_journal_open(&j), 0);
+	snprintf(orig, sizeof(orig), "%s", knob_now());
+	/* asking for more than there is: nothing to take out of play */
+	assert_int_equal(ballast_start(&b, (uint64_t)kb("MemTotal") * 1024 * 2, j), 0);
+	assert_null(b);
+	assert_int_equal(ballast_bytes(b), 0);
+	ballast_stop(b);
+	assert_string_equal(knob_now(), orig);
+	assert_int_equal(knob_journal_close(j), 0);
+}
+
+static void test_dies_with_parent(void **state)
+{
+	struct knob_journal *j;
+	long long mlock0;
+	char orig[32];
+	int status;
+	pid_t pid;
+
+	(void)state;
+	if (!mmab_is_root())
+		skip();
+	assert_int_equal(knob_journal_open(&j), 0);
+	snprintf(orig, sizeof(orig), "%s", knob_now());
+	mlock0 = kb("Mlocked");
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct ballast *b;
+		uint64_t eff = (uint64_t)kb("MemAvailable") * 1024 - 512 * MiB;
+
+		/* a runner that crashes while holding a ballast */
+		if (ballast_start(&b, eff, j) || !b)
+			_exit(1);
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	/* PR_SET_PDEATHSIG kills the holder: its memory comes back */
+	assert_true(mlocked_near(mlock0) - mlock0 < 64 * 1024);
+	/* the child journaled the knob in the shared journal: closing restores it */
+	assert_int_equal(knob_journal_close(j), 0);
+	assert_string_equal(knob_now(), orig);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_lock_and_release),
+		cmocka_unit_test(test_no_ballast_needed),
+		cmocka_unit_test(test_dies_with_parent),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}

@@ -1,0 +1,226 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Tests for runner/settle.c, for real, as root under the machine lock
+ * (skipped otherwise): dirty data is written back, a file's page cache is
+ * dropped (checked page by page with mincore), compaction runs, busy CPUs
+ * make the wait time out at its bound, a quiet machine settles quickly,
+ * bad options are refused and a user who is not root gets -EACCES.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "runner/mmab.h"
+#include "runner/settle.h"
+
+#define MiB (1LL << 20)
+
+static char tmp[] = "/var/tmp/mmab-test-settle.XXXXXX";
+static char file[sizeof(tmp) + 16];
+
+static int setup(void **st)
+{
+	(void)st;
+	/* /var/tmp: on disk, so its pages can be dirty and be dropped */
+	if (!mkdtemp(tmp))
+		return -1;
+	snprintf(file, sizeof(file), "%s/data", tmp);
+	return 0;
+}
+
+static int teardown(void **st)
+{
+	(void)st;
+	return mmab_rm_rf(tmp);
+}
+
+#define NEED_ROOT()				\
+	do {					\
+		if (!mmab_is_root())		\
+			skip();			\
+	} while (0)
+
+/* Write LEN bytes to the test file without syncing. */
+static void write_data(long long len)
+{
+	static char block[1 << 20];
+	int fd = open(file, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+
+	assert_true(fd >= 0);
+	memset(block, 0x5a, sizeof(block));
+	for (long long off = 0; off < len; off += (long long)sizeof(block))
+		assert_int_equal(write(fd, block, sizeof(block)), (ssize_t)sizeof(block));
+	close(fd);
+}
+
+/* How many of the test file's pages are in the page cache. */
+static size_t resident_pages(long long len)
+{
+	size_t pages = (size_t)len / 4096, n = 0;
+	unsigned char *vec = malloc(pages);
+	int fd = open(file, O_RDONLY);
+	void *p;
+
+	assert_true(fd >= 0);
+	assert_non_null(vec);
+	p = mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED, fd, 0);
+	assert_true(p != MAP_FAILED);
+	assert_int_equal(mincore(p, (size_t)len, vec), 0);
+	for (size_t i = 0; i < pages; i++)
+		n += vec[i] & 1;
+	munmap(p, (size_t)len);
+	close(fd);
+	free(vec);
+	return n;
+}
+
+static void test_writeback_and_drop(void **st)
+{
+	struct settle_opts o = { .drop_caches = true, .compact = true, .max_wait_s = 10,
+				 .idle_pct = 1 };
+	struct settle_report r;
+	long long len = 128 * MiB, scanned0;
+
+	(void)st;
+	NEED_ROOT();
+	write_data(len);
+	/* the kernel holds most of it dirty: nothing has written it back yet */
+	assert_true(mmab_meminfo_kb("Dirty") + mmab_meminfo_kb("Writeback") >= 64 * 1024);
+	assert_true(resident_pages(len) >= (size_t)(len / 4096) * 9 / 10);
+	scanned0 = mmab_vmstat("compact_migrate_scanned") + mmab_vmstat("compact_free_scanned");
+	assert_int_equal(settle_machine(&o, &r), 0);
+	assert_false(r.timed_out);
+	assert_true(r.dirty_kb <= 4096);
+	assert_true(r.seconds >= 0.25 && r.seconds < 10);
+	/* written back, then dropped: none of its pages is cached any more */
+	assert_true(resident_pages(len) < 16);
+	/* compaction scanned memory */
+	assert_true(mmab_vmstat("compact_migrate_scanned") + mmab_vmstat("compact_free_scanned") >
+		    scanned0);
+}
+
+static void test_keep_cache(void **st)
+{
+	struct settle_opts o = { .max_wait_s = 5, .idle_pct = 1 };
+	struct settle_report r;
+	long long len = 16 * MiB;
+
+	(void)st;
+	NEED_ROOT();
+	write_data(len);
+	assert_int_equal(settle_machine(&o, &r), 0);
+	assert_true(r.dirty_kb <= 4096);
+	/* without drop_caches the (now clean) pages stay */
+	assert_true(resident_pages(len) >= (size_t)(len / 4096) * 9 / 10);
+}
+
+static void spin(void)
+{
+	for (;;)
+		__asm__ volatile("" ::: "memory");
+}
+
+/* Every CPU busy: the wait ends at its bound, and says so. */
+static void test_busy_times_out(void **st)
+{
+	struct settle_opts o = { .max_wait_s = 0.6, .idle_pct = 90 };
+	struct settle_report r;
+	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
+	pid_t pids[64];
+	int n = 0, ret;
+
+	(void)st;
+	NEED_ROOT();
+	for (; n < ncpu && n < 64; n++) {
+		pids[n] = fork();
+		assert_true(pids[n] >= 0);
+		if (pids[n] == 0)
+			spin();
+	}
+	ret = settle_machine(&o, &r);
+	for (int i = 0; i < n; i++) {
+		kill(pids[i], SIGKILL);
+		waitpid(pids[i], NULL, 0);
+	}
+	assert_int_equal(ret, 0);
+	assert_true(r.timed_out);
+	assert_true(r.idle_pct < 50);
+	assert_true(r.seconds >= 0.6 && r.seconds < 1.5);
+}
+
+/* A quiet machine settles within a few windows. */
+static void test_quiet_settles(void **st)
+{
+	struct settle_opts o = { .max_wait_s = 5, .idle_pct = 50 };
+	struct settle_report r;
+
+	(void)st;
+	NEED_ROOT();
+	assert_int_equal(settle_machine(&o, &r), 0);
+	assert_false(r.timed_out);
+	assert_true(r.idle_pct >= 50 && r.idle_pct <= 100);
+	assert_true(r.seconds < 2);
+}
+
+static void test_bad_options(void **st)
+{
+	struct settle_opts o = { .idle_pct = 150 };
+	struct settle_report r;
+
+	(void)st;
+	assert_int_equal(settle_machine(&o, &r), -EINVAL);
+	o.idle_pct = 0;
+	o.max_wait_s = -1;
+	assert_int_equal(settle_machine(&o, &r), -EINVAL);
+	o.max_wait_s = 0;
+	o.dirty_kb = -5;
+	assert_int_equal(settle_machine(&o, &r), -EINVAL);
+}
+
+static void test_not_root(void **st)
+{
+	int status;
+	pid_t pid;
+
+	(void)st;
+	NEED_ROOT();	/* to become someone else */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct settle_opts o = { .drop_caches = true, .max_wait_s = 1, .idle_pct = 1 };
+		struct settle_report r;
+
+		if (setgid(65534) || setuid(65534))
+			_exit(2);
+		_exit(settle_machine(&o, &r) == -EACCES ? 0 : 1);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_writeback_and_drop),
+		cmocka_unit_test(test_keep_cache),
+		cmocka_unit_test(test_busy_times_out),
+		cmocka_unit_test(test_quiet_settles),
+		cmocka_unit_test(test_bad_options),
+		cmocka_unit_test(test_not_root),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
