@@ -9,6 +9,7 @@
  * numbers where numbers belong, and a `t` column that does not drift.
  */
 #include <errno.h>
+#include <sched.h>
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -274,6 +275,48 @@ static void test_disk_full(void **state)
 	free(p);
 }
 
+/* A collector that keeps the sampler thread busy 7 ms of every 10 ms. */
+static int policies[512];
+static size_t npolicies;
+
+static int busy_sample(struct collector_inst *ci, double t)
+{
+	double until = mmab_now() + 0.007;
+
+	(void)ci;
+	(void)t;
+	if (npolicies < ARRAY_SIZE(policies))
+		policies[npolicies++] = sched_getscheduler(0);
+	while (mmab_now() < until)
+		;
+	return 0;
+}
+
+static const struct collector c_busy = {
+	"fakebusy", "", COL_PERIODIC, 10, NULL, fake_open, busy_sample, fake_close,
+};
+
+/*
+ * As root the sampler thread runs SCHED_FIFO, but not when that would
+ * starve a CPU: busy more than half of a second, it goes back to normal.
+ */
+static void test_realtime_valve(void **state)
+{
+	struct collector_cfg cfgs[] = { { &c_busy, 10, NULL } };
+	struct sampler *s;
+
+	if (!mmab_is_root())
+		skip();
+	npolicies = 0;
+	assert_int_equal(sampler_start(&s, *state, cfgs, 1), 0);
+	sleep_s(2.0);
+	assert_int_equal(sampler_stop(s), 0);
+	/* [0] is the t=0 sample, taken by the caller; [1] the thread's first */
+	assert_true(npolicies > 20);
+	assert_int_equal(policies[1], SCHED_FIFO);
+	assert_int_equal(policies[npolicies - 2], SCHED_OTHER);
+}
+
 static void test_bad_dir(void **state)
 {
 	struct collector_cfg cfgs[] = { { &c_periodic, 10, NULL } };
@@ -499,6 +542,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(test_failing_collector, make_dir, remove_dir),
 		cmocka_unit_test(test_bad_dir),
 		cmocka_unit_test_setup_teardown(test_disk_full, make_dir, remove_dir),
+		cmocka_unit_test_setup_teardown(test_realtime_valve, make_dir, remove_dir),
 		cmocka_unit_test_setup_teardown(test_real_collectors, make_dir, remove_dir),
 	};
 
