@@ -514,6 +514,43 @@ out_free:
 	return r;
 }
 
+/* N bytes of A and B equal?  Eight at a time, inline: names are short. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	while (n--)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
+
+/*
+ * Spaces from P on, eight at a time first: meminfo pads every value to the
+ * same column, ~10 spaces a line.
+ */
+static inline const char *skip_blanks(const char *p, const char *end)
+{
+	static const uint64_t spaces = 0x2020202020202020ull;
+	uint64_t w;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		if (w != spaces)
+			break;
+		p += 8;
+	}
+	while (p < end && *p == ' ')
+		p++;
+	return p;
+}
+
 /*
  * The fast path of kv_parse: the line at P starts with NAME and its
  * separator, followed by a well-formed value and the newline?  Returns the
@@ -527,11 +564,9 @@ static const char *kv_fast(const char *p, const char *end, enum kv_style style,
 	const char *v;
 
 	if ((size_t)(end - p) <= nlen || p[nlen] != (style == KV_VMSTAT ? ' ' : ':') ||
-	    memcmp(p, name, nlen))
+	    !same_bytes(p, name, nlen))
 		return NULL;
-	p += nlen + 1;
-	while (p < end && *p == ' ')
-		p++;
+	p = skip_blanks(p + nlen + 1, end);
 	v = p;
 	if (p < end && *p == '-')
 		p++;
@@ -541,7 +576,7 @@ static const char *kv_fast(const char *p, const char *end, enum kv_style style,
 		return NULL;
 	*val = v;
 	*vlen = (size_t)(p - v);
-	if (style == KV_MEMINFO && end - p >= 3 && !memcmp(p, " kB", 3))
+	if (style == KV_MEMINFO && end - p >= 3 && p[0] == ' ' && p[1] == 'k' && p[2] == 'B')
 		p += 3;
 	while (p < end && *p == ' ')
 		p++;

@@ -195,8 +195,9 @@ static void test_contract(void **state)
 			last_k = k;
 			late[n++] = fake_p.t[i] - 0.020 * (double)k;
 		}
+		/* the median: a busy machine may delay a few wake-ups by milliseconds */
 		qsort(late, n, sizeof(double), cmp_double);
-		assert_true(late[n * 9 / 10] < 0.003);
+		assert_true(late[n / 2] < 0.002);
 	}
 	/* the end sample: taken in sampler_stop, after everything else */
 	assert_true(fake_p.t[fake_p.n - 1] >= stop_at);
