@@ -4,9 +4,9 @@
  * from an absolute clock.  Each collector has its own period; its k-th
  * sample is due at t0 + k * period exactly (a timerfd armed with
  * TFD_TIMER_ABSTIME on CLOCK_MONOTONIC), so time spent sampling never shifts
- * the next deadline and intervals do not drift.  A collector that falls more
- * than a period behind skips the missed ticks and stays on the grid rather
- * than sampling in a burst.  Samples at t=0 and at the end are taken
+ * the next deadline and intervals do not drift.  A tick that cannot be
+ * sampled within half a period of its time is skipped: the collector stays
+ * on the grid rather than sampling in a burst.  Samples at t=0 and at the end are taken
  * synchronously by sampler_start and sampler_stop, so first-to-last deltas
  * cover the iteration exactly whatever the interval.
  *
@@ -288,9 +288,12 @@ static void *sampler_main(void *arg)
 			slot_sample(s, sl);
 			sl->next_ns += sl->period_ns;
 			done = now_ns();
-			if (sl->next_ns <= done) {
-				/* Too late for the next tick: skip to the first one ahead. */
-				uint64_t k = (done - s->t0_ns) / sl->period_ns + 1;
+			if (sl->next_ns + sl->period_ns / 2 <= done) {
+				/*
+				 * More than half a period late for the next tick: skip to
+				 * the first tick that is not, rather than sample in a burst.
+				 */
+				uint64_t k = (done - s->t0_ns - sl->period_ns / 2) / sl->period_ns + 1;
 				uint64_t next = s->t0_ns + k * sl->period_ns;
 
 				sl->missed += (next - sl->next_ns) / sl->period_ns;
