@@ -50,19 +50,36 @@ int buddy_parse(struct buddy_info *bi, const char *file, const char *text, size_
 	bi->n = 0;
 	cur_init(&c, file, text, len, err, errlen);
 	while ((r = cur_next(&c)) > 0) {
+		size_t ll = (size_t)(c.eol - c.line);
 		struct buddy_zone *z;
+		bool same;
 
 		if (bi->n == bi->cap) {
 			bi->cap = bi->cap ? bi->cap * 2 : 8;
 			bi->z = xrealloc(bi->z, bi->cap * sizeof(*bi->z));
+			bi->line = xrealloc(bi->line, bi->cap * sizeof(*bi->line));
 		}
 		z = &bi->z[bi->n];
-		r = buddy_line(&c, z);
-		if (r)
-			return r;
+		/*
+		 * A line as it was last time (DMA, DMA32 nearly always) still has
+		 * its zone parsed in z: most of a sample is then memcmp.
+		 */
+		same = bi->n < bi->nline && bi->line[bi->n].len == ll &&
+		       !memcmp(bi->line[bi->n].text, c.line, ll);
+		if (!same) {
+			bi->nline = bi->n;	/* lines after a change are parsed anew */
+			r = buddy_line(&c, z);
+			if (r)
+				return r;
+		}
 		if (bi->n && z->norders != bi->z[0].norders)
 			return cur_err(&c, "%d orders, the first zone had %d", z->norders,
 				       bi->z[0].norders);
+		if (!same && ll <= sizeof(bi->line[0].text)) {
+			memcpy(bi->line[bi->n].text, c.line, ll);
+			bi->line[bi->n].len = ll;
+			bi->nline = bi->n + 1;
+		}
 		bi->n++;
 	}
 	if (r < 0)
@@ -77,6 +94,7 @@ void buddy_free(struct buddy_info *bi)
 	for (size_t i = 0; i < bi->ntext; i++)
 		free(bi->text[i].rows);
 	free(bi->text);
+	free(bi->line);
 	free(bi->z);
 	memset(bi, 0, sizeof(*bi));
 }

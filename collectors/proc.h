@@ -279,6 +279,8 @@ struct buddy_text {
 struct buddy_info {
 	size_t n, cap;
 	struct buddy_zone *z;
+	size_t nline;
+	struct { size_t len; char text[160]; } *line;	/* buddy_parse's: z[i] came from line[i] */
 	size_t ntext;
 	struct buddy_text *text;		/* buddy_rows' cache, per zone */
 };

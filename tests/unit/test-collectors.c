@@ -552,7 +552,10 @@ static char *fresh_rows(const char *text, double t)
 	return rows;
 }
 
-/* buddy_rows reuses a zone's rows while its counts stay: never stale. */
+/*
+ * buddy_parse reuses a zone's parse while its line stays, buddy_rows its rows
+ * while its counts stay: never stale.
+ */
 static void test_buddy_rows_cache(void **state)
 {
 	const char *names[] = { "buddyinfo-6.18", NULL, "buddyinfo-2node", "buddyinfo-6.18",
@@ -581,6 +584,22 @@ static void test_buddy_rows_cache(void **state)
 		assert_string_equal(rows, want);
 		free(rows);
 		free(want);
+	}
+	{
+		/* a read that fails half-way, then a good one: nothing stale survives */
+		char *bad = fixture("buddyinfo-garbage", NULL), *rows;
+		char *want = fresh_rows(text[1], 9);
+
+		assert_int_equal(buddy_parse(&bi, "b", bad, strlen(bad), err, sizeof(err)),
+				 -EINVAL);
+		assert_int_equal(buddy_parse(&bi, "b", text[1], strlen(text[1]), err,
+					     sizeof(err)), 0);
+		buddy_rows(&bi, 9, &b);
+		rows = rb_text(&b);
+		assert_string_equal(rows, want);
+		free(rows);
+		free(want);
+		free(bad);
 	}
 	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
 		free(text[i]);
