@@ -280,6 +280,68 @@ static void text_cell(FILE *f, const char *s, size_t width, bool pad)
 	free(tmp);
 }
 
+/* text_put keeping the last WIDTH-1 characters of S after a '~' (paths). */
+static void text_cell_tail(FILE *f, const char *s, size_t width, bool pad)
+{
+	size_t chars = 0;
+	const char *p;
+
+	s = s ? s : "";
+	for (p = s; *p; p++)
+		chars += (*p & 0xc0) != 0x80;
+	if (chars <= width) {
+		text_put(f, s, width, pad);
+		return;
+	}
+	for (p = s; chars > width - 1; p++)
+		chars -= (*p & 0xc0) != 0x80;
+	while ((*p & 0xc0) == 0x80)
+		p++;
+	fputc('~', f);
+	text_put(f, p, width - 1, pad);
+}
+
+/*
+ * Set S's label in a column WIDTH wide.  Labels of one run share a long
+ * prefix ("6.18.44-fc-v595-madvise", "6.18.44-fc-v595-defer"), and cutting
+ * their ends would print the sets under the same name: when a label does
+ * not fit, what all labels share up to a separator is shown as '~'
+ * ("~madvise", "~defer"), and what still does not fit is cut from the
+ * front.  The header lists the full labels.
+ */
+static void text_label(FILE *f, const struct cmp_table *t, size_t s, size_t width, bool pad)
+{
+	const char *l = t->sets[s].label ? t->sets[s].label : "";
+	size_t common = strlen(l), cut = 0;
+	char *tmp;
+
+	if (strlen(l) <= width || t->n_sets < 2) {
+		text_cell(f, l, width, pad);
+		return;
+	}
+	for (size_t i = 0; i < t->n_sets; i++) {
+		const char *o = t->sets[i].label ? t->sets[i].label : "";
+		size_t k = 0;
+
+		while (k < common && o[k] == l[k])
+			k++;
+		common = k;
+	}
+	for (size_t k = 0; k < common; k++)
+		if (strchr("-_.+", l[k]))
+			cut = k + 1;
+	if (!cut || !l[cut]) {
+		text_cell_tail(f, l, width, pad);
+		return;
+	}
+	tmp = xasprintf("~%s", l + cut);
+	if (strlen(tmp) <= width)
+		text_put(f, tmp, width, pad);
+	else
+		text_cell_tail(f, tmp + 1, width, pad);
+	free(tmp);
+}
+
 static const char *color_of(enum cmp_verdict v, int color)
 {
 	if (!color)
@@ -363,7 +425,7 @@ static void text_env(FILE *f, const struct cmp_table *t)
 				}
 				env_show(e, &a, &b);
 				fputs("  ", f);
-				text_cell(f, e->key, 40, false);
+				text_cell_tail(f, e->key, 40, false);
 				fputs(": ", f);
 				text_cell(f, a, 72 - (strlen(e->key) < 40 ? strlen(e->key) : 40), false);
 				fputs("\n    -> ", f);
@@ -398,7 +460,7 @@ static void text_row(FILE *f, const struct cmp_table *t, const struct cmp_row *r
 		const struct cmp_cell *c = &r->cells[s];
 
 		fputs("  ", f);
-		text_cell(f, t->sets[s].label, LABEL_W, true);
+		text_label(f, t, s, LABEL_W, true);
 		if (!c->s.n) {
 			fputs("   0  n/a (not recorded)\n", f);
 			continue;
@@ -500,7 +562,7 @@ static void text_summary(FILE *f, const struct cmp_table *t)
 			fpct(pc, sizeof(pc), c->change_pct);
 			fp(q, sizeof(q), c->q);
 			fprintf(f, "  %-7s ", verdict_text(c->verdict));
-			text_cell(f, t->sets[s].label, 14, true);
+			text_label(f, t, s, 14, true);
 			fputc(' ', f);
 			text_cell(f, t->rows[r].workload, 12, true);
 			fputc(' ', f);
@@ -536,7 +598,7 @@ static void text_iterations(FILE *f, const struct cmp_table *t, const char *w)
 			char *it = iter_summary(&t->sets[s], w);
 
 			fputs("  ", f);
-			text_cell(f, t->sets[s].label, 40, false);
+			text_label(f, t, s, 40, false);
 			fprintf(f, " %s\n", it);
 			free(it);
 		}
@@ -549,7 +611,7 @@ static void text_iterations(FILE *f, const struct cmp_table *t, const char *w)
 			if (strcmp(ri->workload, w) || rset_iter_used(ri))
 				continue;
 			fputs("  ", f);
-			text_cell(f, t->sets[s].label, 16, false);
+			text_label(f, t, s, 16, false);
 			fprintf(f, " #%d %s: ", ri->iteration, ri->status);
 			text_cell(f, ri->reason, 40, false);
 			fputc('\n', f);
@@ -565,7 +627,7 @@ static void text_out(FILE *f, const struct cmp_table *t, int color)
 		fprintf(f, "  %c ", s == t->baseline ? '*' : ' ');
 		text_cell(f, t->sets[s].label, 24, true);
 		fputc(' ', f);
-		text_cell(f, t->sets[s].path, 48, false);
+		text_cell_tail(f, t->sets[s].path, 48, false);
 		fputc('\n', f);
 	}
 	fputc('\n', f);

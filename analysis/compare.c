@@ -293,7 +293,8 @@ static void rows_slab(struct cmp_table *t, const struct set_data *sd, const char
 			if (g > cs[k].score)
 				cs[k].score = g;
 		}
-	qsort(cs, ncs, sizeof(*cs), cmp_score);
+	if (ncs)
+		qsort(cs, ncs, sizeof(*cs), cmp_score);
 	for (size_t k = 0; k < ncs && k < SLAB_TOP && cs[k].score > 0; k++) {
 		for (int f = 0; f < 2; f++) {
 			struct cmp_row *r = add_row(t, SEC_SLAB, w,
@@ -346,7 +347,8 @@ static void rows_stalls(struct cmp_table *t, const struct set_data *sd, const ch
 				}
 			}
 		}
-	qsort(ev, nev, sizeof(*ev), cmp_cstr);
+	if (nev)
+		qsort(ev, nev, sizeof(*ev), cmp_cstr);
 	for (size_t k = 0; k < nev; k++)
 		for (int f = 0; f < STALL_N; f++) {
 			struct cmp_row *r = add_row(t, SEC_STALLS, w,

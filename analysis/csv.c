@@ -24,18 +24,37 @@
 /* Past this many, a file's problems are counted, not printed one by one. */
 #define CSV_MAX_REPORTS 5
 
+/*
+ * Whether this exact message was printed before: `mmab report` reads a
+ * collector CSV for the comparison and again for the plots, and a problem
+ * is reported once.  Each file prints at most CSV_MAX_REPORTS + 1 messages,
+ * so a short list is enough; past its end, messages are printed again.
+ */
+static bool problem_seen(const char *text)
+{
+	static char *seen[1024];
+	static size_t n;
+
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(seen[i], text))
+			return true;
+	if (n < ARRAY_SIZE(seen))
+		seen[n++] = xstrdup(text);
+	return false;
+}
+
 void csv_problem(const char *path, size_t line, const char *fmt, ...)
 {
-	char msg[1024];
+	char msg[1024], *text;
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (line)
-		mmab_err("%s:%zu: %s", path, line, msg);
-	else
-		mmab_err("%s: %s", path, msg);
+	text = line ? xasprintf("%s:%zu: %s", path, line, msg) : xasprintf("%s: %s", path, msg);
+	if (!problem_seen(text))
+		mmab_err("%s", text);
+	free(text);
 }
 
 struct parser {

@@ -209,16 +209,12 @@ void derived_vmstat(const struct csv *vm, double out[VM_N])
 
 /* ---- buddyinfo ---- */
 
-#define BUDDY_ORDERS 16		/* MAX_PAGE_ORDER is 10 on x86-64, more elsewhere */
-
 /*
- * The kernel's unusable free space index (mm/vmstat.c unusable_free_index,
- * debugfs extfrag/unusable_index) as a fraction: the share of free pages in
- * blocks smaller than ORDER; 1 when nothing is free.  workloads/frag.c
- * computes the same from /proc/buddyinfo; it is not linked here because it
- * brings the whole fragmenter (and its option parsing) into every reader.
+ * workloads/frag.c computes the same from /proc/buddyinfo; it is not linked
+ * here because it brings the whole fragmenter (and its option parsing) into
+ * every reader.
  */
-static double unusable_index(const double *blocks, int norders, int order)
+double derived_unusable_index(const double *blocks, int norders, int order)
 {
 	double total = 0, usable = 0;
 
@@ -260,21 +256,17 @@ static double time_mean(const double *t, const double *v, size_t n)
 	return area / span;
 }
 
-void derived_frag(const struct csv *bi, double out[FRAG_N])
+void derived_buddy_samples(const struct csv *bi,
+			   void (*fn)(double t, const double *blocks, int norders, void *arg),
+			   void *arg)
 {
 	int ct = csv_col(bi, "t"), co = csv_col(bi, "order"), cb = csv_col(bi, "free_blocks");
-	double *ts = xmalloc((bi->nrows + 1) * sizeof(double));
-	double *un = xmalloc((bi->nrows + 1) * sizeof(double));
-	double *f9 = xmalloc((bi->nrows + 1) * sizeof(double));
-	size_t n = 0;
 
-	for (size_t i = 0; i < FRAG_N; i++)
-		out[i] = NAN;
 	if (ct < 0 || co < 0 || cb < 0)
-		goto out;
+		return;
 	for (size_t r = 0; r < bi->nrows;) {
 		const char *ts0 = csv_str(bi, r, ct);
-		double t = csv_num(bi, r, ct), blocks[BUDDY_ORDERS] = { 0 };
+		double t = csv_num(bi, r, ct), blocks[DERIVED_BUDDY_ORDERS] = { 0 };
 		int norders = 0;
 		size_t end = r + 1;
 
@@ -288,29 +280,51 @@ void derived_frag(const struct csv *bi, double out[FRAG_N])
 		for (; r < end; r++) {
 			double o = csv_num(bi, r, co), b = csv_num(bi, r, cb);
 
-			if (!(o >= 0 && o < BUDDY_ORDERS && o == floor(o) && b >= 0))
+			if (!(o >= 0 && o < DERIVED_BUDDY_ORDERS && o == floor(o) && b >= 0))
 				continue;
 			blocks[(int)o] += b;
 			if ((int)o + 1 > norders)
 				norders = (int)o + 1;
 		}
-		if (!norders)
-			continue;
-		ts[n] = t;
-		un[n] = unusable_index(blocks, norders, 9);
-		f9[n] = free_blocks(blocks, norders, 9);
-		n++;
+		if (norders)
+			fn(t, blocks, norders, arg);
 	}
-	if (n) {
-		out[FRAG_UNUSABLE_MEAN] = time_mean(ts, un, n);
-		out[FRAG_UNUSABLE_END] = un[n - 1];
-		out[FRAG_FREE9_MEAN] = time_mean(ts, f9, n);
-		out[FRAG_FREE9_END] = f9[n - 1];
+}
+
+struct frag_samples {
+	double *ts, *un, *f9;
+	size_t n;
+};
+
+static void frag_sample(double t, const double *blocks, int norders, void *arg)
+{
+	struct frag_samples *fs = arg;
+
+	fs->ts[fs->n] = t;
+	fs->un[fs->n] = derived_unusable_index(blocks, norders, 9);
+	fs->f9[fs->n] = free_blocks(blocks, norders, 9);
+	fs->n++;
+}
+
+void derived_frag(const struct csv *bi, double out[FRAG_N])
+{
+	struct frag_samples fs = {
+		xmalloc((bi->nrows + 1) * sizeof(double)), xmalloc((bi->nrows + 1) * sizeof(double)),
+		xmalloc((bi->nrows + 1) * sizeof(double)), 0,
+	};
+
+	for (size_t i = 0; i < FRAG_N; i++)
+		out[i] = NAN;
+	derived_buddy_samples(bi, frag_sample, &fs);
+	if (fs.n) {
+		out[FRAG_UNUSABLE_MEAN] = time_mean(fs.ts, fs.un, fs.n);
+		out[FRAG_UNUSABLE_END] = fs.un[fs.n - 1];
+		out[FRAG_FREE9_MEAN] = time_mean(fs.ts, fs.f9, fs.n);
+		out[FRAG_FREE9_END] = fs.f9[fs.n - 1];
 	}
-out:
-	free(ts);
-	free(un);
-	free(f9);
+	free(fs.ts);
+	free(fs.un);
+	free(fs.f9);
 }
 
 /* ---- slabinfo ---- */

@@ -47,6 +47,28 @@ extern const struct derived_def derived_vm_defs[VM_N];
  */
 void derived_vmstat(const struct csv *vm, double out[VM_N]);
 
+#define DERIVED_BUDDY_ORDERS 16	/* MAX_PAGE_ORDER is 10 on x86-64, more elsewhere */
+
+/*
+ * derived_unusable_index - the kernel's unusable free space index
+ * (mm/vmstat.c unusable_free_index, debugfs extfrag/unusable_index) at
+ * ORDER as a fraction, from the free block counts BLOCKS[0..norders) of
+ * one sample (zones summed): the share of free pages in blocks smaller
+ * than ORDER; 1 when nothing is free.
+ */
+double derived_unusable_index(const double *blocks, int norders, int order);
+
+/*
+ * derived_buddy_samples - call FN(t, blocks, norders, arg) for each sample
+ * of a buddyinfo.csv (t,node,zone,order,free_blocks; the rows of one
+ * sample share the text of t), BLOCKS[0..norders) the free blocks per
+ * order with every zone summed.  Rows that are not numbers are skipped;
+ * without those columns FN is never called.
+ */
+void derived_buddy_samples(const struct csv *bi,
+			   void (*fn)(double t, const double *blocks, int norders, void *arg),
+			   void *arg);
+
 enum derived_frag {
 	FRAG_UNUSABLE_MEAN,	/* unusable free space index, order 9 */
 	FRAG_UNUSABLE_END,

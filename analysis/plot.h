@@ -37,8 +37,9 @@ struct plot_item {
 	char *base;		/* file name without extension, safe: [A-Za-z0-9._-] */
 	char *data;		/* BASE.csv, or NULL */
 	char *script;		/* BASE.gp, or NULL */
-	char *image;		/* BASE.png|svg, or NULL when skipped */
-	char *note;		/* why it was skipped, or NULL */
+	char *image;		/* BASE.png|svg; NULL when skipped, not drawn or not rendered */
+	char *note;		/* why it was skipped or not drawn; for a plot drawn,
+				   the sets that had no data for it; else NULL */
 };
 
 struct plot_list {
@@ -52,7 +53,8 @@ struct plot_list {
  * *out in a stable order (per workload: time series, bars, CDFs, heatmaps,
  * slab); the caller frees it with plot_list_free().  Returns 0 when every
  * plot with data was drawn (skipped plots are not errors), or -errno for
- * the first failure (reported) — the other plots are still attempted.
+ * the first failure (reported) — the other plots are still attempted;
+ * -ENOENT when gnuplot could not be run (data and scripts are written).
  */
 int plot_all(struct rset *sets, size_t n, const struct plot_opts *o, struct plot_list *out);
 void plot_list_free(struct plot_list *l);
@@ -60,17 +62,20 @@ void plot_list_free(struct plot_list *l);
 /*
  * plot_gp_quote - S as a gnuplot string expression made of single-quoted
  * literals: 'text', or ('it'."'".'s') when S holds a quote; control
- * characters (newlines included) become spaces.  Inside single quotes
- * gnuplot expands neither backslashes, `command` substitution nor @macros,
- * so the result is inert whatever S holds.  Returns a malloc'd string; the
- * caller frees it.
+ * characters (newlines included) become spaces, bytes that are not UTF-8
+ * '?', and "]]>" gets a space (the svg terminal would copy it into invalid
+ * XML).  Inside single quotes gnuplot expands neither backslashes,
+ * `command` substitution nor @macros, so the result is inert whatever S
+ * holds.  NULL is taken as "".  Returns a malloc'd string; the caller
+ * frees it.
  */
 char *plot_gp_quote(const char *s);
 
 /*
  * plot_safe_name - S reduced to a file-name part: [A-Za-z0-9._-] kept,
- * every other byte turned into '_', no leading '.', at most LEN-1 bytes
- * (empty input gives "x").  Safe in a path, a shell and an HTML attribute.
+ * every other byte turned into '_', no leading '.' or '-', at most LEN-1
+ * bytes (empty input gives "x").  Safe in a path, a shell and an HTML
+ * attribute.
  */
 void plot_safe_name(char *buf, size_t len, const char *s);
 

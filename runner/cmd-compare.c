@@ -174,47 +174,16 @@ static bool want_color(enum compare_fmt fmt)
 	       strcmp(term, "dumb");
 }
 
-int cmd_compare(int argc, char **argv)
+int cmd_load_sets(int argc, char **argv, const char *baseline, struct rset **out,
+		  size_t *nout, size_t *base_out)
 {
-	static const struct option longopts[] = {
-		{ "format", required_argument, NULL, 'f' },
-		{ "baseline", required_argument, NULL, 'b' },
-		{ NULL, 0, NULL, 0 },
-	};
-	enum compare_fmt fmt = CMP_TEXT;
-	const char *baseline = NULL;
 	struct rset *sets = NULL;
 	char **dirs = NULL;
 	size_t n = 0, nloaded = 0;
-	unsigned problems = 0;
 	long base = 0;
-	int opt, ret = MMAB_EXIT_USAGE, err;
+	int err, ret = MMAB_EXIT_USAGE;
 
-	optind = 0;	/* glibc: start afresh, whatever parsed argv before */
-	while ((opt = getopt_long(argc, argv, "f:b:", longopts, NULL)) != -1) {
-		switch (opt) {
-		case 'f':
-			if (parse_format(optarg, &fmt)) {
-				mmab_err("compare: unknown format '%s' (text, md, csv, json, html)",
-					 optarg);
-				return MMAB_EXIT_USAGE;
-			}
-			break;
-		case 'b':
-			baseline = optarg;
-			break;
-		default:
-			fputs(cmd_compare_help, stderr);
-			return MMAB_EXIT_USAGE;
-		}
-	}
-	if (optind >= argc) {
-		mmab_err("compare: no result set given");
-		fprintf(stderr, "usage: mmab compare [-f text|md|csv|json|html] [-b BASELINE] "
-			"RESULT_SET..\n");
-		return MMAB_EXIT_USAGE;
-	}
-	for (int i = optind; i < argc; i++)
+	for (int i = 0; i < argc; i++)
 		if (rset_expand(argv[i], &dirs, &n))
 			goto out;
 	sets = xcalloc(n + 1, sizeof(*sets));
@@ -241,27 +210,88 @@ int cmd_compare(int argc, char **argv)
 			base = 0;
 		}
 	}
-	err = compare_write(stdout, fmt, sets, n, (size_t)base, want_color(fmt));
-	if (err) {
-		mmab_err("compare: cannot write the comparison: %s", strerror(-err));
-		ret = MMAB_EXIT_FAIL;
-		goto out;
-	}
-	for (size_t i = 0; i < n; i++)
-		problems += sets[i].problems;
-	if (problems) {
-		mmab_err("%u problem%s in the result sets (reported above); the rest was compared",
-			 problems, problems == 1 ? "" : "s");
-		ret = MMAB_EXIT_USAGE;
-	} else {
-		ret = MMAB_EXIT_OK;
-	}
+	ret = 0;
 out:
-	for (size_t i = 0; i < nloaded; i++)
-		rset_free(&sets[i]);
-	free(sets);
+	if (ret) {
+		cmd_free_sets(sets, nloaded);
+		sets = NULL;
+		nloaded = 0;
+	}
 	for (size_t i = 0; i < n; i++)
 		free(dirs[i]);
 	free(dirs);
+	*out = sets;
+	*nout = nloaded;
+	*base_out = (size_t)base;
+	return ret;
+}
+
+void cmd_free_sets(struct rset *sets, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		rset_free(&sets[i]);
+	free(sets);
+}
+
+unsigned cmd_sets_problems(const struct rset *sets, size_t n, const char *done)
+{
+	unsigned problems = 0;
+
+	for (size_t i = 0; i < n; i++)
+		problems += sets[i].problems;
+	if (problems)
+		mmab_err("%u problem%s in the result sets (reported above); the rest was %s",
+			 problems, problems == 1 ? "" : "s", done);
+	return problems;
+}
+
+int cmd_compare(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "baseline", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	enum compare_fmt fmt = CMP_TEXT;
+	const char *baseline = NULL;
+	struct rset *sets = NULL;
+	size_t n = 0, base = 0;
+	int opt, ret, err;
+
+	optind = 0;	/* glibc: start afresh, whatever parsed argv before */
+	while ((opt = getopt_long(argc, argv, "f:b:", longopts, NULL)) != -1) {
+		switch (opt) {
+		case 'f':
+			if (parse_format(optarg, &fmt)) {
+				mmab_err("compare: unknown format '%s' (text, md, csv, json, html)",
+					 optarg);
+				return MMAB_EXIT_USAGE;
+			}
+			break;
+		case 'b':
+			baseline = optarg;
+			break;
+		default:
+			fputs(cmd_compare_help, stderr);
+			return MMAB_EXIT_USAGE;
+		}
+	}
+	if (optind >= argc) {
+		mmab_err("compare: no result set given");
+		fprintf(stderr, "usage: mmab compare [-f text|md|csv|json|html] [-b BASELINE] "
+			"RESULT_SET..\n");
+		return MMAB_EXIT_USAGE;
+	}
+	ret = cmd_load_sets(argc - optind, argv + optind, baseline, &sets, &n, &base);
+	if (ret)
+		return ret;
+	err = compare_write(stdout, fmt, sets, n, base, want_color(fmt));
+	if (err) {
+		mmab_err("compare: cannot write the comparison: %s", strerror(-err));
+		ret = MMAB_EXIT_FAIL;
+	} else {
+		ret = cmd_sets_problems(sets, n, "compared") ? MMAB_EXIT_USAGE : MMAB_EXIT_OK;
+	}
+	cmd_free_sets(sets, n);
 	return ret;
 }

@@ -94,6 +94,7 @@ static int finish_stdout(int ret)
 int main(int argc, char **argv)
 {
 	const struct cmd *c;
+	bool dry_run = false;
 
 	if (argc < 2) {
 		usage(stderr);
@@ -117,7 +118,11 @@ int main(int argc, char **argv)
 			return finish_stdout(MMAB_EXIT_OK);
 		}
 	}
-	if ((c->flags & CMD_RECOVER) && mmab_is_root()) {
+	/* --dry-run touches nothing, not even to put back what a crash left */
+	for (int i = 2; i < argc && strcmp(argv[i], "--"); i++)
+		if (!strcmp(argv[i], "--dry-run"))
+			dry_run = true;
+	if ((c->flags & CMD_RECOVER) && mmab_is_root() && !dry_run) {
 		int n = knob_journal_recover(true);
 
 		if (n > 0)

@@ -12,7 +12,7 @@ ok()   { _n=$((_n + 1)); echo "ok $_n - $*"; }
 nok()  { _n=$((_n + 1)); echo "not ok $_n - $*"; _failed=1; }
 skip() { _n=$((_n + 1)); echo "ok $_n # SKIP $*"; }
 # check DESCRIPTION COMMAND...: ok when the command succeeds
-check() { d=$1; shift; if "$@"; then ok "$d"; else nok "$d"; fi; }
+check() { _check_d=$1; shift; if "$@"; then ok "$_check_d"; else nok "$_check_d"; fi; }
 # skip_all REASON: the whole script cannot run here
 skip_all() { skip "$*"; exit 0; }
 need_root() { [ "$(id -u)" -eq 0 ] || skip_all "needs root"; }
@@ -27,12 +27,12 @@ mktmp() {
 
 # knob_snapshot FILE: record every knob mmab may touch, to compare afterwards.
 knob_snapshot() {
-	for k in /proc/sys/vm/* /sys/kernel/mm/transparent_hugepage/enabled \
+	for _snap_k in /proc/sys/vm/* /sys/kernel/mm/transparent_hugepage/enabled \
 		 /sys/kernel/mm/transparent_hugepage/defrag \
 		 /sys/kernel/mm/transparent_hugepage/khugepaged/defrag \
 		 /sys/kernel/mm/hugepages/hugepages-*/nr_hugepages; do
-		case $k in */drop_caches|*/compact_memory|*/stat_refresh) continue ;; esac
-		[ -r "$k" ] && [ -w "$k" ] || continue
-		printf '%s=%s\n' "$k" "$(tr '\n' ' ' < "$k" 2>/dev/null)"
+		case $_snap_k in */drop_caches|*/compact_memory|*/stat_refresh) continue ;; esac
+		[ -r "$_snap_k" ] && [ -w "$_snap_k" ] || continue
+		printf '%s=%s\n' "$_snap_k" "$(tr '\n' ' ' < "$_snap_k" 2>/dev/null)"
 	done > "$1"
 }

@@ -9,12 +9,16 @@
 #include "workloads/workload.h"
 
 extern const struct workload wl_idle, wl_frag, wl_hugetlb, wl_thp;
+extern const struct workload wl_fio;
+extern const struct workload wl_stress_ng;
 
 const struct workload *const workloads[] = {
 	&wl_idle,
 	&wl_frag,
 	&wl_hugetlb,
 	&wl_thp,
+	&wl_fio,
+	&wl_stress_ng,
 	NULL
 };
 

@@ -1,6 +1,7 @@
 # mmab: workload metrics per result set, small multiples (one panel per
 # metric): bar = mean over iterations (harmonic mean for rates), error bar =
-# 95% confidence interval of the mean (Student t, n-1 degrees of freedom).
+# 95% confidence interval of the mean (Student t, n-1 degrees of freedom;
+# for a harmonic mean, the delta method on the reciprocals).
 # Data (@DATA@): one row per (metric, set): metric number (MTITLE
 # order), set (its colour: 1 = first set given), position on the x axis,
 # mean, ci95 half width (NaN when n < 2), n, metric name.
@@ -18,7 +19,6 @@ set grid noxtics ytics
 unset mxtics
 set key off
 set xrange [0.3:NSETS + 0.7]
-set yrange [0:*]
 # Tick labels: labels cut to 16 characters (the full ones are in SETLABEL).
 set xtics () scale 0
 if (NSETS > 2) { set xtics rotate by 20 right }
@@ -27,15 +27,22 @@ set multiplot layout ROWS, COLS title @TITLE@ font ',13'
 do for [m=1:NMETRICS] {
 	set title MTITLE[m] font ',10'
 	set ylabel MUNIT[m]
+	# bars start at 0 unless a mean or its CI goes below it
+	if (MNEG[m]) { set yrange [*:*] } else { set yrange [0:*] }
+	# n (iterations with a value) at the foot of each bar
 	if (MHASCI[m]) {
 		# the CI as a line with caps: mean - ci .. mean + ci
 		plot DATA using ($1 == m ? $3 : NaN):4:2 with boxes lc variable, \
 		     DATA using ($1 == m ? $3 : NaN):($4 - $5):(0):(2 * $5) \
 			with vectors nohead lc rgb '#222222' lw 1.5, \
 		     for [e=-1:1:2] DATA using ($1 == m ? $3 - 0.12 : NaN):($4 + e * $5):(0.24):(0) \
-			with vectors nohead lc rgb '#222222' lw 1.5
+			with vectors nohead lc rgb '#222222' lw 1.5, \
+		     DATA using ($1 == m && $6 > 0 ? $3 : NaN):(0):(sprintf('n=%d', $6)) \
+			with labels offset 0,0.7 font ',8' tc rgb '#ffffff'
 	} else {
-		plot DATA using ($1 == m ? $3 : NaN):4:2 with boxes lc variable
+		plot DATA using ($1 == m ? $3 : NaN):4:2 with boxes lc variable, \
+		     DATA using ($1 == m && $6 > 0 ? $3 : NaN):(0):(sprintf('n=%d', $6)) \
+			with labels offset 0,0.7 font ',8' tc rgb '#ffffff'
 	}
 }
 unset multiplot

@@ -11,7 +11,7 @@ set title @TITLE@ textcolor lt SETLT[1]
 set xlabel 'time since iteration start (s)'
 set ylabel 'occupancy (% of allocated objects in use)'
 set yrange [0:105]
-set xrange [0:*]
+set xrange [0:*] noextend
 set key bottom right
 # Caches get their own colours: the set's colour is in the title.
 CACHECOL = '#1b9e77 #d95f02 #7570b3 #e7298a #66a61e #e6ab02 #a6761d #666666'

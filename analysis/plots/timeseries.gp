@@ -11,7 +11,7 @@ set title @TITLE@
 set xlabel 'time since iteration start (s)'
 set ylabel @YLABEL@
 set yrange @YRANGE@
-set xrange [0:*]
+set xrange [0:*] noextend
 set key outside bottom center horizontal
 DATA = @DATA@
 plot for [i=1:NSETS] DATA using 1:(column(3*i)):(column(3*i+1)) \

@@ -804,6 +804,41 @@ static void test_text_no_control(void **state)
 	gsl_rng_free(rng);
 }
 
+/*
+ * Sets of one run share a long label prefix: the rows must still tell them
+ * apart (they once both printed as "6.18.44-fc-v595~").
+ */
+static void test_text_long_labels(void **state)
+{
+	static const struct fake_metric m[] = { { "x", "s", "lower", "mean", 1, 0.1 } };
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	struct rset sets[2];
+	struct cmp_table t;
+	char *da, *db, *out;
+
+	(void)state;
+	da = fake_set("long-a", "{\"label\":\"6.18.44-fc-v595-madvise\"}", 3, m, 1, NULL, rng);
+	db = fake_set("long-b", "{\"label\":\"6.18.44-fc-v595-defer\"}", 3, m, 1, NULL, rng);
+	assert_int_equal(rset_load(da, &sets[0]), 0);
+	assert_int_equal(rset_load(db, &sets[1]), 0);
+	capture_begin();
+	assert_int_equal(compare_build(sets, 2, 0, &t), 0);
+	free(capture_end());
+	out = render(&t, CMP_TEXT, 0);
+	assert_non_null(strstr(out, "\n  ~madvise "));
+	assert_non_null(strstr(out, "\n  ~defer "));
+	/* the header still names both sets in full */
+	assert_non_null(strstr(out, "6.18.44-fc-v595-madvise"));
+	assert_non_null(strstr(out, "6.18.44-fc-v595-defer"));
+	free(out);
+	compare_free(&t);
+	rset_free(&sets[0]);
+	rset_free(&sets[1]);
+	free(da);
+	free(db);
+	gsl_rng_free(rng);
+}
+
 /* ---- the command ---- */
 
 /* Run `mmab compare ARGS...`; *out gets stdout, *err stderr. */
@@ -907,6 +942,7 @@ int main(void)
 		cmocka_unit_test(test_html_escape),
 		cmocka_unit_test(test_formats_hostile),
 		cmocka_unit_test(test_text_no_control),
+		cmocka_unit_test(test_text_long_labels),
 		cmocka_unit_test(test_cmd),
 		cmocka_unit_test(test_help_lists_formulas),
 	};

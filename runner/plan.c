@@ -1,0 +1,429 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The plan of a run (runner/plan.h): result sets, workloads and the
+ * interleaved order of steps, and its run.json form for --resume.  Pure
+ * data and arithmetic; nothing here touches the machine.
+ */
+#include <errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "runner/mmab.h"
+#include "runner/plan.h"
+
+#define SEED_MASK ((UINT64_C(1) << 53) - 1)
+
+static int fail(char *err, size_t errlen, const char *fmt, ...) MMAB_PRINTF(3, 4);
+
+static int fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* splitmix64's finaliser: every input bit reaches every output bit. */
+static uint64_t mix64(uint64_t x)
+{
+	x += UINT64_C(0x9e3779b97f4a7c15);
+	x = (x ^ (x >> 30)) * UINT64_C(0xbf58476d1ce4e5b9);
+	x = (x ^ (x >> 27)) * UINT64_C(0x94d049bb133111eb);
+	return x ^ (x >> 31);
+}
+
+uint64_t plan_step_seed(uint64_t run_seed, const char *workload_id, int iteration)
+{
+	uint64_t h = mix64(run_seed);
+
+	/* FNV-1a over the id, folded through the mixer */
+	for (const unsigned char *p = (const unsigned char *)workload_id; *p; p++)
+		h = (h ^ *p) * UINT64_C(0x100000001b3);
+	h = mix64(h ^ (uint64_t)(unsigned)iteration);
+	return h & SEED_MASK;
+}
+
+uint64_t plan_random_seed(void)
+{
+	uint64_t s = 0;
+
+	if (getrandom(&s, sizeof(s), 0) != (ssize_t)sizeof(s))
+		s = mix64((uint64_t)time(NULL) ^ ((uint64_t)getpid() << 32));
+	return s & SEED_MASK;
+}
+
+char *plan_run_id(const char *label, time_t t)
+{
+	char stamp[32];
+	struct tm tm;
+
+	localtime_r(&t, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm);
+	return xasprintf("%s-%s", label, stamp);
+}
+
+/* Is NAME in the comma-separated LIST? */
+static bool in_list(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; *p;) {
+		const char *e = strchrnul(p, ',');
+
+		if ((size_t)(e - p) == n && !strncmp(p, name, n))
+			return true;
+		p = *e ? e + 1 : e;
+	}
+	return false;
+}
+
+/* Every entry of LIST must match something; the message lists VALID. */
+static int check_list(const char *list, const char *what, bool (*known)(const struct suite *,
+	const char *), const struct suite *s, const char *valid, char *err, size_t errlen)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	int ret = 0;
+
+	if (!*list)
+		ret = fail(err, errlen, "empty %s list; valid: %s", what, valid);
+	for (char *t = strtok_r(copy, ",", &save); t && !ret; t = strtok_r(NULL, ",", &save))
+		if (!known(s, t))
+			ret = fail(err, errlen, "unknown %s '%s'; valid: %s", what, t, valid);
+	free(copy);
+	return ret;
+}
+
+static bool workload_selected(const struct suite_workload *w, const char *only)
+{
+	return !only || in_list(only, w->id) || in_list(only, w->wl->name);
+}
+
+static bool known_workload(const struct suite *s, const char *name)
+{
+	for (size_t i = 0; i < s->nworkloads; i++)
+		if (!strcmp(s->workloads[i].id, name) || !strcmp(s->workloads[i].wl->name, name))
+			return true;
+	return false;
+}
+
+static bool known_variant(const struct suite *s, const char *name)
+{
+	for (size_t i = 0; i < s->nvariants; i++)
+		if (!strcmp(s->variants[i].name, name))
+			return true;
+	return false;
+}
+
+/* "a, b, c" of the suite's workload ids or variant names, malloc'd. */
+static char *names_of(const struct suite *s, bool variants)
+{
+	size_t n = variants ? s->nvariants : s->nworkloads;
+	char *out = xstrdup("");
+
+	for (size_t i = 0; i < n; i++) {
+		const char *name = variants ? s->variants[i].name : s->workloads[i].id;
+		char *next = xasprintf("%s%s%s", out, i ? ", " : "", name);
+
+		free(out);
+		out = next;
+	}
+	if (!n) {
+		free(out);
+		out = xstrdup(variants ? "(the suite has no variants)" : "(none)");
+	}
+	return out;
+}
+
+static int add_sets(struct plan *p, const struct suite *s, const struct plan_args *a, char *err,
+		    size_t errlen)
+{
+	if (!s->nvariants) {
+		p->sets = xcalloc(1, sizeof(*p->sets));
+		p->sets[0] = (struct plan_set){ .label = xstrdup(a->label), .variant_idx = -1 };
+		p->nsets = 1;
+		return 0;
+	}
+	p->sets = xcalloc(s->nvariants, sizeof(*p->sets));
+	for (size_t i = 0; i < s->nvariants; i++) {
+		const struct suite_variant *v = &s->variants[i];
+		char *label;
+
+		if (a->variants && !in_list(a->variants, v->name))
+			continue;
+		label = v->label ? xstrdup(v->label) : xasprintf("%s-%s", a->label, v->name);
+		p->sets[p->nsets++] = (struct plan_set){
+			.label = label, .variant = xstrdup(v->name), .variant_idx = (int)i };
+		if (!mmab_label_valid(label))
+			return fail(err, errlen,
+				    "result-set label '%s' of variant '%s' is not a plain name "
+				    "([A-Za-z0-9._+-], at most 64 characters); use a shorter -l "
+				    "or name the set with label = in [variant %s]",
+				    label, v->name, v->name);
+		for (size_t k = 0; k + 1 < p->nsets; k++)
+			if (!strcmp(p->sets[k].label, label))
+				return fail(err, errlen, "variants '%s' and '%s' both write set '%s'",
+					    p->sets[k].variant, v->name, label);
+	}
+	return 0;
+}
+
+int plan_build(struct plan *p, const struct suite *s, const struct plan_args *a, char *err,
+	       size_t errlen)
+{
+	char *valid;
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (!mmab_label_valid(a->label))
+		return fail(err, errlen,
+			    "label '%s' is not a plain name ([A-Za-z0-9._+-], at most 64 characters)",
+			    a->label);
+	if (a->only) {
+		valid = names_of(s, false);
+		ret = check_list(a->only, "workload", known_workload, s, valid, err, errlen);
+		free(valid);
+		if (ret)
+			return ret;
+	}
+	if (a->variants) {
+		valid = names_of(s, true);
+		ret = check_list(a->variants, "variant", known_variant, s, valid, err, errlen);
+		free(valid);
+		if (ret)
+			return ret;
+	}
+	p->label = xstrdup(a->label);
+	p->run_id = plan_run_id(a->label, a->start);
+	p->seed = a->seed;
+	p->order = s->order;
+	p->iterations = a->iterations > 0 ? a->iterations : s->iterations;
+	p->scale = a->scale ? xstrdup(a->scale) : NULL;
+	if (p->iterations < 1)
+		return fail(err, errlen, "iterations must be at least 1");
+	ret = add_sets(p, s, a, err, errlen);
+	if (ret)
+		return ret;
+	p->workloads = xcalloc(s->nworkloads, sizeof(*p->workloads));
+	for (size_t i = 0; i < s->nworkloads; i++) {
+		if (!workload_selected(&s->workloads[i], a->only))
+			continue;
+		if (!mmab_label_valid(s->workloads[i].id))
+			return fail(err, errlen, "workload id '%s' is not a plain name",
+				    s->workloads[i].id);
+		p->workloads[p->nworkloads++] = i;
+	}
+	if (!p->nworkloads)
+		return fail(err, errlen, "the suite has no workload to run");
+	plan_order(p);
+	return 0;
+}
+
+void plan_order(struct plan *p)
+{
+	size_t *perm = xcalloc(p->nsets, sizeof(*perm));
+	gsl_rng *rng = NULL;
+	size_t n = 0;
+
+	if (p->order == ORDER_SHUFFLED) {
+		rng = gsl_rng_alloc(gsl_rng_mt19937);
+		if (!rng) {
+			fputs("mmab: out of memory\n", stderr);
+			abort();
+		}
+		gsl_rng_set(rng, (unsigned long)p->seed);
+	}
+	free(p->steps);
+	p->nsteps = (size_t)p->iterations * p->nworkloads * p->nsets;
+	p->steps = xcalloc(p->nsteps, sizeof(*p->steps));
+	for (int it = 1; it <= p->iterations; it++) {
+		for (size_t w = 0; w < p->nworkloads; w++) {
+			for (size_t k = 0; k < p->nsets; k++)
+				perm[k] = k;
+			if (rng && p->nsets > 1)
+				gsl_ran_shuffle(rng, perm, p->nsets, sizeof(*perm));
+			for (size_t k = 0; k < p->nsets; k++)
+				p->steps[n++] = (struct plan_step){
+					.set = perm[k], .workload = p->workloads[w], .iteration = it };
+		}
+	}
+	if (rng)
+		gsl_rng_free(rng);
+	free(perm);
+}
+
+const char *plan_effective_scale(const struct plan *p, const struct suite *s,
+				 const struct suite_workload *w)
+{
+	if (w && w->scale)
+		return w->scale;
+	if (p && p->scale)
+		return p->scale;
+	return s->scale ? s->scale : "100%";
+}
+
+json_t *plan_to_json(const struct plan *p, const struct suite *s, json_t *argv)
+{
+	json_t *root = json_object(), *sets = json_array(), *steps = json_array();
+
+	for (size_t i = 0; i < p->nsets; i++) {
+		const struct plan_set *set = &p->sets[i];
+
+		json_array_append_new(sets, json_pack("{s:o, s:s, s:s}",
+			"variant", set->variant ? json_string(set->variant) : json_null(),
+			"label", set->label, "dir", set->label));
+	}
+	for (size_t i = 0; i < p->nsteps; i++) {
+		const struct plan_step *st = &p->steps[i];
+
+		json_array_append_new(steps, json_pack("{s:s, s:s, s:i}",
+			"set", p->sets[st->set].label, "workload", s->workloads[st->workload].id,
+			"iteration", st->iteration));
+	}
+	json_object_set_new(root, "mmab_version", json_string(MMAB_VERSION));
+	json_object_set_new(root, "run_id", json_string(p->run_id));
+	json_object_set_new(root, "label", json_string(p->label));
+	json_object_set_new(root, "seed", json_integer((json_int_t)p->seed));
+	json_object_set_new(root, "order",
+			    json_string(p->order == ORDER_SHUFFLED ? "shuffled" : "interleaved"));
+	json_object_set_new(root, "iterations", json_integer(p->iterations));
+	json_object_set_new(root, "scale", p->scale ? json_string(p->scale) : json_null());
+	json_object_set_new(root, "suite", json_string(s->file));
+	json_object_set_new(root, "sets", sets);
+	json_object_set_new(root, "plan", steps);
+	json_object_set_new(root, "argv", argv ? json_incref(argv) : json_array());
+	return root;
+}
+
+static const char *get_str(const json_t *o, const char *key)
+{
+	return json_string_value(json_object_get(o, key));
+}
+
+static int find_set(const struct plan *p, const char *label)
+{
+	for (size_t i = 0; i < p->nsets; i++)
+		if (!strcmp(p->sets[i].label, label))
+			return (int)i;
+	return -1;
+}
+
+static int find_workload(const struct suite *s, const char *id)
+{
+	for (size_t i = 0; i < s->nworkloads; i++)
+		if (!strcmp(s->workloads[i].id, id))
+			return (int)i;
+	return -1;
+}
+
+static int sets_from_json(struct plan *p, const json_t *sets, const struct suite *s, char *err,
+			  size_t errlen)
+{
+	size_t n = json_array_size(sets);
+
+	if (!n)
+		return fail(err, errlen, "no result sets in 'sets'");
+	p->sets = xcalloc(n, sizeof(*p->sets));
+	for (size_t i = 0; i < n; i++) {
+		const json_t *o = json_array_get(sets, i);
+		const char *label = get_str(o, "label"), *dir = get_str(o, "dir");
+		const char *variant = get_str(o, "variant");
+		struct plan_set *set = &p->sets[p->nsets];
+
+		if (!label || !mmab_label_valid(label) || (dir && strcmp(dir, label)))
+			return fail(err, errlen, "set %zu: bad or missing label/dir", i + 1);
+		if (find_set(p, label) >= 0)
+			return fail(err, errlen, "set '%s' listed twice", label);
+		set->label = xstrdup(label);
+		set->variant_idx = -1;
+		p->nsets++;
+		if (!variant)
+			continue;
+		set->variant = xstrdup(variant);
+		for (size_t v = 0; v < s->nvariants; v++)
+			if (!strcmp(s->variants[v].name, variant))
+				set->variant_idx = (int)v;
+		if (set->variant_idx < 0)
+			return fail(err, errlen, "set '%s': variant '%s' is not in the suite",
+				    label, variant);
+	}
+	return 0;
+}
+
+static int steps_from_json(struct plan *p, const json_t *steps, const struct suite *s,
+			   char *err, size_t errlen)
+{
+	size_t n = json_array_size(steps);
+
+	if (!n)
+		return fail(err, errlen, "the plan has no steps");
+	p->steps = xcalloc(n, sizeof(*p->steps));
+	p->workloads = xcalloc(s->nworkloads, sizeof(*p->workloads));
+	for (size_t i = 0; i < n; i++) {
+		const json_t *o = json_array_get(steps, i);
+		const char *set = get_str(o, "set"), *wl = get_str(o, "workload");
+		json_int_t it = json_integer_value(json_object_get(o, "iteration"));
+		int si = set ? find_set(p, set) : -1, wi = wl ? find_workload(s, wl) : -1;
+		bool seen = false;
+
+		if (si < 0 || wi < 0 || it < 1 || it > 1000000 || !mmab_label_valid(wl))
+			return fail(err, errlen, "plan step %zu: unknown set or workload, or bad "
+				    "iteration", i + 1);
+		p->steps[i] = (struct plan_step){ .set = (size_t)si, .workload = (size_t)wi,
+						  .iteration = (int)it };
+		if (it > p->iterations)
+			p->iterations = (int)it;
+		for (size_t k = 0; k < p->nworkloads; k++)
+			seen |= p->workloads[k] == (size_t)wi;
+		if (!seen)
+			p->workloads[p->nworkloads++] = (size_t)wi;
+	}
+	p->nsteps = n;
+	return 0;
+}
+
+int plan_from_json(struct plan *p, const json_t *root, const struct suite *s, char *err,
+		   size_t errlen)
+{
+	const char *run_id = get_str(root, "run_id"), *label = get_str(root, "label");
+	const char *order = get_str(root, "order"), *scale = get_str(root, "scale");
+	const json_t *seed = json_object_get(root, "seed");
+	int ret;
+
+	memset(p, 0, sizeof(*p));
+	if (!json_is_object(root))
+		return fail(err, errlen, "not a JSON object");
+	if (!run_id || !label || !mmab_label_valid(label) || !json_is_integer(seed))
+		return fail(err, errlen, "missing or bad run_id, label or seed");
+	p->run_id = xstrdup(run_id);
+	p->label = xstrdup(label);
+	p->seed = (uint64_t)json_integer_value(seed);
+	p->order = order && !strcmp(order, "shuffled") ? ORDER_SHUFFLED : ORDER_INTERLEAVED;
+	p->scale = scale ? xstrdup(scale) : NULL;
+	ret = sets_from_json(p, json_object_get(root, "sets"), s, err, errlen);
+	if (!ret)
+		ret = steps_from_json(p, json_object_get(root, "plan"), s, err, errlen);
+	return ret;
+}
+
+void plan_free(struct plan *p)
+{
+	for (size_t i = 0; i < p->nsets; i++) {
+		free(p->sets[i].label);
+		free(p->sets[i].variant);
+	}
+	free(p->sets);
+	free(p->workloads);
+	free(p->steps);
+	free(p->run_id);
+	free(p->label);
+	free(p->scale);
+	memset(p, 0, sizeof(*p));
+}

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests for runner/resultset.c and runner/progress.c: status.csv rows
+ * (quoting, empty cells, one line per row), a status.csv whose last row a
+ * crash cut short, resume detection, first-to-last deltas of a real
+ * vmstat.csv (tests/fixtures/collect) and of truncated and garbled copies,
+ * JSON errors reported as FILE:LINE, the machine facts and knob values of
+ * metadata.json against /proc, and the ETA arithmetic of the progress line.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "collectors/collector.h"
+#include "runner/mmab.h"
+#include "runner/progress.h"
+#include "runner/resultset.h"
+
+static char tmpdir[64];
+
+static int make_tmp(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/mmab-test-rs.XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int remove_tmp(void **state)
+{
+	(void)state;
+	return mmab_rm_rf(tmpdir);
+}
+
+static char *slurp(const char *path)
+{
+	char *buf;
+
+	assert_int_equal(mmab_read_file(path, &buf, NULL), 0);
+	return buf;
+}
+
+static void test_status_format(void **state)
+{
+	struct rs_status_row ok = { "idle", 2, "ok", "", 0, 0, 1.23456 };
+	struct rs_status_row oom = { "thp-always", 1, "failed", "oom", -1, 9, 3.5 };
+	struct rs_status_row skip = { "fio", 3, "skipped", "fio not installed, \"apt install fio\"\n",
+				      -1, 0, NAN };
+	char buf[256];
+
+	(void)state;
+	assert_int_equal(rs_status_format(buf, sizeof(buf), &ok), 20);
+	assert_string_equal(buf, "idle,2,ok,,0,,1.235\n");
+	rs_status_format(buf, sizeof(buf), &oom);
+	assert_string_equal(buf, "thp-always,1,failed,oom,,9,3.500\n");
+	rs_status_format(buf, sizeof(buf), &skip);
+	assert_string_equal(buf,
+		"fio,3,skipped,\"fio not installed, \"\"apt install fio\"\" \",,,\n");
+	assert_int_equal(rs_status_format(buf, 10, &skip), -ENOSPC);
+}
+
+static void test_status_file(void **state)
+{
+	struct rs_status_row row = { "idle", 1, "ok", "", 0, 0, 1.0 };
+	char *path = xasprintf("%s/status.csv", tmpdir), *text;
+	int fd;
+
+	(void)state;
+	unlink(path);
+	fd = rs_status_open(path);
+	assert_true(fd >= 0);
+	assert_int_equal(rs_status_append(fd, &row), 0);
+	close(fd);
+	text = slurp(path);
+	assert_string_equal(text, RS_STATUS_HEADER "idle,1,ok,,0,,1.000\n");
+	free(text);
+
+	/* a crash in the middle of a row: the fragment goes, the complete row stays */
+	fd = open(path, O_WRONLY | O_APPEND);
+	assert_int_equal(write(fd, "idle,2,fa", 9), 9);
+	close(fd);
+	text = slurp(path);
+	assert_false(rs_status_has(text, "idle", 2));
+	assert_true(rs_status_has(text, "idle", 1));
+	free(text);
+	fd = rs_status_open(path);
+	assert_true(fd >= 0);
+	row.iteration = 2;
+	assert_int_equal(rs_status_append(fd, &row), 0);
+	close(fd);
+	text = slurp(path);
+	assert_string_equal(text, RS_STATUS_HEADER "idle,1,ok,,0,,1.000\nidle,2,ok,,0,,1.000\n");
+	free(text);
+
+	/* not a status.csv: refused, not appended to */
+	assert_int_equal(mmab_write_file_atomic(path, "a,b\n1,2\n", 8), 0);
+	assert_int_equal(rs_status_open(path), -EINVAL);
+	text = slurp(path);
+	assert_string_equal(text, "a,b\n1,2\n");
+	free(text);
+	free(path);
+}
+
+static void test_status_has(void **state)
+{
+	const char *text = RS_STATUS_HEADER
+		"idle,1,ok,,0,,1.0\n"
+		"idle2,2,ok,,0,,1.0\n"
+		"thp,10,failed,oom,,9,2.0\n"
+		"thp,3,ok,,0,,1.0";	/* no newline: cut short */
+
+	(void)state;
+	assert_true(rs_status_has(text, "idle", 1));
+	assert_false(rs_status_has(text, "idle", 2));	/* idle2 is another workload */
+	assert_true(rs_status_has(text, "idle2", 2));
+	assert_true(rs_status_has(text, "thp", 10));
+	assert_false(rs_status_has(text, "thp", 1));
+	assert_false(rs_status_has(text, "thp", 3));
+	assert_false(rs_status_has(RS_STATUS_HEADER, "idle", 1));
+	assert_false(rs_status_has("", "idle", 1));
+	/* the header itself is never a row */
+	assert_false(rs_status_has(RS_STATUS_HEADER, "workload", 0));
+}
+
+static struct rs_delta *find(struct rs_delta *d, ssize_t n, const char *name)
+{
+	for (ssize_t i = 0; i < n; i++)
+		if (!strcmp(d[i].name, name))
+			return &d[i];
+	return NULL;
+}
+
+/* A column's value in data row ROW (0-based) of the fixture, independently. */
+static double cell(const char *text, const char *col, int row)
+{
+	char *copy = xstrdup(text), *save = NULL, *line, *hdr, *s2 = NULL;
+	int idx = -1, i = 0;
+	double v = NAN;
+
+	hdr = strtok_r(copy, "\n", &save);
+	for (char *t = strtok_r(hdr, ",", &s2); t; t = strtok_r(NULL, ",", &s2), i++)
+		if (!strcmp(t, col))
+			idx = i;
+	for (int r = 0; (line = strtok_r(NULL, "\n", &save)); r++) {
+		if (r != row)
+			continue;
+		i = 0;
+		for (char *t = strtok_r(line, ",", &s2); t; t = strtok_r(NULL, ",", &s2), i++)
+			if (i == idx)
+				v = strtod(t, NULL);
+	}
+	free(copy);
+	return v;
+}
+
+/* Write TEXT to a file in tmpdir and take its deltas. */
+static ssize_t deltas_of(const char *name, const char *text, size_t len, struct rs_delta **d)
+{
+	char *path = xasprintf("%s/%s", tmpdir, name);
+	ssize_t n;
+
+	assert_int_equal(mmab_write_file_atomic(path, text, len), 0);
+	n = rs_csv_deltas(path, d);
+	free(path);
+	return n;
+}
+
+static void test_csv_deltas(void **state)
+{
+	const char *fixture = "tests/fixtures/collect/vmstat.csv";
+	char *text = slurp(fixture);
+	const char *bad = "t,a,b\n0,1,x\n1,2\n2,5,y\n";
+	struct rs_delta *d, *pf;
+	size_t len = strlen(text);
+	ssize_t n;
+
+	(void)state;
+	n = rs_csv_deltas(fixture, &d);
+	assert_true(n > 100);
+	pf = find(d, n, "pgfault");
+	assert_non_null(pf);
+	assert_float_equal(pf->first, cell(text, "pgfault", 0), 0);
+	assert_float_equal(pf->last, cell(text, "pgfault", 2), 0);
+	/* the fixture faulted in 64 MiB between its first and second row */
+	assert_true(pf->last - pf->first >= 16384);
+	assert_non_null(find(d, n, "nr_dirtied"));
+	assert_null(find(d, n, "t"));
+	rs_deltas_free(d, (size_t)n);
+
+	/* last row cut short by a crash: the row before it is the last */
+	n = deltas_of("cut.csv", text, len - 40, &d);
+	assert_true(n > 100);
+	pf = find(d, n, "pgfault");
+	assert_float_equal(pf->last, cell(text, "pgfault", 1), 0);
+	rs_deltas_free(d, (size_t)n);
+
+	/* garbage, a header without data, no t column, no file */
+	assert_int_equal(deltas_of("empty.csv", "", 0, &d), -EINVAL);
+	assert_int_equal(deltas_of("hdr.csv", "t,pgfault\n", 10, &d), -EINVAL);
+	assert_int_equal(deltas_of("time.csv", "time,pgfault\n0,1\n", 17, &d), -EINVAL);
+	assert_int_equal(deltas_of("junk.csv", "\x01\x02garbage\nno,commas\n", 20, &d),
+			 -EINVAL);
+	assert_true(rs_csv_deltas("/nonexistent/vmstat.csv", &d) < 0);
+	n = deltas_of("bad.csv", bad, strlen(bad), &d);
+	assert_int_equal(n, 2);
+	assert_float_equal(d[0].first, 1, 0);
+	assert_float_equal(d[0].last, 5, 0);	/* the short row is skipped */
+	assert_true(isnan(d[1].last));		/* not a number */
+	rs_deltas_free(d, (size_t)n);
+	free(text);
+}
+
+static void test_json_read(void **state)
+{
+	char *path = xasprintf("%s/bad.json", tmpdir), err[512];
+	const char *bad = "{\n  \"a\": 1,\n  \"b\": ,\n}\n";
+	json_t *j, *root = json_pack("{s:s, s:i}", "label", "stock", "n", 3);
+
+	(void)state;
+	assert_int_equal(mmab_write_file_atomic(path, bad, strlen(bad)), 0);
+	assert_int_equal(rs_json_read(path, &j, err, sizeof(err)), -EINVAL);
+	assert_null(j);
+	assert_non_null(strstr(err, "bad.json:3: "));
+	free(path);
+
+	path = xasprintf("%s/none.json", tmpdir);
+	assert_int_equal(rs_json_read(path, &j, err, sizeof(err)), -ENOENT);
+	free(path);
+
+	path = xasprintf("%s/ok.json", tmpdir);
+	assert_int_equal(rs_json_write(path, root), 0);
+	assert_int_equal(rs_json_read(path, &j, err, sizeof(err)), 0);
+	assert_true(json_equal(j, root));
+	json_decref(j);
+	json_decref(root);
+	free(path);
+}
+
+static void test_machine_info(void **state)
+{
+	json_t *m = rs_machine_info();
+	const char *keys[] = { "uname", "cmdline", "kernel_config_sha256", "hostname",
+			       "cpu_model", "cpus", "mem_total_kb", "thp", NULL };
+	json_t *sha = json_object_get(m, "kernel_config_sha256");
+
+	(void)state;
+	for (size_t i = 0; keys[i]; i++)
+		assert_non_null(json_object_get(m, keys[i]));
+	assert_int_equal(json_integer_value(json_object_get(m, "mem_total_kb")),
+			 mmab_meminfo_kb("MemTotal"));
+	assert_int_equal(json_integer_value(json_object_get(m, "cpus")),
+			 sysconf(_SC_NPROCESSORS_ONLN));
+	if (access("/proc/config.gz", R_OK)) {
+		assert_true(json_is_null(sha));
+	} else {
+		assert_true(json_is_string(sha));
+		assert_int_equal(strspn(json_string_value(sha), "0123456789abcdef"), 64);
+	}
+	if (!access("/sys/kernel/mm/transparent_hugepage/enabled", R_OK))
+		assert_non_null(strchr(json_string_value(json_object_get(
+			json_object_get(m, "thp"), "enabled")), '['));
+	json_decref(m);
+}
+
+static void test_knob_values(void **state)
+{
+	const char *names[] = { "vm.dirty_ratio", "vm.no_such_knob_here", NULL };
+	json_t *v = rs_knob_values(NULL, names);
+	char *raw = slurp("/proc/sys/vm/dirty_ratio");
+
+	(void)state;
+	raw[strcspn(raw, "\n")] = '\0';
+	assert_string_equal(json_string_value(json_object_get(v, "vm.dirty_ratio")), raw);
+	assert_true(json_is_null(json_object_get(v, "vm.no_such_knob_here")));
+	json_decref(v);
+	free(raw);
+	for (size_t i = 0; rs_standard_knobs[i]; i++)
+		assert_non_null(strchr(rs_standard_knobs[i], '.'));
+}
+
+static void test_knob_changes(void **state)
+{
+	json_t *pre = json_pack("{s:s, s:s, s:n}", "vm.dirty_ratio", "20",
+				"/sys/kernel/mm/transparent_hugepage/enabled", "madvise",
+				"vm.nr_hugepages");
+	json_t *post = json_pack("{s:s, s:s, s:s}", "vm.dirty_ratio", "20",
+				 "/sys/kernel/mm/transparent_hugepage/enabled", "always",
+				 "vm.nr_hugepages", "0");
+	json_t *c;
+
+	(void)state;
+	/* unreadable before (null), readable after: a change */
+	c = rs_knob_changes(pre, post);
+	assert_non_null(c);
+	assert_int_equal(json_object_size(c), 2);
+	assert_string_equal(json_string_value(json_object_get(c,
+		"/sys/kernel/mm/transparent_hugepage/enabled")), "always");
+	assert_string_equal(json_string_value(json_object_get(c, "vm.nr_hugepages")), "0");
+	assert_null(json_object_get(c, "vm.dirty_ratio"));
+	json_decref(c);
+	assert_null(rs_knob_changes(post, post));
+	json_decref(pre);
+	json_decref(post);
+}
+
+static void test_collectors_dropped(void **state)
+{
+	static const struct collector a = { .name = "vmstat" };
+	const struct collector_cfg cols[] = { { .c = &a } };
+	json_t *meta = json_pack("[{s:s, s:s}, {s:s, s:s}]", "name", "vmstat", "status", "ok",
+				 "name", "perf", "status", "perf not installed");
+
+	(void)state;
+	/* no sampler at all: the collector that was to run did not */
+	rs_collectors_dropped(meta, cols, 1, NULL);
+	assert_string_equal(json_string_value(json_object_get(json_array_get(meta, 0), "status")),
+			    "the sampler could not start");
+	/* a reason found before the run is kept */
+	assert_string_equal(json_string_value(json_object_get(json_array_get(meta, 1), "status")),
+			    "perf not installed");
+	json_decref(meta);
+}
+
+static void test_iter_dir(void **state)
+{
+	char *set = xasprintf("%s/set", tmpdir), *junk, *dir;
+	struct stat st;
+	int err = 0;
+
+	(void)state;
+	dir = rs_iter_dir(set, "idle", 1, &err);
+	assert_non_null(dir);
+	/* what an interrupted attempt left is cleared */
+	junk = xasprintf("%s/vmstat.csv", dir);
+	assert_int_equal(mmab_write_file_atomic(junk, "t\n", 2), 0);
+	free(dir);
+	dir = rs_iter_dir(set, "idle", 1, &err);
+	assert_non_null(dir);
+	assert_int_equal(stat(junk, &st), -1);
+	assert_int_equal(stat(dir, &st), 0);
+	assert_true(S_ISDIR(st.st_mode));
+	free(junk);
+	free(dir);
+	free(set);
+}
+
+static void test_eta(void **state)
+{
+	const double est[] = { 10, 10, 20, 20 };
+	const char *const key[] = { "a", "a", "b", "b" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct progress *p = progress_new(4, est, key, false, out);
+	char d[32];
+
+	(void)state;
+	assert_float_equal(progress_eta(p, SIZE_MAX, 0), 60, 1e-9);
+	progress_begin(p, 0, "a #1");
+	assert_float_equal(progress_eta(p, 0, 4), 56, 1e-9);
+	progress_end(p, 0, 5, "ok");
+	/* a: its own mean (5); b: estimate scaled by measured/estimated (5/10) */
+	assert_float_equal(progress_eta(p, SIZE_MAX, 0), 5 + 10 + 10, 1e-9);
+	assert_float_equal(progress_eta(p, 1, 2), 3 + 10 + 10, 1e-9);
+	assert_float_equal(progress_eta(p, 1, 9), 0 + 10 + 10, 1e-9);
+	progress_done_before(p, 3);
+	assert_float_equal(progress_eta(p, SIZE_MAX, 0), 5 + 10, 1e-9);
+	progress_begin(p, 1, "a #2");
+	progress_end(p, 1, 7, "failed: oom");
+	progress_free(p);
+	fclose(out);
+	assert_non_null(strstr(buf, "mmab: [1/4] a #1 (ETA 1m00s)\n"));
+	assert_non_null(strstr(buf, "mmab: [1/4] a #1: ok (5s)\n"));
+	assert_non_null(strstr(buf, "a #2: failed: oom (7s)\n"));
+	assert_null(strchr(buf, '\r'));		/* no bar off a terminal */
+	free(buf);
+
+	progress_format_duration(d, sizeof(d), 59.4);
+	assert_string_equal(d, "59s");
+	progress_format_duration(d, sizeof(d), 185);
+	assert_string_equal(d, "3m05s");
+	progress_format_duration(d, sizeof(d), 7450);
+	assert_string_equal(d, "2h04m");
+	progress_format_duration(d, sizeof(d), NAN);
+	assert_string_equal(d, "0s");
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_status_format),
+		cmocka_unit_test(test_status_file),
+		cmocka_unit_test(test_status_has),
+		cmocka_unit_test(test_csv_deltas),
+		cmocka_unit_test(test_json_read),
+		cmocka_unit_test(test_machine_info),
+		cmocka_unit_test(test_knob_values),
+		cmocka_unit_test(test_knob_changes),
+		cmocka_unit_test(test_collectors_dropped),
+		cmocka_unit_test(test_iter_dir),
+		cmocka_unit_test(test_eta),
+	};
+
+	return cmocka_run_group_tests(tests, make_tmp, remove_tmp);
+}
