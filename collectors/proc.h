@@ -371,11 +371,24 @@ struct slab_row {
 	size_t nlen;
 	uint64_t active_objs, num_objs, objsize, objperslab, pagesperslab;
 	uint64_t active_slabs, num_slabs;
+	bool changed;			/* parsed since slab_rows last formatted it */
 };
 
+/*
+ * Most caches do not change from one read to the next: slab_parse reuses
+ * the row of a line that reads as it did last time, slab_rows the text it
+ * formatted for a row that did not change.
+ */
 struct slab_info {
 	size_t n, cap;
 	struct slab_row *r;
+	char *prev;			/* the last good read */
+	size_t prev_cap, nprev;
+	uint32_t *off, *prev_off;	/* line i of this read / the last: text + off[i] */
+	uint32_t *llen, *prev_llen;
+	struct rowbuf body, next_body;	/* slab_rows' rows without `t` */
+	uint32_t *body_off, *next_off;	/* row i: body.p[body_off[i] .. body_off[i + 1]) */
+	size_t nbody;
 };
 
 /*
@@ -387,7 +400,8 @@ int slab_parse(struct slab_info *si, const char *file, const char *text, size_t 
 	       char *err, size_t errlen);
 void slab_free(struct slab_info *si);
 void slab_header(struct rowbuf *b);
-void slab_rows(const struct slab_info *si, double t, struct rowbuf *b);
+/* slab_rows - the rows of the last slab_parse for time T (names point into its TEXT). */
+void slab_rows(struct slab_info *si, double t, struct rowbuf *b);
 
 /* ---- psi ---- */
 

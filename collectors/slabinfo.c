@@ -58,6 +58,31 @@ static int slab_line(struct cursor *c, struct slab_row *s)
 	return 0;
 }
 
+/* Room for N rows in every per-row array. */
+static void slab_grow(struct slab_info *si, size_t n)
+{
+	if (n <= si->cap)
+		return;
+	si->cap = si->cap ? si->cap * 2 : 256;
+	if (si->cap < n)
+		si->cap = n;
+	si->r = xrealloc(si->r, si->cap * sizeof(*si->r));
+	si->off = xrealloc(si->off, si->cap * sizeof(*si->off));
+	si->prev_off = xrealloc(si->prev_off, si->cap * sizeof(*si->prev_off));
+	si->llen = xrealloc(si->llen, si->cap * sizeof(*si->llen));
+	si->prev_llen = xrealloc(si->prev_llen, si->cap * sizeof(*si->prev_llen));
+	si->body_off = xrealloc(si->body_off, (si->cap + 1) * sizeof(*si->body_off));
+	si->next_off = xrealloc(si->next_off, (si->cap + 1) * sizeof(*si->next_off));
+}
+
+/* After a failed read nothing cached can be trusted. */
+static int slab_forget(struct slab_info *si, int r)
+{
+	si->nprev = 0;
+	si->nbody = 0;
+	return r;
+}
+
 int slab_parse(struct slab_info *si, const char *file, const char *text, size_t len,
 	       char *err, size_t errlen)
 {
@@ -69,34 +94,66 @@ int slab_parse(struct slab_info *si, const char *file, const char *text, size_t 
 	cur_init(&c, file, text, len, err, errlen);
 	r = cur_next(&c);
 	if (r <= 0)
-		return r < 0 ? r : cur_err(&c, "empty");
+		return slab_forget(si, r < 0 ? r : cur_err(&c, "empty"));
 	if (!cur_starts(&c, version))
-		return cur_err(&c, "expected '%s2.x'", version);
+		return slab_forget(si, cur_err(&c, "expected '%s2.x'", version));
 	c.p += strlen(version);
 	if (!cur_starts(&c, "2."))
-		return cur_err(&c, "unsupported slabinfo version '%.*s'",
-			       (int)(c.eol - c.p < 16 ? c.eol - c.p : 16), c.p);
+		return slab_forget(si, cur_err(&c, "unsupported slabinfo version '%.*s'",
+					       (int)(c.eol - c.p < 16 ? c.eol - c.p : 16), c.p));
 	r = cur_next(&c);
 	if (r <= 0)
-		return r < 0 ? r : cur_err(&c, "truncated: no column header");
+		return slab_forget(si, r < 0 ? r : cur_err(&c, "truncated: no column header"));
 	if (!cur_starts(&c, "# name"))
-		return cur_err(&c, "expected the '# name ...' column header");
+		return slab_forget(si, cur_err(&c, "expected the '# name ...' column header"));
 	while ((r = cur_next(&c)) > 0) {
-		if (si->n == si->cap) {
-			si->cap = si->cap ? si->cap * 2 : 256;
-			si->r = xrealloc(si->r, si->cap * sizeof(*si->r));
+		size_t i = si->n, ll = (size_t)(c.eol - c.line);
+		struct slab_row *row;
+
+		slab_grow(si, i + 1);
+		row = &si->r[i];
+		si->off[i] = (uint32_t)(c.line - text);
+		si->llen[i] = (uint32_t)ll;
+		if (i < si->nprev && si->prev_llen[i] == ll &&
+		    !memcmp(si->prev + si->prev_off[i], c.line, ll)) {
+			/* as last time: only the name moves, to this read's text */
+			row->name = c.line;
+		} else {
+			r = slab_line(&c, row);
+			if (r)
+				return slab_forget(si, r);
+			row->changed = true;
 		}
-		r = slab_line(&c, &si->r[si->n]);
-		if (r)
-			return r;
 		si->n++;
 	}
-	return r;
+	if (r < 0)
+		return slab_forget(si, r);
+	/* keep this read to compare the next one with */
+	if (si->prev_cap < len) {
+		si->prev_cap = len;
+		si->prev = xrealloc(si->prev, len);
+	}
+	memcpy(si->prev, text, len);
+	if (si->n) {
+		memcpy(si->prev_off, si->off, si->n * sizeof(*si->off));
+		memcpy(si->prev_llen, si->llen, si->n * sizeof(*si->llen));
+	}
+	si->nprev = si->n;
+	return 0;
 }
 
 void slab_free(struct slab_info *si)
 {
 	free(si->r);
+	free(si->prev);
+	free(si->off);
+	free(si->prev_off);
+	free(si->llen);
+	free(si->prev_llen);
+	rb_free(&si->body);
+	rb_free(&si->next_body);
+	free(si->body_off);
+	free(si->next_off);
 	memset(si, 0, sizeof(*si));
 }
 
@@ -106,38 +163,69 @@ void slab_header(struct rowbuf *b)
 		  "active_slabs,num_slabs\n");
 }
 
-void slab_rows(const struct slab_info *si, double t, struct rowbuf *b)
+/* Row S without `t`: "cache,active_objs,...,num_slabs\n". */
+static void slab_body(const struct slab_row *s, struct rowbuf *b)
 {
+	char *w;
+
+	rb_field(b, s->name, s->nlen);
+	rb_reserve(b, 8 * 21);
+	w = b->p + b->len;
+	*w++ = ',';
+	w = put_u64(w, s->active_objs);
+	*w++ = ',';
+	w = put_u64(w, s->num_objs);
+	*w++ = ',';
+	w = put_u64(w, s->objsize);
+	*w++ = ',';
+	w = put_u64(w, s->objperslab);
+	*w++ = ',';
+	w = put_u64(w, s->pagesperslab);
+	*w++ = ',';
+	w = put_u64(w, s->active_slabs);
+	*w++ = ',';
+	w = put_u64(w, s->num_slabs);
+	*w++ = '\n';
+	b->len = (size_t)(w - b->p);
+}
+
+void slab_rows(struct slab_info *si, double t, struct rowbuf *b)
+{
+	struct rowbuf nb = si->next_body;
 	char tb[32];
 	size_t tl = proc_fmt_time(tb, t);
 
+	tb[tl++] = ',';
+	nb.len = 0;
+	slab_grow(si, 1);	/* next_off[n] exists even without a cache */
 	for (size_t i = 0; i < si->n; i++) {
-		const struct slab_row *s = &si->r[i];
-		char *w;
+		struct slab_row *s = &si->r[i];
+		size_t start;
 
-		rb_reserve(b, tl + 2 * s->nlen + 3 + 8 * 21);
-		w = put_mem(b->p + b->len, tb, tl);
-		*w++ = ',';
-		b->len = (size_t)(w - b->p);
-		rb_field(b, s->name, s->nlen);
-		w = b->p + b->len;
-		*w++ = ',';
-		w = put_u64(w, s->active_objs);
-		*w++ = ',';
-		w = put_u64(w, s->num_objs);
-		*w++ = ',';
-		w = put_u64(w, s->objsize);
-		*w++ = ',';
-		w = put_u64(w, s->objperslab);
-		*w++ = ',';
-		w = put_u64(w, s->pagesperslab);
-		*w++ = ',';
-		w = put_u64(w, s->active_slabs);
-		*w++ = ',';
-		w = put_u64(w, s->num_slabs);
-		*w++ = '\n';
-		b->len = (size_t)(w - b->p);
+		/* the body: kept from last time when the row did not change */
+		si->next_off[i] = (uint32_t)nb.len;
+		if (!s->changed && i < si->nbody)
+			rb_mem(&nb, si->body.p + si->body_off[i], si->body_off[i + 1] - si->body_off[i]);
+		else
+			slab_body(s, &nb);
+		s->changed = false;
+		start = si->next_off[i];
+		rb_reserve(b, tl + nb.len - start);
+		memcpy(b->p + b->len, tb, tl);
+		memcpy(b->p + b->len + tl, nb.p + start, nb.len - start);
+		b->len += tl + nb.len - start;
 	}
+	si->next_off[si->n] = (uint32_t)nb.len;
+	/* this time's bodies are next time's */
+	si->next_body = si->body;
+	si->body = nb;
+	{
+		uint32_t *o = si->body_off;
+
+		si->body_off = si->next_off;
+		si->next_off = o;
+	}
+	si->nbody = si->n;
 }
 
 /* ---- the collector ---- */

@@ -905,6 +905,78 @@ static void test_slab_fixture(void **state)
 	free(text);
 }
 
+static char *fresh_slab_rows(const char *text, double t)
+{
+	struct slab_info si = { 0 };
+	struct rowbuf b = { 0 };
+	char err[256], *rows;
+
+	assert_int_equal(slab_parse(&si, "s", text, strlen(text), err, sizeof(err)), 0);
+	slab_rows(&si, t, &b);
+	rows = rb_text(&b);
+	rb_free(&b);
+	slab_free(&si);
+	return rows;
+}
+
+/* slabinfo's parse and rows reuse unchanged lines and rows: never stale. */
+static void test_slab_cache(void **state)
+{
+	struct slab_info si = { 0 };
+	struct rowbuf b = { 0 };
+	char err[256], *base = fixture("slabinfo-6.18", NULL), *text[6], *p;
+
+	(void)state;
+	text[0] = xstrdup(base);
+	/* one cache's counts change */
+	text[1] = xstrdup(base);
+	p = strstr(text[1], "\nbio-312 ");
+	assert_non_null(p);
+	memcpy(strstr(p, " 12     12 ") + 1, "11", 2);
+	/* a cache goes away: every line after it moves up */
+	text[2] = xstrdup(base);
+	p = strstr(text[2], "\nbio-312 ");
+	memmove(p + 1, strchr(p + 1, '\n') + 1, strlen(strchr(p + 1, '\n') + 1) + 1);
+	text[3] = fixture("slabinfo-2.1-statistics", NULL);
+	text[4] = xstrdup(base);
+	text[5] = xstrdup(base);
+	for (size_t i = 0; i < ARRAY_SIZE(text); i++) {
+		char *rows, *want = fresh_slab_rows(text[i], (double)i);
+
+		assert_int_equal(slab_parse(&si, "s", text[i], strlen(text[i]), err, sizeof(err)),
+				 0);
+		/* the text may be gone by the next read: rows come from this one */
+		slab_rows(&si, (double)i, &b);
+		rows = rb_text(&b);
+		assert_string_equal(rows, want);
+		free(rows);
+		free(want);
+		if (i == 4) {
+			/* a read that fails half-way, then a good one */
+			char *bad = fixture("slabinfo-garbage", NULL);
+
+			assert_int_equal(slab_parse(&si, "s", bad, strlen(bad), err, sizeof(err)),
+					 -EINVAL);
+			free(bad);
+		}
+	}
+	assert_non_null(strstr(text[1], "bio-312               11     12"));
+	{
+		/* no cache at all: no row, no crash */
+		static const char none[] = "slabinfo - version: 2.1\n# name <active_objs>\n";
+
+		assert_int_equal(slab_parse(&si, "s", none, strlen(none), err, sizeof(err)), 0);
+		assert_int_equal(si.n, 0);
+		slab_rows(&si, 1, &b);
+		assert_int_equal(b.len, 0);
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(text); i++)
+		free(text[i]);
+	free(base);
+	rb_free(&b);
+	slab_free(&si);
+}
+
 static int parse_slab(const char *file, const char *text, size_t len, char *err, size_t errlen)
 {
 	struct slab_info si = { 0 };
@@ -1091,6 +1163,7 @@ int main(void)
 		cmocka_unit_test(test_pagetype_live_vs_buddyinfo),
 		cmocka_unit_test(test_slab_fixture),
 		cmocka_unit_test(test_slab_errors),
+		cmocka_unit_test(test_slab_cache),
 		cmocka_unit_test(test_psi),
 		cmocka_unit_test(test_psi_errors),
 		cmocka_unit_test(test_never_crash),
