@@ -61,6 +61,12 @@ struct collector {
 	int (*sample)(struct collector_inst *ci, double t);
 	/* close - final work (async: stop the reader, write rows), free priv. */
 	int (*close)(struct collector_inst *ci, double t);
+	/*
+	 * check_cfg - optional (NULL: nothing to check): validate CFG (e.g. its
+	 * events) without touching the machine, so a bad suite is refused with
+	 * FILE:LINE before anything changes.  0, or -EINVAL with the reason in why.
+	 */
+	int (*check_cfg)(const struct collector_cfg *cfg, char *why, size_t whylen);
 };
 
 extern const struct collector *const collectors[];

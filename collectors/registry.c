@@ -14,6 +14,8 @@ extern const struct collector col_buddyinfo;
 extern const struct collector col_pagetypeinfo;
 extern const struct collector col_slabinfo;
 extern const struct collector col_psi;
+extern const struct collector col_perf;
+extern const struct collector col_stalls;
 
 const struct collector *const collectors[] = {
 	&col_vmstat,
@@ -22,6 +24,8 @@ const struct collector *const collectors[] = {
 	&col_pagetypeinfo,
 	&col_slabinfo,
 	&col_psi,
+	&col_perf,
+	&col_stalls,
 	NULL
 };
 

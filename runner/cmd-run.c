@@ -122,6 +122,8 @@ struct run {
 	const char **knob_names;	/* standard set + every variant's knobs */
 	const char **watch_names;	/* those + THP: what a workload may change */
 	struct knob_journal *journal;
+	struct ballast *ballast;	/* kept across steps of one effective size */
+	uint64_t ballast_eff;		/* the size it was made for; 0: none in place */
 	struct progress *progress;
 	unsigned n_ok, n_failed, n_skipped;
 	char start_iso[32];
@@ -793,6 +795,85 @@ static void fail_step(struct step_record *rec, const char *iter_dir, const char 
 	json_object_set_new(rec->info, "error", json_sprintf("%s: %s", what, errstr(err)));
 }
 
+/*
+ * Drift of MemAvailable from the effective size that still lets a ballast
+ * be kept for the next step: what settling cannot make exact anyway
+ * (per-CPU lists, the estimate's own slack), small against the size.
+ */
+static uint64_t ballast_drift_allowed(uint64_t eff)
+{
+	uint64_t tol = eff / 32;
+
+	return tol < (32ULL << 20) ? 32ULL << 20 : tol;
+}
+
+/*
+ * Put the ballast for EFF in place (EFF 0: none), keeping the one already
+ * there when it was made for the same size and MemAvailable is still within
+ * ballast_drift_allowed() of EFF: locking 20 GiB anew costs 3-8 s a step on
+ * the test VM, most of a small suite's time, and a ballast that stays put
+ * also keeps the same physical pages out of play for every iteration.  A
+ * workload that left memory behind (or gave some back) shows as drift, and
+ * the ballast is then made again, so every step starts with its effective
+ * size available.  *made says whether it was (re)made.  The facts go into
+ * iteration.json.  0 or -errno.
+ */
+static int ensure_ballast(struct run *r, uint64_t eff, json_t *info, bool *made)
+{
+	long long kb = mmab_meminfo_kb("MemAvailable");
+	uint64_t avail = kb > 0 ? (uint64_t)kb << 10 : 0;
+	uint64_t drift = avail > eff ? avail - eff : eff - avail;
+	bool reused;
+	int ret;
+
+	if (!eff) {
+		ballast_stop(r->ballast);
+		r->ballast = NULL;
+		r->ballast_eff = 0;
+		return 0;
+	}
+	reused = r->ballast_eff == eff && r->ballast && drift <= ballast_drift_allowed(eff);
+	if (!reused) {
+		ballast_stop(r->ballast);
+		r->ballast = NULL;
+		r->ballast_eff = 0;
+		/* compact_unevictable_allowed was set for the whole run: nothing is journaled here */
+		ret = ballast_start(&r->ballast, eff, r->journal);
+		if (ret)
+			return ret;
+		r->ballast_eff = eff;
+		*made = true;
+	}
+	json_object_set_new(info, "ballast", json_pack("{s:I, s:f, s:b, s:I, s:I}",
+		"bytes", (json_int_t)ballast_bytes(r->ballast),
+		"seconds", reused ? 0.0 : ballast_seconds(r->ballast),
+		"reused", reused,
+		"mem_available_bytes_before", (json_int_t)avail,
+		"mem_available_bytes_after",
+		(json_int_t)(mmab_meminfo_kb("MemAvailable") > 0 ?
+			     (uint64_t)mmab_meminfo_kb("MemAvailable") << 10 : 0)));
+	return 0;
+}
+
+/*
+ * A ballast kept across steps must keep compaction off its pages across the
+ * steps' rollbacks too: vm.compact_unevictable_allowed = 0 is journaled
+ * once, before the first step, outside every step's mark.
+ */
+static int ballast_prepare(struct run *r, const bool *done)
+{
+	bool any = false;
+
+	for (size_t i = 0; i < r->plan.nsteps; i++) {
+		size_t w = r->plan.steps[i].workload;
+
+		any |= !done[i] && r->eff[w] && !r->skip_why[w];
+	}
+	if (!any)
+		return 0;
+	return knob_set(r->journal, "/proc/sys/vm/compact_unevictable_allowed", "0");
+}
+
 /* Variant knobs, ballast, settle, collectors, the child; the caller rolls back. */
 static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct step_record *rec)
 {
@@ -802,7 +883,7 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 	uint64_t eff = r->eff[st->workload];
 	struct settle_opts so = { .drop_caches = true, .compact = true };
 	struct settle_report sr = { 0 };
-	struct ballast *ballast = NULL;
+	bool settled = false, made = false;
 	struct sampler *sampler = NULL;
 	struct child_result res = { 0 };
 	struct iter_arg arg = { .sw = sw };
@@ -827,28 +908,38 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 			goto out;
 		}
 	}
-	if (eff) {
-		ret = ballast_start(&ballast, eff, r->journal);
-		if (ret) {
-			fail_step(rec, iter_dir, "cannot put the ballast in place", ret);
-			ret = 0;
-			goto out;
-		}
-		json_object_set_new(rec->info, "ballast", json_pack("{s:I, s:f}",
-			"bytes", (json_int_t)ballast_bytes(ballast), "seconds",
-			ballast_seconds(ballast)));
-	}
-	if (r->suite.settle) {
+	/*
+	 * With a ballast already in place, settle first: what the last workload
+	 * freed is then back, and the drift ensure_ballast() judges is real.
+	 */
+	if (r->suite.settle && eff && r->ballast && r->ballast_eff == eff) {
 		ret = settle_machine(&so, &sr);
 		if (ret) {
 			fail_step(rec, iter_dir, "cannot settle the machine", ret);
 			ret = 0;
 			goto out;
 		}
+		settled = true;
+	}
+	ret = ensure_ballast(r, eff, rec->info, &made);
+	if (ret) {
+		fail_step(rec, iter_dir, "cannot put the ballast in place", ret);
+		ret = 0;
+		goto out;
+	}
+	if (r->suite.settle && (!settled || made)) {
+		ret = settle_machine(&so, &sr);
+		if (ret) {
+			fail_step(rec, iter_dir, "cannot settle the machine", ret);
+			ret = 0;
+			goto out;
+		}
+		settled = true;
+	}
+	if (settled)
 		json_object_set_new(rec->info, "settle", json_pack("{s:f, s:I, s:f, s:b}",
 			"seconds", sr.seconds, "dirty_kb", (json_int_t)sr.dirty_kb,
 			"idle_pct", sr.idle_pct, "timed_out", sr.timed_out));
-	}
 	/* journaled first: a crash leaves no scratch files behind */
 	ret = knob_journal_path(r->journal, scratch);
 	if (!ret)
@@ -870,6 +961,9 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 		.journal = r->journal,
 	};
 	json_object_set_new(rec->info, "seed", json_integer((json_int_t)arg.ctx.seed));
+	/* what the workload really started with, beside what it was meant to have */
+	json_object_set_new(rec->info, "mem_available_kb_at_start",
+			    json_integer(mmab_meminfo_kb("MemAvailable")));
 	json_object_set_new(rec->info, "effective_memory_bytes",
 			    eff ? json_integer((json_int_t)eff) : json_null());
 	if (r->ncols) {
@@ -916,7 +1010,6 @@ static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct s
 out:
 	json_decref(knobs_pre);
 	json_decref(knobs_post);
-	ballast_stop(ballast);
 	mmab_rm_rf(scratch);
 	free(arg.metrics_path);
 	free(scratch);
@@ -1246,9 +1339,18 @@ static int execute(struct run *r)
 			progress_done_before(r->progress, i);
 	progress_note(r->progress, "run directory %s: %zu of %zu steps to run%s", r->run_dir,
 		      left, r->plan.nsteps, r->o.resume ? " (resumed)" : "");
+	ret = ballast_prepare(r, done);
+	if (ret) {
+		mmab_err("cannot set vm.compact_unevictable_allowed for the ballast: %s",
+			 errstr(ret));
+		ret = MMAB_EXIT_FAIL;
+	}
 	for (size_t i = 0; i < r->plan.nsteps && !ret; i++)
 		if (!done[i])
 			ret = run_step(r, i);
+	ballast_stop(r->ballast);
+	r->ballast = NULL;
+	r->ballast_eff = 0;
 	if (ret)
 		progress_note(r->progress, "stopped; continue with: mmab run --resume %s",
 			      r->run_dir);

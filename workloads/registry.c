@@ -11,6 +11,7 @@
 extern const struct workload wl_idle, wl_frag, wl_hugetlb, wl_thp;
 extern const struct workload wl_fio;
 extern const struct workload wl_stress_ng;
+extern const struct workload wl_dirty_mmap, wl_slab;
 
 const struct workload *const workloads[] = {
 	&wl_idle,
@@ -19,6 +20,8 @@ const struct workload *const workloads[] = {
 	&wl_thp,
 	&wl_fio,
 	&wl_stress_ng,
+	&wl_dirty_mmap,
+	&wl_slab,
 	NULL
 };
 

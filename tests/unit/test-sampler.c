@@ -121,19 +121,24 @@ static int never_available(char *why, size_t whylen)
 }
 
 static const struct collector c_periodic = {
-	"fakep", "", COL_PERIODIC, 10, NULL, fake_open, fake_sample, fake_close,
+	.name = "fakep", .flags = COL_PERIODIC, .default_interval_ms = 10,
+	.open = fake_open, .sample = fake_sample, .close = fake_close,
 };
 static const struct collector c_async = {
-	"fakea", "", COL_ASYNC, 0, NULL, fake_open, NULL, fake_close,
+	.name = "fakea", .flags = COL_ASYNC, .default_interval_ms = 0,
+	.open = fake_open, .close = fake_close,
 };
 static const struct collector c_bad = {
-	"fakebad", "", COL_PERIODIC, 10, NULL, fake_open, fake_sample, fake_close,
+	.name = "fakebad", .flags = COL_PERIODIC, .default_interval_ms = 10,
+	.open = fake_open, .sample = fake_sample, .close = fake_close,
 };
 static const struct collector c_noopen = {
-	"fakenoopen", "", COL_PERIODIC, 10, NULL, open_fails, fake_sample, fake_close,
+	.name = "fakenoopen", .flags = COL_PERIODIC, .default_interval_ms = 10,
+	.open = open_fails, .sample = fake_sample, .close = fake_close,
 };
 static const struct collector c_unavail = {
-	"fakeunavail", "", COL_PERIODIC, 10, never_available, fake_open, fake_sample, fake_close,
+	.name = "fakeunavail", .flags = COL_PERIODIC, .default_interval_ms = 10,
+	.available = never_available, .open = fake_open, .sample = fake_sample, .close = fake_close,
 };
 
 static struct fake *fake_of(const struct collector_inst *ci)
@@ -294,7 +299,8 @@ static int busy_sample(struct collector_inst *ci, double t)
 }
 
 static const struct collector c_busy = {
-	"fakebusy", "", COL_PERIODIC, 10, NULL, fake_open, busy_sample, fake_close,
+	.name = "fakebusy", .flags = COL_PERIODIC, .default_interval_ms = 10,
+	.open = fake_open, .sample = busy_sample, .close = fake_close,
 };
 
 /*

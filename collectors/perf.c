@@ -1,0 +1,867 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The `perf` collector: `perf stat -a -I INTERVAL -j` counting tracepoints
+ * and software events system-wide, written as perf.csv
+ * (t,event,count,interval_s,partial; results/README.md).
+ *
+ * perf runs as a child (mmab_spawn: argv, no shell) with its events
+ * disabled (-D -1) and its output on a pipe that a reader thread drains;
+ * open() enables the events through perf's control pipe (--control) and
+ * returns once perf acknowledges, so the iteration's workload starts after
+ * counting has, and the enable/ack round trip dates the counting start on
+ * mmab's clock (see perf.h for how interval timestamps are aligned).
+ * close() sends SIGINT, which makes perf print the counts of the interval
+ * in progress (marked partial) and exit; it is killed if it does not, and
+ * reaped on every path.  Should mmab die instead, perf's next write hits a
+ * pipe with no reader and SIGPIPE ends it within one interval.
+ *
+ * Tracepoints this kernel lacks are dropped before perf starts (perf would
+ * refuse to start), events perf calls "<not supported>" after; both are
+ * reported once per process.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <math.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "analysis/csv.h"
+#include "collectors/collector.h"
+#include "collectors/perf.h"
+#include "collectors/tracing.h"
+#include "runner/mmab.h"
+#include "workloads/engine.h"
+
+#define PERF_DEFAULT_INTERVAL_MS 1000
+#define PERF_MIN_INTERVAL_MS 10		/* perf's own minimum */
+#define PERF_START_TIMEOUT_S 20.0	/* parsing tracepoint formats can be slow */
+#define PERF_DISABLED_WAIT_S 2.0	/* "Events disabled" not seen: enable anyway */
+#define PERF_STOP_TIMEOUT_S 5.0
+#define PERF_MSG_MAX 4096
+
+const char *const perf_default_events[] = {
+	"vmscan:mm_vmscan_direct_reclaim_begin",
+	"vmscan:mm_vmscan_kswapd_wake",
+	"vmscan:mm_vmscan_write_folio",
+	"vmscan:mm_vmscan_throttled",
+	"compaction:mm_compaction_begin",
+	"compaction:mm_compaction_end",
+	"compaction:mm_compaction_kcompactd_wake",
+	"kmem:mm_page_alloc_extfrag",
+	"writeback:balance_dirty_pages",
+	"writeback:writeback_dirty_folio",
+	"page-faults",
+	NULL
+};
+
+/* ---- parsing ---- */
+
+/* a count as perf prints it: a number, "<not counted>" or "<not supported>" */
+static int parse_count(const char *s, struct perf_reading *r)
+{
+	r->count = NAN;
+	r->supported = true;
+	r->counted = false;
+	if (!strcmp(s, "<not supported>")) {
+		r->supported = false;
+		return 0;
+	}
+	if (!strcmp(s, "<not counted>"))
+		return 0;
+	if (mmab_parse_double(s, &r->count) || r->count < 0)
+		return -EINVAL;
+	r->counted = true;
+	return 0;
+}
+
+static int parse_json(const char *line, struct perf_reading *r)
+{
+	json_t *o = json_loads(line, 0, NULL);
+	json_t *iv, *cv, *ev, *rt;
+	int ret = -EINVAL;
+
+	if (!o)
+		return -EINVAL;
+	iv = json_object_get(o, "interval");
+	cv = json_object_get(o, "counter-value");
+	ev = json_object_get(o, "event");
+	rt = json_object_get(o, "event-runtime");
+	if (!json_is_number(iv) || !json_is_string(ev) || !cv ||
+	    json_string_length(ev) >= sizeof(r->event) || !json_string_length(ev))
+		goto out;
+	r->ts = json_number_value(iv);
+	snprintf(r->event, sizeof(r->event), "%s", json_string_value(ev));
+	if (json_is_string(cv))
+		ret = parse_count(json_string_value(cv), r);
+	else if (json_is_number(cv)) {
+		r->count = json_number_value(cv);
+		r->supported = r->counted = true;
+		ret = r->count >= 0 ? 0 : -EINVAL;
+	}
+	r->runtime_ns = json_is_number(rt) ? json_number_value(rt) : 0;
+	if (!ret && (!isfinite(r->ts) || r->ts < 0 || r->runtime_ns < 0))
+		ret = -EINVAL;
+out:
+	json_decref(o);
+	return ret;
+}
+
+static bool in_list(char *const *list, const char *s)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		if (!strcmp(list[i], s))
+			return true;
+	return false;
+}
+
+static int parse_csv(const char *line, char *const *events, struct perf_reading *r)
+{
+	char *copy = xstrdup(line), *f[64];
+	size_t n = 0, k;
+	double rt = 0;
+	int ret = -EINVAL;
+
+	/* strtok_r would merge empty fields: split by hand */
+	for (char *p = copy; n < ARRAY_SIZE(f); ) {
+		f[n++] = p;
+		p = strchr(p, ',');
+		if (!p)
+			break;
+		*p++ = '\0';
+	}
+	while (*f[0] == ' ')
+		f[0]++;
+	if (mmab_parse_double(f[0], &r->ts)) {
+		/* no leading timestamp: one of perf's messages */
+		ret = 0;
+		goto out;
+	}
+	for (k = 1; k < n && !in_list(events, f[k]); k++)
+		;
+	if (k >= n || k < 3 || strlen(f[k]) >= sizeof(r->event))
+		goto out;
+	snprintf(r->event, sizeof(r->event), "%s", f[k]);
+	if (parse_count(f[k - 2], r))
+		goto out;
+	if (k + 1 < n && *f[k + 1] && mmab_parse_double(f[k + 1], &rt))
+		goto out;
+	r->runtime_ns = rt;
+	ret = (r->ts >= 0 && rt >= 0) ? 1 : -EINVAL;
+out:
+	free(copy);
+	return ret;
+}
+
+int perf_parse_line(const char *line, char *const *events, struct perf_reading *r)
+{
+	const char *p = line;
+	int ret;
+
+	memset(r, 0, sizeof(*r));
+	while (*p == ' ' || *p == '\t')
+		p++;
+	if (!*p || *p == '\n' || *p == '#')
+		return 0;
+	if (*p == '{') {
+		ret = parse_json(p, r);
+		return ret ? ret : 1;
+	}
+	return parse_csv(line, events, r);
+}
+
+/* ---- the series and its alignment ---- */
+
+struct perf_group {
+	double ts;		/* perf's timestamp of the interval */
+	double recv;		/* first of its lines received (monotonic) */
+	size_t first, n;	/* its readings */
+};
+
+struct perf_series {
+	struct perf_reading *r;
+	size_t nr, cap;
+	struct perf_group *g;
+	size_t ng, gcap;
+	char **unsupported;
+};
+
+struct perf_series *perf_series_new(void)
+{
+	struct perf_series *s = xcalloc(1, sizeof(*s));
+
+	s->unsupported = xcalloc(1, sizeof(*s->unsupported));
+	return s;
+}
+
+void perf_series_free(struct perf_series *s)
+{
+	if (!s)
+		return;
+	free(s->r);
+	free(s->g);
+	col_events_free(s->unsupported);
+	free(s);
+}
+
+char *const *perf_series_unsupported(const struct perf_series *s)
+{
+	return s->unsupported;
+}
+
+int perf_series_add(struct perf_series *s, const struct perf_reading *r, double recv)
+{
+	struct perf_group *last = s->ng ? &s->g[s->ng - 1] : NULL;
+
+	if (last && r->ts < last->ts)
+		return -EINVAL;
+	if (!last || r->ts != last->ts) {
+		if (s->ng == s->gcap) {
+			s->gcap = s->gcap ? 2 * s->gcap : 64;
+			s->g = xrealloc(s->g, s->gcap * sizeof(*s->g));
+		}
+		last = &s->g[s->ng++];
+		last->ts = r->ts;
+		last->recv = recv;
+		last->first = s->nr;
+		last->n = 0;
+	}
+	if (s->nr == s->cap) {
+		s->cap = s->cap ? 2 * s->cap : 256;
+		s->r = xrealloc(s->r, s->cap * sizeof(*s->r));
+	}
+	s->r[s->nr++] = *r;
+	last->n++;
+	if (recv < last->recv)
+		last->recv = recv;
+	if (!r->supported && !in_list(s->unsupported, r->event)) {
+		size_t n = col_events_count(s->unsupported);
+
+		s->unsupported = xrealloc(s->unsupported, (n + 2) * sizeof(*s->unsupported));
+		s->unsupported[n] = xstrdup(r->event);
+		s->unsupported[n + 1] = NULL;
+	}
+	return 0;
+}
+
+/* the longest and shortest run time among the group's counted readings (ns) */
+static bool group_runtime(const struct perf_series *s, const struct perf_group *g, double *max,
+			  double *min)
+{
+	bool any = false;
+
+	for (size_t i = g->first; i < g->first + g->n; i++) {
+		const struct perf_reading *r = &s->r[i];
+
+		if (!r->counted || r->runtime_ns <= 0)
+			continue;
+		if (!any || r->runtime_ns > *max)
+			*max = r->runtime_ns;
+		if (!any || r->runtime_ns < *min)
+			*min = r->runtime_ns;
+		any = true;
+	}
+	return any;
+}
+
+int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing *tm,
+		      struct perf_result *res)
+{
+	struct perf_result rs = { .start_t = NAN, .align_err_s = NAN };
+	double rt_max = 0, rt_min = 0, ref, enable, a, A, B, stagger, bound = INFINITY;
+	double ncpu = tm->ncpu;
+	size_t g1;
+
+	/* the first interval that counted: earlier ones ran before "enable" */
+	for (g1 = 0; g1 < s->ng; g1++)
+		if (group_runtime(s, &s->g[g1], &rt_max, &rt_min))
+			break;
+	if (g1 == s->ng)
+		goto out;
+	/* perf read its clock before printing: ref + ts <= reception, always */
+	for (size_t k = g1; k < s->ng; k++)
+		if (s->g[k].recv - s->g[k].ts < bound)
+			bound = s->g[k].recv - s->g[k].ts;
+	/*
+	 * The next interval tells how many CPUs each run time sums, if it is
+	 * long enough for the read skew (tens of µs) not to matter.
+	 */
+	if (g1 + 1 < s->ng) {
+		double mx = 0, mn = 0, dts = s->g[g1 + 1].ts - s->g[g1].ts, n;
+
+		if (dts >= tm->interval_s / 2 && group_runtime(s, &s->g[g1 + 1], &mx, &mn)) {
+			n = mx / 1e9 / dts;
+			if (n >= 0.9 && fabs(n - round(n)) < 0.1)
+				ncpu = round(n);
+		}
+	}
+	if (ncpu < 1)
+		ncpu = 1;
+	/*
+	 * The events counted from the enable E until perf read them, a delay
+	 * d >= 0 after its timestamp ts: ref + ts + d = E + run time (the
+	 * earliest-enabled event has the longest).  With E in [enable_lo,
+	 * enable_hi] and d about 0, ref lies in [A, hi + a]; it is also no
+	 * later than the reception bound.  When the bound cuts below A, perf
+	 * read its counters late (a busy machine): ref is at the bound, as
+	 * uncertain as the cut shows.
+	 */
+	a = rt_max / ncpu / 1e9 - s->g[g1].ts;
+	A = tm->enable_lo + a;
+	B = fmin(tm->enable_hi + a, bound);
+	stagger = (rt_max - rt_min) / ncpu / 1e9;
+	if (B >= A) {
+		ref = (A + B) / 2;
+		rs.align_err_s = (B - A) / 2 + stagger;
+	} else {
+		ref = B;
+		rs.from_bound = true;
+		rs.align_err_s = A - B + stagger;
+	}
+	enable = fmax(tm->enable_lo, fmin(tm->enable_hi, ref - a));
+	rs.start_t = enable - tm->t0;
+	for (size_t k = g1; k < s->ng; k++) {
+		const struct perf_group *g = &s->g[k];
+		double prev = k ? s->g[k - 1].ts : 0;
+		double t = ref + g->ts - tm->t0;
+		double len = k == g1 ? ref + g->ts - enable : g->ts - prev;
+		int partial = 0;
+
+		/* perf's timer never fires early: a short last interval was cut by SIGINT */
+		if (k == s->ng - 1 && g->ts - prev < 0.99 * tm->interval_s)
+			partial = 1;
+		rs.partial = partial;
+		rs.intervals++;
+		for (size_t i = g->first; i < g->first + g->n; i++) {
+			const struct perf_reading *r = &s->r[i];
+
+			if (!r->supported)
+				continue;
+			fprintf(out, "%.6f,", t);
+			csv_write_str(out, r->event);
+			if (r->counted)
+				fprintf(out, ",%.17g,%.6f,%d\n", r->count, len, partial);
+			else
+				fprintf(out, ",,%.6f,%d\n", len, partial);
+			rs.rows++;
+		}
+	}
+out:
+	if (res)
+		*res = rs;
+	return ferror(out) ? -EIO : 0;
+}
+
+/* ---- running perf ---- */
+
+struct perf_priv {
+	char **events;
+	struct perf_series *series;
+	struct perf_timing tm;
+	pid_t pid;
+	int out_fd;			/* perf's stderr: its counts and messages */
+	int ctl[2], ack[2];		/* perf's control and acknowledgement pipes */
+	int wake[2];			/* tells the reader to finish */
+	pthread_t reader;
+	bool reader_started, tracefs_ref, disabled_seen;
+	char buf[16384];
+	size_t len;			/* bytes of an unfinished line in buf */
+	char msgs[PERF_MSG_MAX];	/* perf's own messages, for errors */
+	unsigned bad_lines;
+};
+
+static void perf_message(struct perf_priv *p, const char *line)
+{
+	size_t have = strlen(p->msgs);
+
+	if (!strcmp(line, "Events disabled")) {
+		p->disabled_seen = true;
+		return;
+	}
+	if (!strcmp(line, "Events enabled") || !*line)
+		return;
+	if (have + strlen(line) + 2 < sizeof(p->msgs))
+		snprintf(p->msgs + have, sizeof(p->msgs) - have, "%s%s", have ? "\n" : "", line);
+}
+
+static void perf_line(struct perf_priv *p, char *line, double recv)
+{
+	struct perf_reading r;
+	int ret;
+
+	line[strcspn(line, "\r")] = '\0';
+	ret = perf_parse_line(line, p->events, &r);
+	if (ret > 0 && perf_series_add(p->series, &r, recv) == 0)
+		return;
+	if (ret != 0) {
+		p->bad_lines++;
+		return;
+	}
+	perf_message(p, line);
+}
+
+/* read what perf wrote; returns bytes read, 0 at EOF, -EAGAIN when nothing is there */
+static ssize_t perf_read(struct perf_priv *p)
+{
+	ssize_t n;
+	double now;
+	char *start, *nl;
+
+	do {
+		n = read(p->out_fd, p->buf + p->len, sizeof(p->buf) - 1 - p->len);
+	} while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -errno;
+	now = mmab_now();
+	if (n == 0) {
+		if (p->len) {
+			p->buf[p->len] = '\0';
+			perf_line(p, p->buf, now);
+			p->len = 0;
+		}
+		return 0;
+	}
+	p->len += (size_t)n;
+	p->buf[p->len] = '\0';
+	start = p->buf;
+	while ((nl = strchr(start, '\n'))) {
+		*nl = '\0';
+		perf_line(p, start, now);
+		start = nl + 1;
+	}
+	p->len -= (size_t)(start - p->buf);
+	memmove(p->buf, start, p->len);
+	if (p->len == sizeof(p->buf) - 1) {
+		/* a line longer than any perf prints: drop it */
+		p->bad_lines++;
+		p->len = 0;
+	}
+	return n;
+}
+
+static void *perf_reader(void *arg)
+{
+	struct perf_priv *p = arg;
+	struct pollfd fds[2] = {
+		{ .fd = p->out_fd, .events = POLLIN },
+		{ .fd = p->wake[0], .events = POLLIN },
+	};
+
+	for (;;) {
+		if (poll(fds, 2, -1) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents && perf_read(p) == 0)
+			fds[0].fd = -1;		/* EOF: wait for the stop */
+		if (fds[1].revents)
+			break;
+	}
+	/* perf has exited: what it wrote is in the pipe */
+	while (perf_read(p) > 0)
+		;
+	return NULL;
+}
+
+static void perf_kill(struct perf_priv *p)
+{
+	if (p->pid <= 0)
+		return;
+	kill(p->pid, SIGKILL);
+	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
+		;
+	p->pid = 0;
+}
+
+/* has perf exited?  (reaped if so; *status gets its wait status) */
+static bool perf_exited(struct perf_priv *p, int *status)
+{
+	pid_t r;
+
+	if (p->pid <= 0)
+		return true;
+	r = waitpid(p->pid, status, WNOHANG);
+
+	if (r == p->pid || (r < 0 && errno == ECHILD)) {
+		p->pid = 0;
+		return true;
+	}
+	return false;
+}
+
+static void perf_free(struct perf_priv *p)
+{
+	perf_kill(p);
+	for (int i = 0; i < 2; i++) {
+		if (p->ctl[i] >= 0)
+			close(p->ctl[i]);
+		if (p->ack[i] >= 0)
+			close(p->ack[i]);
+		if (p->wake[i] >= 0)
+			close(p->wake[i]);
+	}
+	if (p->out_fd >= 0)
+		close(p->out_fd);
+	if (p->tracefs_ref)
+		col_tracefs_put();
+	perf_series_free(p->series);
+	col_events_free(p->events);
+	free(p);
+}
+
+/* perf's messages on one line, for an error message (its usage text left out) */
+static char *one_line(const char *msgs)
+{
+	const char *in = *msgs ? msgs : "no message";
+	char *s = xmalloc(2 * strlen(in) + 1), *w = s;
+
+	for (const char *r = in; *r; r++) {
+		if (*r == '\n' && !strncmp(r + 1 + strspn(r + 1, " \t"), "Usage:", 6))
+			break;
+		if (*r == '\n') {
+			*w++ = ';';
+			*w++ = ' ';
+			while (r[1] == ' ' || r[1] == '\t')
+				r++;
+		} else if (*r != '\t') {
+			*w++ = *r;
+		}
+	}
+	*w = '\0';
+	return s;
+}
+
+/*
+ * Wait until perf is set up, enable its events and wait for the
+ * acknowledgement: the enable happened between enable_lo and enable_hi.
+ */
+static int perf_handshake(struct perf_priv *p)
+{
+	double start = mmab_now();
+	bool sent = false;
+	char ack[16];
+	int status;
+
+	for (;;) {
+		struct pollfd fds[2] = {
+			{ .fd = p->out_fd, .events = POLLIN },
+			{ .fd = p->ack[0], .events = POLLIN },
+		};
+		double now = mmab_now();
+
+		if (now - start > PERF_START_TIMEOUT_S)
+			return -ETIMEDOUT;
+		if (!sent && (p->disabled_seen || now - start > PERF_DISABLED_WAIT_S)) {
+			p->tm.enable_lo = mmab_now();
+			if (write(p->ctl[1], "enable\n", 7) != 7)
+				return -errno;
+			sent = true;
+		}
+		if (poll(fds, 2, 50) < 0 && errno != EINTR)
+			return -errno;
+		if (fds[0].revents)
+			perf_read(p);
+		if (sent && fds[1].revents) {
+			ssize_t n = read(p->ack[0], ack, sizeof(ack) - 1);
+
+			p->tm.enable_hi = mmab_now();
+			if (n > 0) {
+				ack[n] = '\0';
+				if (strstr(ack, "ack"))
+					return 0;
+			}
+		}
+		if (perf_exited(p, &status)) {
+			while (perf_read(p) > 0)
+				;
+			return -ECHILD;
+		}
+	}
+}
+
+static int perf_spawn(struct perf_priv *p, unsigned interval_ms)
+{
+	size_t nev = col_events_count(p->events), n = 0;
+	const char **argv = xcalloc(12 + 2 * nev, sizeof(*argv));
+	char interval[32], *control, *err_path;
+	pid_t self = getpid();
+
+	snprintf(interval, sizeof(interval), "%u", interval_ms);
+	/* perf reopens our pipe ends by path, so none has to survive exec */
+	control = xasprintf("fifo:/proc/%d/fd/%d,/proc/%d/fd/%d", (int)self, p->ctl[0],
+			    (int)self, p->ack[1]);
+	err_path = xasprintf("/proc/self/fd/%d", p->out_fd);
+	argv[n++] = "perf";
+	argv[n++] = "stat";
+	argv[n++] = "-a";
+	argv[n++] = "-I";
+	argv[n++] = interval;
+	argv[n++] = "-j";
+	argv[n++] = "-D";
+	argv[n++] = "-1";
+	argv[n++] = "--control";
+	argv[n++] = control;
+	for (size_t i = 0; i < nev; i++) {
+		argv[n++] = "-e";
+		argv[n++] = p->events[i];
+	}
+	argv[n] = NULL;
+	/* out_fd is still the pipe's write end here; the child opens it as stderr */
+	/* execvp's argv is char *const[] for historical reasons; it never writes */
+	p->pid = mmab_spawn((char *const *)argv, "/dev/null", err_path);
+	free(control);
+	free(err_path);
+	free(argv);
+	return p->pid < 0 ? (int)p->pid : 0;
+}
+
+/*
+ * Is EV a tracepoint ("sys:name") this kernel lacks?  "cs:u" is an event
+ * with perf's modifiers, not a tracepoint, unless tracefs has a system "cs".
+ */
+static bool perf_tracepoint_missing(const char *tdir, const char *ev)
+{
+	char sys[256], name[256], *dir;
+	struct stat st;
+	bool sys_exists;
+
+	if (!col_tracepoint_split(ev, sys, name, sizeof(sys)) || col_tracepoint_exists(tdir, ev))
+		return false;
+	dir = xasprintf("%s/events/%s", tdir, sys);
+	sys_exists = stat(dir, &st) == 0;
+	free(dir);
+	return sys_exists || strspn(name, "ukhIGHpPSDWeb") != strlen(name);
+}
+
+/* drop tracepoints this kernel lacks (perf would refuse to start) */
+static void perf_drop_missing(struct perf_priv *p, const char *tdir)
+{
+	for (size_t i = 0; p->events[i]; ) {
+		const char *ev = p->events[i];
+
+		if (perf_tracepoint_missing(tdir, ev)) {
+			char *key = xasprintf("perf:missing:%s", ev);
+
+			col_warn_once(key, "perf: this kernel has no tracepoint '%s'; not counted", ev);
+			free(key);
+			free(p->events[i]);
+			memmove(&p->events[i], &p->events[i + 1],
+				(col_events_count(&p->events[i + 1]) + 1) * sizeof(*p->events));
+			continue;
+		}
+		i++;
+	}
+}
+
+/* does any event name a tracepoint (then perf needs tracefs)? */
+static bool perf_wants_tracefs(char *const *events)
+{
+	char sys[256], name[256];
+
+	for (size_t i = 0; events[i]; i++)
+		if (col_tracepoint_split(events[i], sys, name, sizeof(sys)) ||
+		    strchr(events[i], '*'))
+			return true;
+	return false;
+}
+
+static int perf_events_of(const struct collector_cfg *cfg, char ***events, char *why,
+			  size_t whylen)
+{
+	return col_events_edit(perf_default_events, cfg ? cfg->events : NULL, NULL, events, why,
+			       whylen);
+}
+
+static int perf_check_cfg(const struct collector_cfg *cfg, char *why, size_t whylen)
+{
+	char **events;
+	int ret = perf_events_of(cfg, &events, why, whylen);
+
+	col_events_free(events);
+	if (!ret && cfg && cfg->interval_ms && cfg->interval_ms < PERF_MIN_INTERVAL_MS) {
+		snprintf(why, whylen, "interval %u ms is below perf's minimum of %d ms",
+			 cfg->interval_ms, PERF_MIN_INTERVAL_MS);
+		ret = -EINVAL;
+	}
+	return ret;
+}
+
+static int perf_open(struct collector_inst *ci)
+{
+	struct perf_priv *p = xcalloc(1, sizeof(*p));
+	unsigned interval_ms = ci->interval_ms ? ci->interval_ms : PERF_DEFAULT_INTERVAL_MS;
+	const char *tdir;
+	char why[512];
+	int out[2], ret;
+
+	p->out_fd = -1;
+	p->ctl[0] = p->ctl[1] = p->ack[0] = p->ack[1] = p->wake[0] = p->wake[1] = -1;
+	ret = perf_check_cfg(ci->cfg, why, sizeof(why));
+	if (!ret)
+		ret = perf_events_of(ci->cfg, &p->events, why, sizeof(why));
+	if (ret) {
+		col_fail(ci, "%s", why);
+		goto out_free;
+	}
+	if (interval_ms < PERF_MIN_INTERVAL_MS)
+		interval_ms = PERF_MIN_INTERVAL_MS;
+	/* mount tracefs ourselves: perf would mount it and leave it mounted */
+	if (perf_wants_tracefs(p->events)) {
+		ret = col_tracefs_get(&tdir);
+		if (ret) {
+			col_fail(ci, "cannot mount tracefs: %s", strerror(-ret));
+			goto out_free;
+		}
+		p->tracefs_ref = true;
+		perf_drop_missing(p, tdir);
+	}
+	if (!p->events[0]) {
+		col_fail(ci, "none of the events exists on this kernel");
+		ret = -ENOENT;
+		goto out_free;
+	}
+	p->series = perf_series_new();
+	p->tm.interval_s = interval_ms / 1000.0;
+	p->tm.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	if (pipe2(out, O_CLOEXEC) || pipe2(p->ctl, O_CLOEXEC) || pipe2(p->ack, O_CLOEXEC) ||
+	    pipe2(p->wake, O_CLOEXEC)) {
+		ret = -errno;
+		col_fail(ci, "cannot create a pipe: %s", strerror(-ret));
+		goto out_free;
+	}
+	p->out_fd = out[1];
+	ret = perf_spawn(p, interval_ms);
+	close(out[1]);
+	p->out_fd = out[0];
+	/*
+	 * Non-blocking: a child forked (not exec'd) elsewhere in mmab may
+	 * hold a copy of the write end, so end of file cannot be relied on.
+	 */
+	fcntl(p->out_fd, F_SETFL, fcntl(p->out_fd, F_GETFL) | O_NONBLOCK);
+	if (ret) {
+		col_fail(ci, "cannot run 'perf': %s", strerror(-ret));
+		goto out_free;
+	}
+	ret = perf_handshake(p);
+	if (ret) {
+		char *msg = one_line(p->msgs);
+
+		col_fail(ci, "'perf stat' did not start counting (%s): %s",
+			 ret == -ECHILD ? "it exited" : strerror(-ret), msg);
+		free(msg);
+		ret = ret == -ECHILD ? -EIO : ret;
+		goto out_free;
+	}
+	/* perf holds its own ends of the control pipes now */
+	close(p->ctl[0]);
+	close(p->ack[1]);
+	p->ctl[0] = p->ack[1] = -1;
+	ret = col_thread_start(&p->reader, perf_reader, p);
+	if (ret) {
+		col_fail(ci, "cannot start the reader thread: %s", strerror(-ret));
+		goto out_free;
+	}
+	p->reader_started = true;
+	fputs("t,event,count,interval_s,partial\n", ci->out);
+	ci->priv = p;
+	return 0;
+out_free:
+	perf_free(p);
+	return ret;
+}
+
+/* SIGINT: perf prints the interval in progress and exits; killed if it does not */
+static void perf_stop(struct perf_priv *p)
+{
+	double start = mmab_now();
+
+	if (p->pid <= 0)	/* kill(0, ...) would signal our whole process group */
+		return;
+	kill(p->pid, SIGINT);
+	while (!perf_exited(p, NULL)) {
+		if (mmab_now() - start > PERF_STOP_TIMEOUT_S) {
+			mmab_warn("perf: 'perf stat' ignored SIGINT for %.0f s; killed",
+				  PERF_STOP_TIMEOUT_S);
+			perf_kill(p);
+			return;
+		}
+		usleep(5000);
+	}
+}
+
+static int perf_close(struct collector_inst *ci, double t)
+{
+	struct perf_priv *p = ci->priv;
+	struct perf_result res;
+	int ret, status = 0;
+
+	(void)t;
+	if (!p)
+		return 0;
+	if (p->pid > 0 && perf_exited(p, &status)) {
+		/* a SIGINT from the terminal reached perf too: nothing to say */
+		if (!WIFSIGNALED(status) || WTERMSIG(status) != SIGINT)
+			mmab_warn("perf: 'perf stat' stopped before the iteration's end (%s %d)",
+				  WIFSIGNALED(status) ? "signal" : "exit status",
+				  WIFSIGNALED(status) ? WTERMSIG(status) : WEXITSTATUS(status));
+	}
+	perf_stop(p);
+	if (p->reader_started) {
+		if (write(p->wake[1], "x", 1) < 0)
+			mmab_warn("perf: cannot wake the reader: %s", strerror(errno));
+		pthread_join(p->reader, NULL);
+	}
+	/* read now: the iteration's t0 may be set after the collectors open */
+	p->tm.t0 = ci->t0;
+	ret = perf_series_write(p->series, ci->out, &p->tm, &res);
+	ci->samples = res.intervals;
+	for (char *const *u = perf_series_unsupported(p->series); *u; u++) {
+		char *key = xasprintf("perf:unsupported:%s", *u);
+
+		col_warn_once(key, "perf: event '%s' is not supported here; not counted", *u);
+		free(key);
+	}
+	if (p->bad_lines)
+		mmab_warn("perf: %u line(s) of perf's output did not parse", p->bad_lines);
+	if (res.align_err_s > p->tm.interval_s / 4)
+		mmab_warn("perf: interval times uncertain by %.0f ms (perf read its counters "
+			  "late: a busy machine?)", res.align_err_s * 1e3);
+	if (ret)
+		col_fail(ci, "cannot write perf.csv: %s", strerror(-ret));
+	ci->priv = NULL;
+	perf_free(p);
+	return ret;
+}
+
+static int perf_available(char *why, size_t whylen)
+{
+	if (!engine_tool_found("perf")) {
+		snprintf(why, whylen, "perf is not installed (Debian: linux-perf)");
+		return -ENOENT;
+	}
+	if (!col_tracefs_supported()) {
+		snprintf(why, whylen, "this kernel has no tracefs");
+		return -ENODEV;
+	}
+	/* system-wide tracepoint counts need tracefs, which only root may read */
+	if (!mmab_is_root()) {
+		snprintf(why, whylen, "needs root (system-wide tracepoint counts)");
+		return -EPERM;
+	}
+	return 0;
+}
+
+const struct collector col_perf = {
+	.name = "perf",
+	.summary = "perf stat -a -I: tracepoint and software event counts per interval",
+	.flags = COL_ASYNC | COL_NEEDS_ROOT | COL_DEFAULT,
+	.default_interval_ms = PERF_DEFAULT_INTERVAL_MS,
+	.available = perf_available,
+	.open = perf_open,
+	.close = perf_close,
+	.check_cfg = perf_check_cfg,
+};
