@@ -6,7 +6,6 @@
  * hand formatting is deliberate: a vmstat row is ~180 numbers ten times a
  * second, and printf would cost more than the kernel takes to produce them.
  */
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
@@ -18,14 +17,21 @@
 #include "collectors/proc.h"
 #include "runner/mmab.h"
 
+/*
+ * Printable ASCII other than the space.  Not isgraph(): that is a call and
+ * a locale lookup per byte, which was half of a vmstat sample's cost.
+ */
+static inline bool graph(unsigned char ch)
+{
+	return (unsigned char)(ch - 0x21) < 0x5e;
+}
+
 /* ---- row buffer ---- */
 
-void rb_reserve(struct rowbuf *b, size_t n)
+void rb_grow(struct rowbuf *b, size_t n)
 {
 	size_t cap = b->cap ? b->cap : 4096;
 
-	if (b->len + n <= b->cap)
-		return;
 	while (cap < b->len + n)
 		cap *= 2;
 	b->p = xrealloc(b->p, cap);
@@ -63,16 +69,15 @@ void rb_field(struct rowbuf *b, const char *s, size_t n)
 	rb_putc(b, '"');
 }
 
+size_t proc_fmt_u64(char *buf, uint64_t v)
+{
+	return (size_t)(put_u64(buf, v) - buf);
+}
+
 void rb_u64(struct rowbuf *b, uint64_t v)
 {
-	char tmp[20];
-	size_t n = 0;
-
-	do {
-		tmp[sizeof(tmp) - ++n] = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
-	rb_mem(b, tmp + sizeof(tmp) - n, n);
+	rb_reserve(b, 20);
+	b->len += proc_fmt_u64(b->p + b->len, v);
 }
 
 void rb_i64(struct rowbuf *b, int64_t v)
@@ -97,28 +102,30 @@ static void rb_frac(struct rowbuf *b, uint64_t frac, int digits)
 	rb_mem(b, tmp, (size_t)digits);
 }
 
-void rb_time(struct rowbuf *b, double t)
+size_t proc_fmt_time(char *buf, double t)
 {
 	long long us = llround(t * 1e6);
-	uint64_t a;
+	uint64_t a = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
+	struct rowbuf b = { buf, 0, 32 };	/* never grows: 21 + 8 bytes at most */
 
 	if (us < 0)
-		rb_putc(b, '-');
-	a = us < 0 ? (uint64_t)0 - (uint64_t)us : (uint64_t)us;
-	rb_u64(b, a / 1000000);
-	rb_putc(b, '.');
-	rb_frac(b, a % 1000000, 6);
+		rb_putc(&b, '-');
+	rb_u64(&b, a / 1000000);
+	rb_putc(&b, '.');
+	rb_frac(&b, a % 1000000, 6);
+	return b.len;
+}
+
+void rb_time(struct rowbuf *b, double t)
+{
+	rb_reserve(b, 32);
+	b->len += proc_fmt_time(b->p + b->len, t);
 }
 
 void rb_milli(struct rowbuf *b, long v)
 {
-	uint64_t a = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-	if (v < 0)
-		rb_putc(b, '-');
-	rb_u64(b, a / 1000);
-	rb_putc(b, '.');
-	rb_frac(b, a % 1000, 3);
+	rb_reserve(b, 24);
+	b->len = (size_t)(put_milli(b->p + b->len, v) - b->p);
 }
 
 int rb_flush(struct rowbuf *b, FILE *f)
@@ -209,7 +216,7 @@ static const char *shown(const char *s, size_t n, char *buf, size_t len)
 	for (size_t i = 0; i < n && i < 24 && o + 5 < len; i++) {
 		unsigned char ch = (unsigned char)s[i];
 
-		if (isprint(ch))
+		if (graph(ch) || ch == ' ')
 			buf[o++] = (char)ch;
 		else
 			o += (size_t)snprintf(buf + o, len - o, "\\x%02x", ch);
@@ -231,7 +238,7 @@ int cur_word(struct cursor *c, const char **w, size_t *n)
 	while (c->p < c->eol && *c->p != ' ' && *c->p != '\t') {
 		unsigned char ch = (unsigned char)*c->p;
 
-		if (!isgraph(ch)) {
+		if (!graph(ch)) {
 			char b[32];
 
 			return cur_err(c, "unexpected byte in '%s'",
@@ -266,6 +273,44 @@ int cur_expect(struct cursor *c, const char *lit)
 		       shown(c->p, (size_t)(c->eol - c->p), b, sizeof(b)));
 }
 
+int cur_name(struct cursor *c, char *buf, size_t size, const char *what, bool *comma)
+{
+	const char *w;
+	size_t n;
+
+	if (cur_word(c, &w, &n))
+		return cur_err(c, "missing %s", what);
+	if (comma) {
+		*comma = w[n - 1] == ',';
+		n -= *comma;
+	}
+	if (!n || n >= size || memchr(w, ',', n) || memchr(w, '"', n))
+		return cur_err(c, "bad %s '%.*s'", what, (int)(n < 40 ? n : 40), w);
+	memcpy(buf, w, n);
+	buf[n] = '\0';
+	return 0;
+}
+
+int cur_node_zone(struct cursor *c, int *node, char *zone, size_t zlen, bool *comma)
+{
+	const char *w;
+	size_t n;
+	uint64_t v;
+	int r;
+
+	r = cur_expect(c, "Node");
+	if (r)
+		return r;
+	if (cur_word(c, &w, &n) || n < 2 || w[n - 1] != ',' || proc_u64(w, n - 1, &v) ||
+	    v > 1u << 20)
+		return cur_err(c, "expected 'Node N,'");
+	*node = (int)v;
+	r = cur_expect(c, "zone");
+	if (r)
+		return r;
+	return cur_name(c, zone, zlen, "zone name", comma);
+}
+
 int proc_u64(const char *s, size_t n, uint64_t *v)
 {
 	uint64_t x = 0;
@@ -285,14 +330,30 @@ int proc_u64(const char *s, size_t n, uint64_t *v)
 
 int cur_u64(struct cursor *c, uint64_t *v, const char *what)
 {
-	const char *w;
-	size_t n;
+	const char *s, *p;
+	uint64_t x = 0;
 	char b[32];
 
-	if (cur_word(c, &w, &n))
-		return cur_err(c, "missing %s", what);
-	if (proc_u64(w, n, v))
+	cur_spaces(c);
+	s = p = c->p;
+	/*
+	 * Digits straight into the number, no token pass first (the hot path);
+	 * 19 digits cannot overflow, a 20th is checked.
+	 */
+	while (p < c->eol && (unsigned)(*p - '0') < 10 && p - s < 19)
+		x = x * 10 + (unsigned)(*p++ - '0');
+	if (p < c->eol && (unsigned)(*p - '0') < 10 && x <= (UINT64_MAX - (unsigned)(*p - '0')) / 10)
+		x = x * 10 + (unsigned)(*p++ - '0');
+	if (p == s || (p < c->eol && *p != ' ' && *p != '\t')) {
+		const char *w;
+		size_t n;
+
+		if (cur_word(c, &w, &n))
+			return cur_err(c, "missing %s", what);
 		return cur_err(c, "%s is not a number: '%s'", what, shown(w, n, b, sizeof(b)));
+	}
+	c->p = p;
+	*v = x;
 	return 0;
 }
 
@@ -365,7 +426,7 @@ static int kv_line(struct cursor *c, enum kv_style style, const char **name, siz
 	while (p < e && *p != (style == KV_VMSTAT ? ' ' : ':')) {
 		unsigned char ch = (unsigned char)*p;
 
-		if (!isgraph(ch) || ch == ',' || ch == '"' || ch == ':')
+		if (!graph(ch) || ch == ',' || ch == '"' || ch == ':')
 			return cur_err(c, "expected '%s', got '%s'",
 				       style == KV_VMSTAT ? "name value" : "Name: value",
 				       shown(c->line, (size_t)(e - c->line), b, sizeof(b)));
@@ -385,9 +446,12 @@ static int kv_line(struct cursor *c, enum kv_style style, const char **name, siz
 		p++;
 	while (p < e && *p >= '0' && *p <= '9')
 		p++;
-	if (p == v || (*v == '-' && p == v + 1) || p - v > 21)
+	if (p == v || (*v == '-' && p == v + 1) || p - v > 21 || (p < e && *p != ' ')) {
+		const char *ve = memchr(v, ' ', (size_t)(e - v));
+
 		return cur_err(c, "the value of '%.*s' is not a number: '%s'", (int)*nlen, *name,
-			       shown(v, (size_t)(e - v), b, sizeof(b)));
+			       shown(v, (size_t)((ve ? ve : e) - v), b, sizeof(b)));
+	}
 	*val = v;
 	*vlen = (size_t)(p - v);
 	if (style == KV_MEMINFO && e - p >= 3 && !memcmp(p, " kB", 3))
@@ -450,46 +514,127 @@ out_free:
 	return r;
 }
 
+/* N bytes of A and B equal?  Eight at a time, inline: names are short. */
+static inline bool same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y;
+
+	for (; n >= 8; n -= 8, a += 8, b += 8) {
+		memcpy(&x, a, 8);
+		memcpy(&y, b, 8);
+		if (x != y)
+			return false;
+	}
+	while (n--)
+		if (*a++ != *b++)
+			return false;
+	return true;
+}
+
+/*
+ * Spaces from P on, eight at a time first: meminfo pads every value to the
+ * same column, ~10 spaces a line.
+ */
+static inline const char *skip_blanks(const char *p, const char *end)
+{
+	static const uint64_t spaces = 0x2020202020202020ull;
+	uint64_t w;
+
+	while (end - p >= 8) {
+		memcpy(&w, p, 8);
+		if (w != spaces)
+			break;
+		p += 8;
+	}
+	while (p < end && *p == ' ')
+		p++;
+	return p;
+}
+
+/*
+ * The fast path of kv_parse: the line at P starts with NAME and its
+ * separator, followed by a well-formed value and the newline?  Returns the
+ * start of the next line, or NULL to send the line to kv_line, which says
+ * what is wrong with it.  One pass over the bytes, no memchr first: this is
+ * most of a vmstat sample's own cost.
+ */
+static const char *kv_fast(const char *p, const char *end, enum kv_style style,
+			   const char *name, size_t nlen, const char **val, size_t *vlen)
+{
+	const char *v;
+
+	if ((size_t)(end - p) <= nlen || p[nlen] != (style == KV_VMSTAT ? ' ' : ':') ||
+	    !same_bytes(p, name, nlen))
+		return NULL;
+	p = skip_blanks(p + nlen + 1, end);
+	v = p;
+	if (p < end && *p == '-')
+		p++;
+	while (p < end && (unsigned)(*p - '0') < 10)
+		p++;
+	if (p == v || (*v == '-' && p == v + 1) || p - v > 21)
+		return NULL;
+	*val = v;
+	*vlen = (size_t)(p - v);
+	if (style == KV_MEMINFO && end - p >= 3 && p[0] == ' ' && p[1] == 'k' && p[2] == 'B')
+		p += 3;
+	while (p < end && *p == ' ')
+		p++;
+	return p < end && *p == '\n' ? p + 1 : NULL;
+}
+
 int kv_parse(struct kv_table *t, const char *file, const char *text, size_t len, char *err,
 	     size_t errlen)
 {
-	struct cursor c;
+	const char *p = text, *end = text + len;
 	size_t hint = 0, found = 0;
+	unsigned lineno = 0;
+	struct cursor c;
 	int r;
 
 	if (++t->gen == 0)
 		t->gen = 1;
 	cur_init(&c, file, text, len, err, errlen);
-	while ((r = cur_next(&c)) > 0) {
-		const char *name, *val;
-		size_t nlen, vlen, j;
+	while (p < end) {
+		const char *name, *val, *next = NULL;
+		size_t nlen, vlen, j = hint;
 
-		r = kv_line(&c, t->style, &name, &nlen, &val, &vlen);
-		if (r)
-			return r;
 		/* The kernel prints counters in a fixed order: try the next column first. */
-		j = hint;
-		if (j >= t->n || t->nlen[j] != nlen || memcmp(t->names[j], name, nlen)) {
+		if (j < t->n)
+			next = kv_fast(p, end, t->style, t->names[j], t->nlen[j], &val, &vlen);
+		if (next) {
+			name = t->names[j];
+			nlen = t->nlen[j];
+		} else {
+			c.next = p;
+			c.lineno = lineno;
+			r = cur_next(&c);
+			if (r < 0)
+				return r;
+			r = kv_line(&c, t->style, &name, &nlen, &val, &vlen);
+			if (r)
+				return r;
+			next = c.next;
 			for (j = 0; j < t->n; j++)
 				if (t->nlen[j] == nlen && !memcmp(t->names[j], name, nlen))
 					break;
-			if (j == t->n)
-				continue;	/* a counter the header does not know */
 		}
-		if (t->seen[j] == t->gen)
+		lineno++;
+		p = next;
+		if (j == t->n)
+			continue;	/* a counter the header does not know */
+		if (t->seen[j] == t->gen) {
+			c.lineno = lineno;
 			return cur_err(&c, "'%.*s' appears twice", (int)nlen, name);
+		}
 		t->seen[j] = t->gen;
 		t->val[j] = val;
 		t->vlen[j] = (unsigned)vlen;
 		hint = j + 1;
 		found++;
 	}
-	if (r < 0)
-		return r;
-	if (!found) {
-		c.lineno = 0;
+	if (!found)
 		return cur_err(&c, len ? "no known counter" : "empty");
-	}
 	for (size_t j = 0; j < t->n; j++)
 		if (t->seen[j] != t->gen)
 			t->val[j] = NULL;
@@ -511,11 +656,15 @@ void kv_row(const struct kv_table *t, double ts, struct rowbuf *b)
 	rb_reserve(b, 32 + t->n * 22);
 	rb_time(b, ts);
 	for (size_t j = 0; j < t->n; j++) {
-		b->p[b->len++] = ',';
-		if (t->val[j]) {
-			memcpy(b->p + b->len, t->val[j], t->vlen[j]);
-			b->len += t->vlen[j];
-		}
+		const char *v = t->val[j];
+		char *o = b->p + b->len;
+
+		/* values are a few digits: a loop beats a call to memcpy */
+		*o++ = ',';
+		if (v)
+			for (unsigned k = 0; k < t->vlen[j]; k++)
+				*o++ = v[k];
+		b->len = (size_t)(o - b->p);
 	}
 	b->p[b->len++] = '\n';
 }
@@ -532,70 +681,111 @@ void kv_free(struct kv_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* ---- the vmstat/meminfo collector body ---- */
+/* ---- the body of single-file collectors ---- */
 
-struct kv_priv {
+struct proc_priv {
+	const struct proc_ops *ops;
 	struct proc_src src;
-	struct kv_table kv;
 	struct rowbuf rb;
+	void *st;
 };
 
-int kv_collector_open(struct collector_inst *ci, const char *path, enum kv_style style)
+int proc_collector_close(struct collector_inst *ci, double t)
 {
-	struct kv_priv *p = xcalloc(1, sizeof(*p));
-	int ret;
-
-	ret = proc_src_open(&p->src, path, ci->err, sizeof(ci->err));
-	if (ret)
-		goto out_free;
-	ret = proc_src_read(&p->src, ci->err, sizeof(ci->err));
-	if (!ret)
-		ret = kv_init(&p->kv, style, path, p->src.buf, p->src.len, ci->err,
-			      sizeof(ci->err));
-	if (ret)
-		goto out_close;
-	kv_header(&p->kv, &p->rb);
-	ret = rb_flush(&p->rb, ci->out);
-	if (ret)
-		goto out_kv;
-	ci->priv = p;
-	return 0;
-out_kv:
-	kv_free(&p->kv);
-out_close:
-	proc_src_close(&p->src);
-out_free:
-	rb_free(&p->rb);
-	free(p);
-	return ret;
-}
-
-int kv_collector_sample(struct collector_inst *ci, double t)
-{
-	struct kv_priv *p = ci->priv;
-	int ret;
-
-	ret = proc_src_read(&p->src, ci->err, sizeof(ci->err));
-	if (ret)
-		return ret;
-	ret = kv_parse(&p->kv, p->src.path, p->src.buf, p->src.len, ci->err, sizeof(ci->err));
-	if (ret)
-		return ret;
-	kv_row(&p->kv, t, &p->rb);
-	return rb_flush(&p->rb, ci->out);
-}
-
-int kv_collector_close(struct collector_inst *ci, double t)
-{
-	struct kv_priv *p = ci->priv;
+	struct proc_priv *p = ci->priv;
 
 	(void)t;
 	if (!p)
 		return 0;
-	kv_free(&p->kv);
+	p->ops->free(p->st);
+	free(p->st);
 	proc_src_close(&p->src);
 	rb_free(&p->rb);
 	free(p);
 	ci->priv = NULL;
 	return 0;
 }
+
+int proc_collector_open(struct collector_inst *ci, const char *path, const struct proc_ops *ops)
+{
+	struct proc_priv *p = xcalloc(1, sizeof(*p));
+	int ret;
+
+	p->ops = ops;
+	p->st = xcalloc(1, ops->state_size);
+	ci->priv = p;
+	ret = proc_src_open(&p->src, path, ci->err, sizeof(ci->err));
+	if (!ret && ops->init) {
+		ret = proc_src_read(&p->src, ci->err, sizeof(ci->err));
+		if (!ret)
+			ret = ops->init(p->st, path, p->src.buf, p->src.len, ci->err,
+					sizeof(ci->err));
+	}
+	if (!ret) {
+		ops->header(p->st, &p->rb);
+		ret = rb_flush(&p->rb, ci->out);
+	}
+	if (ret)
+		proc_collector_close(ci, 0);
+	return ret;
+}
+
+int proc_collector_sample(struct collector_inst *ci, double t)
+{
+	struct proc_priv *p = ci->priv;
+	int ret;
+
+	ret = proc_src_read(&p->src, ci->err, sizeof(ci->err));
+	if (!ret)
+		ret = p->ops->parse(p->st, p->src.path, p->src.buf, p->src.len, ci->err,
+				    sizeof(ci->err));
+	if (ret)
+		return ret;
+	p->ops->rows(p->st, t, &p->rb);
+	return rb_flush(&p->rb, ci->out);
+}
+
+/* ---- vmstat and meminfo as proc_ops ---- */
+
+static int kv_vmstat_init(void *st, const char *file, const char *text, size_t len, char *err,
+			  size_t errlen)
+{
+	return kv_init(st, KV_VMSTAT, file, text, len, err, errlen);
+}
+
+static int kv_meminfo_init(void *st, const char *file, const char *text, size_t len,
+			   char *err, size_t errlen)
+{
+	return kv_init(st, KV_MEMINFO, file, text, len, err, errlen);
+}
+
+static void kv_ops_header(const void *st, struct rowbuf *b)
+{
+	kv_header(st, b);
+}
+
+static int kv_ops_parse(void *st, const char *file, const char *text, size_t len, char *err,
+			size_t errlen)
+{
+	return kv_parse(st, file, text, len, err, errlen);
+}
+
+static void kv_ops_rows(void *st, double t, struct rowbuf *b)
+{
+	kv_row(st, t, b);
+}
+
+static void kv_ops_free(void *st)
+{
+	kv_free(st);
+}
+
+const struct proc_ops kv_vmstat_ops = {
+	sizeof(struct kv_table), kv_vmstat_init, kv_ops_header, kv_ops_parse, kv_ops_rows,
+	kv_ops_free,
+};
+
+const struct proc_ops kv_meminfo_ops = {
+	sizeof(struct kv_table), kv_meminfo_init, kv_ops_header, kv_ops_parse, kv_ops_rows,
+	kv_ops_free,
+};

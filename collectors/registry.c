@@ -9,11 +9,21 @@
 #include "collectors/collector.h"
 
 extern const struct collector col_vmstat;
+extern const struct collector col_meminfo;
+extern const struct collector col_buddyinfo;
+extern const struct collector col_pagetypeinfo;
+extern const struct collector col_slabinfo;
+extern const struct collector col_psi;
 extern const struct collector col_perf;
 extern const struct collector col_stalls;
 
 const struct collector *const collectors[] = {
 	&col_vmstat,
+	&col_meminfo,
+	&col_buddyinfo,
+	&col_pagetypeinfo,
+	&col_slabinfo,
+	&col_psi,
 	&col_perf,
 	&col_stalls,
 	NULL

@@ -19,7 +19,7 @@ static int vmstat_available(char *why, size_t whylen)
 
 static int vmstat_open(struct collector_inst *ci)
 {
-	return kv_collector_open(ci, VMSTAT_PATH, KV_VMSTAT);
+	return proc_collector_open(ci, VMSTAT_PATH, &kv_vmstat_ops);
 }
 
 const struct collector col_vmstat = {
@@ -29,6 +29,6 @@ const struct collector col_vmstat = {
 	.default_interval_ms = 100,
 	.available = vmstat_available,
 	.open = vmstat_open,
-	.sample = kv_collector_sample,
-	.close = kv_collector_close,
+	.sample = proc_collector_sample,
+	.close = proc_collector_close,
 };

@@ -38,6 +38,7 @@
 
 #include <tracefs/tracefs.h>
 
+#include "collectors/proc.h"
 #include "runner/mmab.h"
 #include "workloads/frag.h"
 #include "workloads/workload.h"
@@ -624,49 +625,27 @@ void frag_stop(struct fragmenter *f)
 
 /* ---- buddyinfo and the unusable free space index ---- */
 
+/* The zones of collectors/buddyinfo.c's parser, summed: one parser for the project. */
 int frag_buddy_parse(const char *text, struct buddy_counts *bc)
 {
-	const char *line = text;
-	int zones = 0;
+	struct buddy_info bi = { 0 };
+	size_t len = strlen(text);
+	char *copy = NULL;
+	int ret;
 
 	memset(bc, 0, sizeof(*bc));
-	while (line && *line) {
-		const char *eol = strchr(line, '\n');
-		const char *p = strstr(line, "zone");
-		int order = 0;
-
-		if (!eol)
-			eol = line + strlen(line);
-		if (strncmp(line, "Node", 4) || !p || p > eol)
-			return -EINVAL;
-		p += 4;
-		while (p < eol && *p == ' ')
-			p++;
-		while (p < eol && *p != ' ')	/* the zone's name */
-			p++;
-		while (p < eol) {
-			char *end;
-			unsigned long long v;
-
-			while (p < eol && *p == ' ')
-				p++;
-			if (p >= eol)
-				break;
-			errno = 0;
-			v = strtoull(p, &end, 10);
-			if (end == p || errno || (end < eol && *end != ' ') ||
-			    order >= FRAG_MAX_ORDERS)
-				return -EINVAL;
-			bc->blocks[order++] += v;
-			p = end;
-		}
-		if (!order || (bc->norders && order != bc->norders))
-			return -EINVAL;
-		bc->norders = order;
-		zones++;
-		line = *eol ? eol + 1 : eol;
+	/* This API always took text without its last newline too. */
+	if (len && text[len - 1] != '\n')
+		text = copy = xasprintf("%s\n", text);
+	ret = buddy_parse(&bi, "/proc/buddyinfo", text, strlen(text), NULL, 0);
+	free(copy);
+	for (size_t i = 0; !ret && i < bi.n; i++) {
+		bc->norders = bi.z[i].norders;
+		for (int o = 0; o < bi.z[i].norders; o++)
+			bc->blocks[o] += bi.z[i].blocks[o];
 	}
-	return zones ? 0 : -EINVAL;
+	buddy_free(&bi);
+	return ret;
 }
 
 int frag_buddy_read(struct buddy_counts *bc)
