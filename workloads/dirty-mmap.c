@@ -44,6 +44,7 @@
 
 #include "runner/mmab.h"
 #include "workloads/hist.h"
+#include "workloads/tracepoint.h"
 #include "workloads/wl-io.h"
 #include "workloads/workload.h"
 
@@ -272,8 +273,8 @@ static struct dmap_state {
 	bool dir_is_ours;	/* outside scratch_dir: removed in teardown */
 	struct dmap_file *files;
 	size_t nfiles;
-	struct wlio_tp *bdp;	/* writeback:balance_dirty_pages, pause > 0 */
-	struct wlio_tp *vthr;	/* vmscan:mm_vmscan_throttled */
+	struct tp_counter *bdp;	/* writeback:balance_dirty_pages, pause > 0 */
+	struct tp_counter *vthr;	/* vmscan:mm_vmscan_throttled */
 } st;
 
 static int dmap_supported(const void *opts, char *why, size_t whylen)
@@ -400,11 +401,11 @@ static int dmap_prepare(struct wl_ctx *ctx, void *opts)
 	}
 
 	/* before any thread exists: the sampler may need a private mount namespace */
-	ret = wlio_tp_open(&st.bdp, "writeback", "balance_dirty_pages", "pause", "pause > 0");
+	ret = tp_counter_open(&st.bdp, "writeback", "balance_dirty_pages", "pause", "pause > 0");
 	if (ret)
 		mmab_warn("dirty_throttle_* n/a: cannot sample writeback:balance_dirty_pages: %s",
 			  strerror(-ret));
-	ret = wlio_tp_open(&st.vthr, "vmscan", "mm_vmscan_throttled", "usec_delayed", NULL);
+	ret = tp_counter_open(&st.vthr, "vmscan", "mm_vmscan_throttled", "usec_delayed", NULL);
 	if (ret)
 		mmab_warn("vmscan_throttled_* n/a: cannot sample vmscan:mm_vmscan_throttled: %s",
 			  strerror(-ret));
@@ -415,8 +416,8 @@ static void dmap_teardown(struct wl_ctx *ctx, void *opts)
 {
 	(void)ctx;
 	(void)opts;
-	wlio_tp_close(st.bdp);
-	wlio_tp_close(st.vthr);
+	tp_counter_close(st.bdp);
+	tp_counter_close(st.vthr);
 	/* unlinking drops the dirty page cache without writing it */
 	for (size_t i = 0; i < st.nfiles; i++) {
 		struct dmap_file *f = &st.files[i];
@@ -477,12 +478,12 @@ static double meminfo_mib(const char *field)
 	return kb < 0 ? NAN : (double)kb / 1024;
 }
 
-static void tp_metrics(struct wl_ctx *ctx, struct wlio_tp *tp, const char *events,
+static void tp_metrics(struct wl_ctx *ctx, struct tp_counter *tp, const char *events,
 		       const char *ms, double scale)
 {
 	double count = NAN, sum = NAN;
 
-	if (tp && wlio_tp_read(tp, &count, &sum))
+	if (tp && tp_counter_read(tp, &count, &sum))
 		count = sum = NAN;
 	if (tp && !isnan(count) && isnan(sum))
 		mmab_warn("%s n/a: samples were lost", ms);
@@ -541,8 +542,8 @@ static int dmap_run(struct wl_ctx *ctx, void *opts)
 		struct timespec nap = { 0, MONITOR_MS * 1000000L };
 
 		nanosleep(&nap, NULL);
-		wlio_tp_drain(st.bdp);
-		wlio_tp_drain(st.vthr);
+		tp_counter_drain(st.bdp);
+		tp_counter_drain(st.vthr);
 		running = 0;
 		stored = 0;
 		for (long i = 0; i < o->writers; i++) {

@@ -36,11 +36,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <tracefs/tracefs.h>
 
 #include "collectors/proc.h"
 #include "runner/mmab.h"
 #include "workloads/frag.h"
+#include "workloads/tracepoint.h"
 #include "workloads/workload.h"
 
 const char *const frag_pattern_names[] = { "alternate", "random", "stride", NULL };
@@ -687,86 +687,6 @@ double frag_unusable_index(const struct buddy_counts *bc, int order)
 	return (double)(free_pages - (frag_free_blocks(bc, order) << order)) / (double)free_pages;
 }
 
-/* ---- kmem:mm_page_alloc_extfrag, counted on every CPU ---- */
-
-struct frag_extfrag {
-	int *fds;
-	int n;
-};
-
-int frag_extfrag_open(struct frag_extfrag **ep)
-{
-	struct perf_event_attr attr = {
-		.type = PERF_TYPE_TRACEPOINT,
-		.size = sizeof(attr),
-	};
-	const char *tdir;
-	struct frag_extfrag *e;
-	char *path, *buf;
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
-	int ret;
-
-	*ep = NULL;
-	/* mounts tracefs at /sys/kernel/tracing when nothing has, as perf does */
-	tdir = tracefs_tracing_dir();
-	if (!tdir)
-		return -ENOENT;
-	path = xasprintf("%s/events/kmem/mm_page_alloc_extfrag/id", tdir);
-	ret = mmab_read_file(path, &buf, NULL);
-	free(path);
-	if (ret)
-		return ret;
-	ret = mmab_parse_u64(strtok(buf, "\n") ? buf : "", (uint64_t *)&attr.config);
-	free(buf);
-	if (ret)
-		return ret;
-	e = xcalloc(1, sizeof(*e));
-	e->fds = xcalloc((size_t)ncpu, sizeof(*e->fds));
-	for (long cpu = 0; cpu < ncpu; cpu++) {
-		int fd = (int)syscall(SYS_perf_event_open, &attr, -1, (int)cpu, -1,
-				      PERF_FLAG_FD_CLOEXEC);
-
-		if (fd < 0) {
-			if (errno == ENODEV || errno == EINVAL)	/* offline CPU */
-				continue;
-			ret = -errno;
-			frag_extfrag_close(e);
-			return ret;
-		}
-		e->fds[e->n++] = fd;
-	}
-	if (!e->n) {
-		frag_extfrag_close(e);
-		return -ENODEV;
-	}
-	*ep = e;
-	return 0;
-}
-
-long long frag_extfrag_read(struct frag_extfrag *e)
-{
-	long long sum = 0;
-
-	for (int i = 0; i < e->n; i++) {
-		uint64_t v;
-
-		if (read(e->fds[i], &v, sizeof(v)) != sizeof(v))
-			return -1;
-		sum += (long long)v;
-	}
-	return sum;
-}
-
-void frag_extfrag_close(struct frag_extfrag *e)
-{
-	if (!e)
-		return;
-	for (int i = 0; i < e->n; i++)
-		close(e->fds[i]);
-	free(e->fds);
-	free(e);
-}
-
 double frag_vmstat_delta(const char *name, long long start)
 {
 	long long now = mmab_vmstat(name);
@@ -817,9 +737,9 @@ static int frag_run(struct wl_ctx *ctx, void *opts)
 {
 	struct frag_wl_opts *o = opts;
 	struct buddy_counts before, after;
-	struct frag_extfrag *ef = NULL;
+	struct tp_counter *ef = NULL;
 	struct frag_report rep;
-	long long ev0 = -1, ev1 = -1;
+	double events = NAN, unused;
 	int ret;
 
 	ret = frag_buddy_read(&before);
@@ -827,12 +747,11 @@ static int frag_run(struct wl_ctx *ctx, void *opts)
 		mmab_err("cannot read '/proc/buddyinfo': %s", strerror(-ret));
 		return ret;
 	}
-	ret = frag_extfrag_open(&ef);
+	/* before the fragmenter forks: the counter is system-wide, it sees the fill */
+	ret = tp_counter_open(&ef, "kmem", "mm_page_alloc_extfrag", NULL, NULL);
 	if (ret)
 		mmab_warn("extfrag_events n/a: cannot count kmem:mm_page_alloc_extfrag: %s",
 			  strerror(-ret));
-	else
-		ev0 = frag_extfrag_read(ef);
 
 	frag_set_stop(ctx->stop);
 	ret = frag_start(&frag_wl_running, &o->f, ctx->mem_bytes, ctx->seed, ctx->scratch_dir,
@@ -841,8 +760,8 @@ static int frag_run(struct wl_ctx *ctx, void *opts)
 		mmab_err("fragmenter failed: %s", strerror(-ret));
 		goto out_close;
 	}
-	if (ef)
-		ev1 = frag_extfrag_read(ef);
+	if (ef && tp_counter_read(ef, &events, &unused))
+		events = NAN;
 	ret = frag_buddy_read(&after);
 	if (ret) {
 		mmab_err("cannot read '/proc/buddyinfo': %s", strerror(-ret));
@@ -858,8 +777,7 @@ static int frag_run(struct wl_ctx *ctx, void *opts)
 	wl_metric(ctx, "free_mib", (double)(frag_free_pages(&after) * PAGE) / (1 << 20), "MiB",
 		  METRIC_NONE, AGG_MEAN);
 	wl_metric(ctx, "fill_seconds", rep.fill_seconds, "s", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "extfrag_events", ev0 >= 0 && ev1 >= 0 ? (double)(ev1 - ev0) : NAN,
-		  "events", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "extfrag_events", events, "events", METRIC_NONE, AGG_MEAN);
 	wl_metric(ctx, "movable_mib", (double)rep.movable_bytes / (1 << 20), "MiB",
 		  METRIC_NONE, AGG_MEAN);
 	wl_metric(ctx, "unmovable_mib", (double)rep.unmovable_bytes / (1 << 20), "MiB",
@@ -870,7 +788,7 @@ out_stop:
 	frag_stop(frag_wl_running);
 	frag_wl_running = NULL;
 out_close:
-	frag_extfrag_close(ef);
+	tp_counter_close(ef);
 	return ret;
 }
 

@@ -11,8 +11,7 @@
  * small files as mmtests' thpchallenge does.
  *
  * Also here: the kernel's unusable free space index computed from
- * /proc/buddyinfo, and a system-wide counter of the
- * kmem:mm_page_alloc_extfrag tracepoint (fallbacks that mix migratetypes).
+ * /proc/buddyinfo.
  */
 #ifndef MMAB_FRAG_H
 #define MMAB_FRAG_H
@@ -134,17 +133,6 @@ uint64_t frag_free_blocks(const struct buddy_counts *bc, int order);
  * zones are summed.
  */
 double frag_unusable_index(const struct buddy_counts *bc, int order);
-
-/*
- * A system-wide count of kmem:mm_page_alloc_extfrag events (perf, one
- * counter per CPU).  frag_extfrag_open returns 0 or -errno (no tracefs, no
- * permission): the caller reports the metric as n/a.
- */
-struct frag_extfrag;
-int frag_extfrag_open(struct frag_extfrag **ep);
-/* frag_extfrag_read - events since open, or -1 on error. */
-long long frag_extfrag_read(struct frag_extfrag *e);
-void frag_extfrag_close(struct frag_extfrag *e);
 
 /* frag_vmstat_delta - a vmstat counter's change since START (NaN if absent). */
 double frag_vmstat_delta(const char *name, long long start);

@@ -78,33 +78,6 @@ double wlio_pct(double num, double den);
  */
 int wlio_reclaim_metrics(struct wl_ctx *ctx, const char *before, const char *after);
 
-/* ---- tracepoint field sums ---- */
-
-struct wlio_tp;
-
-/*
- * wlio_tp_open - count system-wide, on every CPU, the events SYSTEM:EVENT
- * that pass FILTER (a tracepoint filter such as "pause > 0", or NULL), and
- * sum their numeric FIELD from the raw samples.  Needs tracefs for the
- * event's id and format: when none is mounted it is mounted in a private
- * mount namespace of the calling process (call before starting threads),
- * so nothing stays mounted after the workload exits.  Returns 0 or -errno.
- */
-int wlio_tp_open(struct wlio_tp **tpp, const char *system, const char *event,
-		 const char *field, const char *filter);
-
-/* wlio_tp_drain - consume the samples buffered so far (call every ~100 ms). */
-void wlio_tp_drain(struct wlio_tp *tp);
-
-/*
- * wlio_tp_read - drain, then *count = events that passed the filter (exact:
- * the kernel's counter) and *sum = FIELD summed over the samples read; *sum
- * is NaN when samples were lost (the ring buffer overflowed).  0 or -errno.
- */
-int wlio_tp_read(struct wlio_tp *tp, double *count, double *sum);
-
-void wlio_tp_close(struct wlio_tp *tp);
-
 /* ---- slab caches (workloads/slab.c) ---- */
 
 /* One /proc/slabinfo row (version 2.1). */
