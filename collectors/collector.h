@@ -62,9 +62,14 @@ struct collector {
 	/* close - final work (async: stop the reader, write rows), free priv. */
 	int (*close)(struct collector_inst *ci, double t);
 	/*
-	 * check_cfg - optional (NULL: nothing to check): validate CFG (e.g. its
-	 * events) without touching the machine, so a bad suite is refused with
-	 * FILE:LINE before anything changes.  0, or -EINVAL with the reason in why.
+	 * check_cfg - optional (NULL: the collector takes no `events` and has
+	 * nothing else to check): validate CFG (e.g. its events) without
+	 * touching the machine, so a bad suite is refused with FILE:LINE
+	 * before anything changes (runner/suite.c calls it).  0, or -EINVAL
+	 * with the reason in why.  On 0, why may hold a warning the user
+	 * should see at once (an event the suite adds that this kernel lacks:
+	 * skipped, not fatal, so one suite serves kernels A and B); the
+	 * caller clears why first.
 	 */
 	int (*check_cfg)(const struct collector_cfg *cfg, char *why, size_t whylen);
 };

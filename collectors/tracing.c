@@ -218,6 +218,11 @@ static bool tracefs_find(char *dir, size_t len)
 	return found;
 }
 
+bool col_tracefs_mounted(char *dir, size_t len)
+{
+	return tracefs_find(dir, len);
+}
+
 bool col_tracefs_supported(void)
 {
 	char *buf;

@@ -50,6 +50,12 @@ int col_tracefs_get(const char **dir);
  * using it by then).
  */
 void col_tracefs_put(void);
+/*
+ * col_tracefs_mounted - is a tracefs mounted now?  DIR gets its mount point
+ * (/sys/kernel/tracing preferred).  Mounts nothing: for checks that must
+ * not touch the machine.
+ */
+bool col_tracefs_mounted(char *dir, size_t len);
 /* col_tracefs_supported - does this kernel have tracefs?  (no mount, no side effect) */
 bool col_tracefs_supported(void);
 
