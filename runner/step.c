@@ -44,14 +44,51 @@ static void iter_on_term(int sig)
 	iter_stop = 1;
 }
 
-/* In the child, inside its cgroup: supported, setup, run, teardown. */
+/* The size of the child's stderr (stderr.log), -1 when it is not a file. */
+static off_t stderr_size(void)
+{
+	struct stat st;
+
+	fflush(stderr);
+	return fstat(STDERR_FILENO, &st) || !S_ISREG(st.st_mode) ? -1 : st.st_size;
+}
+
+/*
+ * Call HOOK (setup or run) as the convention in workloads/workload.h has it:
+ * -EOPNOTSUPP means this machine cannot run the workload, and WHY gets the
+ * reason the hook gave (its last mmab_err; "" if none); any other error was
+ * reported by the hook, which knows the context, and is reported here only
+ * when the hook said nothing.
+ */
+static int call_hook(struct iter_arg *a, const char *name,
+		     int (*hook)(struct wl_ctx *, void *), char *why, size_t whylen)
+{
+	unsigned long errs = mmab_err_count(NULL);
+	const char *last;
+	int ret = hook(&a->ctx, a->sw->opts);
+	bool said = mmab_err_count(&last) != errs;
+
+	if (ret == -EOPNOTSUPP)
+		snprintf(why, whylen, "%s", said ? last : "");
+	else if (ret && !said)
+		mmab_err("%s: %s failed: %s", a->sw->id, name, strerror(ret < 0 ? -ret : ret));
+	return ret;
+}
+
+/*
+ * In the child, inside its cgroup: supported, setup, run, teardown (after a
+ * setup that succeeded, whatever run returned).  Exit 4 with the reason as
+ * the last line of stderr when the workload cannot run here, as
+ * runner/child.h wants it.
+ */
 static int iter_child(void *arg)
 {
 	struct iter_arg *a = arg;
 	const struct workload *wl = a->sw->wl;
 	struct sigaction sa = { .sa_handler = iter_on_term };
-	char why[256] = "";
+	char why[1024] = "";
 	FILE *metrics;
+	off_t before = -1, after = -1;
 	int ret = 0;
 
 	/* the runner's timeout sends SIGTERM: wind down, the grace period follows */
@@ -71,22 +108,29 @@ static int iter_child(void *arg)
 	a->ctx.metrics = metrics;
 	a->ctx.stop = &iter_stop;
 	if (wl->setup)
-		ret = wl->setup(&a->ctx, a->sw->opts);
-	if (ret) {
-		mmab_err("%s: setup failed: %s", a->sw->id, strerror(ret < 0 ? -ret : ret));
-	} else {
+		ret = call_hook(a, "setup", wl->setup, why, sizeof(why));
+	if (!ret) {
 		if (wl->run)
-			ret = wl->run(&a->ctx, a->sw->opts);
-		if (ret)
-			mmab_err("%s: run failed: %s", a->sw->id, strerror(ret < 0 ? -ret : ret));
+			ret = call_hook(a, "run", wl->run, why, sizeof(why));
+		before = stderr_size();
 		if (wl->teardown)
 			wl->teardown(&a->ctx, a->sw->opts);
+		after = stderr_size();
 	}
 	if ((fflush(metrics) || ferror(metrics)) && !ret) {
 		mmab_err("cannot write '%s': %s", a->metrics_path, strerror(errno));
 		ret = -EIO;
 	}
 	fclose(metrics);
+	if (ret == -EOPNOTSUPP) {
+		/* the reason must be the last line: say it again if teardown spoke since */
+		if (!why[0])
+			fprintf(stderr, "%s: cannot run here (the workload gave no reason)\n",
+				a->sw->id);
+		else if (before != after)
+			fprintf(stderr, "%s\n", why);
+		return MMAB_EXIT_SKIP;
+	}
 	return ret ? MMAB_EXIT_FAIL : MMAB_EXIT_OK;
 }
 
@@ -376,10 +420,14 @@ static void write_iteration_json(const char *iter_dir, struct step_record *rec)
 double step_estimate(const struct suite *s, const struct suite_workload *w, uint64_t eff,
 		     uint64_t mem_total)
 {
+	double timeout = w->timeout_s > 0 ? w->timeout_s : s->timeout_s;
 	double sec = 0;
 
 	if (w->wl->estimate)
 		sec = w->wl->estimate(w->opts, eff ? eff : mem_total);
+	/* the child is stopped at its timeout: it cannot take longer */
+	if (timeout > 0 && sec > timeout)
+		sec = timeout;
 	if (s->settle)
 		sec += STEP_OVERHEAD_SETTLE;
 	if (eff)

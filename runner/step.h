@@ -82,10 +82,11 @@ int step_run(struct step_env *e, const struct step *s, struct step_record *rec);
 void step_env_end(struct step_env *e);
 
 /*
- * step_estimate - seconds step S of workload W should take at effective
- * size EFF (0: the whole machine): the workload's estimate, never more
- * than its timeout, plus settling when the suite settles and locking the
- * ballast.  For the plan and the ETA.
+ * step_estimate - seconds an iteration of workload W of suite S should take
+ * at effective size EFF (0: the whole machine): the workload's estimate,
+ * never more than its timeout (the child is stopped then), plus settling
+ * when the suite settles and locking the ballast, which come before the
+ * child and its timeout.  For the plan and the ETA.
  */
 double step_estimate(const struct suite *s, const struct suite_workload *w, uint64_t eff,
 		     uint64_t mem_total);
