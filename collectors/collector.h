@@ -79,16 +79,17 @@ const struct collector *collector_find(const char *name);
 
 /*
  * sampler_start - open every configured collector for the iteration in DIR
- * (a collector that fails to open is reported once and dropped), take the
- * t=0 sample synchronously and start the sampler thread.  Returns 0 or
- * -errno; *sp is the handle.
+ * (a collector that fails to open is reported once, naming DIR, and
+ * dropped), take the t=0 sample synchronously and start the sampler thread.
+ * Returns 0 or -errno, reported here; *sp is the handle.
  */
 struct sampler;
 int sampler_start(struct sampler **sp, const char *dir, const struct collector_cfg *cfgs,
 		  size_t ncfg);
 /*
  * sampler_stop - take the end sample synchronously, stop the thread, close
- * every collector and flush its CSV.  Returns 0 or the first -errno.
+ * every collector and flush its CSV.  Returns 0 or the first -errno, each
+ * failure reported here once.  NULL is fine.
  */
 int sampler_stop(struct sampler *s);
 /*

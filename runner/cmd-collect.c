@@ -450,16 +450,13 @@ static int run_command(struct collect *c, struct child_result *res)
 	int ret;
 
 	if (c->ncfgs) {
-		ret = sampler_start(&sampler, c->iter_dir, c->cfgs, c->ncfgs);
-		if (ret) {
-			mmab_warn("the collectors could not start: %s", strerror(-ret));
+		/* what fails is reported by the sampler, which knows which collector and why */
+		if (sampler_start(&sampler, c->iter_dir, c->cfgs, c->ncfgs))
 			sampler = NULL;
-		}
 		rs_collectors_dropped(c->colmeta, c->cfgs, c->ncfgs, sampler);
 	}
 	ret = child_run(&spec, res);
-	if (sampler && sampler_stop(sampler))
-		mmab_warn("a collector failed while sampling (see its CSV)");
+	sampler_stop(sampler);
 	free(log);
 	if (ret)
 		return ret;

@@ -353,13 +353,10 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 	json_object_set_new(rec->info, "effective_memory_bytes",
 			    eff ? json_integer((json_int_t)eff) : json_null());
 	if (r->ncols) {
-		ret = sampler_start(&sampler, iter_dir, r->cols, r->ncols);
-		if (ret) {
-			mmab_warn("%s: the collectors could not start: %s", iter_dir, strerror(-ret));
+		/* what fails is reported by the sampler, which knows which collector and why */
+		if (sampler_start(&sampler, iter_dir, r->cols, r->ncols))
 			sampler = NULL;
-		}
 		rs_collectors_dropped(r->col_meta, r->cols, r->ncols, sampler);
-		ret = 0;
 	}
 	spec = (struct child_spec){
 		.name = sw->id, .fn = iter_child, .arg = &arg,
@@ -369,8 +366,7 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 	};
 	knobs_pre = rs_knob_values(NULL, r->watch_names);
 	ret = child_run(&spec, &res);
-	if (sampler && sampler_stop(sampler))
-		mmab_warn("%s: a collector failed while sampling (see its CSV)", iter_dir);
+	sampler_stop(sampler);
 	if (ret)
 		goto out;	/* the runner itself failed: reported by child_run */
 	/* what the workload changed through the journal is still in place until rollback */
