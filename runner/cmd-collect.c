@@ -265,6 +265,7 @@ static json_t *collect_metadata(const char *dir, const struct collect_opts *o, i
 		json_object_set(m, keys[i], v ? v : json_null());
 	}
 	json_object_set_new(m, "knobs", json_pack("{s:O, s:O}", "before", knobs, "as_run", knobs));
+	json_object_set_new(m, "storage", rs_storage_info(dir));
 	json_object_set_new(m, "cgroup", json_string(cgroup ? cgroup : "none"));
 	json_object_set_new(m, "effective_memory_bytes", json_null());
 	json_object_set(m, "collectors", colmeta);
@@ -411,15 +412,18 @@ static int start_set(struct collect *c, int argc, char **argv)
 	int ret, err = 0;
 
 	mmab_iso_time(start, sizeof(start), (double)time(NULL));
+	c->iter_dir = rs_iter_dir(c->dir, "command", 1, &err);
+	if (!c->iter_dir) {
+		mmab_err("cannot create '%s/command/1': %s", c->dir, strerror(-err));
+		json_decref(machine);
+		json_decref(knobs);
+		return err;
+	}
+	/* DIR exists now: metadata.json says what it is on */
 	c->meta = collect_metadata(c->dir, &c->o, argc, argv, start, machine, knobs, c->colmeta,
 				   child_cgroup_mode(why, sizeof(why)));
 	json_decref(machine);
 	json_decref(knobs);
-	c->iter_dir = rs_iter_dir(c->dir, "command", 1, &err);
-	if (!c->iter_dir) {
-		mmab_err("cannot create '%s/command/1': %s", c->dir, strerror(-err));
-		return -err;
-	}
 	path = xasprintf("%s/metadata.json", c->dir);
 	ret = rs_json_write(path, c->meta);
 	if (ret)

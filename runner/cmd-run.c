@@ -535,6 +535,8 @@ static json_t *set_metadata(struct run *r, size_t s)
 	}
 	json_object_set_new(m, "knobs", json_pack("{s:O, s:O}", "before", r->before,
 						  "as_run", r->as_run[s]));
+	/* the scratch files of the page-cache workloads live here too */
+	json_object_set_new(m, "storage", rs_storage_info(r->run_dir));
 	json_object_set_new(m, "cgroup", json_string(r->cgroup ? r->cgroup : "none"));
 	/* the suite-wide effective size; workloads list their own */
 	if (!mmab_parse_size(plan_effective_scale(&r->plan, &r->suite, NULL), r->mem_total,
