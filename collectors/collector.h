@@ -24,11 +24,19 @@ enum col_flags {
 	COL_DEFAULT	= 1 << 3,	/* in the default set */
 };
 
+struct knob_journal;
+
 /* Per-run configuration of one collector (suite [collector NAME] sections). */
 struct collector_cfg {
 	const struct collector *c;
 	unsigned interval_ms;		/* 0: the collector's default */
 	const char *events;		/* perf/stalls: "a,b,-c,+d" edits of the defaults; NULL: defaults */
+	/*
+	 * Where a collector journals what it makes on the machine (a tracefs
+	 * instance, a tracefs mount), so a run that is killed leaves nothing
+	 * behind (runner/knob.h).  NULL: nothing is journaled (unit tests).
+	 */
+	struct knob_journal *journal;
 };
 
 /* One collector running for one iteration. */

@@ -740,7 +740,7 @@ static int perf_open(struct collector_inst *ci)
 		interval_ms = PERF_MIN_INTERVAL_MS;
 	/* mount tracefs ourselves: perf would mount it and leave it mounted */
 	if (perf_wants_tracefs(p->events)) {
-		ret = col_tracefs_get(&tdir);
+		ret = col_tracefs_get(ci->cfg ? ci->cfg->journal : NULL, &tdir);
 		if (ret) {
 			col_fail(ci, "cannot mount tracefs: %s", strerror(-ret));
 			goto out_free;

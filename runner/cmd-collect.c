@@ -526,6 +526,9 @@ int cmd_collect(int argc, char **argv)
 		goto out;
 	}
 	install_signals();
+	/* what a collector makes on the machine (a tracefs instance) is journaled too */
+	for (size_t i = 0; i < c.ncfgs; i++)
+		c.cfgs[i].journal = c.journal;
 	ret = start_set(&c, argc, argv) ? MMAB_EXIT_FAIL : 0;
 	if (!ret)
 		ret = run_command(&c, &res) ? MMAB_EXIT_FAIL : 0;

@@ -1009,6 +1009,9 @@ static int execute(struct run *r)
 			progress_done_before(r->progress, i);
 	progress_note(r->progress, "run directory %s: %zu of %zu steps to run%s", r->run_dir,
 		      left, r->plan.nsteps, r->o.resume ? " (resumed)" : "");
+	/* what a collector makes on the machine (a tracefs instance) is journaled too */
+	for (size_t c = 0; c < r->ncols; c++)
+		r->cols[c].journal = r->journal;
 	r->env = (struct step_env){
 		.suite = &r->suite, .run_seed = r->plan.seed, .mem_total = r->mem_total,
 		.scratch_dir = r->scratch_dir, .cols = r->cols, .ncols = r->ncols,
