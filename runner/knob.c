@@ -792,6 +792,12 @@ static int undo_mount(struct walk *w, const char *path)
 	if (!on_tracefs(path) || !parent_of(path, parent, sizeof(parent)) || stat(path, &a) ||
 	    stat(parent, &b) || a.st_dev == b.st_dev)
 		return 0;
+	/*
+	 * Something newer failed (a busy instance in it): detached, the
+	 * instance would outlive the mount out of restore's sight.  Keep both.
+	 */
+	if (w->dying && w->err)
+		return -EBUSY;
 	if (umount2(path, w->dying ? MNT_DETACH : 0)) {
 		int ret = -errno;
 
