@@ -518,13 +518,9 @@ int cmd_collect(int argc, char **argv)
 		ret = MMAB_EXIT_SKIP;
 		goto out;
 	}
-	ret = knob_journal_open(&c.journal);
-	if (ret) {
-		mmab_err(ret == -EBUSY ? "another mmab is changing this machine (lock in '%s')"
-				       : "cannot open the knob journal in '%s'", mmab_state_dir());
-		ret = MMAB_EXIT_FAIL;
+	ret = cmd_open_journal(&c.journal);
+	if (ret)
 		goto out;
-	}
 	install_signals();
 	/* what a collector makes on the machine (a tracefs instance) is journaled too */
 	for (size_t i = 0; i < c.ncfgs; i++)

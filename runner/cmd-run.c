@@ -11,6 +11,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -712,7 +713,7 @@ static int run_step(struct run *r, size_t i)
 			 .exit_code = -1, .duration_s = NAN },
 		.info = json_object(),
 	};
-	char name[256], outcome[400], *iter_dir = NULL;
+	char name[256], outcome[PATH_MAX + 512], *iter_dir = NULL;
 	double t0 = mmab_now();
 	int ret = 0, err = 0;
 
@@ -754,7 +755,11 @@ static int run_step(struct run *r, size_t i)
 		r->n_failed++;
 	else
 		r->n_skipped++;
-	if (rec.reason[0])
+	/* a failure's story is in the iteration's log: say where, a CI log keeps it */
+	if (iter_dir && !strcmp(rec.row.status, "failed"))
+		snprintf(outcome, sizeof(outcome), "%s: %s (see %s/stderr.log)", rec.row.status,
+			 rec.reason, iter_dir);
+	else if (rec.reason[0])
 		snprintf(outcome, sizeof(outcome), "%s: %s", rec.row.status, rec.reason);
 	else
 		snprintf(outcome, sizeof(outcome), "%s", rec.row.status);
@@ -954,20 +959,19 @@ static int prepare(struct run *r)
 
 static int open_journal(struct run *r)
 {
-	int ret = knob_journal_open(&r->journal);
+	int ret = cmd_open_journal(&r->journal);
 
-	if (ret == -EBUSY) {
-		mmab_err("another mmab is changing this machine (lock in '%s'); try again when "
-			 "it has finished", mmab_state_dir());
-		return MMAB_EXIT_FAIL;
-	}
-	if (ret) {
-		mmab_err("cannot open the knob journal in '%s': %s", mmab_state_dir(),
-			 errstr(ret));
-		return ret == -EACCES ? MMAB_EXIT_SKIP : MMAB_EXIT_FAIL;
-	}
-	knob_journal_install_signals(r->journal);
-	return 0;
+	if (!ret)
+		knob_journal_install_signals(r->journal);
+	return ret;
+}
+
+/* A terminal that can redraw a line: not a log, not TERM=dumb (an editor's shell). */
+static bool terminal(void)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
 }
 
 /* RUN_DIR/scratch, absolute: the journal takes absolute paths only. */
@@ -1002,8 +1006,7 @@ static int execute(struct run *r)
 		left += !done[i];
 		ballast |= !done[i] && r->eff[w] && !r->skip_why[w];
 	}
-	r->progress = progress_new(r->plan.nsteps, est, keys, isatty(STDERR_FILENO),
-				   stderr);
+	r->progress = progress_new(r->plan.nsteps, est, keys, terminal(), stderr);
 	for (size_t i = 0; i < r->plan.nsteps; i++)
 		if (done[i])
 			progress_done_before(r->progress, i);

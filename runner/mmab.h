@@ -36,6 +36,12 @@ void mmab_warn(const char *fmt, ...) MMAB_PRINTF(1, 2);
 void mmab_info(const char *fmt, ...) MMAB_PRINTF(1, 2);
 extern bool mmab_quiet;
 /*
+ * mmab_message_hook - when set, prints each line ("mmab: ...\n") that
+ * mmab_err, mmab_warn and mmab_info make, instead of a plain write to
+ * stderr: the progress bar on a terminal clears itself out of the way.
+ */
+extern void (*mmab_message_hook)(const char *line);
+/*
  * mmab_err_count - how many messages mmab_err has printed in this process;
  * *last (may be NULL) gets the latest, without "mmab: " (overwritten by the
  * next one).  For a caller that must tell an error already reported (by

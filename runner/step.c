@@ -8,6 +8,7 @@
  * still matches it.
  */
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -154,13 +155,13 @@ static void iter_log(const char *dir, const char *fmt, ...)
 	free(path);
 }
 
-static void fail_step(struct step_record *rec, const char *iter_dir, const char *what, int err)
+/* The runner could not prepare step S: said once, with the step, and recorded. */
+static void fail_step(const struct step *s, struct step_record *rec, const char *what, int err)
 {
 	rec->row.status = "failed";
 	snprintf(rec->reason, sizeof(rec->reason), "error");
-	mmab_warn("%s: %s", what, strerror(-err));
-	if (iter_dir)
-		iter_log(iter_dir, "%s: %s", what, strerror(-err));
+	mmab_warn("%s: %s: %s", s->name, what, strerror(-err));
+	iter_log(s->iter_dir, "%s: %s", what, strerror(-err));
 	json_object_set_new(rec->info, "error", json_sprintf("%s: %s", what, strerror(-err)));
 }
 
@@ -287,7 +288,7 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 
 			snprintf(what, sizeof(what), "cannot set %s to '%s'", v->knobs[k].name,
 				 v->knobs[k].value);
-			fail_step(rec, iter_dir, what, ret);
+			fail_step(s, rec, what, ret);
 			ret = 0;
 			goto out;
 		}
@@ -301,7 +302,7 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 	if (r->suite->settle) {
 		ret = settle_machine(&so, &sr);
 		if (ret) {
-			fail_step(rec, iter_dir, "cannot settle the machine", ret);
+			fail_step(s, rec, "cannot settle the machine", ret);
 			ret = 0;
 			goto out;
 		}
@@ -309,14 +310,14 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 	}
 	ret = ensure_ballast(r, eff, rec->info, &made);
 	if (ret) {
-		fail_step(rec, iter_dir, "cannot put the ballast in place", ret);
+		fail_step(s, rec, "cannot put the ballast in place", ret);
 		ret = 0;
 		goto out;
 	}
 	if (r->suite->settle && (!settled || made)) {
 		ret = settle_machine(&so, &sr);
 		if (ret) {
-			fail_step(rec, iter_dir, "cannot settle the machine", ret);
+			fail_step(s, rec, "cannot settle the machine", ret);
 			ret = 0;
 			goto out;
 		}
@@ -333,7 +334,10 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 	if (!ret && mkdir(scratch, 0700))
 		ret = -errno;
 	if (ret) {
-		fail_step(rec, iter_dir, "cannot create the scratch directory", ret);
+		char what[PATH_MAX + 64];
+
+		snprintf(what, sizeof(what), "cannot create the scratch directory '%s'", scratch);
+		fail_step(s, rec, what, ret);
 		ret = 0;
 		goto out;
 	}

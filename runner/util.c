@@ -27,10 +27,18 @@ bool mmab_quiet;
 static unsigned long err_count;
 static char err_last[4096];
 
+void (*mmab_message_hook)(const char *line);
+
 static void vreport(const char *prefix, const char *fmt, va_list ap, char *msg, size_t len)
 {
+	char line[4200];
+
 	vsnprintf(msg, len, fmt, ap);
-	fprintf(stderr, "mmab: %s%s\n", prefix, msg);
+	snprintf(line, sizeof(line), "mmab: %s%s\n", prefix, msg);
+	if (mmab_message_hook)
+		mmab_message_hook(line);
+	else
+		fputs(line, stderr);
 }
 
 void mmab_err(const char *fmt, ...)

@@ -397,6 +397,38 @@ static void test_eta(void **state)
 	assert_string_equal(d, "0s");
 }
 
+/*
+ * On a terminal the bar is one line redrawn in place: a message from
+ * anywhere (mmab_warn here) clears it first instead of landing on the same
+ * line; off a terminal messages go to stderr as they are.
+ */
+static void test_bar_and_messages(void **state)
+{
+	double est[] = { 10 };
+	const char *key[] = { "a" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct progress *p = progress_new(1, est, key, true, out);
+	const char *bar, *msg;
+
+	(void)state;
+	progress_begin(p, 0, "a #1");
+	mmab_warn("a collector says so");
+	progress_end(p, 0, 1, "ok");
+	progress_free(p);
+	assert_null(mmab_message_hook);		/* the bar is gone: plain stderr again */
+	fclose(out);
+	bar = strstr(buf, "a #1  ETA");
+	msg = strstr(buf, "mmab: warning: a collector says so\n");
+	assert_non_null(bar);
+	assert_non_null(msg);
+	/* the line was cleared between the bar and the message */
+	assert_true(msg > bar);
+	assert_memory_equal(msg - 4, "\r\033[K", 4);
+	free(buf);
+}
+
 /* Write TEXT to tmpdir/REL, making the directories on the way. */
 static void put(const char *rel, const char *text)
 {
@@ -533,6 +565,7 @@ int main(void)
 		cmocka_unit_test(test_collectors_dropped),
 		cmocka_unit_test(test_iter_dir),
 		cmocka_unit_test(test_eta),
+		cmocka_unit_test(test_bar_and_messages),
 		cmocka_unit_test(test_read_ahead),
 		cmocka_unit_test(test_storage_live),
 	};
