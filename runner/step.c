@@ -268,7 +268,7 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 	uint64_t eff = s->eff;
 	struct settle_opts so = { .drop_caches = true, .compact = true };
 	struct settle_report sr = { 0 };
-	bool settled = false, made = false;
+	bool made = false;
 	struct sampler *sampler = NULL;
 	struct child_result res = { 0 };
 	struct iter_arg arg = { .sw = sw };
@@ -299,31 +299,24 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 	 * on a machine without stale page cache.  A ballast made afresh is
 	 * followed by another settle, so the workload starts compacted.
 	 */
-	if (r->suite->settle) {
+	if (r->suite->settle)
 		ret = settle_machine(&so, &sr);
+	if (!ret) {
+		ret = ensure_ballast(r, eff, rec->info, &made);
 		if (ret) {
-			fail_step(s, rec, "cannot settle the machine", ret);
+			fail_step(s, rec, "cannot put the ballast in place", ret);
 			ret = 0;
 			goto out;
 		}
-		settled = true;
+		if (r->suite->settle && made)
+			ret = settle_machine(&so, &sr);
 	}
-	ret = ensure_ballast(r, eff, rec->info, &made);
 	if (ret) {
-		fail_step(s, rec, "cannot put the ballast in place", ret);
+		fail_step(s, rec, "cannot settle the machine", ret);
 		ret = 0;
 		goto out;
 	}
-	if (r->suite->settle && (!settled || made)) {
-		ret = settle_machine(&so, &sr);
-		if (ret) {
-			fail_step(s, rec, "cannot settle the machine", ret);
-			ret = 0;
-			goto out;
-		}
-		settled = true;
-	}
-	if (settled)
+	if (r->suite->settle)
 		json_object_set_new(rec->info, "settle", json_pack("{s:f, s:I, s:f, s:b}",
 			"seconds", sr.seconds, "dirty_kb", (json_int_t)sr.dirty_kb,
 			"idle_pct", sr.idle_pct, "timed_out", sr.timed_out));

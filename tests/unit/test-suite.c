@@ -222,12 +222,37 @@ static void test_syntax_variants(void **state)
 	suite_free(&s);
 }
 
+/* An error a fixture must produce: FILE:LINE: ...WHAT... */
+struct expected_error {
+	int line;
+	const char *what;
+};
+
+/* Load the fixture at PATH, expecting exactly the N errors in WANT, in order. */
+static void expect_fixture_errors(const char *path, const struct expected_error *want, size_t n)
+{
+	char *errs, *save = NULL;
+	struct suite s;
+	size_t i = 0;
+
+	assert_int_equal(capture(path, NULL, &s, &errs), -EINVAL);
+	for (char *l = strtok_r(errs, "\n", &save); l; l = strtok_r(NULL, "\n", &save), i++) {
+		char *prefix;
+
+		if (i >= n)
+			fail_msg("unexpected error: %s", l);
+		prefix = xasprintf("%s:%d: ", path, want[i].line);
+		if (strncmp(l, prefix, strlen(prefix)) || !strstr(l, want[i].what))
+			fail_msg("expected '%s...%s', got '%s'", prefix, want[i].what, l);
+		free(prefix);
+	}
+	assert_int_equal(i, n);
+	free(errs);
+}
+
 static void test_errors_fixture(void **state)
 {
-	static const struct {
-		int line;
-		const char *what;
-	} expected[] = {
+	static const struct expected_error expected[] = {
 		{ 4, "'stray' before any [section]" },
 		{ 6, "name 'bad name' is not a plain name" },
 		{ 7, "iterations: '0' is not between 1 and 10000" },
@@ -259,25 +284,8 @@ static void test_errors_fixture(void **state)
 		{ 37, "variant name 'bad/name' is not a plain name" },
 		{ 38, "section header [idle one two] has more than two words" },
 	};
-	const char *path = "tests/fixtures/suites/errors.ini";
-	char *errs, *save = NULL;
-	struct suite s;
-	size_t n = 0;
-
 	(void)state;
-	assert_int_equal(capture(path, NULL, &s, &errs), -EINVAL);
-	for (char *l = strtok_r(errs, "\n", &save); l; l = strtok_r(NULL, "\n", &save), n++) {
-		char *prefix;
-
-		if (n >= ARRAY_SIZE(expected))
-			fail_msg("unexpected error: %s", l);
-		prefix = xasprintf("%s:%d: ", path, expected[n].line);
-		if (strncmp(l, prefix, strlen(prefix)) || !strstr(l, expected[n].what))
-			fail_msg("expected '%s...%s', got '%s'", prefix, expected[n].what, l);
-		free(prefix);
-	}
-	assert_int_equal(n, ARRAY_SIZE(expected));
-	free(errs);
+	expect_fixture_errors("tests/fixtures/suites/errors.ini", expected, ARRAY_SIZE(expected));
 }
 
 static void test_each_error(void **state)
@@ -440,34 +448,18 @@ static void test_collectors(void **state)
  */
 static void test_events(void **state)
 {
-	static const struct {
-		int line;
-		const char *what;
-	} expected[] = {
+	static const struct expected_error expected[] = {
 		{ 9, "events: unknown event 'nosuch:event'" },
 		{ 10, "events: cannot remove 'compaction': not in the event list" },
 		{ 14, "events: cannot remove 'notindefaults': not in the event list" },
 		{ 17, "unknown key 'events' in [collector vmstat] (valid keys: interval_ms)" },
 	};
-	const char *path = "tests/fixtures/suites/events-bad.ini";
-	char *errs, *save = NULL, tdir[4096];
+	char *errs, tdir[4096];
 	struct suite s;
-	size_t n = 0;
 
 	(void)state;
-	assert_int_equal(capture(path, NULL, &s, &errs), -EINVAL);
-	for (char *l = strtok_r(errs, "\n", &save); l; l = strtok_r(NULL, "\n", &save), n++) {
-		char *prefix;
-
-		if (n >= ARRAY_SIZE(expected))
-			fail_msg("unexpected error: %s", l);
-		prefix = xasprintf("%s:%d: ", path, expected[n].line);
-		if (strncmp(l, prefix, strlen(prefix)) || !strstr(l, expected[n].what))
-			fail_msg("expected '%s...%s', got '%s'", prefix, expected[n].what, l);
-		free(prefix);
-	}
-	assert_int_equal(n, ARRAY_SIZE(expected));
-	free(errs);
+	expect_fixture_errors("tests/fixtures/suites/events-bad.ini", expected,
+			      ARRAY_SIZE(expected));
 
 	/* a list valid line by line, then a plain item: the earlier removal no longer applies */
 	expect_error("[idle]\n[collector perf]\nevents = -page-faults\nevents = cs\n", 4,
