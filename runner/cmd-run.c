@@ -1,13 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * mmab run: execute a suite's plan (runner/plan.h) step by step and write
- * one result set per variant (results/README.md).  Everything is validated
- * before the machine is touched; then, per step: the variant's knobs through
- * the journal, the ballast for the effective memory size, settling, the
- * collectors, and the workload in its own child and memory cgroup; then
- * everything is rolled back and the step's outcome appended to status.csv
- * (fsync'd), so a crash or a kill loses at most the step that was running
- * and `--resume` redoes exactly that one.
+ * mmab run: the command.  Arguments, the suite and its plan (runner/plan.h),
+ * --dry-run, --resume, the result sets (results/README.md) and progress.
+ * Everything is validated before the machine is touched; then each step is
+ * run by runner/step.c (variant knobs, settling, ballast, collectors, the
+ * workload child, the rollback) and its outcome appended here to
+ * status.csv (fsync'd), so a crash or a kill loses at most the step that
+ * was running and `--resume` redoes exactly that one.
  */
 #include <errno.h>
 #include <getopt.h>
