@@ -1024,6 +1024,12 @@ static int execute(struct run *r)
 		mmab_err("cannot set vm.compact_unevictable_allowed for the ballast: %s",
 			 errstr(ret));
 		ret = MMAB_EXIT_FAIL;
+	} else if (ballast) {
+		/* as_run is what the workloads ran with: the ballast's setting included */
+		for (size_t s = 0; s < r->plan.nsets; s++)
+			if (r->as_run[s])
+				json_object_set_new(r->as_run[s], "vm.compact_unevictable_allowed",
+						    json_string("0"));
 	}
 	for (size_t i = 0; i < r->plan.nsteps && !ret; i++)
 		if (!done[i])
