@@ -489,44 +489,6 @@ static void nap_ms(long ms)
 		;
 }
 
-/* rm -rf without following symlinks or leaving the file system; getdents64, no DIR *. */
-static int rm_tree_at(int dirfd, const char *name, dev_t dev, int depth)
-{
-	char buf[2048];
-	struct stat st;
-	ssize_t len;
-	int fd, ret = 0;
-
-	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlinkat(dirfd, name, 0) && errno != ENOENT ? -errno : 0;
-	if (st.st_dev != dev)
-		return -EXDEV;
-	if (depth > 32)
-		return -ELOOP;
-	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	if (fd < 0)
-		return -errno;
-	while ((len = getdents64(fd, buf, sizeof(buf))) > 0) {
-		for (ssize_t off = 0; off < len;) {
-			struct dirent64 *de = (struct dirent64 *)(buf + off);
-			int r;
-
-			off += de->d_reclen;
-			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-				continue;
-			r = rm_tree_at(fd, de->d_name, dev, depth + 1);
-			if (r && !ret)
-				ret = r;
-		}
-	}
-	close(fd);
-	if (unlinkat(dirfd, name, AT_REMOVEDIR) && errno != ENOENT && !ret)
-		ret = -errno;
-	return ret;
-}
-
 struct walk {
 	int fd;
 	bool verbose;		/* a line per entry undone */
@@ -658,13 +620,10 @@ static int undo_knob(struct walk *w, const char *path, const char *orig, size_t 
 
 static int undo_path(struct walk *w, const char *path)
 {
-	struct stat st;
 	struct msg m;
 	int ret;
 
-	if (lstat(path, &st))
-		return errno == ENOENT ? 0 : -errno;
-	ret = rm_tree_at(AT_FDCWD, path, st.st_dev, 0);
+	ret = mmab_rm_rf(path);	/* async-signal-safe */
 	msg_start(&m, ret ? "cannot remove '" : "removed ");
 	msg_str(&m, path);
 	if (ret) {

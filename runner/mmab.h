@@ -86,7 +86,10 @@ int mmab_write_file_atomic(const char *path, const void *data, size_t len);
 
 /* mkdir -p; returns 0 or -errno. */
 int mmab_mkdir_p(const char *path, mode_t mode);
-/* rm -rf that does not follow symlinks or cross file systems; 0 or -errno. */
+/*
+ * rm -rf that does not follow symlinks or cross file systems (-EXDEV), nor
+ * go deeper than 64 directories (-ELOOP); async-signal-safe.  0 or -errno.
+ */
 int mmab_rm_rf(const char *path);
 
 /* Monotonic clock in seconds. */

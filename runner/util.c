@@ -264,12 +264,17 @@ int mmab_mkdir_p(const char *path, mode_t mode)
 	return ret;
 }
 
-static int rm_rf_at(int dirfd, const char *name, dev_t dev)
+/*
+ * rm -rf without following symlinks or leaving the file system: getdents64
+ * into a stack buffer, no DIR * and no malloc, so the knob journal can use it
+ * from a signal handler.
+ */
+static int rm_rf_at(int dirfd, const char *name, dev_t dev, int depth)
 {
+	char buf[2048];
 	struct stat st;
-	DIR *d;
+	ssize_t len;
 	int fd, ret = 0;
-	struct dirent *de;
 
 	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW))
 		return errno == ENOENT ? 0 : -errno;
@@ -277,24 +282,25 @@ static int rm_rf_at(int dirfd, const char *name, dev_t dev)
 		return unlinkat(dirfd, name, 0) && errno != ENOENT ? -errno : 0;
 	if (st.st_dev != dev)
 		return -EXDEV;
+	if (depth > 64)
+		return -ELOOP;
 	fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	d = fdopendir(fd);
-	if (!d) {
-		close(fd);
-		return -errno;
-	}
-	while ((de = readdir(d))) {
-		int r;
+	while ((len = getdents64(fd, buf, sizeof(buf))) > 0) {
+		for (ssize_t off = 0; off < len;) {
+			struct dirent64 *de = (struct dirent64 *)(buf + off);
+			int r;
 
-		if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
-			continue;
-		r = rm_rf_at(fd, de->d_name, dev);
-		if (r && !ret)
-			ret = r;
+			off += de->d_reclen;
+			if (!strcmp(de->d_name, ".") || !strcmp(de->d_name, ".."))
+				continue;
+			r = rm_rf_at(fd, de->d_name, dev, depth + 1);
+			if (r && !ret)
+				ret = r;
+		}
 	}
-	closedir(d);
+	close(fd);
 	if (unlinkat(dirfd, name, AT_REMOVEDIR) && errno != ENOENT && !ret)
 		ret = -errno;
 	return ret;
@@ -306,7 +312,7 @@ int mmab_rm_rf(const char *path)
 
 	if (lstat(path, &st))
 		return errno == ENOENT ? 0 : -errno;
-	return rm_rf_at(AT_FDCWD, path, st.st_dev);
+	return rm_rf_at(AT_FDCWD, path, st.st_dev, 0);
 }
 
 double mmab_now(void)
