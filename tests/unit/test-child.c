@@ -584,6 +584,12 @@ static int interrupt_runner(int sig, bool handlers, pid_t *runner)
 
 		close(fds[0]);
 		a.ready_fd = fds[1];
+		/*
+		 * A shell without job control starts background commands with
+		 * SIGINT ignored: the runner under test starts as mmab does from
+		 * a terminal.
+		 */
+		signal(sig, SIG_DFL);
 		/* the test's journal is the test's: this runner has its own */
 		setenv("MMAB_STATE_DIR", tpath("state-runner"), 1);
 		if (knob_journal_open(&j))
