@@ -697,11 +697,13 @@ static void bars_image(struct pd_set *ss, size_t n, const char *w, struct bar_me
 	fprintf(f, "NMETRICS = %zu\nROWS = %d\nCOLS = %d\n", nm, rows, cols);
 	fprintf(f, "array MTITLE[%zu] = [", nm);
 	for (size_t m = 0; m < nm; m++) {
-		char *t = xasprintf("%s (%s)", bm[m].first->name, dir_words(bm[m].first->dir));
-		char *q = plot_gp_quote(t);
+		/* two lines: a panel a third of 800 px wide cuts "name (lower is better)" */
+		char *t = xasprintf("(%s)", dir_words(bm[m].first->dir));
+		char *qn = plot_gp_quote(bm[m].first->name), *qd = plot_gp_quote(t);
 
-		fprintf(f, "%s%s", m ? ", " : "", q);
-		free(q);
+		fprintf(f, "%s%s.\"\\n\".%s", m ? ", " : "", qn, qd);
+		free(qn);
+		free(qd);
 		free(t);
 	}
 	fprintf(f, "]\narray MUNIT[%zu] = [", nm);

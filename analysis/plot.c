@@ -292,16 +292,50 @@ static void unlink_in(const char *dir, const char *name, const char *ext)
 	free(path);
 }
 
-/* Labels cut to 16 characters (not bytes) for bar tick labels. */
-static char *short_label(const char *s)
+/* S cut to MAX characters (not bytes), a '~' marking the cut. */
+static char *cut_label(const char *s, size_t max)
 {
 	size_t chars = 0, i = 0;
 
 	for (; s[i]; i++) {
-		if ((s[i] & 0xc0) != 0x80 && ++chars > 16)
+		if ((s[i] & 0xc0) != 0x80 && ++chars > max)
 			break;
 	}
 	return s[i] ? xasprintf("%.*s~", (int)i, s) : xstrdup(s);
+}
+
+/*
+ * Tick labels for the sets P draws.  Sets of one run share a long label
+ * prefix ("6.18.44-fc-v595-madvise", "6.18.44-fc-v595-defer"): side by side
+ * under a bar panel the full labels run into each other, so what every
+ * label shares up to a separator is shown as '~' ("~madvise", "~defer"),
+ * as compare's text output does; what still does not fit is cut.
+ */
+static char *short_label(const struct ctx *c, const struct pd_plot *p, size_t i)
+{
+	const char *l = c->sets[p->sets[i]].label;
+	size_t common = strlen(l), cut = 0;
+	char *tmp, *out;
+
+	if (p->nsets < 2)
+		return cut_label(l, 16);
+	for (size_t k = 0; k < p->nsets; k++) {
+		const char *o = c->sets[p->sets[k]].label;
+		size_t n = 0;
+
+		while (n < common && o[n] == l[n])
+			n++;
+		common = n;
+	}
+	for (size_t k = 0; k < common; k++)
+		if (strchr("-_.+", l[k]))
+			cut = k + 1;
+	if (!cut || !l[cut])
+		return cut_label(l, 16);
+	tmp = xasprintf("~%s", l + cut);
+	out = cut_label(tmp, 16);
+	free(tmp);
+	return out;
 }
 
 /* NSETS, SETLABEL, SETSHORT and SETLT of the sets P draws. */
@@ -322,7 +356,7 @@ static char *sets_block(const struct ctx *c, const struct pd_plot *p)
 	}
 	fprintf(f, "]\narray SETSHORT[%zu] = [", p->nsets);
 	for (size_t i = 0; i < p->nsets; i++) {
-		char *s = short_label(c->sets[p->sets[i]].label), *q = plot_gp_quote(s);
+		char *s = short_label(c, p, i), *q = plot_gp_quote(s);
 
 		fprintf(f, "%s%s", i ? ", " : "", q);
 		free(q);

@@ -24,11 +24,19 @@ enum col_flags {
 	COL_DEFAULT	= 1 << 3,	/* in the default set */
 };
 
+struct knob_journal;
+
 /* Per-run configuration of one collector (suite [collector NAME] sections). */
 struct collector_cfg {
 	const struct collector *c;
 	unsigned interval_ms;		/* 0: the collector's default */
 	const char *events;		/* perf/stalls: "a,b,-c,+d" edits of the defaults; NULL: defaults */
+	/*
+	 * Where a collector journals what it makes on the machine (a tracefs
+	 * instance, a tracefs mount), so a run that is killed leaves nothing
+	 * behind (runner/knob.h).  NULL: nothing is journaled (unit tests).
+	 */
+	struct knob_journal *journal;
 };
 
 /* One collector running for one iteration. */
@@ -62,9 +70,14 @@ struct collector {
 	/* close - final work (async: stop the reader, write rows), free priv. */
 	int (*close)(struct collector_inst *ci, double t);
 	/*
-	 * check_cfg - optional (NULL: nothing to check): validate CFG (e.g. its
-	 * events) without touching the machine, so a bad suite is refused with
-	 * FILE:LINE before anything changes.  0, or -EINVAL with the reason in why.
+	 * check_cfg - optional (NULL: the collector takes no `events` and has
+	 * nothing else to check): validate CFG (e.g. its events) without
+	 * touching the machine, so a bad suite is refused with FILE:LINE
+	 * before anything changes (runner/suite.c calls it).  0, or -EINVAL
+	 * with the reason in why.  On 0, why may hold a warning the user
+	 * should see at once (an event the suite adds that this kernel lacks:
+	 * skipped, not fatal, so one suite serves kernels A and B); the
+	 * caller clears why first.
 	 */
 	int (*check_cfg)(const struct collector_cfg *cfg, char *why, size_t whylen);
 };
@@ -74,16 +87,17 @@ const struct collector *collector_find(const char *name);
 
 /*
  * sampler_start - open every configured collector for the iteration in DIR
- * (a collector that fails to open is reported once and dropped), take the
- * t=0 sample synchronously and start the sampler thread.  Returns 0 or
- * -errno; *sp is the handle.
+ * (a collector that fails to open is reported once, naming DIR, and
+ * dropped), take the t=0 sample synchronously and start the sampler thread.
+ * Returns 0 or -errno, reported here; *sp is the handle.
  */
 struct sampler;
 int sampler_start(struct sampler **sp, const char *dir, const struct collector_cfg *cfgs,
 		  size_t ncfg);
 /*
  * sampler_stop - take the end sample synchronously, stop the thread, close
- * every collector and flush its CSV.  Returns 0 or the first -errno.
+ * every collector and flush its CSV.  Returns 0 or the first -errno, each
+ * failure reported here once.  NULL is fine.
  */
 int sampler_stop(struct sampler *s);
 /*

@@ -676,17 +676,46 @@ static int perf_events_of(const struct collector_cfg *cfg, char ***events, char 
 			       whylen);
 }
 
+/*
+ * The tracepoints the suite added that this kernel lacks, as a warning in
+ * WHY: perf skips them (a suite must serve a kernel that renamed one), but
+ * a typo should not wait for the first iteration to be noticed.  Only when
+ * tracefs is mounted already: a check mounts nothing.
+ */
+static void perf_warn_missing(char *const *events, char *why, size_t whylen)
+{
+	char tdir[4096];
+	size_t n = 0;
+
+	if (!col_tracefs_mounted(tdir, sizeof(tdir)))
+		return;
+	for (size_t i = 0; events[i]; i++) {
+		bool dflt = false;
+
+		for (size_t k = 0; perf_default_events[k] && !dflt; k++)
+			dflt = !strcmp(events[i], perf_default_events[k]);
+		if (dflt || !perf_tracepoint_missing(tdir, events[i]))
+			continue;
+		n += (size_t)snprintf(why + n, n < whylen ? whylen - n : 0, "%s'%s'",
+				      n ? ", " : "perf: this kernel has no tracepoint ", events[i]);
+	}
+	if (n && n < whylen)
+		snprintf(why + n, whylen - n, " (not counted)");
+}
+
 static int perf_check_cfg(const struct collector_cfg *cfg, char *why, size_t whylen)
 {
 	char **events;
 	int ret = perf_events_of(cfg, &events, why, whylen);
 
-	col_events_free(events);
 	if (!ret && cfg && cfg->interval_ms && cfg->interval_ms < PERF_MIN_INTERVAL_MS) {
 		snprintf(why, whylen, "interval %u ms is below perf's minimum of %d ms",
 			 cfg->interval_ms, PERF_MIN_INTERVAL_MS);
 		ret = -EINVAL;
 	}
+	if (!ret)
+		perf_warn_missing(events, why, whylen);
+	col_events_free(events);
 	return ret;
 }
 
@@ -711,7 +740,7 @@ static int perf_open(struct collector_inst *ci)
 		interval_ms = PERF_MIN_INTERVAL_MS;
 	/* mount tracefs ourselves: perf would mount it and leave it mounted */
 	if (perf_wants_tracefs(p->events)) {
-		ret = col_tracefs_get(&tdir);
+		ret = col_tracefs_get(ci->cfg ? ci->cfg->journal : NULL, &tdir);
 		if (ret) {
 			col_fail(ci, "cannot mount tracefs: %s", strerror(-ret));
 			goto out_free;

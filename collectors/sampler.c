@@ -84,13 +84,16 @@ static bool periodic(const struct slot *sl)
 	return sl->ci.c->flags & COL_PERIODIC;
 }
 
-/* Record why SL stops, report it once, remember the first error. */
+/*
+ * Record why SL stops, report it once (the only report: the runner adds
+ * none), with the iteration it happened in, and remember the first error.
+ */
 static void slot_drop(struct sampler *s, struct slot *sl, int err, const char *what)
 {
 	const char *detail = sl->ci.err[0] ? sl->ci.err : strerror(err < 0 ? -err : EIO);
 
 	snprintf(sl->why, sizeof(sl->why), "%s", detail);
-	mmab_warn("collector '%s' %s: %s", sl->ci.c->name, what, sl->why);
+	mmab_warn("collector '%s' %s in %s: %s", sl->ci.c->name, what, sl->ci.dir, sl->why);
 	sl->active = false;
 	if (!s->err)
 		s->err = err < 0 ? err : -EIO;
@@ -494,8 +497,9 @@ int sampler_stop(struct sampler *s)
 	end = now_ns();
 	for (size_t i = 0; i < s->n; i++)
 		if (s->slots[i].missed)
-			mmab_info("collector '%s' skipped %lu of its ticks (samples came too late)",
-				  s->slots[i].ci.c->name, s->slots[i].missed);
+			mmab_info("collector '%s' skipped %lu of its ticks in %s (samples came "
+				  "too late)", s->slots[i].ci.c->name, s->slots[i].missed,
+				  s->slots[i].ci.dir);
 	close_all(s, end);
 	ret = s->err;
 	sampler_free(s);

@@ -37,6 +37,7 @@
 #include "collectors/collector.h"
 #include "collectors/stalls.h"
 #include "collectors/tracing.h"
+#include "runner/knob.h"
 #include "runner/mmab.h"
 
 #define STALLS_DEFAULT_INTERVAL_MS 100
@@ -393,14 +394,26 @@ static void stalls_free(struct stalls_priv *p)
 	free(p);
 }
 
-static struct tracefs_instance *create_instance(void)
+/* A new instance, journaled in J (when not NULL) before it is made in TDIR. */
+static struct tracefs_instance *create_instance(struct knob_journal *j, const char *tdir)
 {
 	static unsigned seq;
 	struct tracefs_instance *inst;
 	char name[128];
+	int ret;
 
 	if (stalls_instance_name(name, sizeof(name), __atomic_fetch_add(&seq, 1, __ATOMIC_RELAXED)))
 		return NULL;
+	if (j) {
+		char *path = xasprintf("%s/instances/%s", tdir, name);
+
+		ret = knob_journal_tracefs(j, path);
+		free(path);
+		if (ret) {
+			errno = -ret;
+			return NULL;
+		}
+	}
 	inst = tracefs_instance_create(name);
 	if (inst && !tracefs_instance_is_new(inst)) {
 		/* ours by name, yet there already: not ours to take over */
@@ -488,14 +501,14 @@ static int stalls_open(struct collector_inst *ci)
 		col_fail(ci, "%s", why);
 		goto out_free;
 	}
-	ret = col_tracefs_get(&tdir);
+	ret = col_tracefs_get(ci->cfg ? ci->cfg->journal : NULL, &tdir);
 	if (ret) {
 		col_fail(ci, "cannot mount tracefs: %s", strerror(-ret));
 		goto out_free;
 	}
 	p->tracefs_ref = true;
 	remove_stale_instances();
-	p->inst = create_instance();
+	p->inst = create_instance(ci->cfg ? ci->cfg->journal : NULL, tdir);
 	if (!p->inst) {
 		ret = -errno;
 		col_fail(ci, "cannot create a tracefs instance: %s", strerror(-ret));

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "collectors/tracing.h"
+#include "runner/knob.h"
 
 #define TRACEFS_DEFAULT "/sys/kernel/tracing"
 #define EVENT_NAME_MAX 255
@@ -218,6 +219,11 @@ static bool tracefs_find(char *dir, size_t len)
 	return found;
 }
 
+bool col_tracefs_mounted(char *dir, size_t len)
+{
+	return tracefs_find(dir, len);
+}
+
 bool col_tracefs_supported(void)
 {
 	char *buf;
@@ -230,7 +236,7 @@ bool col_tracefs_supported(void)
 	return yes;
 }
 
-int col_tracefs_get(const char **dir)
+int col_tracefs_get(struct knob_journal *j, const char **dir)
 {
 	int ret = 0;
 
@@ -241,6 +247,8 @@ int col_tracefs_get(const char **dir)
 			ret = -ENODEV;
 			goto out;
 		}
+		if (j && (ret = knob_journal_mount(j, TRACEFS_DEFAULT)))
+			goto out;
 		if (mount("nodev", TRACEFS_DEFAULT, "tracefs", 0, NULL) < 0) {
 			ret = -errno;
 			goto out;

@@ -40,16 +40,24 @@ size_t col_events_count(char *const *list);
 /*
  * col_tracefs_get - make sure tracefs is mounted and set *dir to it (the
  * mount point of an existing tracefs, else /sys/kernel/tracing, mounted now
- * and remembered).  Every successful call pairs with col_tracefs_put.
+ * and remembered, journaled first in J when not NULL, so a killed run does
+ * not leave it mounted).  Every successful call pairs with col_tracefs_put.
  * Returns 0 or -errno (-ENODEV: this kernel has no tracefs).
  */
-int col_tracefs_get(const char **dir);
+struct knob_journal;
+int col_tracefs_get(struct knob_journal *j, const char **dir);
 /*
  * col_tracefs_put - drop a reference; the last one unmounts tracefs if
  * col_tracefs_get mounted it (and leaves it when busy: someone else is
  * using it by then).
  */
 void col_tracefs_put(void);
+/*
+ * col_tracefs_mounted - is a tracefs mounted now?  DIR gets its mount point
+ * (/sys/kernel/tracing preferred).  Mounts nothing: for checks that must
+ * not touch the machine.
+ */
+bool col_tracefs_mounted(char *dir, size_t len);
 /* col_tracefs_supported - does this kernel have tracefs?  (no mount, no side effect) */
 bool col_tracefs_supported(void);
 

@@ -325,6 +325,9 @@ static void classify(const struct child_spec *spec, struct child_result *res, in
 	} else if (res->exit_code == MMAB_EXIT_SKIP) {
 		res->outcome = CHILD_SKIPPED;
 		last_line(spec->stderr_path, res->reason, sizeof(res->reason));
+		/* a workload says why through mmab_err: its "mmab: " is no part of the reason */
+		if (!strncmp(res->reason, "mmab: ", 6))
+			memmove(res->reason, res->reason + 6, strlen(res->reason + 6) + 1);
 		if (!res->reason[0])
 			snprintf(res->reason, sizeof(res->reason), "exit 4 (skipped), no reason given");
 	} else {

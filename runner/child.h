@@ -46,7 +46,8 @@ struct child_result {
 	/*
 	 * "" when ok; for CHILD_FAILED one of "oom", "timeout", "signal",
 	 * "exit", "error" (could not fork/exec/make the cgroup); for
-	 * CHILD_SKIPPED the last line the child wrote to its stderr.
+	 * CHILD_SKIPPED the last line the child wrote to its stderr (without a
+	 * leading "mmab: ").
 	 */
 	char reason[256];
 	int exit_code;			/* -1 when it did not exit */

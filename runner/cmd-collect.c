@@ -265,6 +265,7 @@ static json_t *collect_metadata(const char *dir, const struct collect_opts *o, i
 		json_object_set(m, keys[i], v ? v : json_null());
 	}
 	json_object_set_new(m, "knobs", json_pack("{s:O, s:O}", "before", knobs, "as_run", knobs));
+	json_object_set_new(m, "storage", rs_storage_info(dir));
 	json_object_set_new(m, "cgroup", json_string(cgroup ? cgroup : "none"));
 	json_object_set_new(m, "effective_memory_bytes", json_null());
 	json_object_set(m, "collectors", colmeta);
@@ -411,15 +412,18 @@ static int start_set(struct collect *c, int argc, char **argv)
 	int ret, err = 0;
 
 	mmab_iso_time(start, sizeof(start), (double)time(NULL));
+	c->iter_dir = rs_iter_dir(c->dir, "command", 1, &err);
+	if (!c->iter_dir) {
+		mmab_err("cannot create '%s/command/1': %s", c->dir, strerror(-err));
+		json_decref(machine);
+		json_decref(knobs);
+		return err;
+	}
+	/* DIR exists now: metadata.json says what it is on */
 	c->meta = collect_metadata(c->dir, &c->o, argc, argv, start, machine, knobs, c->colmeta,
 				   child_cgroup_mode(why, sizeof(why)));
 	json_decref(machine);
 	json_decref(knobs);
-	c->iter_dir = rs_iter_dir(c->dir, "command", 1, &err);
-	if (!c->iter_dir) {
-		mmab_err("cannot create '%s/command/1': %s", c->dir, strerror(-err));
-		return -err;
-	}
 	path = xasprintf("%s/metadata.json", c->dir);
 	ret = rs_json_write(path, c->meta);
 	if (ret)
@@ -450,16 +454,13 @@ static int run_command(struct collect *c, struct child_result *res)
 	int ret;
 
 	if (c->ncfgs) {
-		ret = sampler_start(&sampler, c->iter_dir, c->cfgs, c->ncfgs);
-		if (ret) {
-			mmab_warn("the collectors could not start: %s", strerror(-ret));
+		/* what fails is reported by the sampler, which knows which collector and why */
+		if (sampler_start(&sampler, c->iter_dir, c->cfgs, c->ncfgs))
 			sampler = NULL;
-		}
 		rs_collectors_dropped(c->colmeta, c->cfgs, c->ncfgs, sampler);
 	}
 	ret = child_run(&spec, res);
-	if (sampler && sampler_stop(sampler))
-		mmab_warn("a collector failed while sampling (see its CSV)");
+	sampler_stop(sampler);
 	free(log);
 	if (ret)
 		return ret;
@@ -517,14 +518,13 @@ int cmd_collect(int argc, char **argv)
 		ret = MMAB_EXIT_SKIP;
 		goto out;
 	}
-	ret = knob_journal_open(&c.journal);
-	if (ret) {
-		mmab_err(ret == -EBUSY ? "another mmab is changing this machine (lock in '%s')"
-				       : "cannot open the knob journal in '%s'", mmab_state_dir());
-		ret = MMAB_EXIT_FAIL;
+	ret = cmd_open_journal(&c.journal);
+	if (ret)
 		goto out;
-	}
 	install_signals();
+	/* what a collector makes on the machine (a tracefs instance) is journaled too */
+	for (size_t i = 0; i < c.ncfgs; i++)
+		c.cfgs[i].journal = c.journal;
 	ret = start_set(&c, argc, argv) ? MMAB_EXIT_FAIL : 0;
 	if (!ret)
 		ret = run_command(&c, &res) ? MMAB_EXIT_FAIL : 0;

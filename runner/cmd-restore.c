@@ -17,13 +17,15 @@ const char cmd_restore_help[] =
 	"\n"
 	"Put back everything a run that did not end normally (kill -9, a crash,\n"
 	"a power cut) left changed: knob values (sysctls, THP and huge page\n"
-	"settings), memory cgroups (the processes still in them are killed) and\n"
+	"settings), memory cgroups (the processes still in them are killed),\n"
+	"tracefs instances and the tracefs mount of the trace collectors, and\n"
 	"files made outside the scratch directory.  Everything mmab changes is\n"
 	"journaled in $MMAB_STATE_DIR/journal (default /var/lib/mmab) before the\n"
 	"change is made; entries are undone newest first, one line each on\n"
-	"stderr.  A journal from an earlier boot is discarded: the reboot already\n"
-	"reset the knobs.  `mmab run` and `mmab collect` do this on their own\n"
-	"when they start.\n"
+	"stderr.  What cannot be put back (a cgroup whose tasks will not die, ...)\n"
+	"is said and stays in the journal for the next try.  A journal from an\n"
+	"earlier boot is discarded: the reboot already reset the knobs.  `mmab run`\n"
+	"and `mmab collect` do this on their own when they start.\n"
 	"\n"
 	"Needs root.  Exit status: 0 restored or nothing to restore, 1 something\n"
 	"could not be put back (said why) or another mmab is running, 4 not root.\n";
@@ -50,7 +52,9 @@ int cmd_restore(int argc, char **argv)
 	}
 	if (n == -EIO) {
 		/* each entry that failed has said why */
-		mmab_err("restore: not everything could be put back");
+		mmab_err("restore: not everything could be put back; what could not stays in "
+			 "'%s/journal' for the next 'mmab restore' (remove it to give up)",
+			 mmab_state_dir());
 		return MMAB_EXIT_FAIL;
 	}
 	if (n < 0) {

@@ -1,16 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * mmab run: execute a suite's plan (runner/plan.h) step by step and write
- * one result set per variant (results/README.md).  Everything is validated
- * before the machine is touched; then, per step: the variant's knobs through
- * the journal, the ballast for the effective memory size, settling, the
- * collectors, and the workload in its own child and memory cgroup; then
- * everything is rolled back and the step's outcome appended to status.csv
- * (fsync'd), so a crash or a kill loses at most the step that was running
- * and `--resume` redoes exactly that one.
+ * mmab run: the command.  Arguments, the suite and its plan (runner/plan.h),
+ * --dry-run, --resume, the result sets (results/README.md) and progress.
+ * Everything is validated before the machine is touched; then each step is
+ * run by runner/step.c (variant knobs, settling, ballast, collectors, the
+ * workload child, the rollback) and its outcome appended here to
+ * status.csv (fsync'd), so a crash or a kill loses at most the step that
+ * was running and `--resume` redoes exactly that one.
  */
 #include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -29,9 +29,8 @@
 #include "runner/plan.h"
 #include "runner/progress.h"
 #include "runner/resultset.h"
-#include "runner/settle.h"
+#include "runner/step.h"
 #include "runner/suite.h"
-#include "workloads/ballast.h"
 #include "workloads/workload.h"
 
 const char cmd_run_help[] =
@@ -82,8 +81,6 @@ const char cmd_run_help[] =
 "(not root, or every workload unsupported), 128+N killed by signal N.\n";
 
 #define SCALE_MIN ((uint64_t)128 << 20)
-#define STEP_OVERHEAD_SETTLE 2.0	/* seconds: sync, drop, compact, idle wait */
-#define BALLAST_S_PER_GIB 0.6		/* measured on the test VM: README, Ballast */
 
 struct run_opts {
 	const char *suite;
@@ -112,7 +109,7 @@ struct run {
 	json_t *col_meta;
 	const char *cgroup;
 	char *run_dir;			/* as the user will see it */
-	char *abs_run_dir;		/* for the journal, which takes absolute paths only */
+	char *scratch_dir;		/* absolute (the journal takes absolute paths only) */
 	char **set_dirs;
 	int *status_fd;
 	json_t **meta;
@@ -122,8 +119,7 @@ struct run {
 	const char **knob_names;	/* standard set + every variant's knobs */
 	const char **watch_names;	/* those + THP: what a workload may change */
 	struct knob_journal *journal;
-	struct ballast *ballast;	/* kept across steps of one effective size */
-	uint64_t ballast_eff;		/* the size it was made for; 0: none in place */
+	struct step_env env;		/* what the steps share (runner/step.h) */
 	struct progress *progress;
 	unsigned n_ok, n_failed, n_skipped;
 	char start_iso[32];
@@ -330,24 +326,14 @@ static const struct suite_variant *set_variant(const struct run *r, size_t set)
 	return v < 0 ? NULL : &r->suite.variants[v];
 }
 
-/* Seconds step I should take: the workload's estimate plus settling and ballast. */
-static double step_estimate(const struct run *r, size_t i)
+/* Seconds step I should take (0: skipped). */
+static double run_step_estimate(const struct run *r, size_t i)
 {
-	const struct plan_step *st = &r->plan.steps[i];
-	const struct suite_workload *w = &r->suite.workloads[st->workload];
-	uint64_t mem = r->eff[st->workload] ? r->eff[st->workload] : r->mem_total;
-	double s = 0;
+	size_t w = r->plan.steps[i].workload;
 
-	if (r->skip_why[st->workload])
+	if (r->skip_why[w])
 		return 0;
-	if (w->wl->estimate)
-		s = w->wl->estimate(w->opts, mem);
-	if (r->suite.settle)
-		s += STEP_OVERHEAD_SETTLE;
-	if (r->eff[st->workload])
-		s += BALLAST_S_PER_GIB * (double)(r->mem_total - r->eff[st->workload]) /
-		     (double)(1ULL << 30);
-	return s;
+	return step_estimate(&r->suite, &r->suite.workloads[w], r->eff[w], r->mem_total);
 }
 
 static void step_name(const struct run *r, size_t i, char *buf, size_t len)
@@ -470,7 +456,7 @@ static void dry_run(struct run *r)
 			"those iterations)\n", cur);
 	fprintf(f, "\nplan (%zu steps):\n", r->plan.nsteps);
 	for (size_t i = 0; i < r->plan.nsteps; i++) {
-		double e = done[i] ? 0 : step_estimate(r, i);
+		double e = done[i] ? 0 : run_step_estimate(r, i);
 
 		step_name(r, i, buf, sizeof(buf));
 		progress_format_duration(est, sizeof(est), e);
@@ -549,6 +535,8 @@ static json_t *set_metadata(struct run *r, size_t s)
 	}
 	json_object_set_new(m, "knobs", json_pack("{s:O, s:O}", "before", r->before,
 						  "as_run", r->as_run[s]));
+	/* the scratch files of the page-cache workloads live here too */
+	json_object_set_new(m, "storage", rs_storage_info(r->run_dir));
 	json_object_set_new(m, "cgroup", json_string(r->cgroup ? r->cgroup : "none"));
 	/* the suite-wide effective size; workloads list their own */
 	if (!mmab_parse_size(plan_effective_scale(&r->plan, &r->suite, NULL), r->mem_total,
@@ -692,347 +680,9 @@ static int preflight_variants(struct run *r)
 
 /* ---- one step ---- */
 
-/* What a workload child gets. */
-struct iter_arg {
-	const struct suite_workload *sw;
-	struct wl_ctx ctx;
-	char *metrics_path;
-};
-
-static volatile int iter_stop;
-
-static void iter_on_term(int sig)
-{
-	(void)sig;
-	iter_stop = 1;
-}
-
 static const char *errstr(int ret)
 {
 	return strerror(ret < 0 ? -ret : ret);
-}
-
-/* In the child, inside its cgroup: supported, setup, run, teardown. */
-static int iter_child(void *arg)
-{
-	struct iter_arg *a = arg;
-	const struct workload *wl = a->sw->wl;
-	struct sigaction sa = { .sa_handler = iter_on_term };
-	char why[256] = "";
-	FILE *metrics;
-	int ret = 0;
-
-	/* the runner's timeout sends SIGTERM: wind down, the grace period follows */
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	if (wl->supported && wl->supported(a->sw->opts, why, sizeof(why))) {
-		fprintf(stderr, "%s\n", why[0] ? why : "not supported here");
-		return MMAB_EXIT_SKIP;
-	}
-	metrics = fopen(a->metrics_path, "w");
-	if (!metrics) {
-		mmab_err("cannot create '%s': %s", a->metrics_path, strerror(errno));
-		return MMAB_EXIT_FAIL;
-	}
-	fputs("metric,value,unit,direction,aggregate\n", metrics);
-	fflush(metrics);
-	a->ctx.metrics = metrics;
-	a->ctx.stop = &iter_stop;
-	if (wl->setup)
-		ret = wl->setup(&a->ctx, a->sw->opts);
-	if (ret) {
-		mmab_err("%s: setup failed: %s", a->sw->id, errstr(ret));
-	} else {
-		if (wl->run)
-			ret = wl->run(&a->ctx, a->sw->opts);
-		if (ret)
-			mmab_err("%s: run failed: %s", a->sw->id, errstr(ret));
-		if (wl->teardown)
-			wl->teardown(&a->ctx, a->sw->opts);
-	}
-	if ((fflush(metrics) || ferror(metrics)) && !ret) {
-		mmab_err("cannot write '%s': %s", a->metrics_path, strerror(errno));
-		ret = -EIO;
-	}
-	fclose(metrics);
-	return ret ? MMAB_EXIT_FAIL : MMAB_EXIT_OK;
-}
-
-/* A line in the iteration's stderr.log about what the runner saw. */
-static void iter_log(const char *dir, const char *fmt, ...) MMAB_PRINTF(2, 3);
-
-static void iter_log(const char *dir, const char *fmt, ...)
-{
-	char *path = xasprintf("%s/stderr.log", dir);
-	FILE *f = fopen(path, "a");
-	va_list ap;
-
-	if (f) {
-		fputs("mmab: ", f);
-		va_start(ap, fmt);
-		vfprintf(f, fmt, ap);
-		va_end(ap);
-		fputc('\n', f);
-		fclose(f);
-	}
-	free(path);
-}
-
-struct step_record {
-	struct rs_status_row row;
-	char reason[320];
-	json_t *info;		/* iteration.json */
-	json_t *workload_knobs;	/* knobs the workload changed: name -> value as it ran */
-};
-
-static void fail_step(struct step_record *rec, const char *iter_dir, const char *what, int err)
-{
-	rec->row.status = "failed";
-	snprintf(rec->reason, sizeof(rec->reason), "error");
-	mmab_warn("%s: %s", what, errstr(err));
-	if (iter_dir)
-		iter_log(iter_dir, "%s: %s", what, errstr(err));
-	json_object_set_new(rec->info, "error", json_sprintf("%s: %s", what, errstr(err)));
-}
-
-/*
- * Drift of MemAvailable from the effective size that still lets a ballast
- * be kept for the next step: what settling cannot make exact anyway
- * (per-CPU lists, the estimate's own slack), small against the size.
- */
-#define BALLAST_DRIFT_WAIT_S 3.0
-
-static uint64_t ballast_drift_allowed(uint64_t eff)
-{
-	uint64_t tol = eff / 32;
-
-	return tol < (32ULL << 20) ? 32ULL << 20 : tol;
-}
-
-/*
- * Put the ballast for EFF in place (EFF 0: none), keeping the one already
- * there when it was made for the same size and MemAvailable is still within
- * ballast_drift_allowed() of EFF: locking 20 GiB anew costs 3-8 s a step on
- * the test VM, most of a small suite's time, and a ballast that stays put
- * also keeps the same physical pages out of play for every iteration.  A
- * workload that left memory behind (or gave some back) shows as drift, and
- * the ballast is then made again, so every step starts with its effective
- * size available.  *made says whether it was (re)made.  The facts go into
- * iteration.json.  0 or -errno.
- */
-static int ensure_ballast(struct run *r, uint64_t eff, json_t *info, bool *made)
-{
-	long long kb = mmab_meminfo_kb("MemAvailable");
-	uint64_t avail = kb > 0 ? (uint64_t)kb << 10 : 0;
-	uint64_t drift = avail > eff ? avail - eff : eff - avail;
-	bool reused;
-	int ret;
-
-	if (!eff) {
-		ballast_stop(r->ballast);
-		r->ballast = NULL;
-		r->ballast_eff = 0;
-		return 0;
-	}
-	reused = r->ballast_eff == eff && r->ballast;
-	/*
-	 * In a VM with free page reporting, MemAvailable dips for a few seconds
-	 * after a workload frees a lot (the kernel holds free blocks aside while
-	 * it reports them to the host): wait for that to pass before deciding
-	 * the ballast no longer fits, which costs far less than re-locking.
-	 */
-	for (double t0 = mmab_now(); reused && drift > ballast_drift_allowed(eff) &&
-	     mmab_now() - t0 < BALLAST_DRIFT_WAIT_S;) {
-		usleep(100 * 1000);
-		kb = mmab_meminfo_kb("MemAvailable");
-		avail = kb > 0 ? (uint64_t)kb << 10 : 0;
-		drift = avail > eff ? avail - eff : eff - avail;
-	}
-	reused = reused && drift <= ballast_drift_allowed(eff);
-	if (!reused) {
-		ballast_stop(r->ballast);
-		r->ballast = NULL;
-		r->ballast_eff = 0;
-		/* compact_unevictable_allowed was set for the whole run: nothing is journaled here */
-		ret = ballast_start(&r->ballast, eff, r->journal);
-		if (ret)
-			return ret;
-		r->ballast_eff = eff;
-		*made = true;
-	}
-	json_object_set_new(info, "ballast", json_pack("{s:I, s:f, s:b, s:I, s:I}",
-		"bytes", (json_int_t)ballast_bytes(r->ballast),
-		"seconds", reused ? 0.0 : ballast_seconds(r->ballast),
-		"reused", reused,
-		"mem_available_bytes_before", (json_int_t)avail,
-		"mem_available_bytes_after",
-		(json_int_t)(mmab_meminfo_kb("MemAvailable") > 0 ?
-			     (uint64_t)mmab_meminfo_kb("MemAvailable") << 10 : 0)));
-	return 0;
-}
-
-/*
- * A ballast kept across steps must keep compaction off its pages across the
- * steps' rollbacks too: vm.compact_unevictable_allowed = 0 is journaled
- * once, before the first step, outside every step's mark.
- */
-static int ballast_prepare(struct run *r, const bool *done)
-{
-	bool any = false;
-
-	for (size_t i = 0; i < r->plan.nsteps; i++) {
-		size_t w = r->plan.steps[i].workload;
-
-		any |= !done[i] && r->eff[w] && !r->skip_why[w];
-	}
-	if (!any)
-		return 0;
-	return knob_set(r->journal, "/proc/sys/vm/compact_unevictable_allowed", "0");
-}
-
-/* Variant knobs, ballast, settle, collectors, the child; the caller rolls back. */
-static int run_iteration(struct run *r, size_t i, const char *iter_dir, struct step_record *rec)
-{
-	const struct plan_step *st = &r->plan.steps[i];
-	const struct suite_workload *sw = &r->suite.workloads[st->workload];
-	const struct suite_variant *v = set_variant(r, st->set);
-	uint64_t eff = r->eff[st->workload];
-	struct settle_opts so = { .drop_caches = true, .compact = true };
-	struct settle_report sr = { 0 };
-	bool settled = false, made = false;
-	struct sampler *sampler = NULL;
-	struct child_result res = { 0 };
-	struct iter_arg arg = { .sw = sw };
-	struct child_spec spec = { 0 };
-	json_t *knobs_pre = NULL, *knobs_post = NULL;
-	char *log = xasprintf("%s/stderr.log", iter_dir);
-	char *scratch = xasprintf("%s/scratch", r->abs_run_dir);
-	char when[32];
-	int ret = 0;
-
-	mmab_iso_time(when, sizeof(when), (double)time(NULL));
-	json_object_set_new(rec->info, "start", json_string(when));
-	for (size_t k = 0; v && k < v->nknobs; k++) {
-		ret = knob_set(r->journal, v->knobs[k].path, v->knobs[k].value);
-		if (ret) {
-			char what[512];
-
-			snprintf(what, sizeof(what), "cannot set %s to '%s'", v->knobs[k].name,
-				 v->knobs[k].value);
-			fail_step(rec, iter_dir, what, ret);
-			ret = 0;
-			goto out;
-		}
-	}
-	/*
-	 * Settle first: what the last workload freed is then back (and the
-	 * drift ensure_ballast() judges is real), and a new ballast is sized
-	 * on a machine without stale page cache.  A ballast made afresh is
-	 * followed by another settle, so the workload starts compacted.
-	 */
-	if (r->suite.settle) {
-		ret = settle_machine(&so, &sr);
-		if (ret) {
-			fail_step(rec, iter_dir, "cannot settle the machine", ret);
-			ret = 0;
-			goto out;
-		}
-		settled = true;
-	}
-	ret = ensure_ballast(r, eff, rec->info, &made);
-	if (ret) {
-		fail_step(rec, iter_dir, "cannot put the ballast in place", ret);
-		ret = 0;
-		goto out;
-	}
-	if (r->suite.settle && (!settled || made)) {
-		ret = settle_machine(&so, &sr);
-		if (ret) {
-			fail_step(rec, iter_dir, "cannot settle the machine", ret);
-			ret = 0;
-			goto out;
-		}
-		settled = true;
-	}
-	if (settled)
-		json_object_set_new(rec->info, "settle", json_pack("{s:f, s:I, s:f, s:b}",
-			"seconds", sr.seconds, "dirty_kb", (json_int_t)sr.dirty_kb,
-			"idle_pct", sr.idle_pct, "timed_out", sr.timed_out));
-	/* journaled first: a crash leaves no scratch files behind */
-	ret = knob_journal_path(r->journal, scratch);
-	if (!ret)
-		ret = mmab_rm_rf(scratch);
-	if (!ret && mkdir(scratch, 0700))
-		ret = -errno;
-	if (ret) {
-		fail_step(rec, iter_dir, "cannot create the scratch directory", ret);
-		ret = 0;
-		goto out;
-	}
-	arg.metrics_path = xasprintf("%s/metrics.csv", iter_dir);
-	arg.ctx = (struct wl_ctx){
-		.iter_dir = iter_dir, .scratch_dir = scratch,
-		.mem_bytes = eff ? eff : r->mem_total,
-		.seed = plan_step_seed(r->plan.seed, sw->id, st->iteration),
-		.iteration = st->iteration,
-		.timeout_s = sw->timeout_s > 0 ? sw->timeout_s : r->suite.timeout_s,
-		.journal = r->journal,
-	};
-	json_object_set_new(rec->info, "seed", json_integer((json_int_t)arg.ctx.seed));
-	/* what the workload really started with, beside what it was meant to have */
-	json_object_set_new(rec->info, "mem_available_kb_at_start",
-			    json_integer(mmab_meminfo_kb("MemAvailable")));
-	json_object_set_new(rec->info, "effective_memory_bytes",
-			    eff ? json_integer((json_int_t)eff) : json_null());
-	if (r->ncols) {
-		ret = sampler_start(&sampler, iter_dir, r->cols, r->ncols);
-		if (ret) {
-			mmab_warn("%s: the collectors could not start: %s", iter_dir, errstr(ret));
-			sampler = NULL;
-		}
-		rs_collectors_dropped(r->col_meta, r->cols, r->ncols, sampler);
-		ret = 0;
-	}
-	spec = (struct child_spec){
-		.name = sw->id, .fn = iter_child, .arg = &arg,
-		.stdout_path = log, .stderr_path = log,
-		.timeout_s = arg.ctx.timeout_s, .memcg_limit = sw->memcg_limit,
-		.journal = r->journal,
-	};
-	knobs_pre = rs_knob_values(NULL, r->watch_names);
-	ret = child_run(&spec, &res);
-	if (sampler && sampler_stop(sampler))
-		mmab_warn("%s: a collector failed while sampling (see its CSV)", iter_dir);
-	if (ret)
-		goto out;	/* the runner itself failed: reported by child_run */
-	/* what the workload changed through the journal is still in place until rollback */
-	knobs_post = rs_knob_values(NULL, r->watch_names);
-	rec->workload_knobs = rs_knob_changes(knobs_pre, knobs_post);
-	if (rec->workload_knobs)
-		json_object_set(rec->info, "workload_knobs", rec->workload_knobs);
-	rec->row.exit_code = res.exit_code;
-	rec->row.signal = res.signal;
-	rec->row.status = res.outcome == CHILD_OK ? "ok" :
-			  res.outcome == CHILD_SKIPPED ? "skipped" : "failed";
-	snprintf(rec->reason, sizeof(rec->reason), "%s", res.outcome == CHILD_OK ? "" : res.reason);
-	if (res.outcome == CHILD_FAILED && !strcmp(res.reason, "error")) {
-		/* it never ran: child_run said why on the runner's stderr */
-		iter_log(iter_dir, "the workload child could not be started (see mmab's output)");
-	} else {
-		rec->row.duration_s = res.duration_s;
-	}
-	json_object_set_new(rec->info, "memory_peak_bytes",
-			    res.memory_peak ? json_integer((json_int_t)res.memory_peak)
-					    : json_null());
-	json_object_set_new(rec->info, "oom_kills", json_integer(res.oom_kills));
-out:
-	json_decref(knobs_pre);
-	json_decref(knobs_post);
-	mmab_rm_rf(scratch);
-	free(arg.metrics_path);
-	free(scratch);
-	free(log);
-	return ret;
 }
 
 /*
@@ -1052,20 +702,6 @@ static void note_workload_knobs(struct run *r, size_t set, const char *id, json_
 	}
 }
 
-/* iteration.json: for the record, so a failure to write it only warns. */
-static void write_iteration_json(const char *iter_dir, struct step_record *rec)
-{
-	char *path = xasprintf("%s/iteration.json", iter_dir);
-	int err;
-
-	json_object_set_new(rec->info, "status", json_string(rec->row.status));
-	json_object_set_new(rec->info, "reason", json_string(rec->reason));
-	err = rs_json_write(path, rec->info);
-	if (err)
-		mmab_warn("cannot write '%s': %s", path, errstr(err));
-	free(path);
-}
-
 static int run_step(struct run *r, size_t i)
 {
 	const struct plan_step *st = &r->plan.steps[i];
@@ -1076,7 +712,7 @@ static int run_step(struct run *r, size_t i)
 			 .exit_code = -1, .duration_s = NAN },
 		.info = json_object(),
 	};
-	char name[256], outcome[400], *iter_dir = NULL;
+	char name[256], outcome[PATH_MAX + 512], *iter_dir = NULL;
 	double t0 = mmab_now();
 	int ret = 0, err = 0;
 
@@ -1085,7 +721,10 @@ static int run_step(struct run *r, size_t i)
 	if (r->skip_why[st->workload]) {
 		snprintf(rec.reason, sizeof(rec.reason), "%s", r->skip_why[st->workload]);
 	} else {
-		off_t mark = knob_journal_mark(r->journal);
+		struct step s = {
+			.name = name, .sw = sw, .variant = set_variant(r, st->set),
+			.iteration = st->iteration, .eff = r->eff[st->workload],
+		};
 
 		iter_dir = rs_iter_dir(set_dir, sw->id, st->iteration, &err);
 		if (!iter_dir) {
@@ -1094,16 +733,11 @@ static int run_step(struct run *r, size_t i)
 			ret = MMAB_EXIT_FAIL;
 			goto out;
 		}
-		ret = run_iteration(r, i, iter_dir, &rec);
-		if (knob_journal_rollback(r->journal, mark)) {
-			mmab_err("cannot restore every knob after %s; run 'mmab restore'", name);
-			ret = MMAB_EXIT_FAIL;
-		}
-		if (ret) {
+		s.iter_dir = iter_dir;
+		if (step_run(&r->env, &s, &rec)) {
 			ret = MMAB_EXIT_FAIL;
 			goto out;
 		}
-		write_iteration_json(iter_dir, &rec);
 	}
 	if (rec.workload_knobs)
 		note_workload_knobs(r, st->set, sw->id, rec.workload_knobs);
@@ -1120,7 +754,11 @@ static int run_step(struct run *r, size_t i)
 		r->n_failed++;
 	else
 		r->n_skipped++;
-	if (rec.reason[0])
+	/* a failure's story is in the iteration's log: say where, a CI log keeps it */
+	if (iter_dir && !strcmp(rec.row.status, "failed"))
+		snprintf(outcome, sizeof(outcome), "%s: %s (see %s/stderr.log)", rec.row.status,
+			 rec.reason, iter_dir);
+	else if (rec.reason[0])
 		snprintf(outcome, sizeof(outcome), "%s: %s", rec.row.status, rec.reason);
 	else
 		snprintf(outcome, sizeof(outcome), "%s", rec.row.status);
@@ -1277,7 +915,7 @@ static void run_free(struct run *r)
 	free(r->knob_names);
 	free(r->watch_names);
 	free(r->run_dir);
-	free(r->abs_run_dir);
+	free(r->scratch_dir);
 	json_decref(r->col_meta);
 	json_decref(r->machine);
 	json_decref(r->before);
@@ -1320,19 +958,32 @@ static int prepare(struct run *r)
 
 static int open_journal(struct run *r)
 {
-	int ret = knob_journal_open(&r->journal);
+	int ret = cmd_open_journal(&r->journal);
 
-	if (ret == -EBUSY) {
-		mmab_err("another mmab is changing this machine (lock in '%s'); try again when "
-			 "it has finished", mmab_state_dir());
-		return MMAB_EXIT_FAIL;
+	if (!ret)
+		knob_journal_install_signals(r->journal);
+	return ret;
+}
+
+/* A terminal that can redraw a line: not a log, not TERM=dumb (an editor's shell). */
+static bool terminal(void)
+{
+	const char *term = getenv("TERM");
+
+	return isatty(STDERR_FILENO) && !(term && !strcmp(term, "dumb"));
+}
+
+/* RUN_DIR/scratch, absolute: the journal takes absolute paths only. */
+static int scratch_path(struct run *r)
+{
+	char *abs = realpath(r->run_dir, NULL);
+
+	if (!abs) {
+		mmab_err("cannot resolve '%s': %s", r->run_dir, strerror(errno));
+		return -errno;
 	}
-	if (ret) {
-		mmab_err("cannot open the knob journal in '%s': %s", mmab_state_dir(),
-			 errstr(ret));
-		return ret == -EACCES ? MMAB_EXIT_SKIP : MMAB_EXIT_FAIL;
-	}
-	knob_journal_install_signals(r->journal);
+	r->scratch_dir = xasprintf("%s/scratch", abs);
+	free(abs);
 	return 0;
 }
 
@@ -1342,33 +993,48 @@ static int execute(struct run *r)
 	double *est = xcalloc(r->plan.nsteps, sizeof(*est));
 	const char **keys = xcalloc(r->plan.nsteps, sizeof(*keys));
 	size_t left = 0;
+	bool ballast = false;
 	int ret = 0;
 
 	mark_done(r, done);
 	for (size_t i = 0; i < r->plan.nsteps; i++) {
-		est[i] = step_estimate(r, i);
-		keys[i] = r->suite.workloads[r->plan.steps[i].workload].id;
+		size_t w = r->plan.steps[i].workload;
+
+		est[i] = run_step_estimate(r, i);
+		keys[i] = r->suite.workloads[w].id;
 		left += !done[i];
+		ballast |= !done[i] && r->eff[w] && !r->skip_why[w];
 	}
-	r->progress = progress_new(r->plan.nsteps, est, keys, isatty(STDERR_FILENO),
-				   stderr);
+	r->progress = progress_new(r->plan.nsteps, est, keys, terminal(), stderr);
 	for (size_t i = 0; i < r->plan.nsteps; i++)
 		if (done[i])
 			progress_done_before(r->progress, i);
 	progress_note(r->progress, "run directory %s: %zu of %zu steps to run%s", r->run_dir,
 		      left, r->plan.nsteps, r->o.resume ? " (resumed)" : "");
-	ret = ballast_prepare(r, done);
+	/* what a collector makes on the machine (a tracefs instance) is journaled too */
+	for (size_t c = 0; c < r->ncols; c++)
+		r->cols[c].journal = r->journal;
+	r->env = (struct step_env){
+		.suite = &r->suite, .run_seed = r->plan.seed, .mem_total = r->mem_total,
+		.scratch_dir = r->scratch_dir, .cols = r->cols, .ncols = r->ncols,
+		.col_meta = r->col_meta, .watch_names = r->watch_names, .journal = r->journal,
+	};
+	ret = step_env_begin(&r->env, ballast);
 	if (ret) {
 		mmab_err("cannot set vm.compact_unevictable_allowed for the ballast: %s",
 			 errstr(ret));
 		ret = MMAB_EXIT_FAIL;
+	} else if (ballast) {
+		/* as_run is what the workloads ran with: the ballast's setting included */
+		for (size_t s = 0; s < r->plan.nsets; s++)
+			if (r->as_run[s])
+				json_object_set_new(r->as_run[s], "vm.compact_unevictable_allowed",
+						    json_string("0"));
 	}
 	for (size_t i = 0; i < r->plan.nsteps && !ret; i++)
 		if (!done[i])
 			ret = run_step(r, i);
-	ballast_stop(r->ballast);
-	r->ballast = NULL;
-	r->ballast_eff = 0;
+	step_env_end(&r->env);
 	if (ret)
 		progress_note(r->progress, "stopped; continue with: mmab run --resume %s",
 			      r->run_dir);
@@ -1411,10 +1077,8 @@ int cmd_run(int argc, char **argv)
 		ret = reopen_sets(&r) ? MMAB_EXIT_FAIL : 0;
 	else if (!ret)
 		ret = make_run_dir(&r) || create_sets(&r) ? MMAB_EXIT_FAIL : 0;
-	if (!ret && !(r.abs_run_dir = realpath(r.run_dir, NULL))) {
-		mmab_err("cannot resolve '%s': %s", r.run_dir, strerror(errno));
-		ret = MMAB_EXIT_FAIL;
-	}
+	if (!ret)
+		ret = scratch_path(&r) ? MMAB_EXIT_FAIL : 0;
 	if (!ret)
 		ret = open_status(&r) ? MMAB_EXIT_FAIL : 0;
 	if (!ret)

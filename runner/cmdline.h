@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Command-line errors shared by the subcommands: the message in git's style,
- * then the command's usage lines taken from its help text, so the two can
- * never disagree.
+ * What the subcommands share: command-line errors (the message in git's
+ * style, then the command's usage lines taken from its help text, so the
+ * two can never disagree), and opening the knob journal, said the same way
+ * by every command that changes the machine.
  */
 #ifndef MMAB_CMDLINE_H
 #define MMAB_CMDLINE_H
@@ -15,5 +16,13 @@
  * `return cmd_usage_error(...)`.
  */
 int cmd_usage_error(const char *help, const char *fmt, ...) MMAB_PRINTF(2, 3);
+
+/*
+ * cmd_open_journal - knob_journal_open, reported: another mmab holding the
+ * lock, or a journal that cannot be used (and why).  Returns 0 with *J, or
+ * the exit code (MMAB_EXIT_SKIP when not allowed to, MMAB_EXIT_FAIL).
+ */
+struct knob_journal;
+int cmd_open_journal(struct knob_journal **j);
 
 #endif

@@ -17,9 +17,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <time.h>
 #include <unistd.h>
+
+#include <linux/magic.h>
 
 #include "runner/cgroup.h"
 #include "runner/knob.h"
@@ -107,6 +111,8 @@ int knob_read(const char *path, char *buf, size_t len)
  *   knob	PATH	ORIGINAL	SUM		write ORIGINAL back to PATH
  *   path	PATH	SUM			rm -rf PATH (same file system, no symlinks)
  *   cgroup	PATH	SUM			kill what is in cgroup PATH, rmdir it
+ *   tracefs	PATH	SUM			rmdir the tracefs instance PATH
+ *   mount	PATH	SUM			unmount the tracefs mmab mounted on PATH
  *
  * PATH and ORIGINAL are escaped (backslash, tab, newline and every other
  * byte below 0x20 or 0x7f become \\ \t \n \xHH), so any content survives.
@@ -132,6 +138,9 @@ int knob_read(const char *path, char *buf, size_t len)
 #define POOL_RETRY_MS 100
 /* How long a journaled cgroup may take to empty when it is undone. */
 #define CGROUP_WAIT_S 5.0
+/* A tracefs instance is busy while a reader has its files open: retry for 1 s. */
+#define TRACEFS_RETRIES 100
+#define TRACEFS_RETRY_MS 10
 
 struct knob_journal {
 	int fd;			/* the journal, O_APPEND: shared with forked children */
@@ -521,9 +530,18 @@ static int rm_tree_at(int dirfd, const char *name, dev_t dev, int depth)
 struct walk {
 	int fd;
 	bool verbose;		/* a line per entry undone */
+	bool dying;		/* the signal handler: this process is about to exit */
 	bool discard;		/* an earlier boot's journal: only warn about what remains */
 	int restored;
 	int err;		/* first -errno */
+	/*
+	 * The records that could not be undone, kept so `mmab restore` (or the
+	 * journal's close) can try again: filled from the end of KEEP
+	 * backwards, so they end up oldest first, as they were written.
+	 */
+	char *keep;
+	size_t keep_cap, keep_len;
+	unsigned dropped;	/* failed records that did not fit in KEEP */
 };
 
 static void walk_fail(struct walk *w, int err)
@@ -694,6 +712,110 @@ static int undo_cgroup(struct walk *w, const char *path)
 	return 1;
 }
 
+static bool on_tracefs(const char *path)
+{
+	struct statfs sf;
+
+	return !statfs(path, &sf) && sf.f_type == TRACEFS_MAGIC;
+}
+
+/* PATH's parent directory into BUF (PATH is absolute, without a trailing '/'). */
+static bool parent_of(const char *path, char *buf, size_t len)
+{
+	const char *slash = strrchr(path, '/');
+	size_t n = slash ? (size_t)(slash - path) : 0;
+
+	if (!slash || n + 1 >= len)
+		return false;
+	memcpy(buf, path, n ? n : 1);
+	buf[n ? n : 1] = '\0';
+	return true;
+}
+
+static void report_path(struct walk *w, const char *what, const char *path, int err)
+{
+	struct msg m;
+
+	if (!err && !w->verbose)
+		return;
+	msg_start(&m, err ? "cannot remove " : "removed ");
+	msg_str(&m, what);
+	msg_str(&m, path);
+	if (err) {
+		msg_str(&m, ": ");
+		msg_errno(&m, err);
+	}
+	msg_send(&m);
+}
+
+/*
+ * rmdir of a directory in a tracefs "instances" directory removes the
+ * instance.  The kernel refuses while a reader holds its files open (a
+ * collector thread still running beside a signal handler): retry a moment.
+ */
+static int undo_tracefs(struct walk *w, const char *path)
+{
+	char parent[PATH_MAX];
+	int ret = 0;
+
+	if (access(path, F_OK))
+		return errno == ENOENT ? 0 : -errno;
+	if (!parent_of(path, parent, sizeof(parent)) || !on_tracefs(parent)) {
+		report_path(w, "tracefs instance ", path, EINVAL);
+		return -EINVAL;
+	}
+	for (int i = 0; i < TRACEFS_RETRIES; i++) {
+		ret = rmdir(path) ? -errno : 0;
+		if (ret != -EBUSY)
+			break;
+		nap_ms(TRACEFS_RETRY_MS);
+	}
+	if (ret == -ENOENT)
+		return 0;
+	report_path(w, "tracefs instance ", path, ret);
+	return ret ? ret : 1;
+}
+
+/*
+ * The tracefs mmab mounted where there was none: unmounted unless busy
+ * (then it is someone's now).  Only when PATH is still a tracefs mount
+ * point: a directory whose file system differs from its parent's.  A run
+ * dying on a signal detaches it instead: what keeps it busy then is the
+ * run's own perf child, which dies with it.
+ */
+static int undo_mount(struct walk *w, const char *path)
+{
+	char parent[PATH_MAX];
+	struct stat a, b;
+	struct msg m;
+
+	if (!on_tracefs(path) || !parent_of(path, parent, sizeof(parent)) || stat(path, &a) ||
+	    stat(parent, &b) || a.st_dev == b.st_dev)
+		return 0;
+	/*
+	 * Something newer failed (a busy instance in it): detached, the
+	 * instance would outlive the mount out of restore's sight.  Keep both.
+	 */
+	if (w->dying && w->err)
+		return -EBUSY;
+	if (umount2(path, w->dying ? MNT_DETACH : 0)) {
+		int ret = -errno;
+
+		msg_start(&m, "warning: left tracefs mounted on ");
+		msg_str(&m, path);
+		msg_str(&m, ": ");
+		msg_errno(&m, ret);
+		msg_send(&m);
+		return ret == -EBUSY ? 0 : ret;
+	}
+	if (w->verbose) {
+		msg_start(&m, "unmounted tracefs from ");
+		msg_str(&m, path);
+		msg_send(&m);
+	}
+	return 1;
+}
+
 static void damaged(struct walk *w, off_t at)
 {
 	struct msg m;
@@ -703,6 +825,24 @@ static void damaged(struct walk *w, off_t at)
 	msg_str(&m, " is damaged: skipped");
 	msg_send(&m);
 	walk_fail(w, -EBADMSG);
+}
+
+/* Keep the record LINE[0..LEN) that could not be undone (see struct walk). */
+static void keep_record(struct walk *w, const char *line, size_t len)
+{
+	if (!w->keep || len + 1 > w->keep_cap - w->keep_len) {
+		w->dropped++;
+		return;
+	}
+	w->keep_len += len + 1;
+	memcpy(w->keep + w->keep_cap - w->keep_len, line, len);
+	w->keep[w->keep_cap - w->keep_len + len] = '\n';
+}
+
+/* The records kept by a walk, oldest first. */
+static const char *kept(const struct walk *w)
+{
+	return w->keep + w->keep_cap - w->keep_len;
 }
 
 /* Undo (or, for an earlier boot, list) the record LINE[0..LEN) found at byte AT. */
@@ -755,13 +895,23 @@ static void do_record(struct walk *w, const char *line, size_t len, off_t at)
 		if (w->discard)
 			return;
 		r = undo_cgroup(w, path);
+	} else if (fl[0] == 7 && !memcmp(f[0], "tracefs", 7) && nf == 3) {
+		if (w->discard)
+			return;		/* instances do not outlive a reboot */
+		r = undo_tracefs(w, path);
+	} else if (fl[0] == 5 && !memcmp(f[0], "mount", 5) && nf == 3) {
+		if (w->discard)
+			return;
+		r = undo_mount(w, path);
 	} else {
 		goto bad;
 	}
-	if (r < 0)
+	if (r < 0) {
 		walk_fail(w, r);
-	else if (r > 0)
+		keep_record(w, line, len);
+	} else if (r > 0) {
 		w->restored++;
+	}
 	return;
 bad:
 	damaged(w, at);
@@ -822,6 +972,54 @@ static off_t file_size(int fd)
 	return fstat(fd, &st) ? -errno : st.st_size;
 }
 
+/* write() all of BUF, retrying short writes; 0 or -errno.  Async-signal-safe. */
+static int write_all(int fd, const char *buf, size_t len)
+{
+	while (len) {
+		ssize_t n = write(fd, buf, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n < 0 ? -errno : -EIO;
+		buf += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/*
+ * Undo J's records from MARK to the end, newest first, and leave in their
+ * place only those that could not be undone (reported), for `mmab restore`
+ * or the journal's close to try again.  The caller blocks the signals.
+ * Async-signal-safe: the handler runs it too.  Returns the first -errno.
+ */
+static int undo_from(struct knob_journal *j, off_t mark, bool dying)
+{
+	char keep[RECORD_MAX];
+	struct walk w = { .fd = j->fd, .dying = dying, .keep = keep, .keep_cap = sizeof(keep) };
+	off_t end = file_size(j->fd);
+	struct msg m;
+	int ret;
+
+	if (end < 0 || mark < j->start || mark > end)
+		return end < 0 ? (int)end : -EINVAL;
+	walk_back(&w, mark, end);
+	if (ftruncate(j->fd, mark))
+		walk_fail(&w, -errno);
+	else if (w.keep_len && (ret = write_all(j->fd, kept(&w), w.keep_len)))
+		walk_fail(&w, ret);
+	if (fsync(j->fd))
+		walk_fail(&w, -errno);
+	if (w.dropped) {
+		msg_start(&m, "journal: ");
+		msg_num(&m, w.dropped);
+		msg_str(&m, " more record(s) that could not be undone are not kept");
+		msg_send(&m);
+	}
+	return w.err;
+}
+
 /* ---- the signal handler ---- */
 
 static struct knob_journal *volatile sig_journal;
@@ -833,9 +1031,7 @@ static bool sig_saved;
 static void on_signal(int signo)
 {
 	struct knob_journal *j = sig_journal;
-	struct walk w = { 0 };
 	struct msg m;
-	off_t end;
 
 	if (!j || getpid() != sig_owner) {
 		/* a forked child that has not reset its handlers yet: die as by default */
@@ -847,12 +1043,15 @@ static void on_signal(int signo)
 		  "terminated");
 	msg_str(&m, ": putting back what mmab changed");
 	msg_send(&m);
-	w.fd = j->fd;
-	end = file_size(j->fd);
-	if (end > j->start)
-		walk_back(&w, j->start, end);
-	/* as at close: what could not be put back has been reported */
-	unlink(j->path);
+	/* what could not be put back has been reported, and stays in the journal */
+	if (undo_from(j, j->start, true) && file_size(j->fd) > j->start) {
+		msg_start(&m, "what could not be put back is kept in ");
+		msg_str(&m, j->path);
+		msg_str(&m, ": run 'mmab restore' to try again");
+		msg_send(&m);
+	} else {
+		unlink(j->path);
+	}
 	_exit(128 + signo);
 }
 
@@ -993,10 +1192,13 @@ static void release_lock(int fd)
  * Replay the journal at JPATH (the lock held) and remove it.  Returns 0 or
  * -errno when the journal could not be dealt with at all (it is left in
  * place); *restored counts entries undone and *entry_err is the first
- * entry that failed (reported).
+ * entry that failed (reported).  The records that failed are kept: handed
+ * to the caller in *CARRY (malloc'd, *CARRY_LEN bytes) when it asks, to
+ * start its own journal with, else left alone in the journal for the next
+ * `mmab restore`.
  */
 static int recover_locked(const char *dir, const char *jpath, bool verbose, int *restored,
-			  int *entry_err)
+			  int *entry_err, char **carry, size_t *carry_len)
 {
 	char head[HEADER_MAX + 1], boot[64], *nl, *f[4], *save = NULL;
 	struct walk w = { 0 };
@@ -1046,6 +1248,8 @@ static int recover_locked(const char *dir, const char *jpath, bool verbose, int 
 	}
 	w.fd = fd;
 	w.verbose = verbose;
+	w.keep_cap = RECORD_MAX;
+	w.keep = xmalloc(w.keep_cap);
 	if (read_boot_id(boot, sizeof(boot)) || strcmp(boot, f[2])) {
 		mmab_info("discarding the journal of an earlier boot (%s, mmab pid %s): "
 			  "the reboot already reset the settings it lists", f[2], f[3]);
@@ -1053,7 +1257,23 @@ static int recover_locked(const char *dir, const char *jpath, bool verbose, int 
 	}
 	walk_back(&w, nl - head + 1, size);
 	close(fd);
-	unlink(jpath);
+	if (w.keep_len && !w.discard && !carry) {
+		/* only what still fails stays, for the next `mmab restore` */
+		char *text = xasprintf(JOURNAL_MAGIC "\t" JOURNAL_VERSION "\t%s\t%s\n%.*s", f[2], f[3],
+				       (int)w.keep_len, kept(&w));
+
+		if (mmab_write_file_atomic(jpath, text, strlen(text)))
+			unlink(jpath);
+		free(text);
+	} else {
+		if (w.keep_len && !w.discard) {
+			*carry = xmalloc(w.keep_len);
+			memcpy(*carry, kept(&w), w.keep_len);
+			*carry_len = w.keep_len;
+		}
+		unlink(jpath);
+	}
+	free(w.keep);
 	fsync_dir(dir);
 	*restored = w.discard ? 0 : w.restored;
 	*entry_err = w.discard ? 0 : w.err;
@@ -1073,7 +1293,7 @@ int knob_journal_recover(bool verbose)
 	ret = take_lock(lpath, &lock_fd);
 	if (ret)
 		return ret;
-	ret = recover_locked(dir, jpath, verbose, &restored, &entry_err);
+	ret = recover_locked(dir, jpath, verbose, &restored, &entry_err, NULL, NULL);
 	release_lock(lock_fd);
 	if (ret)
 		return ret;
@@ -1084,7 +1304,8 @@ int knob_journal_recover(bool verbose)
 int knob_journal_open(struct knob_journal **jp)
 {
 	struct knob_journal *j = xcalloc(1, sizeof(*j));
-	char lpath[PATH_MAX], boot[64], head[HEADER_MAX];
+	char lpath[PATH_MAX], boot[64], head[HEADER_MAX], *carry = NULL;
+	size_t carry_len = 0;
 	int restored, entry_err, ret, n;
 
 	*jp = NULL;
@@ -1098,8 +1319,8 @@ int knob_journal_open(struct knob_journal **jp)
 	ret = take_lock(lpath, &j->lock_fd);
 	if (ret)
 		goto out_free;
-	/* entries that failed were reported; what is left is the best anyone can do */
-	ret = recover_locked(j->dir, j->path, true, &restored, &entry_err);
+	/* entries that failed were reported; this run's close tries them again */
+	ret = recover_locked(j->dir, j->path, true, &restored, &entry_err, &carry, &carry_len);
 	if (ret)
 		goto out_unlock;
 	ret = read_boot_id(boot, sizeof(boot));
@@ -1116,13 +1337,16 @@ int knob_journal_open(struct knob_journal **jp)
 		ret = -errno;
 		goto out_unlock;
 	}
-	if (write(j->fd, head, (size_t)n) != n || fsync(j->fd)) {
+	errno = 0;
+	if (write(j->fd, head, (size_t)n) != n || write_all(j->fd, carry ?: "", carry_len) ||
+	    fsync(j->fd)) {
 		ret = errno ? -errno : -EIO;
 		close(j->fd);
 		unlink(j->path);
 		goto out_unlock;
 	}
 	fsync_dir(j->dir);
+	free(carry);
 	j->start = n;
 	j->owner = getpid();
 	*jp = j;
@@ -1130,6 +1354,7 @@ int knob_journal_open(struct knob_journal **jp)
 out_unlock:
 	release_lock(j->lock_fd);
 out_free:
+	free(carry);
 	free(j);
 	return ret;
 }
@@ -1238,6 +1463,23 @@ int knob_journal_cgroup(struct knob_journal *j, const char *path)
 	return journal_append(j, "cgroup", path, strlen(path), NULL, 0);
 }
 
+int knob_journal_tracefs(struct knob_journal *j, const char *path)
+{
+	char parent[PATH_MAX];
+
+	if (!j || !plain_abs_path(path) || !parent_of(path, parent, sizeof(parent)) ||
+	    !on_tracefs(parent))
+		return -EINVAL;
+	return journal_append(j, "tracefs", path, strlen(path), NULL, 0);
+}
+
+int knob_journal_mount(struct knob_journal *j, const char *path)
+{
+	if (!j || !plain_abs_path(path))
+		return -EINVAL;
+	return journal_append(j, "mount", path, strlen(path), NULL, 0);
+}
+
 off_t knob_journal_mark(struct knob_journal *j)
 {
 	return j ? file_size(j->fd) : -EINVAL;
@@ -1245,25 +1487,16 @@ off_t knob_journal_mark(struct knob_journal *j)
 
 int knob_journal_rollback(struct knob_journal *j, off_t mark)
 {
-	struct walk w = { 0 };
 	sigset_t old;
-	off_t end;
+	int ret;
 
 	if (!j)
 		return -EINVAL;
 	/* the handler walks the same file: not both at once in this thread */
 	block_signals(&old);
-	end = file_size(j->fd);
-	if (end < 0 || mark < j->start || mark > end) {
-		pthread_sigmask(SIG_SETMASK, &old, NULL);
-		return end < 0 ? (int)end : -EINVAL;
-	}
-	w.fd = j->fd;
-	walk_back(&w, mark, end);
-	if (ftruncate(j->fd, mark) || fsync(j->fd))
-		walk_fail(&w, -errno);
+	ret = undo_from(j, mark, false);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	return w.err;
+	return ret;
 }
 
 int knob_journal_close(struct knob_journal *j)
@@ -1277,8 +1510,11 @@ int knob_journal_close(struct knob_journal *j)
 		block_signals(&old);
 		ret = knob_journal_rollback(j, j->start);
 		uninstall_signals(j);
-		unlink(j->path);
-		fsync_dir(j->dir);
+		/* what could not be undone stays for `mmab restore` */
+		if (file_size(j->fd) <= j->start) {
+			unlink(j->path);
+			fsync_dir(j->dir);
+		}
 		pthread_sigmask(SIG_SETMASK, &old, NULL);
 	}
 	close(j->fd);

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The knob journal: every change mmab makes to the machine (sysctls, THP and
- * hugetlb sysfs files, files and cgroups it creates) is first appended to a
- * journal file in mmab_state_dir() and fsync'd, then made.  Undo runs in
+ * hugetlb sysfs files, files, cgroups and tracefs instances it creates, a
+ * tracefs it mounts) is first appended to a journal file in
+ * mmab_state_dir() and fsync'd, then made.  Undo runs in
  * reverse order at normal exit, on SIGINT/SIGTERM/SIGHUP, and after kill -9
  * at the next mmab start or with `mmab restore`.  The journal records the
  * boot id: entries from an earlier boot are stale (a reboot resets knobs)
@@ -55,35 +56,54 @@ int knob_journal_path(struct knob_journal *j, const char *path);
 /* knob_journal_cgroup - journal a cgroup directory to empty and rmdir on restore. */
 int knob_journal_cgroup(struct knob_journal *j, const char *path);
 
+/*
+ * knob_journal_tracefs - journal a tracefs instance (PATH: a directory in
+ * a tracefs "instances" directory) to remove on restore, as rmdir does.
+ * -EINVAL unless PATH's parent is on a tracefs.
+ */
+int knob_journal_tracefs(struct knob_journal *j, const char *path);
+
+/*
+ * knob_journal_mount - journal a tracefs mmab is about to mount on PATH
+ * (where none was), to unmount on restore: only while PATH is still a
+ * tracefs mount point, and not when busy (someone uses it by then).
+ */
+int knob_journal_mount(struct knob_journal *j, const char *path);
+
 /* knob_journal_mark - a position to roll back to later (a byte offset). */
 off_t knob_journal_mark(struct knob_journal *j);
 
 /*
  * knob_journal_rollback - undo every entry after MARK in reverse order
  * (including entries appended by child processes) and truncate the journal
- * to MARK.  Returns 0 or the first -errno (every entry is still tried).
+ * to MARK, but for the entries that could not be undone (reported): they
+ * stay, for the journal's close (and `mmab restore`) to try again.
+ * Returns 0 or the first -errno (every entry is still tried).
  */
 int knob_journal_rollback(struct knob_journal *j, off_t mark);
 
 /*
- * knob_journal_close - roll everything back, remove the journal and release
- * the lock.  Returns like knob_journal_rollback.
+ * knob_journal_close - roll everything back, remove the journal (kept when
+ * some entries could not be undone: `mmab restore` tries them again) and
+ * release the lock.  Returns like knob_journal_rollback.
  */
 int knob_journal_close(struct knob_journal *j);
 
 /*
  * knob_journal_recover - restore what a crashed run left (used by
- * `mmab restore` and by knob_journal_open).  Prints one line per restored
- * knob when verbose.  Returns the number of entries restored, or -errno
- * (-EBUSY: another mmab holds the lock; -EIO: some entries could not be
- * undone, each reported).
+ * `mmab restore` and by knob_journal_open, which carries what still fails
+ * into its own journal).  Prints one line per restored knob when verbose.
+ * Returns the number of entries restored, or -errno (-EBUSY: another mmab
+ * holds the lock; -EIO: some entries could not be undone, each reported,
+ * and kept in the journal for the next try).
  */
 int knob_journal_recover(bool verbose);
 
 /*
  * knob_journal_install_signals - make SIGINT/SIGTERM/SIGHUP roll back J and
- * exit (128+signo) in the process that installed them.  Children reset the
- * handlers to default after fork.
+ * exit (128+signo) in the process that installed them, keeping in the
+ * journal what could not be undone.  Children reset the handlers to
+ * default after fork.
  */
 void knob_journal_install_signals(struct knob_journal *j);
 

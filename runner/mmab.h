@@ -35,6 +35,20 @@ void mmab_warn(const char *fmt, ...) MMAB_PRINTF(1, 2);
 /* Informational line on stderr, silenced by mmab_quiet. */
 void mmab_info(const char *fmt, ...) MMAB_PRINTF(1, 2);
 extern bool mmab_quiet;
+/*
+ * mmab_message_hook - when set, prints each line ("mmab: ...\n") that
+ * mmab_err, mmab_warn and mmab_info make, instead of a plain write to
+ * stderr: the progress bar on a terminal clears itself out of the way.
+ */
+extern void (*mmab_message_hook)(const char *line);
+/*
+ * mmab_err_count - how many messages mmab_err has printed in this process;
+ * *last (may be NULL) gets the latest, without "mmab: " (overwritten by the
+ * next one).  For a caller that must tell an error already reported (by
+ * code that knew the context) from one nobody has reported yet: the
+ * workload child, around a workload's hooks.
+ */
+unsigned long mmab_err_count(const char **last);
 
 /* Allocation helpers: abort with a message on out-of-memory. */
 void *xmalloc(size_t n);

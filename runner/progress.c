@@ -146,6 +146,30 @@ static void *tick(void *arg)
 	return NULL;
 }
 
+/*
+ * The bar on a terminal is one line redrawn in place: any other message
+ * (mmab_err, mmab_warn, mmab_info: a collector's note, a warning) clears
+ * it first, or both end up on one line.  Only in the process that drew
+ * it: a forked workload child writes to its own log.
+ */
+static struct progress *on_screen;
+static pid_t on_screen_pid;
+
+static void message_hook(const char *line)
+{
+	struct progress *p = on_screen;
+
+	if (!p || getpid() != on_screen_pid) {
+		fputs(line, stderr);
+		return;
+	}
+	pthread_mutex_lock(&p->lock);
+	clear(p);
+	fputs(line, p->out);
+	fflush(p->out);
+	pthread_mutex_unlock(&p->lock);
+}
+
 struct progress *progress_new(size_t nsteps, const double *estimate, const char *const *key,
 			      bool tty, FILE *out)
 {
@@ -168,6 +192,10 @@ struct progress *progress_new(size_t nsteps, const double *estimate, const char 
 	pthread_cond_init(&p->cond, NULL);
 	if (tty) {
 		sigset_t all, old;
+
+		on_screen = p;
+		on_screen_pid = getpid();
+		mmab_message_hook = message_hook;
 
 		/* signals are the runner's (the journal, child_run): never the ticker's */
 		sigfillset(&all);
@@ -248,6 +276,10 @@ void progress_free(struct progress *p)
 {
 	if (!p)
 		return;
+	if (on_screen == p) {
+		mmab_message_hook = NULL;
+		on_screen = NULL;
+	}
 	pthread_mutex_lock(&p->lock);
 	p->stopping = true;
 	pthread_cond_signal(&p->cond);

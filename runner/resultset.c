@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <sys/utsname.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -22,6 +23,7 @@
 #include "runner/knob.h"
 #include "runner/mmab.h"
 #include "runner/resultset.h"
+#include "workloads/wl-io.h"
 
 const char *const rs_standard_knobs[] = {
 	"vm.dirty_ratio",
@@ -193,6 +195,76 @@ json_t *rs_machine_info(void)
 	}
 	json_object_set_new(m, "thp", thp);
 	return m;
+}
+
+/* A whole number in the file at PATH (sysfs attributes end in a newline). */
+static int read_number(const char *path, long long *v)
+{
+	char *buf;
+	long l;
+	int ret = mmab_read_file(path, &buf, NULL);
+
+	if (ret)
+		return ret;
+	buf[strcspn(buf, "\n")] = '\0';
+	ret = mmab_parse_long(buf, &l) ? -EINVAL : 0;
+	*v = l;
+	free(buf);
+	return ret;
+}
+
+int rs_read_ahead_kb(const char *sysfs, unsigned major, unsigned minor, long long *kb,
+		     char *dev, size_t devlen)
+{
+	char *blk = xasprintf("%s/dev/block/%u:%u", sysfs, major, minor), *path;
+	char target[4096];
+	ssize_t n = readlink(blk, target, sizeof(target) - 1);
+	struct stat st;
+	int ret;
+
+	/* the device's name is the last part of its sysfs directory */
+	if (n > 0) {
+		target[n] = '\0';
+		snprintf(dev, devlen, "%s", strrchr(target, '/') ? strrchr(target, '/') + 1 : target);
+	} else {
+		snprintf(dev, devlen, "%u:%u", major, minor);
+	}
+	/* a backing device of its own: whole disks, dm, md, loop, and NFS's */
+	path = xasprintf("%s/class/bdi/%u:%u/read_ahead_kb", sysfs, major, minor);
+	ret = read_number(path, kb);
+	free(path);
+	/* a partition shares its disk's: the directory above it in sysfs */
+	if (ret == -ENOENT) {
+		path = xasprintf("%s/partition", blk);
+		if (!stat(path, &st)) {
+			free(path);
+			path = xasprintf("%s/../queue/read_ahead_kb", blk);
+			ret = read_number(path, kb);
+		}
+		free(path);
+	}
+	free(blk);
+	return ret;
+}
+
+json_t *rs_storage_info(const char *dir)
+{
+	char type[64], dev[256];
+	long long kb;
+	struct stat st;
+	json_t *o = json_object();
+
+	json_object_set_new(o, "fs_type", wlio_fstype(dir, type, sizeof(type)) ? json_null()
+									  : json_string(type));
+	if (stat(dir, &st) || rs_read_ahead_kb("/sys", major(st.st_dev), minor(st.st_dev), &kb,
+					       dev, sizeof(dev))) {
+		json_object_set_new(o, "device", json_null());
+		json_object_set_new(o, "read_ahead_kb", json_null());
+	} else {
+		json_object_set_new(o, "device", json_string(dev));
+		json_object_set_new(o, "read_ahead_kb", json_integer(kb));
+	}
+	return o;
 }
 
 json_t *rs_knob_values(json_t *into, const char *const *names)

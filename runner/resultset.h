@@ -28,6 +28,27 @@ extern const char *const rs_thp_knobs[];
 json_t *rs_machine_info(void);
 
 /*
+ * rs_read_ahead_kb - the read-ahead of the block device MAJOR:MINOR (a file
+ * system's st_dev) under SYSFS ("/sys"; tests hand a fixture tree): its
+ * backing device's class/bdi/MAJ:MIN/read_ahead_kb (whole disks, device
+ * mapper, md, loop, NFS), else, for a partition, its disk's
+ * queue/read_ahead_kb.  DEV gets the device's name ("vda1"; "MAJ:MIN" when
+ * it has none).  Returns 0 with *KB, or -ENOENT when no block device backs
+ * it (tmpfs, btrfs and overlayfs mounts have anonymous devices), -errno.
+ */
+int rs_read_ahead_kb(const char *sysfs, unsigned major, unsigned minor, long long *kb,
+		     char *dev, size_t devlen);
+
+/*
+ * rs_storage_info - a new JSON object for metadata.json's "storage": where
+ * the result set, and the page-cache workloads' scratch files, live:
+ * `fs_type` (the mount's type under DIR), `device` and `read_ahead_kb`
+ * (rs_read_ahead_kb), each null when it cannot be told.  The read-ahead
+ * alone changes dirty-mmap's results twentyfold.  Never fails.
+ */
+json_t *rs_storage_info(const char *dir);
+
+/*
  * rs_knob_values - a new JSON object: each knob in NAMES (NULL-terminated,
  * spelled as a suite spells it) to its current value (knob_read), or null
  * when it cannot be read.  Existing keys of INTO are overwritten; returns

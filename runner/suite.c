@@ -48,6 +48,7 @@ struct col_sect {
 	const struct collector *c;
 	long interval_ms;
 	char *events;
+	int events_line;	/* the first `events =` line, 0 when none */
 	int line;
 };
 
@@ -463,8 +464,10 @@ static void suite_key(struct parser *p, const char *key, const char *value)
 		plain_name(p, "name", value);
 	else if (!strcmp(key, "scale"))
 		scale_ok(p, key, &p->ss.scale);
-	else if (!strcmp(key, "interval_ms") && p->ss.interval_ms && p->ss.interval_ms < 10)
+	else if (!strcmp(key, "interval_ms") && p->ss.interval_ms && p->ss.interval_ms < 10) {
 		perr(p, p->line, "interval_ms must be 0 (the default) or at least 10");
+		p->ss.interval_ms = 0;	/* said once: the collectors' checks need not */
+	}
 }
 
 /* "+a:b, -c, d": comma-separated event names, each optionally prefixed + or -. */
@@ -494,12 +497,29 @@ static bool events_ok(const char *value, char *bad, size_t badlen)
 	return ok;
 }
 
+/*
+ * The collector's own check of its events (check_cfg), line by line: the
+ * list as it stands after each `events =` line must make sense, so an
+ * unknown name, or a removal of one that is not in the list, is reported
+ * at the line that brought it in.  Its warnings wait for check_collectors().
+ */
+static bool events_check(struct parser *p, const struct col_sect *cs, const char *events)
+{
+	struct collector_cfg cfg = { .c = cs->c, .events = events };
+	char why[512] = "";
+
+	if (!cs->c->check_cfg(&cfg, why, sizeof(why)))
+		return true;
+	perr(p, p->line, "events: %s", why[0] ? why : "not accepted by this collector");
+	return false;
+}
+
 static void collector_key(struct parser *p, const char *key, const char *value)
 {
 	struct col_sect *cs = &p->colsects[p->idx];
 	char bad[256];
 
-	if (!strcmp(key, "events")) {
+	if (!strcmp(key, "events") && cs->c->check_cfg) {
 		char *n;
 
 		if (!events_ok(value, bad, sizeof(bad))) {
@@ -509,8 +529,14 @@ static void collector_key(struct parser *p, const char *key, const char *value)
 		}
 		/* repeated lines accumulate, for long lists */
 		n = cs->events ? xasprintf("%s,%s", cs->events, value) : xstrdup(value);
+		if (!events_check(p, cs, n)) {
+			free(n);
+			return;
+		}
 		free(cs->events);
 		cs->events = n;
+		if (!cs->events_line)
+			cs->events_line = p->line;
 		return;
 	}
 	if (!first_time(p, key, key))
@@ -525,8 +551,9 @@ static void collector_key(struct parser *p, const char *key, const char *value)
 			cs->interval_ms = v;
 		return;
 	}
-	perr(p, p->line, "unknown key '%s' in [%s] (valid keys: interval_ms, events)", key,
-	     p->sect);
+	/* only collectors that check their events take any (perf, stalls) */
+	perr(p, p->line, "unknown key '%s' in [%s] (valid keys: interval_ms%s)", key, p->sect,
+	     cs->c->check_cfg ? ", events" : "");
 }
 
 static void workload_key(struct parser *p, const char *key, const char *value)
@@ -835,6 +862,43 @@ static void merge_collectors(struct parser *p)
 	s->ncollectors = n;
 }
 
+/* The line that configured collector C: its events, its section, its listing. */
+static int collector_line(const struct parser *p, const struct collector *c)
+{
+	for (size_t i = 0; i < p->ncolsects; i++)
+		if (p->colsects[i].c == c)
+			return p->colsects[i].events_line ?: p->colsects[i].line;
+	for (size_t i = 0; i < p->ncolnames; i++)
+		if (p->colnames[i].c == c)
+			return p->colnames[i].line;
+	return p->suite_line ?: 1;
+}
+
+/*
+ * Each collector's check of its whole configuration, intervals resolved:
+ * what it refuses is an error, what it warns about (an event this kernel
+ * lacks, which it will skip) is said here, with the line, before anything
+ * runs.
+ */
+static void check_collectors(struct parser *p)
+{
+	const struct suite *s = p->s;
+
+	for (size_t k = 0; k < s->ncollectors; k++) {
+		const struct collector_cfg *cfg = &s->collectors[k];
+		int line = collector_line(p, cfg->c);
+		char why[512] = "";
+
+		if (!cfg->c->check_cfg)
+			continue;
+		if (cfg->c->check_cfg(cfg, why, sizeof(why)))
+			perr(p, line, "[collector %s]: %s", cfg->c->name,
+			     why[0] ? why : "not accepted by this collector");
+		else if (why[0])
+			fprintf(stderr, "%s:%d: warning: %s\n", p->file, line, why);
+	}
+}
+
 /* The name a suite without `name =` gets: its file's, without directory and .ini. */
 static char *name_from_file(const char *file)
 {
@@ -867,6 +931,7 @@ static void finish(struct parser *p)
 	s->seed = p->seed;
 	s->seed_set = p->seed_set;
 	merge_collectors(p);
+	check_collectors(p);
 	/* a bad workload section was reported already: no pile-on */
 	if (!s->nworkloads && !p->wl_tried) {
 		char *valid = join_workloads();

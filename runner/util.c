@@ -19,12 +19,26 @@
 
 bool mmab_quiet;
 
-static void vreport(const char *prefix, const char *fmt, va_list ap)
-{
-	char msg[4096];
+/*
+ * What mmab_err_count() tells: the count, and the latest message.  No lock:
+ * a child forked while another thread held one would hang on its first
+ * error; two threads reporting at once may only garble err_last.
+ */
+static unsigned long err_count;
+static char err_last[4096];
 
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	fprintf(stderr, "mmab: %s%s\n", prefix, msg);
+void (*mmab_message_hook)(const char *line);
+
+static void vreport(const char *prefix, const char *fmt, va_list ap, char *msg, size_t len)
+{
+	char line[4200];
+
+	vsnprintf(msg, len, fmt, ap);
+	snprintf(line, sizeof(line), "mmab: %s%s\n", prefix, msg);
+	if (mmab_message_hook)
+		mmab_message_hook(line);
+	else
+		fputs(line, stderr);
 }
 
 void mmab_err(const char *fmt, ...)
@@ -32,27 +46,37 @@ void mmab_err(const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("", fmt, ap);
+	vreport("", fmt, ap, err_last, sizeof(err_last));
 	va_end(ap);
+	__atomic_fetch_add(&err_count, 1, __ATOMIC_RELEASE);
+}
+
+unsigned long mmab_err_count(const char **last)
+{
+	if (last)
+		*last = err_last;
+	return __atomic_load_n(&err_count, __ATOMIC_ACQUIRE);
 }
 
 void mmab_warn(const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vreport("warning: ", fmt, ap);
+	vreport("warning: ", fmt, ap, msg, sizeof(msg));
 	va_end(ap);
 }
 
 void mmab_info(const char *fmt, ...)
 {
+	char msg[4096];
 	va_list ap;
 
 	if (mmab_quiet)
 		return;
 	va_start(ap, fmt);
-	vreport("", fmt, ap);
+	vreport("", fmt, ap, msg, sizeof(msg));
 	va_end(ap);
 }
 

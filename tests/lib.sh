@@ -36,3 +36,22 @@ knob_snapshot() {
 		printf '%s=%s\n' "$_snap_k" "$(tr '\n' ' ' < "$_snap_k" 2>/dev/null)"
 	done > "$1"
 }
+
+# mmab_cgroups: the mmab cgroups below the cgroup roots, one a line.
+mmab_cgroups() {
+	ls -d /sys/fs/cgroup/memory/mmab* /sys/fs/cgroup/unified/mmab* \
+		/sys/fs/cgroup/mmab* 2>/dev/null
+}
+
+# machine_as_found DESCRIPTION: every knob as knob_snapshot saved it in
+# $tmp/before, and no mmab cgroup left (two checks).
+machine_as_found() {
+	knob_snapshot "$tmp/after"
+	if cmp -s "$tmp/before" "$tmp/after"; then
+		ok "$1: every knob as found"
+	else
+		nok "$1: knobs changed: $(diff "$tmp/before" "$tmp/after" | grep '^[<>]' | tr '\n' ' ')"
+	fi
+	_left=$(mmab_cgroups)
+	check "$1: no mmab cgroup left ${_left}" [ -z "$_left" ]
+}

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/csv.h"
 #include "runner/mmab.h"
 #include "workloads/workload.h"
 
@@ -80,22 +81,6 @@ void metric_format_value(char *buf, size_t len, double v)
 	}
 }
 
-/* Names and units are plain words; quote anyway if a workload gets creative. */
-static void put_field(FILE *f, const char *s)
-{
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
-	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
-	}
-	fputc('"', f);
-}
-
 int wl_metric(struct wl_ctx *ctx, const char *name, double value, const char *unit,
 	      enum metric_dir dir, enum metric_agg agg)
 {
@@ -104,9 +89,9 @@ int wl_metric(struct wl_ctx *ctx, const char *name, double value, const char *un
 	if (!ctx->metrics)
 		return -EBADF;
 	metric_format_value(num, sizeof(num), value);
-	put_field(ctx->metrics, name);
+	csv_write_str(ctx->metrics, name);
 	fprintf(ctx->metrics, ",%s,", num);
-	put_field(ctx->metrics, unit ? unit : "");
+	csv_write_str(ctx->metrics, unit);
 	fprintf(ctx->metrics, ",%s,%s\n", metric_dir_name(dir), metric_agg_name(agg));
 	/* a child killed a second later must not lose what it already measured */
 	if (fflush(ctx->metrics) || ferror(ctx->metrics))

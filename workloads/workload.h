@@ -3,7 +3,7 @@
  * The workload interface.  A workload is one C file in workloads/ ending in a
  * const struct workload, registered by one line in workloads/registry.c.
  *
- * Life of one iteration (runner/cmd-run.c): the runner settles the machine,
+ * Life of one iteration (runner/step.c): the runner settles the machine,
  * puts the ballast in place (the effective memory size), starts the
  * collectors, then forks a child placed in a memory cgroup.  In the child:
  * setup(), run(), teardown(), then the child exits 0 (ok), 4 (skipped, the
@@ -86,7 +86,17 @@ struct workload {
 	int (*supported)(const void *opts, char *why, size_t whylen);
 	/* estimate - expected seconds per iteration, for the plan and ETA. */
 	double (*estimate)(const void *opts, uint64_t mem_bytes);
-	/* setup/run/teardown - in the child.  0 or -errno; NULL hooks are skipped. */
+	/*
+	 * setup/run/teardown - in the child; NULL hooks are skipped.  setup and
+	 * run return 0 or -errno, and say why with mmab_err() themselves (they
+	 * know the context; the runner adds a line only when a failing hook
+	 * said nothing).  -EOPNOTSUPP means "this machine cannot run it as
+	 * configured" (dirty-mmap on tmpfs, slab without a known inode cache):
+	 * the iteration is recorded as skipped, not failed, with the hook's
+	 * last mmab_err() message as the reason.  teardown runs after a setup
+	 * that succeeded, whatever run returned (skip included); a setup that
+	 * fails undoes its own partial work first.
+	 */
 	int (*setup)(struct wl_ctx *ctx, void *opts);
 	int (*run)(struct wl_ctx *ctx, void *opts);
 	void (*teardown)(struct wl_ctx *ctx, void *opts);

@@ -265,7 +265,8 @@ static size_t default_cfgs(struct collector_cfg *cfgs, size_t max, unsigned divi
 
 		if (!c || !(c->flags & COL_DEFAULT) || c->available(why, sizeof(why)))
 			continue;
-		cfgs[n++] = (struct collector_cfg){ c, c->default_interval_ms / divide, NULL };
+		cfgs[n++] = (struct collector_cfg){ .c = c,
+						    .interval_ms = c->default_interval_ms / divide };
 	}
 	return n;
 }

@@ -26,7 +26,7 @@
 #define MACHINE_LOCK "/tmp/mmab-machine.lock"
 
 /* the parent of PID from /proc/PID/stat, or -1 */
-static pid_t machine_lock_ppid(pid_t pid)
+static inline pid_t machine_lock_ppid(pid_t pid)
 {
 	char path[64], buf[512], *p;
 	int ppid = -1;
@@ -43,7 +43,7 @@ static pid_t machine_lock_ppid(pid_t pid)
 }
 
 /* the pid holding a flock on inode INO (from /proc/locks), or -1 */
-static pid_t machine_lock_holder(ino_t ino)
+static inline pid_t machine_lock_holder(ino_t ino)
 {
 	char line[256];
 	pid_t holder = -1;
@@ -72,7 +72,7 @@ static pid_t machine_lock_holder(ino_t ino)
  * ancestor holds the lock or this process just took it (held until exit);
  * false with the reason in WHY otherwise.
  */
-static bool machine_lock(char *why, size_t len)
+static inline bool machine_lock(char *why, size_t len)
 {
 	static int fd = -1;
 	struct stat st;
@@ -102,7 +102,7 @@ static bool machine_lock(char *why, size_t len)
  * its collector's or workload's check; then the machine lock.  Prints the
  * reason as a TAP comment when not.
  */
-static bool machine_ready(const char *what, int (*available)(char *, size_t))
+static inline bool machine_ready(const char *what, int (*available)(char *, size_t))
 {
 	char why[256];
 
@@ -118,7 +118,7 @@ static bool machine_ready(const char *what, int (*available)(char *, size_t))
 }
 
 /* machine_tracefs_mounted - is a tracefs mounted anywhere? */
-static bool machine_tracefs_mounted(void)
+static inline bool machine_tracefs_mounted(void)
 {
 	char line[512];
 	bool yes = false;
@@ -132,7 +132,7 @@ static bool machine_tracefs_mounted(void)
 }
 
 /* machine_populated_zones - zones with present pages, from /proc/zoneinfo (-1: unreadable) */
-static int machine_populated_zones(void)
+static inline int machine_populated_zones(void)
 {
 	char line[512];
 	int n = 0;
@@ -151,7 +151,7 @@ static int machine_populated_zones(void)
 }
 
 /* machine_children - live (or unreaped) children of this process, from /proc */
-static int machine_children(void)
+static inline int machine_children(void)
 {
 	char path[300];
 	struct dirent *de;

@@ -27,6 +27,7 @@
 
 #include "collectors/proc.h"
 #include "runner/mmab.h"
+#include "tests/unit/machine.h"
 
 static char fixdir[PATH_MAX + 64];
 
@@ -645,7 +646,8 @@ static void with_debugfs(void (*fn)(void))
 {
 	bool mounted = false;
 
-	if (!mmab_is_root())
+	/* mounting debugfs is a change to the machine: under its lock only */
+	if (!mmab_is_root() || !machine_ready("debugfs", NULL))
 		skip();
 	if (access("/sys/kernel/debug/extfrag", F_OK)) {
 		if (mount("none", "/sys/kernel/debug", "debugfs", 0, NULL) && errno != EBUSY) {

@@ -7,8 +7,9 @@
  * forked child and undone by the parent, a run that SIGKILLs itself and is
  * recovered, a journal from an earlier boot, damaged and torn records, the
  * lock, and the signal handler (in the installing process only).  As root
- * (under the machine lock) a real sysctl, THP's defrag selector, and a
- * huge page pool whose page in use is still held after it is restored.
+ * and under the machine lock (skipped otherwise): a real sysctl, THP's
+ * defrag selector, a huge page pool whose page in use is still held after
+ * it is restored, and a tracefs instance and mount left by a killed run.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,14 +23,28 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
+#include "collectors/tracing.h"
 #include "runner/knob.h"
 #include "runner/mmab.h"
+#include "tests/unit/machine.h"
+
+/*
+ * The tests that change the machine itself (a real sysctl, THP, the huge
+ * page pool, tracefs) run as root and under the machine lock only: another
+ * run's witness of dirty_expire_centisecs must not see ours.
+ */
+#define NEED_MACHINE(what)						\
+	do {								\
+		if (!mmab_is_root() || !machine_ready(what, NULL))	\
+			skip();						\
+	} while (0)
 
 static char tmp[] = "/tmp/mmab-test-knob.XXXXXX";
 static char state[PATH_MAX], journal[PATH_MAX];
@@ -461,6 +476,89 @@ static void test_signals(void **st)
 	assert_false(exists(journal));
 }
 
+/* Make knob A unwritable by putting a directory in its place; undo with unblock(). */
+static void block(const char *a)
+{
+	assert_int_equal(unlink(a), 0);
+	assert_int_equal(mkdir(a, 0755), 0);
+}
+
+static void unblock(const char *a, const char *value)
+{
+	assert_int_equal(rmdir(a), 0);
+	puts_file(a, value);
+}
+
+/*
+ * What cannot be put back is reported, and kept: a rollback leaves its
+ * record in the journal, the close leaves the journal for `mmab restore`
+ * (the message says to run it: it must have something to do), restore
+ * keeps what still fails and finishes once it can, and a new journal
+ * carries an old failure to its own close.  So does the signal handler.
+ */
+static void test_failures_kept(void **st)
+{
+	const char *a = tpath("a"), *b = tpath("b");
+	struct knob_journal *j;
+	int status;
+	off_t mark;
+	pid_t pid;
+
+	(void)st;
+	puts_file(a, "a0");
+	puts_file(b, "b0");
+	assert_int_equal(knob_journal_open(&j), 0);
+	mark = knob_journal_mark(j);
+	assert_int_equal(knob_set(j, a, "a1"), 0);
+	assert_int_equal(knob_set(j, b, "b1"), 0);
+	block(a);
+	assert_int_equal(knob_journal_rollback(j, mark), -EISDIR);
+	assert_true(holds_str(b, "b0"));
+	/* a's record stays, b's is gone: the next mark is after it */
+	assert_true(knob_journal_mark(j) > mark);
+	assert_int_equal(knob_journal_close(j), -EISDIR);
+	assert_true(exists(journal));
+	/* restore: still failing, still kept; then it can */
+	assert_int_equal(knob_journal_recover(false), -EIO);
+	assert_true(exists(journal));
+	unblock(a, "a1");
+	assert_int_equal(knob_journal_recover(false), 1);
+	assert_true(holds_str(a, "a0"));
+	assert_false(exists(journal));
+
+	/* a failure found when a journal opens is tried again at its close */
+	assert_int_equal(knob_journal_open(&j), 0);
+	assert_int_equal(knob_set(j, a, "a2"), 0);
+	block(a);
+	assert_int_equal(knob_journal_close(j), -EISDIR);
+	assert_int_equal(knob_journal_open(&j), 0);
+	unblock(a, "a2");
+	assert_int_equal(knob_journal_close(j), 0);
+	assert_true(holds_str(a, "a0"));
+	assert_false(exists(journal));
+
+	/* the signal handler keeps it too */
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (knob_journal_open(&j) || knob_set(j, a, "a3") || knob_set(j, b, "b3"))
+			_exit(1);
+		knob_journal_install_signals(j);
+		block(a);
+		raise(SIGTERM);
+		_exit(2);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 128 + SIGTERM);
+	assert_true(holds_str(b, "b0"));
+	assert_true(exists(journal));
+	unblock(a, "a3");
+	assert_int_equal(knob_journal_recover(false), 1);
+	assert_true(holds_str(a, "a0"));
+	assert_false(exists(journal));
+}
+
 /* Set a real knob to WANT through a journal; closing it must bring ORIG back. */
 static void real_roundtrip(const char *path, const char *orig, const char *want)
 {
@@ -484,8 +582,7 @@ static void test_real_knob(void **st)
 	long v;
 
 	(void)st;
-	if (!mmab_is_root())
-		skip();
+	NEED_MACHINE("a real sysctl");
 	assert_int_equal(knob_read(path, orig, sizeof(orig)), 0);
 	assert_int_equal(mmab_parse_long(orig, &v), 0);
 	snprintf(want, sizeof(want), "%ld", v + 1);
@@ -499,8 +596,9 @@ static void test_real_selector(void **st)
 	char orig[64];
 
 	(void)st;
-	if (!mmab_is_root() || access(path, W_OK))
+	if (access(path, W_OK))
 		skip();
+	NEED_MACHINE("THP's defrag");
 	assert_int_equal(knob_read(path, orig, sizeof(orig)), 0);
 	real_roundtrip(path, orig, strcmp(orig, "defer") ? "defer" : "never");
 }
@@ -521,8 +619,7 @@ static void test_hugepages_in_use(void **st)
 	pid_t pid;
 
 	(void)st;
-	if (!mmab_is_root())
-		skip();
+	NEED_MACHINE("the huge page pool");
 	assert_int_equal(knob_read(pool, orig, sizeof(orig)), 0);
 	if (strcmp(orig, "0") || mmab_meminfo_kb("HugePages_Total") != 0)
 		skip();	/* someone else's pool: leave it alone */
@@ -578,6 +675,80 @@ static void test_hugepages_in_use(void **st)
 	assert_int_equal(mmab_meminfo_kb("HugePages_Total"), 0);
 }
 
+static bool dir_exists(const char *path)
+{
+	struct stat st;
+
+	return !stat(path, &st) && S_ISDIR(st.st_mode);
+}
+
+/*
+ * A tracefs instance and a tracefs mount, journaled by a run that is then
+ * killed: recovery removes the instance and unmounts what the run mounted,
+ * and leaves the user's own instance alone.  With tracefs mounted already
+ * (by someone else) the mount record must leave it mounted, as it was.
+ */
+static void test_tracefs(void **st)
+{
+	char tdir[4096], inst[4200], user[4200];
+	bool premounted;
+	int status;
+	pid_t pid;
+
+	(void)st;
+	if (!col_tracefs_supported())
+		skip();
+	NEED_MACHINE("tracefs");
+	premounted = col_tracefs_mounted(tdir, sizeof(tdir));
+	if (!premounted)
+		snprintf(tdir, sizeof(tdir), "/sys/kernel/tracing");
+	snprintf(inst, sizeof(inst), "%s/instances/mmab-test-knob-%d", tdir, (int)getpid());
+	snprintf(user, sizeof(user), "%s/instances/user-test-knob-%d", tdir, (int)getpid());
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct knob_journal *j;
+
+		/* a run that mounts tracefs, makes an instance, and is killed */
+		if (knob_journal_open(&j) || (!premounted && (knob_journal_mount(j, tdir) ||
+		    mount("nodev", tdir, "tracefs", 0, NULL))) || knob_journal_tracefs(j, inst) ||
+		    mkdir(inst, 0755) || mkdir(user, 0755))
+			_exit(1);
+		raise(SIGKILL);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFSIGNALED(status));
+	assert_true(col_tracefs_mounted(tdir, sizeof(tdir)));
+	assert_true(dir_exists(inst));
+	/* the mount (when the run made it) and the instance */
+	assert_int_equal(knob_journal_recover(false), premounted ? 1 : 2);
+	if (!premounted) {
+		/* unmounted, as before the run; the instances outlive the mount: look */
+		assert_false(col_tracefs_mounted(tdir, sizeof(tdir)));
+		assert_int_equal(mount("nodev", tdir, "tracefs", 0, NULL), 0);
+	}
+	assert_false(dir_exists(inst));
+	assert_true(dir_exists(user));
+	assert_int_equal(rmdir(user), 0);
+	if (!premounted)
+		assert_int_equal(umount(tdir), 0);
+}
+
+/* Only a directory whose parent is on a tracefs is journaled as an instance. */
+static void test_tracefs_refused(void **st)
+{
+	struct knob_journal *j;
+
+	(void)st;
+	assert_int_equal(mkdir(tpath("instances"), 0755), 0);
+	assert_int_equal(knob_journal_open(&j), 0);
+	assert_int_equal(knob_journal_tracefs(j, tpath("instances/mmab-1-2-3")), -EINVAL);
+	assert_int_equal(knob_journal_tracefs(j, "relative/instances/x"), -EINVAL);
+	assert_int_equal(knob_journal_mount(j, "relative"), -EINVAL);
+	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(rmdir(tpath("instances")), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -593,9 +764,12 @@ int main(void)
 		cmocka_unit_test(test_lock_busy),
 		cmocka_unit_test(test_bad_arguments),
 		cmocka_unit_test(test_signals),
+		cmocka_unit_test(test_failures_kept),
 		cmocka_unit_test(test_real_knob),
 		cmocka_unit_test(test_real_selector),
 		cmocka_unit_test(test_hugepages_in_use),
+		cmocka_unit_test(test_tracefs),
+		cmocka_unit_test(test_tracefs_refused),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

@@ -488,6 +488,45 @@ static void test_order_and_colours(void **state)
 	free(out);
 }
 
+/*
+ * The sets of one run share a long label prefix; under a bar panel the full
+ * labels ran into each other ("q3-madviseq3-defer"), so the tick labels
+ * show the shared part as '~'.  Labels without a shared prefix stay whole,
+ * and each panel's title puts the better direction on its own line.
+ */
+static void test_bar_labels(void **state)
+{
+	const char *dirs[] = { REP "stock", REP "stock-rerun" };
+	char *out = xasprintf("%s/barlabels", tmp_root), *gp = NULL, *p;
+	struct plot_opts o = { out, PLOT_PNG, false, NULL };
+	struct plot_list l = { NULL, 0 };
+	struct rset rs[2];
+
+	(void)state;
+	plot_sets(dirs, 2, out, false, PLOT_PNG, rs, &l, 0);
+	p = xasprintf("%s/thpfault-bars.gp", out);
+	assert_int_equal(mmab_read_file(p, &gp, NULL), 0);
+	assert_non_null(strstr(gp, "array SETSHORT[2] = ['stock', 'stock-rerun']"));
+	assert_non_null(strstr(gp, "'fault_rate'.\"\\n\".'(higher is better)'"));
+	free(gp);
+	plot_list_free(&l);
+	free(rs[0].label);
+	free(rs[1].label);
+	rs[0].label = xstrdup("6.18.44-fc-v595-madvise");
+	rs[1].label = xstrdup("6.18.44-fc-v595-defer");
+	assert_int_equal(plot_all(rs, 2, &o, &l), 0);
+	assert_int_equal(mmab_read_file(p, &gp, NULL), 0);
+	assert_non_null(strstr(gp, "array SETSHORT[2] = ['~madvise', '~defer']"));
+	assert_non_null(strstr(gp, "array SETLABEL[2] = ['6.18.44-fc-v595-madvise', "
+				   "'6.18.44-fc-v595-defer']"));
+	free(gp);
+	free(p);
+	plot_list_free(&l);
+	rset_free(&rs[0]);
+	rset_free(&rs[1]);
+	free(out);
+}
+
 /* Every image is a real PNG (or SVG) that gnuplot drew. */
 static void check_images(const struct plot_list *l, const char *dir, enum plot_fmt fmt)
 {
@@ -747,6 +786,7 @@ int main(void)
 		cmocka_unit_test(test_palette),
 		cmocka_unit_test(test_synthetic),
 		cmocka_unit_test(test_order_and_colours),
+		cmocka_unit_test(test_bar_labels),
 		cmocka_unit_test(test_render),
 		cmocka_unit_test(test_render_attack),
 		cmocka_unit_test(test_broken_files),

@@ -5,7 +5,9 @@
  * crash cut short, resume detection, first-to-last deltas of a real
  * vmstat.csv (tests/fixtures/collect) and of truncated and garbled copies,
  * JSON errors reported as FILE:LINE, the machine facts and knob values of
- * metadata.json against /proc, and the ETA arithmetic of the progress line.
+ * metadata.json against /proc, the ETA arithmetic of the progress line, and
+ * the read-ahead and file system under a results directory (a fixture sysfs
+ * tree, then this machine).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -17,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -394,6 +397,160 @@ static void test_eta(void **state)
 	assert_string_equal(d, "0s");
 }
 
+/*
+ * On a terminal the bar is one line redrawn in place: a message from
+ * anywhere (mmab_warn here) clears it first instead of landing on the same
+ * line; off a terminal messages go to stderr as they are.
+ */
+static void test_bar_and_messages(void **state)
+{
+	double est[] = { 10 };
+	const char *key[] = { "a" };
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *out = open_memstream(&buf, &len);
+	struct progress *p = progress_new(1, est, key, true, out);
+	const char *bar, *msg;
+
+	(void)state;
+	progress_begin(p, 0, "a #1");
+	mmab_warn("a collector says so");
+	progress_end(p, 0, 1, "ok");
+	progress_free(p);
+	assert_null(mmab_message_hook);		/* the bar is gone: plain stderr again */
+	fclose(out);
+	bar = strstr(buf, "a #1  ETA");
+	msg = strstr(buf, "mmab: warning: a collector says so\n");
+	assert_non_null(bar);
+	assert_non_null(msg);
+	/* the line was cleared between the bar and the message */
+	assert_true(msg > bar);
+	assert_memory_equal(msg - 4, "\r\033[K", 4);
+	free(buf);
+}
+
+/* Write TEXT to tmpdir/REL, making the directories on the way. */
+static void put(const char *rel, const char *text)
+{
+	char *path = xasprintf("%s/%s", tmpdir, rel), *dir = xstrdup(path);
+
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(mmab_mkdir_p(dir, 0755), 0);
+	assert_int_equal(mmab_write_file_atomic(path, text, strlen(text)), 0);
+	free(dir);
+	free(path);
+}
+
+static void link_to(const char *target, const char *rel)
+{
+	char *path = xasprintf("%s/%s", tmpdir, rel), *dir = xstrdup(path);
+
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(mmab_mkdir_p(dir, 0755), 0);
+	assert_int_equal(symlink(target, path), 0);
+	free(dir);
+	free(path);
+}
+
+/*
+ * The read-ahead under a file system, in a sysfs tree shaped like the
+ * kernel's: a whole disk has a bdi of its own; a partition (no bdi) takes
+ * its disk's queue; NFS has a bdi named by its anonymous device and no
+ * block device; tmpfs has neither.
+ */
+static void test_read_ahead(void **state)
+{
+	char *sys = xasprintf("%s/sys", tmpdir), dev[64];
+	long long kb = -1;
+
+	(void)state;
+	put("sys/devices/virtio1/block/vda/queue/read_ahead_kb", "8192\n");
+	put("sys/devices/virtio1/block/vda/vda1/partition", "1\n");
+	put("sys/class/bdi/254:0/read_ahead_kb", "8192\n");
+	link_to("../../devices/virtio1/block/vda", "sys/dev/block/254:0");
+	link_to("../../devices/virtio1/block/vda/vda1", "sys/dev/block/254:1");
+	put("sys/class/bdi/0:53/read_ahead_kb", "15360\n");
+	put("sys/devices/virtual/block/loop0/queue/read_ahead_kb", "128\n");
+	put("sys/class/bdi/7:0/read_ahead_kb", "lots\n");
+	link_to("../../devices/virtual/block/loop0", "sys/dev/block/7:0");
+
+	assert_int_equal(rs_read_ahead_kb(sys, 254, 0, &kb, dev, sizeof(dev)), 0);
+	assert_int_equal(kb, 8192);
+	assert_string_equal(dev, "vda");
+	kb = -1;
+	assert_int_equal(rs_read_ahead_kb(sys, 254, 1, &kb, dev, sizeof(dev)), 0);
+	assert_int_equal(kb, 8192);
+	assert_string_equal(dev, "vda1");
+	assert_int_equal(rs_read_ahead_kb(sys, 0, 53, &kb, dev, sizeof(dev)), 0);
+	assert_int_equal(kb, 15360);
+	assert_string_equal(dev, "0:53");
+	assert_int_equal(rs_read_ahead_kb(sys, 0, 27, &kb, dev, sizeof(dev)), -ENOENT);
+	assert_int_equal(rs_read_ahead_kb(sys, 7, 0, &kb, dev, sizeof(dev)), -EINVAL);
+	/* a device sysfs does not know, partition or not: nothing to read */
+	assert_int_equal(rs_read_ahead_kb(sys, 8, 1, &kb, dev, sizeof(dev)), -ENOENT);
+	free(sys);
+}
+
+/*
+ * The same on this machine: "/" against its device's queue read directly
+ * (not through the bdi rs_read_ahead_kb reads first) and the file system
+ * type /proc/self/mounts gives; /dev/shm is tmpfs, with no read-ahead.
+ */
+static void test_storage_live(void **state)
+{
+	json_t *o = rs_storage_info("/"), *shm;
+	char *q, type[64] = "", line[1024];
+	long long want = -1;
+	struct stat st;
+	FILE *f = fopen("/proc/self/mounts", "r");
+
+	(void)state;
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		char mnt[512], t[64];
+
+		/* the last mount on / is the one in effect */
+		if (sscanf(line, "%*s %511s %63s", mnt, t) == 2 && !strcmp(mnt, "/"))
+			snprintf(type, sizeof(type), "%s", t);
+	}
+	fclose(f);
+	assert_string_equal(json_string_value(json_object_get(o, "fs_type")), type);
+	assert_int_equal(stat("/", &st), 0);
+	q = xasprintf("/sys/dev/block/%u:%u/queue/read_ahead_kb", major(st.st_dev),
+		      minor(st.st_dev));
+	if (access(q, R_OK)) {
+		free(q);
+		q = xasprintf("/sys/dev/block/%u:%u/../queue/read_ahead_kb", major(st.st_dev),
+			      minor(st.st_dev));
+	}
+	if (!access(q, R_OK)) {
+		char *text = slurp(q);
+
+		want = atoll(text);
+		free(text);
+		assert_int_equal(json_integer_value(json_object_get(o, "read_ahead_kb")), want);
+		assert_non_null(json_string_value(json_object_get(o, "device")));
+	} else {
+		print_message("# / is on no block device (%u:%u): read_ahead_kb null\n",
+			      major(st.st_dev), minor(st.st_dev));
+		assert_true(json_is_null(json_object_get(o, "read_ahead_kb")));
+	}
+	free(q);
+	json_decref(o);
+
+	shm = rs_storage_info("/dev/shm");
+	if (!strcmp(json_string_value(json_object_get(shm, "fs_type")) ?: "", "tmpfs")) {
+		assert_true(json_is_null(json_object_get(shm, "read_ahead_kb")));
+		assert_true(json_is_null(json_object_get(shm, "device")));
+	}
+	json_decref(shm);
+	/* a directory that is not there: every fact n/a */
+	o = rs_storage_info("/nonexistent/mmab");
+	assert_true(json_is_null(json_object_get(o, "fs_type")));
+	assert_true(json_is_null(json_object_get(o, "read_ahead_kb")));
+	json_decref(o);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -408,6 +565,9 @@ int main(void)
 		cmocka_unit_test(test_collectors_dropped),
 		cmocka_unit_test(test_iter_dir),
 		cmocka_unit_test(test_eta),
+		cmocka_unit_test(test_bar_and_messages),
+		cmocka_unit_test(test_read_ahead),
+		cmocka_unit_test(test_storage_live),
 	};
 
 	return cmocka_run_group_tests(tests, make_tmp, remove_tmp);

@@ -153,10 +153,10 @@ static struct fake *fake_of(const struct collector_inst *ci)
 static void test_contract(void **state)
 {
 	struct collector_cfg cfgs[] = {
-		{ &c_periodic, 20, NULL },
-		{ &c_async, 0, NULL },
-		{ &c_noopen, 0, NULL },
-		{ &c_unavail, 0, NULL },
+		{ .c = &c_periodic, .interval_ms = 20 },
+		{ .c = &c_async, .interval_ms = 0 },
+		{ .c = &c_noopen, .interval_ms = 0 },
+		{ .c = &c_unavail, .interval_ms = 0 },
 	};
 	char *dir = *state, *p;
 	struct sampler *s;
@@ -236,8 +236,8 @@ static void test_contract(void **state)
 static void test_failing_collector(void **state)
 {
 	struct collector_cfg cfgs[] = {
-		{ &c_bad, 10, NULL },
-		{ &c_periodic, 10, NULL },
+		{ .c = &c_bad, .interval_ms = 10 },
+		{ .c = &c_periodic, .interval_ms = 10 },
 	};
 	char *dir = *state;
 	struct sampler *s;
@@ -260,7 +260,7 @@ static void test_failing_collector(void **state)
 /* A full disk: the CSV's writes fail; reported, dropped, returned by sampler_stop. */
 static void test_disk_full(void **state)
 {
-	struct collector_cfg cfgs[] = { { &c_periodic, 10, NULL } };
+	struct collector_cfg cfgs[] = { { .c = &c_periodic, .interval_ms = 10 } };
 	char *dir = *state, *p = xasprintf("%s/fakep.csv", dir);
 	struct sampler *s;
 	int r;
@@ -309,7 +309,7 @@ static const struct collector c_busy = {
  */
 static void test_realtime_valve(void **state)
 {
-	struct collector_cfg cfgs[] = { { &c_busy, 10, NULL } };
+	struct collector_cfg cfgs[] = { { .c = &c_busy, .interval_ms = 10 } };
 	struct sampler *s;
 
 	if (!mmab_is_root())
@@ -326,7 +326,7 @@ static void test_realtime_valve(void **state)
 
 static void test_bad_dir(void **state)
 {
-	struct collector_cfg cfgs[] = { { &c_periodic, 10, NULL } };
+	struct collector_cfg cfgs[] = { { .c = &c_periodic, .interval_ms = 10 } };
 	struct sampler *s = (struct sampler *)1;
 
 	(void)state;
@@ -506,7 +506,7 @@ static void test_real_collectors(void **state)
 
 		if (!(collectors[i]->flags & COL_PERIODIC))
 			continue;
-		cfgs[n++] = (struct collector_cfg){ collectors[i], ms <= 100 ? 10 : ms, NULL };
+		cfgs[n++] = (struct collector_cfg){ .c = collectors[i], .interval_ms = ms <= 100 ? 10 : ms };
 	}
 	assert_true(n > 0);
 	assert_int_equal(sampler_start(&s, dir, cfgs, n), 0);

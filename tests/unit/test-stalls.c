@@ -173,7 +173,7 @@ static int own_instances(void)
 	DIR *d;
 	char *path;
 
-	assert_int_equal(col_tracefs_get(&dir), 0);
+	assert_int_equal(col_tracefs_get(NULL, &dir), 0);
 	path = xasprintf("%s/instances", dir);
 	d = opendir(path);
 	assert_non_null(d);
@@ -250,7 +250,7 @@ static void test_live_compaction(void **state)
 	if (pid == 0)
 		_exit(0);
 	waitpid(pid, &status, 0);
-	assert_int_equal(col_tracefs_get(&tdir), 0);
+	assert_int_equal(col_tracefs_get(NULL, &tdir), 0);
 	stale = xasprintf("%s/instances/mmab-%d-1-0", tdir, (int)pid);
 	assert_int_equal(mkdir(stale, 0755), 0);
 

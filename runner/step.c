@@ -1,0 +1,444 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One step of a run (runner/step.h): the variant's knobs, settling, the
+ * ballast, the collectors and the workload child for one iteration, then
+ * the rollback of everything the step journaled.  The ballast alone
+ * outlives a step: locking most of memory anew costs seconds, so it is
+ * kept while the next step wants the same effective size and the machine
+ * still matches it.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "collectors/collector.h"
+#include "runner/child.h"
+#include "runner/knob.h"
+#include "runner/mmab.h"
+#include "runner/plan.h"
+#include "runner/settle.h"
+#include "runner/step.h"
+#include "workloads/ballast.h"
+#include "workloads/workload.h"
+
+#define STEP_OVERHEAD_SETTLE 2.0	/* seconds: sync, drop, compact, idle wait */
+#define BALLAST_S_PER_GIB 0.6		/* measured on the test VM: README, Ballast */
+
+/* What a workload child gets. */
+struct iter_arg {
+	const struct suite_workload *sw;
+	struct wl_ctx ctx;
+	char *metrics_path;
+};
+
+static volatile int iter_stop;
+
+static void iter_on_term(int sig)
+{
+	(void)sig;
+	iter_stop = 1;
+}
+
+/* The size of the child's stderr (stderr.log), -1 when it is not a file. */
+static off_t stderr_size(void)
+{
+	struct stat st;
+
+	fflush(stderr);
+	return fstat(STDERR_FILENO, &st) || !S_ISREG(st.st_mode) ? -1 : st.st_size;
+}
+
+/*
+ * Call HOOK (setup or run) as the convention in workloads/workload.h has it:
+ * -EOPNOTSUPP means this machine cannot run the workload, and WHY gets the
+ * reason the hook gave (its last mmab_err; "" if none); any other error was
+ * reported by the hook, which knows the context, and is reported here only
+ * when the hook said nothing.
+ */
+static int call_hook(struct iter_arg *a, const char *name,
+		     int (*hook)(struct wl_ctx *, void *), char *why, size_t whylen)
+{
+	unsigned long errs = mmab_err_count(NULL);
+	const char *last;
+	int ret = hook(&a->ctx, a->sw->opts);
+	bool said = mmab_err_count(&last) != errs;
+
+	if (ret == -EOPNOTSUPP)
+		snprintf(why, whylen, "%s", said ? last : "");
+	else if (ret && !said)
+		mmab_err("%s: %s failed: %s", a->sw->id, name, strerror(ret < 0 ? -ret : ret));
+	return ret;
+}
+
+/*
+ * In the child, inside its cgroup: supported, setup, run, teardown (after a
+ * setup that succeeded, whatever run returned).  Exit 4 with the reason as
+ * the last line of stderr when the workload cannot run here, as
+ * runner/child.h wants it.
+ */
+static int iter_child(void *arg)
+{
+	struct iter_arg *a = arg;
+	const struct workload *wl = a->sw->wl;
+	struct sigaction sa = { .sa_handler = iter_on_term };
+	char why[1024] = "";
+	FILE *metrics;
+	off_t before = -1, after = -1;
+	int ret = 0;
+
+	/* the runner's timeout sends SIGTERM: wind down, the grace period follows */
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	if (wl->supported && wl->supported(a->sw->opts, why, sizeof(why))) {
+		fprintf(stderr, "%s\n", why[0] ? why : "not supported here");
+		return MMAB_EXIT_SKIP;
+	}
+	metrics = fopen(a->metrics_path, "w");
+	if (!metrics) {
+		mmab_err("cannot create '%s': %s", a->metrics_path, strerror(errno));
+		return MMAB_EXIT_FAIL;
+	}
+	fputs("metric,value,unit,direction,aggregate\n", metrics);
+	fflush(metrics);
+	a->ctx.metrics = metrics;
+	a->ctx.stop = &iter_stop;
+	if (wl->setup)
+		ret = call_hook(a, "setup", wl->setup, why, sizeof(why));
+	if (!ret) {
+		if (wl->run)
+			ret = call_hook(a, "run", wl->run, why, sizeof(why));
+		before = stderr_size();
+		if (wl->teardown)
+			wl->teardown(&a->ctx, a->sw->opts);
+		after = stderr_size();
+	}
+	if ((fflush(metrics) || ferror(metrics)) && !ret) {
+		mmab_err("cannot write '%s': %s", a->metrics_path, strerror(errno));
+		ret = -EIO;
+	}
+	fclose(metrics);
+	if (ret == -EOPNOTSUPP) {
+		/* the reason must be the last line: say it again if teardown spoke since */
+		if (!why[0])
+			fprintf(stderr, "%s: cannot run here (the workload gave no reason)\n",
+				a->sw->id);
+		else if (before != after)
+			fprintf(stderr, "%s\n", why);
+		return MMAB_EXIT_SKIP;
+	}
+	return ret ? MMAB_EXIT_FAIL : MMAB_EXIT_OK;
+}
+
+/* A line in the iteration's stderr.log about what the runner saw. */
+static void iter_log(const char *dir, const char *fmt, ...) MMAB_PRINTF(2, 3);
+
+static void iter_log(const char *dir, const char *fmt, ...)
+{
+	char *path = xasprintf("%s/stderr.log", dir);
+	FILE *f = fopen(path, "a");
+	va_list ap;
+
+	if (f) {
+		fputs("mmab: ", f);
+		va_start(ap, fmt);
+		vfprintf(f, fmt, ap);
+		va_end(ap);
+		fputc('\n', f);
+		fclose(f);
+	}
+	free(path);
+}
+
+/* The runner could not prepare step S: said once, with the step, and recorded. */
+static void fail_step(const struct step *s, struct step_record *rec, const char *what, int err)
+{
+	rec->row.status = "failed";
+	snprintf(rec->reason, sizeof(rec->reason), "error");
+	mmab_warn("%s: %s: %s", s->name, what, strerror(-err));
+	iter_log(s->iter_dir, "%s: %s", what, strerror(-err));
+	json_object_set_new(rec->info, "error", json_sprintf("%s: %s", what, strerror(-err)));
+}
+
+/*
+ * Drift of MemAvailable from the effective size that still lets a ballast
+ * be kept for the next step: what settling cannot make exact anyway
+ * (per-CPU lists, the estimate's own slack), small against the size.
+ */
+#define BALLAST_DRIFT_WAIT_S 3.0
+
+static uint64_t ballast_drift_allowed(uint64_t eff)
+{
+	uint64_t tol = eff / 32;
+
+	return tol < (32ULL << 20) ? 32ULL << 20 : tol;
+}
+
+/*
+ * Put the ballast for EFF in place (EFF 0: none), keeping the one already
+ * there when it was made for the same size and MemAvailable is still within
+ * ballast_drift_allowed() of EFF: locking 20 GiB anew costs 3-8 s a step on
+ * the test VM, most of a small suite's time, and a ballast that stays put
+ * also keeps the same physical pages out of play for every iteration.  A
+ * workload that left memory behind (or gave some back) shows as drift, and
+ * the ballast is then made again, so every step starts with its effective
+ * size available.  *made says whether it was (re)made.  The facts go into
+ * iteration.json.  0 or -errno.
+ */
+static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *made)
+{
+	long long kb = mmab_meminfo_kb("MemAvailable");
+	uint64_t avail = kb > 0 ? (uint64_t)kb << 10 : 0;
+	uint64_t drift = avail > eff ? avail - eff : eff - avail;
+	bool reused;
+	int ret;
+
+	if (!eff) {
+		ballast_stop(r->ballast);
+		r->ballast = NULL;
+		r->ballast_eff = 0;
+		return 0;
+	}
+	reused = r->ballast_eff == eff && r->ballast;
+	/*
+	 * In a VM with free page reporting, MemAvailable dips for a few seconds
+	 * after a workload frees a lot (the kernel holds free blocks aside while
+	 * it reports them to the host): wait for that to pass before deciding
+	 * the ballast no longer fits, which costs far less than re-locking.
+	 */
+	for (double t0 = mmab_now(); reused && drift > ballast_drift_allowed(eff) &&
+	     mmab_now() - t0 < BALLAST_DRIFT_WAIT_S;) {
+		usleep(100 * 1000);
+		kb = mmab_meminfo_kb("MemAvailable");
+		avail = kb > 0 ? (uint64_t)kb << 10 : 0;
+		drift = avail > eff ? avail - eff : eff - avail;
+	}
+	reused = reused && drift <= ballast_drift_allowed(eff);
+	if (!reused) {
+		ballast_stop(r->ballast);
+		r->ballast = NULL;
+		r->ballast_eff = 0;
+		/* compact_unevictable_allowed was set for the whole run: nothing is journaled here */
+		ret = ballast_start(&r->ballast, eff, r->journal);
+		if (ret)
+			return ret;
+		r->ballast_eff = eff;
+		*made = true;
+	}
+	json_object_set_new(info, "ballast", json_pack("{s:I, s:f, s:b, s:I, s:I}",
+		"bytes", (json_int_t)ballast_bytes(r->ballast),
+		"seconds", reused ? 0.0 : ballast_seconds(r->ballast),
+		"reused", reused,
+		"mem_available_bytes_before", (json_int_t)avail,
+		"mem_available_bytes_after",
+		(json_int_t)(mmab_meminfo_kb("MemAvailable") > 0 ?
+			     (uint64_t)mmab_meminfo_kb("MemAvailable") << 10 : 0)));
+	return 0;
+}
+
+int step_env_begin(struct step_env *e, bool ballast)
+{
+	/*
+	 * A ballast kept across steps must keep compaction off its pages across
+	 * the steps' rollbacks too: set once, outside every step's mark.
+	 */
+	if (!ballast)
+		return 0;
+	return knob_set(e->journal, "/proc/sys/vm/compact_unevictable_allowed", "0");
+}
+
+void step_env_end(struct step_env *e)
+{
+	ballast_stop(e->ballast);
+	e->ballast = NULL;
+	e->ballast_eff = 0;
+}
+
+/* Variant knobs, ballast, settle, collectors, the child; the caller rolls back. */
+static int run_iteration(struct step_env *r, const struct step *s, struct step_record *rec)
+{
+	const struct suite_workload *sw = s->sw;
+	const struct suite_variant *v = s->variant;
+	const char *iter_dir = s->iter_dir;
+	uint64_t eff = s->eff;
+	struct settle_opts so = { .drop_caches = true, .compact = true };
+	struct settle_report sr = { 0 };
+	bool made = false;
+	struct sampler *sampler = NULL;
+	struct child_result res = { 0 };
+	struct iter_arg arg = { .sw = sw };
+	struct child_spec spec = { 0 };
+	json_t *knobs_pre = NULL, *knobs_post = NULL;
+	char *log = xasprintf("%s/stderr.log", iter_dir);
+	char *scratch = xstrdup(r->scratch_dir);
+	char when[32];
+	int ret = 0;
+
+	mmab_iso_time(when, sizeof(when), (double)time(NULL));
+	json_object_set_new(rec->info, "start", json_string(when));
+	for (size_t k = 0; v && k < v->nknobs; k++) {
+		ret = knob_set(r->journal, v->knobs[k].path, v->knobs[k].value);
+		if (ret) {
+			char what[512];
+
+			snprintf(what, sizeof(what), "cannot set %s to '%s'", v->knobs[k].name,
+				 v->knobs[k].value);
+			fail_step(s, rec, what, ret);
+			ret = 0;
+			goto out;
+		}
+	}
+	/*
+	 * Settle first: what the last workload freed is then back (and the
+	 * drift ensure_ballast() judges is real), and a new ballast is sized
+	 * on a machine without stale page cache.  A ballast made afresh is
+	 * followed by another settle, so the workload starts compacted.
+	 */
+	if (r->suite->settle)
+		ret = settle_machine(&so, &sr);
+	if (!ret) {
+		ret = ensure_ballast(r, eff, rec->info, &made);
+		if (ret) {
+			fail_step(s, rec, "cannot put the ballast in place", ret);
+			ret = 0;
+			goto out;
+		}
+		if (r->suite->settle && made)
+			ret = settle_machine(&so, &sr);
+	}
+	if (ret) {
+		fail_step(s, rec, "cannot settle the machine", ret);
+		ret = 0;
+		goto out;
+	}
+	if (r->suite->settle)
+		json_object_set_new(rec->info, "settle", json_pack("{s:f, s:I, s:f, s:b}",
+			"seconds", sr.seconds, "dirty_kb", (json_int_t)sr.dirty_kb,
+			"idle_pct", sr.idle_pct, "timed_out", sr.timed_out));
+	/* journaled first: a crash leaves no scratch files behind */
+	ret = knob_journal_path(r->journal, scratch);
+	if (!ret)
+		ret = mmab_rm_rf(scratch);
+	if (!ret && mkdir(scratch, 0700))
+		ret = -errno;
+	if (ret) {
+		char what[PATH_MAX + 64];
+
+		snprintf(what, sizeof(what), "cannot create the scratch directory '%s'", scratch);
+		fail_step(s, rec, what, ret);
+		ret = 0;
+		goto out;
+	}
+	arg.metrics_path = xasprintf("%s/metrics.csv", iter_dir);
+	arg.ctx = (struct wl_ctx){
+		.iter_dir = iter_dir, .scratch_dir = scratch,
+		.mem_bytes = eff ? eff : r->mem_total,
+		.seed = plan_step_seed(r->run_seed, sw->id, s->iteration),
+		.iteration = s->iteration,
+		.timeout_s = sw->timeout_s > 0 ? sw->timeout_s : r->suite->timeout_s,
+		.journal = r->journal,
+	};
+	json_object_set_new(rec->info, "seed", json_integer((json_int_t)arg.ctx.seed));
+	/* what the workload really started with, beside what it was meant to have */
+	json_object_set_new(rec->info, "mem_available_kb_at_start",
+			    json_integer(mmab_meminfo_kb("MemAvailable")));
+	json_object_set_new(rec->info, "effective_memory_bytes",
+			    eff ? json_integer((json_int_t)eff) : json_null());
+	if (r->ncols) {
+		/* what fails is reported by the sampler, which knows which collector and why */
+		if (sampler_start(&sampler, iter_dir, r->cols, r->ncols))
+			sampler = NULL;
+		rs_collectors_dropped(r->col_meta, r->cols, r->ncols, sampler);
+	}
+	spec = (struct child_spec){
+		.name = sw->id, .fn = iter_child, .arg = &arg,
+		.stdout_path = log, .stderr_path = log,
+		.timeout_s = arg.ctx.timeout_s, .memcg_limit = sw->memcg_limit,
+		.journal = r->journal,
+	};
+	knobs_pre = rs_knob_values(NULL, r->watch_names);
+	ret = child_run(&spec, &res);
+	sampler_stop(sampler);
+	if (ret)
+		goto out;	/* the runner itself failed: reported by child_run */
+	/* what the workload changed through the journal is still in place until rollback */
+	knobs_post = rs_knob_values(NULL, r->watch_names);
+	rec->workload_knobs = rs_knob_changes(knobs_pre, knobs_post);
+	if (rec->workload_knobs)
+		json_object_set(rec->info, "workload_knobs", rec->workload_knobs);
+	rec->row.exit_code = res.exit_code;
+	rec->row.signal = res.signal;
+	rec->row.status = res.outcome == CHILD_OK ? "ok" :
+			  res.outcome == CHILD_SKIPPED ? "skipped" : "failed";
+	snprintf(rec->reason, sizeof(rec->reason), "%s", res.outcome == CHILD_OK ? "" : res.reason);
+	if (res.outcome == CHILD_FAILED && !strcmp(res.reason, "error")) {
+		/* it never ran: child_run said why on the runner's stderr */
+		iter_log(iter_dir, "the workload child could not be started (see mmab's output)");
+	} else {
+		rec->row.duration_s = res.duration_s;
+	}
+	json_object_set_new(rec->info, "memory_peak_bytes",
+			    res.memory_peak ? json_integer((json_int_t)res.memory_peak)
+					    : json_null());
+	json_object_set_new(rec->info, "oom_kills", json_integer(res.oom_kills));
+out:
+	json_decref(knobs_pre);
+	json_decref(knobs_post);
+	mmab_rm_rf(scratch);
+	free(arg.metrics_path);
+	free(scratch);
+	free(log);
+	return ret;
+}
+
+/* iteration.json: for the record, so a failure to write it only warns. */
+static void write_iteration_json(const char *iter_dir, struct step_record *rec)
+{
+	char *path = xasprintf("%s/iteration.json", iter_dir);
+	int err;
+
+	json_object_set_new(rec->info, "status", json_string(rec->row.status));
+	json_object_set_new(rec->info, "reason", json_string(rec->reason));
+	err = rs_json_write(path, rec->info);
+	if (err)
+		mmab_warn("cannot write '%s': %s", path, strerror(-err));
+	free(path);
+}
+
+double step_estimate(const struct suite *s, const struct suite_workload *w, uint64_t eff,
+		     uint64_t mem_total)
+{
+	double timeout = w->timeout_s > 0 ? w->timeout_s : s->timeout_s;
+	double sec = 0;
+
+	if (w->wl->estimate)
+		sec = w->wl->estimate(w->opts, eff ? eff : mem_total);
+	/* the child is stopped at its timeout: it cannot take longer */
+	if (timeout > 0 && sec > timeout)
+		sec = timeout;
+	if (s->settle)
+		sec += STEP_OVERHEAD_SETTLE;
+	if (eff)
+		sec += BALLAST_S_PER_GIB * (double)(mem_total - eff) / (double)(1ULL << 30);
+	return sec;
+}
+
+int step_run(struct step_env *e, const struct step *s, struct step_record *rec)
+{
+	off_t mark = knob_journal_mark(e->journal);
+	int ret;
+
+	ret = run_iteration(e, s, rec);
+	if (knob_journal_rollback(e->journal, mark)) {
+		mmab_err("cannot restore every knob after %s; run 'mmab restore'", s->name);
+		ret = ret ? ret : -EIO;
+	}
+	if (!ret)
+		write_iteration_json(s->iter_dir, rec);
+	return ret;
+}
