@@ -243,88 +243,6 @@ int mem_reachable(uint64_t *reach, uint64_t *movable, uint64_t *other)
 }
 
 /*
- * Fill about LEN bytes of free memory in unmovable pageblocks with pipe
- * buffers (unmovable kernel pages, held while the read ends are open).
- * Returns the bytes written.
- */
-static uint64_t fill_pipes(uint64_t len)
-{
-	static char page[4096];
-	struct rlimit rl;
-	uint64_t done = 0;
-
-	if (getrlimit(RLIMIT_NOFILE, &rl) == 0) {
-		rl.rlim_cur = rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-	while (done < len) {
-		int p[2], sz;
-
-		if (pipe2(p, O_NONBLOCK) < 0)
-			break;
-		sz = fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
-		for (int n = 0; n < (sz > 0 ? sz : 4096) && done < len; n += 4096) {
-			if (write(p[1], page, sizeof(page)) != (ssize_t)sizeof(page))
-				break;
-			done += sizeof(page);
-		}
-		/* the read end alone keeps the pages */
-		close(p[1]);
-	}
-	return done;
-}
-
-/*
- * Trade the holes the workload would get for whole free pageblocks: the
- * free memory left in unmovable pageblocks is filled with pipe buffers
- * (unmovable, as what surrounds it), the holes in movable pageblocks with
- * locked base pages (an allocation of one page takes the smallest free
- * block there is), and as much of the most recently locked huge pages,
- * whole pageblocks of the zone the workload will use, is given back.
- * Without it the effective memory is what the huge-page ballast could not
- * take: the holes the machine's past left between unmovable pages (350 of
- * 512 MiB on the test VM), so every iteration would start as fragmented as
- * the machine happened to be, and a fragmenter's unmovable allocations
- * would first fill the kernel's own pageblocks.  *SMALL, *SMALL_LEN: the
- * base-page mapping, held too; *PIPES: bytes in pipe buffers.
- */
-static void trade_holes(char *base, uint64_t *held, uint64_t effective, char **small,
-			uint64_t *small_len, uint64_t *pipes)
-{
-	uint64_t reach, movable, other, give;
-	char *p;
-
-	if (mem_reachable(&reach, &movable, &other))
-		return;
-	movable &= ~(BALLAST_ALIGN - 1);
-	/* MemAvailable dips meanwhile: never below half the effective size */
-	if (other > effective / 4)
-		other = effective / 4;
-	if (movable > effective / 2 - other)
-		movable = (effective / 2 - other) & ~(BALLAST_ALIGN - 1);
-	*pipes = fill_pipes(other);
-	if (movable) {
-		p = mmap(NULL, movable, PROT_READ | PROT_WRITE,
-			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-		if (p != MAP_FAILED) {
-			madvise(p, movable, MADV_NOHUGEPAGE);
-			populate(p, movable);
-			if (mlock(p, movable) == 0) {
-				*small = p;
-				*small_len = movable;
-			} else {
-				munmap(p, movable);
-			}
-		}
-	}
-	give = (*pipes + *small_len) & ~(BALLAST_ALIGN - 1);
-	if (give > *held)
-		give = *held;
-	release(base + *held - give, give);
-	*held -= give;
-}
-
-/*
  * Lock LEN more bytes at the end of what is held.  0 or -errno.
  */
 static int grow(char *base, uint64_t *held, uint64_t len)
@@ -449,16 +367,6 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 	}
 	if (!msg.err && msg.bytes)
 		msg.err = converge(base, &msg.bytes, room, effective);
-	if (!msg.err && msg.bytes && !getenv("MMAB_BALLAST_NOTRADE")) {
-		char *small = NULL;
-		uint64_t small_len = 0, pipes = 0;
-
-		trade_holes(base, &msg.bytes, effective, &small, &small_len, &pipes);
-		/* the trade moved pages, not the total: follow MemAvailable once more */
-		if (small_len || pipes)
-			msg.err = converge(base, &msg.bytes, room, effective);
-		msg.bytes += small_len + pipes;
-	}
 	if (msg.err)
 		msg.bytes = 0;
 out_reply:
