@@ -458,22 +458,6 @@ static int fill_run(struct fill *f, uint64_t *rs, uint64_t size, uint64_t unmova
 	return 0;
 }
 
-static void write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 struct frag_msg {
 	int err;
 	struct frag_report rep;
@@ -528,7 +512,8 @@ static void __attribute__((noreturn)) fragmenter_child(int fd, pid_t parent, con
 out_reply:
 	msg.rep = f->rep;
 	msg.rep.fill_seconds = mmab_now() - t0;
-	write_full(fd, &msg, sizeof(msg));
+	/* the parent reads it whole or sees the pipe close: nothing to add here */
+	(void)mmab_write_full(fd, &msg, sizeof(msg));
 	close(fd);
 	if (msg.err)
 		_exit(1);
