@@ -54,8 +54,9 @@ check "its cgroup counted the kill" \
 	grep -Eq '"oom_kills": [1-9]' "$set/thp/1/iteration.json"
 check "the ballast survived the OOM (no ballast-oom on that step)" \
 	sh -c "! grep -q '^thp,.*ballast-oom' '$st'"
-check "the next step kept that ballast" \
-	grep -q '"reused": true' "$set/killed/1/iteration.json"
+# (whether the next step reuses it depends on how far MemAvailable drifted)
+check "the OOM step's iteration.json does not say the ballast was killed" \
+	sh -c "! grep -q ballast_killed '$set/thp/1/iteration.json'"
 
 check "the ballast holder was found and killed during the idle step" [ -n "$killed" ]
 check "that step: failed, ballast-oom" grep -q '^killed,1,failed,ballast-oom,0,,' "$st"
