@@ -84,6 +84,13 @@ int mmab_write_file(const char *path, const char *data);
  */
 int mmab_write_file_atomic(const char *path, const void *data, size_t len);
 
+/*
+ * mmab_write_full - write all LEN bytes of BUF to FD, again after EINTR
+ * and short writes (pipes, files).  Returns 0, -errno, or -EIO when
+ * write() wrote nothing.
+ */
+int mmab_write_full(int fd, const void *buf, size_t len);
+
 /* mkdir -p; returns 0 or -errno. */
 int mmab_mkdir_p(const char *path, mode_t mode);
 /*

@@ -35,6 +35,7 @@ struct iter_arg {
 	const struct suite_workload *sw;
 	struct wl_ctx ctx;
 	char *metrics_path;
+	bool oom_first;		/* a ballast is in place: be the OOM killer's first choice */
 };
 
 static volatile int iter_stop;
@@ -95,6 +96,21 @@ static int iter_child(void *arg)
 	/* the runner's timeout sends SIGTERM: wind down, the grace period follows */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
+	/*
+	 * With a ballast, a global OOM must take the workload, not the holder
+	 * (the biggest process there is; the -1000 it asks for is refused
+	 * where root lacks CAP_SYS_RESOURCE, as on the test VM) nor the
+	 * runner.  Raising needs no privilege, and fio, stress-ng and every
+	 * process the workload forks inherit it.  1000 outweighs any RSS.
+	 */
+	if (a->oom_first) {
+		int err = mmab_write_file("/proc/self/oom_score_adj", "1000");
+
+		if (err) {
+			mmab_err("cannot write '/proc/self/oom_score_adj': %s", strerror(-err));
+			return MMAB_EXIT_FAIL;
+		}
+	}
 	if (wl->supported && wl->supported(a->sw->opts, why, sizeof(why))) {
 		fprintf(stderr, "%s\n", why[0] ? why : "not supported here");
 		return MMAB_EXIT_SKIP;
@@ -204,7 +220,8 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 		r->ballast_eff = 0;
 		return 0;
 	}
-	reused = r->ballast_eff == eff && r->ballast;
+	/* a holder killed since the last step (the OOM killer) is made anew */
+	reused = r->ballast_eff == eff && r->ballast && ballast_alive(r->ballast);
 	/*
 	 * In a VM with free page reporting, MemAvailable dips for a few seconds
 	 * after a workload frees a lot (the kernel holds free blocks aside while
@@ -230,10 +247,11 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 		r->ballast_eff = eff;
 		*made = true;
 	}
-	json_object_set_new(info, "ballast", json_pack("{s:I, s:f, s:b, s:I, s:I}",
+	json_object_set_new(info, "ballast", json_pack("{s:I, s:f, s:b, s:b, s:I, s:I}",
 		"bytes", (json_int_t)ballast_bytes(r->ballast),
 		"seconds", reused ? 0.0 : ballast_seconds(r->ballast),
 		"reused", reused,
+		"oom_protected", ballast_oom_protected(r->ballast),
 		"mem_available_bytes_before", (json_int_t)avail,
 		"mem_available_bytes_after",
 		(json_int_t)(mmab_meminfo_kb("MemAvailable") > 0 ?
@@ -343,6 +361,7 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 		.timeout_s = sw->timeout_s > 0 ? sw->timeout_s : r->suite->timeout_s,
 		.journal = r->journal,
 	};
+	arg.oom_first = r->ballast != NULL;
 	json_object_set_new(rec->info, "seed", json_integer((json_int_t)arg.ctx.seed));
 	/* what the workload really started with, beside what it was meant to have */
 	json_object_set_new(rec->info, "mem_available_kb_at_start",
@@ -386,6 +405,24 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 			    res.memory_peak ? json_integer((json_int_t)res.memory_peak)
 					    : json_null());
 	json_object_set_new(rec->info, "oom_kills", json_integer(res.oom_kills));
+	if (!ballast_alive(r->ballast)) {
+		/*
+		 * The holder was killed (the global OOM killer, or anyone): the
+		 * workload ran on the whole machine from then on, so whatever it
+		 * measured is not the effective size's.  Failed, whatever the
+		 * child did; the next step makes a new ballast.
+		 */
+		rec->row.status = "failed";
+		snprintf(rec->reason, sizeof(rec->reason), "ballast-oom");
+		mmab_warn("%s: the ballast was killed during the step (OOM?): "
+			  "recorded as failed, a new one is made for the next step", s->name);
+		iter_log(iter_dir, "the ballast holder was killed during this step (the OOM "
+			 "killer?); the workload ran on the whole machine from then on");
+		json_object_set_new(rec->info, "ballast_killed", json_true());
+		ballast_stop(r->ballast);
+		r->ballast = NULL;
+		r->ballast_eff = 0;
+	}
 out:
 	json_decref(knobs_pre);
 	json_decref(knobs_post);

@@ -205,6 +205,25 @@ int mmab_write_file(const char *path, const char *data)
 	return ret;
 }
 
+int mmab_write_full(int fd, const void *buf, size_t len)
+{
+	const char *p = buf;
+
+	while (len) {
+		ssize_t n = write(fd, p, len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -EIO;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
 int mmab_write_file_atomic(const char *path, const void *data, size_t len)
 {
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
@@ -216,18 +235,7 @@ int mmab_write_file_atomic(const char *path, const void *data, size_t len)
 		ret = -errno;
 		goto out_free;
 	}
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			ret = -errno;
-			break;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
+	ret = mmab_write_full(fd, p, len);
 	if (!ret && fsync(fd))
 		ret = -errno;
 	if (close(fd) && !ret)

@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "collectors/proc.h"
 #include "runner/knob.h"
 #include "runner/mmab.h"
 #include "workloads/ballast.h"
@@ -42,6 +43,8 @@ struct ballast {
 	pid_t pid;
 	uint64_t bytes;
 	double seconds;
+	bool oom_protected;
+	bool dead;
 };
 
 /* What the holder writes back once it is done locking (or has failed). */
@@ -49,6 +52,7 @@ struct ballast_msg {
 	int err;		/* 0 or -errno */
 	uint64_t bytes;
 	double seconds;
+	int oom_protected;	/* oom_score_adj -1000 took */
 };
 
 static uint64_t mem_available(void)
@@ -56,22 +60,6 @@ static uint64_t mem_available(void)
 	long long kb = mmab_meminfo_kb("MemAvailable");
 
 	return kb > 0 ? (uint64_t)kb << 10 : 0;
-}
-
-static void write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
 }
 
 struct populate_slice {
@@ -121,12 +109,121 @@ static void populate(char *p, size_t len)
 		pthread_join(sl[i].tid, NULL);
 }
 
+/*
+ * Give back LEN locked bytes at P but keep the address range reserved:
+ * converge() may lock there again (after a munmap, that mlock failed with
+ * ENOMEM, which made the whole ballast fail now and then).
+ */
+static void release(char *p, uint64_t len)
+{
+	munlock(p, len);
+	madvise(p, len, MADV_DONTNEED);
+}
+
 /* How far MemAvailable may sit from the effective size once converged. */
 static uint64_t ballast_slack(uint64_t effective)
 {
 	uint64_t slack = effective / 128;
 
 	return slack < (8ULL << 20) ? 8ULL << 20 : slack;
+}
+
+int mem_reachable_parse(const char *zoneinfo, const char *pagetypeinfo, uint64_t *reach,
+			uint64_t *movable, uint64_t *other)
+{
+	struct pagetype_info pi = { 0 };
+	char *zi = xstrdup(zoneinfo), err[256], zone[PROC_NAME_MAX] = "";
+	long long free_pages = -1, low = -1;
+	bool holes = pagetypeinfo && (movable || other);
+	int node = -1, ret = 0, zones = 0;
+
+	*reach = 0;
+	if (movable)
+		*movable = 0;
+	if (other)
+		*other = 0;
+	if (holes && (pagetype_parse(&pi, "/proc/pagetypeinfo", pagetypeinfo,
+				     strlen(pagetypeinfo), err, sizeof(err)) ||
+		      pi.pageblock_order < 1)) {
+		ret = -EINVAL;
+		goto out;
+	}
+	/* a zone's numbers are complete at its protection line */
+	for (char *line = zi, *next; line && *line; line = next) {
+		uint64_t mov = 0, oth = 0;
+		long long room, prot = 0;
+
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		if (sscanf(line, "Node %d, zone %23s", &node, zone) == 2) {
+			free_pages = low = -1;
+			continue;
+		}
+		if (sscanf(line, " pages free %lld", &free_pages) == 1 ||
+		    (low < 0 && sscanf(line, " low %lld", &low) == 1) ||
+		    !strstr(line, "protection: ("))
+			continue;
+		for (char *q = strchr(line, '(') + 1; *q && *q != ')';) {
+			long long v = strtoll(q, &q, 10);
+
+			prot = v > prot ? v : prot;
+			while (*q == ',' || *q == ' ')
+				q++;
+		}
+		if (free_pages < 0 || low < 0) {
+			ret = -EINVAL;
+			break;
+		}
+		zones++;
+		room = free_pages - low - prot;
+		if (room <= 0)
+			continue;
+		*reach += (uint64_t)room * 4096;
+		for (size_t i = 0; holes && i < pi.nfree; i++) {
+			const struct pt_free *f = &pi.free[i];
+			bool is_mov = !strcmp(f->type, "Movable");
+
+			if (f->node != node || strcmp(f->zone, zone) ||
+			    (!is_mov && strcmp(f->type, "Unmovable") &&
+			     strcmp(f->type, "Reclaimable")))
+				continue;
+			for (int o = 0; o < pi.norders; o++) {
+				if (!is_mov)
+					oth += f->blocks[o] << o;
+				else if (o < pi.pageblock_order)
+					mov += f->blocks[o] << o;
+			}
+		}
+		oth = oth < (uint64_t)room ? oth : (uint64_t)room;
+		mov = mov < (uint64_t)room - oth ? mov : (uint64_t)room - oth;
+		if (other)
+			*other += oth * 4096;
+		if (movable)
+			*movable += mov * 4096;
+	}
+	if (!ret && !zones)
+		ret = -EINVAL;
+out:
+	pagetype_free(&pi);
+	free(zi);
+	return ret;
+}
+
+int mem_reachable(uint64_t *reach, uint64_t *movable, uint64_t *other)
+{
+	char *zi = NULL, *pt = NULL;
+	int ret;
+
+	*reach = 0;
+	ret = mmab_read_file("/proc/zoneinfo", &zi, NULL);
+	if (!ret && (movable || other))
+		ret = mmab_read_file("/proc/pagetypeinfo", &pt, NULL);
+	if (!ret)
+		ret = mem_reachable_parse(zi, pt, reach, movable, other);
+	free(zi);
+	free(pt);
+	return ret;
 }
 
 /*
@@ -179,7 +276,7 @@ static int converge(char *base, uint64_t *held, uint64_t room, uint64_t effectiv
 			len = (effective - avail + BALLAST_ALIGN - 1) & ~(BALLAST_ALIGN - 1);
 			if (len > *held)
 				len = *held;
-			munmap(base + *held - len, len);
+			release(base + *held - len, len);
 			*held -= len;
 			stable = 0;
 		} else {
@@ -216,8 +313,12 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 		fd = 3;
 	}
 	close_range(4, ~0U, 0);
-	/* failing is fine when not root: the OOM killer may then pick us */
-	mmab_write_file("/proc/self/oom_score_adj", "-1000");
+	/*
+	 * Lowering it takes CAP_SYS_RESOURCE, which root in a container may
+	 * lack (the test VM's sandbox): then the OOM killer picks the ballast
+	 * first, the biggest process there is; the runner is told.
+	 */
+	msg.oom_protected = mmab_write_file("/proc/self/oom_score_adj", "-1000") == 0;
 	if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0 && getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_MEMLOCK, &rl);
@@ -254,7 +355,8 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 		msg.bytes = 0;
 out_reply:
 	msg.seconds = mmab_now() - t0;
-	write_full(fd, &msg, sizeof(msg));
+	/* the parent reads it whole or sees the pipe close: nothing to add here */
+	(void)mmab_write_full(fd, &msg, sizeof(msg));
 	if (msg.err)
 		_exit(1);
 	close(fd);
@@ -353,8 +455,25 @@ int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *
 	b->pid = pid;
 	b->bytes = msg.bytes;
 	b->seconds = msg.seconds;
+	b->oom_protected = msg.oom_protected;
 	*bp = b;
 	return 0;
+}
+
+bool ballast_oom_protected(const struct ballast *b)
+{
+	return !b || b->oom_protected;
+}
+
+bool ballast_alive(struct ballast *b)
+{
+	int status;
+
+	if (!b)
+		return true;
+	if (!b->dead && waitpid(b->pid, &status, WNOHANG) == b->pid)
+		b->dead = true;
+	return !b->dead;
 }
 
 uint64_t ballast_bytes(const struct ballast *b)
@@ -371,6 +490,7 @@ void ballast_stop(struct ballast *b)
 {
 	if (!b)
 		return;
-	reap(b->pid);
+	if (!b->dead)
+		reap(b->pid);
 	free(b);
 }

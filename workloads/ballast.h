@@ -10,6 +10,7 @@
 #ifndef MMAB_BALLAST_H
 #define MMAB_BALLAST_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 struct ballast;
@@ -23,11 +24,46 @@ struct knob_journal;
  */
 int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *j);
 
+/*
+ * mem_reachable - what a user allocation can still get without reclaim,
+ * from /proc/zoneinfo: per zone, free pages above the low watermark and
+ * the largest lowmem protection the zone keeps against allocations for
+ * higher zones, summed in *REACH (bytes).  With MOVABLE or OTHER (may be
+ * NULL: /proc/pagetypeinfo, root only, is then not read), how much of that
+ * lies in holes: free blocks smaller than a pageblock in Movable pageblocks
+ * (*MOVABLE) and free memory in Unmovable or Reclaimable pageblocks
+ * (*OTHER, counted first), in bytes.  0 or -errno.
+ */
+int mem_reachable(uint64_t *reach, uint64_t *movable, uint64_t *other);
+/*
+ * mem_reachable_parse - the same from the text of /proc/zoneinfo and of
+ * /proc/pagetypeinfo (NULL: *MOVABLE and *OTHER stay 0).  -EINVAL when a
+ * zone lacks its free count or low watermark, or no zone was found.
+ */
+int mem_reachable_parse(const char *zoneinfo, const char *pagetypeinfo, uint64_t *reach,
+			uint64_t *movable, uint64_t *other);
+
 /* ballast_bytes - how much the ballast holds. */
 uint64_t ballast_bytes(const struct ballast *b);
 
 /* ballast_seconds - how long locking took (0 for NULL): for the record and the ETA. */
 double ballast_seconds(const struct ballast *b);
+
+/*
+ * ballast_oom_protected - did the holder get oom_score_adj -1000?  Setting
+ * it takes CAP_SYS_RESOURCE (root in a container may lack it); without it
+ * the OOM killer takes the ballast, the biggest process, before the
+ * workload: the caller should then raise the workload's oom_score_adj to
+ * 1000 (raising needs no privilege).  True for NULL.
+ */
+bool ballast_oom_protected(const struct ballast *b);
+
+/*
+ * ballast_alive - is the holder still there (not OOM-killed)?  A step
+ * during which it died ran on the whole machine: its numbers are not
+ * those of the effective size.  True for NULL.
+ */
+bool ballast_alive(struct ballast *b);
 
 /* ballast_stop - release the memory (kill and reap the holder).  NULL is fine. */
 void ballast_stop(struct ballast *b);

@@ -39,6 +39,7 @@
 
 #include "collectors/proc.h"
 #include "runner/mmab.h"
+#include "workloads/ballast.h"
 #include "workloads/frag.h"
 #include "workloads/tracepoint.h"
 #include "workloads/workload.h"
@@ -98,7 +99,9 @@ static bool pattern_frees(const struct frag_opts *o, uint64_t i, uint64_t *rs)
 struct fill {
 	const struct frag_opts *o;
 	const char *dir;
-	uint64_t chunk, nchunks;
+	uint64_t chunk, nchunks;		/* chunk size; chunks allocated */
+	uint64_t nbudget, nmax;		/* chunks the size asks for; room to fill up */
+	bool until_full;
 	char *anon;			/* reservation for the anonymous chunks */
 	int *files;			/* page cache files, FILE_BYTES each */
 	size_t nfiles;
@@ -109,7 +112,7 @@ struct fill {
 	char **pt;			/* page-table regions */
 	size_t npt, pt_slot;
 	uint64_t slab_files;
-	uint8_t *freed;			/* per movable chunk */
+	uint8_t *freed;			/* per movable chunk: 1 freed, 2 to be freed */
 	char *buf;			/* one chunk of data for page cache writes */
 	char page[PAGE];
 	struct frag_report rep;
@@ -259,48 +262,191 @@ static int unmovable_slab(struct fill *f)
 }
 
 /*
- * The fill: movable chunks up to the size, a pattern of them freed, then the
- * unmovable allocations.  That order is what scatters them: once the movable
- * fill has used up the free pageblocks, the unmovable allocations can only
- * fall back into the chunk-sized holes inside movable pageblocks (holes
- * below order pageblock_order / 2 are stolen a page at a time, not claimed
- * as whole blocks), as kernel allocations do on a machine that has been up
- * for a while.
+ * Read every page cache chunk twice, in a random order, so the kernel moves
+ * them to the active list in that order: reclaim then takes them back
+ * scattered over memory, not in the order they were written, which is
+ * also their physical order.
  */
-static int fill_run(struct fill *f, uint64_t *rs, uint64_t unmovable_pages)
+static void shuffle_cache(struct fill *f, uint64_t *rs)
+{
+	uint64_t *perm = xmalloc(f->nchunks * sizeof(*perm)), n = 0;
+
+	for (uint64_t i = 0; i < f->nchunks; i++)
+		if (!chunk_is_anon(i))
+			perm[n++] = i;
+	for (uint64_t i = n; i > 1; i--) {
+		uint64_t j = rnd_next(rs) % i, t = perm[i - 1];
+
+		perm[i - 1] = perm[j];
+		perm[j] = t;
+	}
+	for (int pass = 0; pass < 2; pass++)
+		for (uint64_t k = 0; k < n; k++) {
+			uint64_t slot = chunk_slot(perm[k]);
+
+			if (pread(f->files[slot * f->chunk / FILE_BYTES], f->buf, f->chunk,
+				  (off_t)(slot * f->chunk % FILE_BYTES)) < 0)
+				break;
+		}
+	free(perm);
+}
+
+/* one page of unmovable memory of the next kind: half pipe buffers, a quarter page tables, a quarter slab */
+static int unmovable_page(struct fill *f, uint64_t n)
+{
+	switch (n % 4) {
+	case 0:
+	case 2:
+		return unmovable_pipe(f);
+	case 1:
+		return unmovable_pt(f);
+	default:
+		return unmovable_slab(f);
+	}
+}
+
+static void free_chunk_once(struct fill *f, uint64_t i)
+{
+	chunk_free(f, i);
+	f->freed[i] = 1;
+	f->rep.freed_bytes += f->chunk;
+}
+
+/*
+ * From /proc/pagetypeinfo, every zone: free pages in Unmovable and
+ * Reclaimable pageblocks (*FREE_PAGES) and how many such pageblocks there
+ * are (*BLOCKS).  -1 and -1 when it cannot be read (not root).
+ */
+static void nonmovable_blocks(long long *free_pages, long long *blocks)
+{
+	struct pagetype_info pi = { 0 };
+	char *buf, err[256];
+	size_t len;
+
+	*free_pages = *blocks = -1;
+	if (mmab_read_file("/proc/pagetypeinfo", &buf, &len))
+		return;
+	if (pagetype_parse(&pi, "/proc/pagetypeinfo", buf, len, err, sizeof(err)) == 0) {
+		*free_pages = *blocks = 0;
+		for (size_t i = 0; i < pi.nfree; i++)
+			if (!strcmp(pi.free[i].type, "Unmovable") ||
+			    !strcmp(pi.free[i].type, "Reclaimable"))
+				for (int o = 0; o < pi.norders; o++)
+					*free_pages += (long long)(pi.free[i].blocks[o] << o);
+		for (size_t i = 0; i < pi.nblk; i++)
+			for (int t = 0; t < pi.blk[i].ntypes; t++)
+				if (!strcmp(pi.blk[i].type[t], "Unmovable") ||
+				    !strcmp(pi.blk[i].type[t], "Reclaimable"))
+					*blocks += (long long)pi.blk[i].count[t];
+	}
+	pagetype_free(&pi);
+	free(buf);
+}
+
+/*
+ * Is the memory full: at most a little left that allocations can take
+ * without reclaim (above the low watermarks and lowmem protection)?
+ */
+static bool memory_full(uint64_t size)
+{
+	uint64_t reach;
+
+	if (mem_reachable(&reach, NULL, NULL))
+		return true;
+	return reach <= size / 200 + (4ULL << 20);
+}
+
+/* free memory in blocks of at least a pageblock, every zone */
+static uint64_t whole_block_pages(void)
+{
+	struct buddy_counts bc;
+
+	if (frag_buddy_read(&bc))
+		return 0;
+	return frag_free_blocks(&bc, 9) << 9;
+}
+
+/*
+ * The fill, in the order that makes unmovable pages land in movable
+ * pageblocks, which the kernel's anti-fragmentation works to prevent:
+ *
+ * 1. Movable chunks, anonymous and page cache in pairs, up to the size;
+ *    at a size of 100% or more on until the memory is full (nothing left
+ *    above the watermarks), so no free pageblock is left to give away.
+ *    The page cache is then read twice in a random order, which puts it
+ *    on the active list in that order: what reclaim takes back later is
+ *    scattered, not the oldest and physically contiguous chunks.
+ * 2. Unmovable pages ("primed") as many as the kernel would place without
+ *    mixing: the free memory left in unmovable and reclaimable pageblocks
+ *    and the free blocks of pageblock size and more (watermark reserves
+ *    and lowmem protection keep some), which unmovable allocations claim
+ *    whole.  Reclaim makes room for them from the page cache chunks.
+ * 3. A sparse share of the chunks the pattern frees, spread evenly and
+ *    as large as the unmovable share: holes of one chunk with full
+ *    neighbours, far below the half pageblock that would let an unmovable
+ *    allocation take the block over.
+ * 4. The unmovable share, which now has to steal pages inside movable
+ *    pageblocks (kmem:mm_page_alloc_extfrag, change_ownership=0).
+ * 5. The rest of the pattern, and a pattern of the small files (leaving
+ *    their slab pages part-used).
+ *
+ * The free memory is then scattered over pageblocks that hold unmovable
+ * pages, as on a machine that has been up for weeks.
+ */
+static int fill_run(struct fill *f, uint64_t *rs, uint64_t size, uint64_t unmovable_pages)
 {
 	const struct frag_opts *o = f->o;
+	uint64_t ndoomed = 0, seed_every, k = 0;
 	int ret;
 
-	for (uint64_t i = 0; i < f->nchunks; i++) {
+	for (uint64_t i = 0; i < f->nmax; i++) {
+		if (i >= f->nbudget && (!f->until_full || (i % 32 == 0 && memory_full(size))))
+			break;
 		ret = chunk_alloc(f, i);
 		if (ret)
 			return ret;
+		f->nchunks = i + 1;
 		f->rep.movable_bytes += f->chunk;
 	}
+	shuffle_cache(f, rs);
+
+	if (f->until_full) {
+		long long other, unused;
+		uint64_t prime;
+
+		nonmovable_blocks(&other, &unused);
+		prime = (other > 0 ? (uint64_t)other : 0) + whole_block_pages();
+		if (prime > size / 2 / PAGE)
+			prime = size / 2 / PAGE;
+		for (uint64_t n = 0; n < prime; n++) {
+			ret = unmovable_pipe(f);
+			if (ret)
+				return ret;
+		}
+		f->rep.primed_bytes = f->rep.unmovable_bytes;
+	}
+
 	for (uint64_t i = 0; i < f->nchunks; i++)
 		if (pattern_frees(o, i, rs)) {
-			chunk_free(f, i);
-			f->freed[i] = 1;
-			f->rep.freed_bytes += f->chunk;
+			f->freed[i] = 2;	/* to be freed */
+			ndoomed++;
 		}
+	seed_every = unmovable_pages ? ndoomed * f->chunk / (unmovable_pages * PAGE) : 0;
+	if (!seed_every)
+		seed_every = 1;
+	for (uint64_t i = 0; i < f->nchunks; i++)
+		if (f->freed[i] == 2 && k++ % seed_every == 0)
+			free_chunk_once(f, i);
+
 	for (uint64_t n = 0; n < unmovable_pages; n++) {
-		/* half pipe buffers, a quarter page tables, a quarter slab */
-		switch (n % 4) {
-		case 0:
-		case 2:
-			ret = unmovable_pipe(f);
-			break;
-		case 1:
-			ret = unmovable_pt(f);
-			break;
-		default:
-			ret = unmovable_slab(f);
-			break;
-		}
+		ret = unmovable_page(f, n);
 		if (ret)
 			return ret;
 	}
+
+	for (uint64_t i = 0; i < f->nchunks; i++)
+		if (f->freed[i] == 2)
+			free_chunk_once(f, i);
 	/* deleting a pattern of the small files leaves their slab pages part-used */
 	for (uint64_t i = 0; i < f->slab_files; i++)
 		if (pattern_frees(o, i, rs)) {
@@ -312,22 +458,6 @@ static int fill_run(struct fill *f, uint64_t *rs, uint64_t unmovable_pages)
 	return 0;
 }
 
-static void write_full(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		p += n;
-		len -= (size_t)n;
-	}
-}
-
 struct frag_msg {
 	int err;
 	struct frag_report rep;
@@ -335,7 +465,7 @@ struct frag_msg {
 
 static void __attribute__((noreturn)) fragmenter_child(int fd, pid_t parent, const char *dir,
 						       const struct frag_opts *o, uint64_t size,
-						       uint64_t seed, bool churn)
+						       uint64_t seed, bool churn, bool until_full)
 {
 	struct frag_msg msg = { 0 };
 	struct rlimit rl;
@@ -361,25 +491,29 @@ static void __attribute__((noreturn)) fragmenter_child(int fd, pid_t parent, con
 	f->chunk = (f->chunk + PAGE - 1) & ~(PAGE - 1);
 	if (!f->chunk)
 		f->chunk = PAGE;
-	f->nchunks = size * (1.0 - o->unmovable_pct / 100.0) / f->chunk;
-	if (f->nchunks < 4)
-		f->nchunks = 4;
-	f->freed = xcalloc(f->nchunks, 1);
+	f->nbudget = size * (1.0 - o->unmovable_pct / 100.0) / f->chunk;
+	if (f->nbudget < 4)
+		f->nbudget = 4;
+	/* filling up may take more than the size: the effective size leaves reserves */
+	f->until_full = until_full;
+	f->nmax = until_full ? 2 * f->nbudget : f->nbudget;
+	f->freed = xcalloc(f->nmax, 1);
 	f->buf = xmalloc(f->chunk);
 	memset(f->buf, 0x5a, f->chunk);
-	f->anon = mmap(NULL, (f->nchunks / 2 + 2) * f->chunk, PROT_READ | PROT_WRITE,
+	f->anon = mmap(NULL, (f->nmax / 2 + 2) * f->chunk, PROT_READ | PROT_WRITE,
 		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (f->anon == MAP_FAILED) {
 		msg.err = -errno;
 		goto out_reply;
 	}
 	/* base pages, as the page cache chunks: holes of chunk size, not 2 MiB */
-	madvise(f->anon, (f->nchunks / 2 + 2) * f->chunk, MADV_NOHUGEPAGE);
-	msg.err = fill_run(f, &rs, (uint64_t)(size * o->unmovable_pct / 100.0) / PAGE);
+	madvise(f->anon, (f->nmax / 2 + 2) * f->chunk, MADV_NOHUGEPAGE);
+	msg.err = fill_run(f, &rs, size, (uint64_t)(size * o->unmovable_pct / 100.0) / PAGE);
 out_reply:
 	msg.rep = f->rep;
 	msg.rep.fill_seconds = mmab_now() - t0;
-	write_full(fd, &msg, sizeof(msg));
+	/* the parent reads it whole or sees the pipe close: nothing to add here */
+	(void)mmab_write_full(fd, &msg, sizeof(msg));
 	close(fd);
 	if (msg.err)
 		_exit(1);
@@ -481,7 +615,7 @@ int frag_start(struct fragmenter **fp, const struct frag_opts *opts, uint64_t ef
 	}
 	if (pid == 0) {
 		close(fds[0]);
-		fragmenter_child(fds[1], getppid(), sub, opts, size, seed, churn);
+		fragmenter_child(fds[1], getppid(), sub, opts, size, seed, churn, size >= effective);
 	}
 	close(fds[1]);
 	ret = wait_ready(fds[0], &msg, sizeof(msg), frag_stop_flag);
@@ -737,9 +871,10 @@ static int frag_run(struct wl_ctx *ctx, void *opts)
 {
 	struct frag_wl_opts *o = opts;
 	struct buddy_counts before, after;
-	struct tp_counter *ef = NULL;
+	struct tp_counter *ef = NULL, *steals = NULL;
 	struct frag_report rep;
-	double events = NAN, unused;
+	double events = NAN, stolen = NAN, unused;
+	long long blocks0, blocks1, unused_free;
 	int ret;
 
 	ret = frag_buddy_read(&before);
@@ -752,6 +887,11 @@ static int frag_run(struct wl_ctx *ctx, void *opts)
 	if (ret)
 		mmab_warn("extfrag_events n/a: cannot count kmem:mm_page_alloc_extfrag: %s",
 			  strerror(-ret));
+	/* unmovable and reclaimable pages taken from a pageblock left to its type */
+	else if (tp_counter_open(&steals, "kmem", "mm_page_alloc_extfrag", NULL,
+				 "alloc_migratetype != 1 && change_ownership == 0"))
+		steals = NULL;
+	nonmovable_blocks(&unused_free, &blocks0);
 
 	frag_set_stop(ctx->stop);
 	ret = frag_start(&frag_wl_running, &o->f, ctx->mem_bytes, ctx->seed, ctx->scratch_dir,
@@ -762,6 +902,9 @@ static int frag_run(struct wl_ctx *ctx, void *opts)
 	}
 	if (ef && tp_counter_read(ef, &events, &unused))
 		events = NAN;
+	if (steals && tp_counter_read(steals, &stolen, &unused))
+		stolen = NAN;
+	nonmovable_blocks(&unused_free, &blocks1);
 	ret = frag_buddy_read(&after);
 	if (ret) {
 		mmab_err("cannot read '/proc/buddyinfo': %s", strerror(-ret));
@@ -778,6 +921,12 @@ static int frag_run(struct wl_ctx *ctx, void *opts)
 		  METRIC_NONE, AGG_MEAN);
 	wl_metric(ctx, "fill_seconds", rep.fill_seconds, "s", METRIC_LOWER, AGG_MEAN);
 	wl_metric(ctx, "extfrag_events", events, "events", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "extfrag_steal_events", stolen, "events", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "nonmovable_pageblocks_delta",
+		  blocks0 >= 0 && blocks1 >= 0 ? (double)(blocks1 - blocks0) : NAN, "pageblocks",
+		  METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "primed_mib", (double)rep.primed_bytes / (1 << 20), "MiB", METRIC_NONE,
+		  AGG_MEAN);
 	wl_metric(ctx, "movable_mib", (double)rep.movable_bytes / (1 << 20), "MiB",
 		  METRIC_NONE, AGG_MEAN);
 	wl_metric(ctx, "unmovable_mib", (double)rep.unmovable_bytes / (1 << 20), "MiB",
@@ -789,6 +938,7 @@ out_stop:
 	frag_wl_running = NULL;
 out_close:
 	tp_counter_close(ef);
+	tp_counter_close(steals);
 	return ret;
 }
 

@@ -72,7 +72,8 @@ struct frag_opts {
 struct frag_report {
 	double fill_seconds;		/* fill and free, as the fragmenter timed them */
 	uint64_t movable_bytes;		/* movable memory allocated during the fill */
-	uint64_t unmovable_bytes;	/* unmovable memory allocated (estimated for slab) */
+	uint64_t unmovable_bytes;	/* unmovable memory allocated (estimated for slab), primed included */
+	uint64_t primed_bytes;		/* of which the kernel could place without mixing (step 2) */
 	uint64_t freed_bytes;		/* movable memory freed by the pattern */
 	uint64_t pipes, pt_pages, files;
 };

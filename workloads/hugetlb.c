@@ -50,7 +50,7 @@ static const struct opt_spec hugetlb_specs[] = {
 	{ "fragment", OPT_CHOICE, offsetof(struct hugetlb_opts, fragment), "frag", 0, 0, NULL,
 	  "what fragments memory first: none, frag (the frag workload's fragmenter), "
 	  "fio (many small page cache files, as thpchallenge)", frag_source_names },
-	FRAG_OPT_SPECS(struct hugetlb_opts, f, "frag_", "90%"),
+	FRAG_OPT_SPECS(struct hugetlb_opts, f, "frag_", "100%"),
 	{ "concurrent", OPT_BOOL, offsetof(struct hugetlb_opts, concurrent), "0", 0, 0, NULL,
 	  "keep the fragmenter churning while the pool grows (fio always runs on)", NULL },
 	{ "alloc_pct", OPT_DOUBLE, offsetof(struct hugetlb_opts, alloc_pct), "90", 1, 100, "%",

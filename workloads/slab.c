@@ -47,6 +47,7 @@
 #include <unistd.h>
 
 #include "runner/mmab.h"
+#include "workloads/ballast.h"
 #include "workloads/wl-io.h"
 #include "workloads/workload.h"
 
@@ -505,7 +506,18 @@ uint64_t slab_pressure_bytes(long long free_kb, long long file_kb, long long sre
 
 static int slab_pressure_target(double pct, uint64_t *target)
 {
-	long long free_kb = mmab_meminfo_kb("MemFree");
+	/*
+	 * Not MemFree: it counts free memory no user allocation can get (below
+	 * the watermarks, and the lowmem protection a zone keeps against
+	 * allocations that could use a higher zone: hundreds of MiB of DMA32
+	 * with a ballast holding Normal).  Allocating that on top of the
+	 * reclaimable share ran the pressure child into the OOM killer in
+	 * every iteration on the test VM (it took the ballast before the
+	 * workload's oom_score_adj was raised, so it went unnoticed).
+	 */
+	uint64_t reach;
+	long long free_kb = mem_reachable(&reach, NULL, NULL) ? mmab_meminfo_kb("MemFree")
+							     : (long long)(reach >> 10);
 	long long act = mmab_meminfo_kb("Active(file)"), inact = mmab_meminfo_kb("Inactive(file)");
 	long long srecl = mmab_meminfo_kb("SReclaimable");
 
