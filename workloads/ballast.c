@@ -9,7 +9,10 @@
  * 20 GiB locked.  Memory is locked in chunks, re-reading MemAvailable before
  * each one, so the ballast stops where EFFECTIVE bytes are left available
  * even when page cache had to be reclaimed on the way or something else
- * grew meanwhile.  Readiness (or the error) comes back through a pipe.
+ * grew meanwhile.  Readiness (or the error) comes back through a socket,
+ * which then stays open: ballast_adjust() asks the holder to follow
+ * MemAvailable again, a fraction of a second where a new ballast costs
+ * seconds, with the same physical pages kept out of play.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -21,6 +24,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -38,16 +42,19 @@
 #define BALLAST_ALIGN (2ULL << 20)
 /* Locking 20 GiB takes seconds; a holder silent for this long is stuck. */
 #define BALLAST_TIMEOUT_MS (600 * 1000)
+/* What the runner writes to the holder's socket: follow MemAvailable again. */
+#define BALLAST_CMD_ADJUST 'a'
 
 struct ballast {
 	pid_t pid;
+	int fd;			/* the socket to the holder */
 	uint64_t bytes;
 	double seconds;
 	bool oom_protected;
 	bool dead;
 };
 
-/* What the holder writes back once it is done locking (or has failed). */
+/* What the holder writes back once it is done locking or adjusting (or has failed). */
 struct ballast_msg {
 	int err;		/* 0 or -errno */
 	uint64_t bytes;
@@ -355,12 +362,32 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 		msg.bytes = 0;
 out_reply:
 	msg.seconds = mmab_now() - t0;
-	/* the parent reads it whole or sees the pipe close: nothing to add here */
+	/* the parent reads it whole or sees the socket close: nothing to add here */
 	(void)mmab_write_full(fd, &msg, sizeof(msg));
 	if (msg.err)
 		_exit(1);
+	/*
+	 * Hold until killed (the parent's death kills us too), adjusting when
+	 * asked.  A failed adjustment is reported and the parent makes a new
+	 * ballast; what is held stays held until then.
+	 */
+	for (;;) {
+		char cmd;
+		ssize_t n = read(fd, &cmd, 1);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		if (cmd != BALLAST_CMD_ADJUST)
+			continue;
+		t0 = mmab_now();
+		msg.err = converge(base, &msg.bytes, room, effective);
+		msg.seconds = mmab_now() - t0;
+		if (mmab_write_full(fd, &msg, sizeof(msg)))
+			break;
+	}
 	close(fd);
-	/* hold until killed; the parent's death kills us too */
 	for (;;)
 		pause();
 }
@@ -423,7 +450,7 @@ int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *
 			return ret;
 	}
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
 		return -errno;
 	fflush(NULL);
 	pid = fork();
@@ -439,24 +466,45 @@ int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *
 	}
 	close(fds[1]);
 	ret = wait_reply(fds[0], &msg);
-	close(fds[0]);
 	if (!ret)
 		ret = msg.err;
-	if (ret) {
+	if (ret || !msg.bytes) {
+		/* !msg.bytes: between sizing and locking, MemAvailable fell below EFFECTIVE */
+		close(fds[0]);
 		reap(pid);
 		return ret;
 	}
-	if (!msg.bytes) {
-		/* between sizing and locking, MemAvailable fell below EFFECTIVE */
-		reap(pid);
-		return 0;
-	}
 	b = xcalloc(1, sizeof(*b));
 	b->pid = pid;
+	b->fd = fds[0];
 	b->bytes = msg.bytes;
 	b->seconds = msg.seconds;
 	b->oom_protected = msg.oom_protected;
 	*bp = b;
+	return 0;
+}
+
+int ballast_adjust(struct ballast *b, double *seconds)
+{
+	struct ballast_msg msg;
+	char cmd = BALLAST_CMD_ADJUST;
+	int ret;
+
+	*seconds = 0;
+	if (!b)
+		return 0;
+	if (!ballast_alive(b))
+		return -ECHILD;
+	/* no SIGPIPE for the runner should the holder die meanwhile */
+	ret = send(b->fd, &cmd, 1, MSG_NOSIGNAL) == 1 ? 0 : -errno;
+	if (!ret)
+		ret = wait_reply(b->fd, &msg);
+	if (!ret)
+		ret = msg.err;
+	if (ret)
+		return ret;
+	b->bytes = msg.bytes;
+	*seconds = msg.seconds;
 	return 0;
 }
 
@@ -492,5 +540,6 @@ void ballast_stop(struct ballast *b)
 		return;
 	if (!b->dead)
 		reap(b->pid);
+	close(b->fd);
 	free(b);
 }

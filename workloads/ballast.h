@@ -43,6 +43,15 @@ int mem_reachable(uint64_t *reach, uint64_t *movable, uint64_t *other);
 int mem_reachable_parse(const char *zoneinfo, const char *pagetypeinfo, uint64_t *reach,
 			uint64_t *movable, uint64_t *other);
 
+/*
+ * ballast_adjust - have the holder follow MemAvailable back to the effective
+ * size it was made for (lock more, or give its last locked bytes back) and
+ * wait until it holds still, keeping the pages it has.  *SECONDS: how long
+ * that took.  0 (also for NULL) or -errno (-ECHILD: the holder is dead);
+ * on error the caller should make a new ballast.
+ */
+int ballast_adjust(struct ballast *b, double *seconds);
+
 /* ballast_bytes - how much the ballast holds. */
 uint64_t ballast_bytes(const struct ballast *b);
 

@@ -17,6 +17,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -142,6 +143,80 @@ static void test_lock_and_release(void **state)
 	assert_string_equal(knob_now(), orig);
 }
 
+/*
+ * A kept ballast follows MemAvailable back: with 1 GiB taken by someone
+ * else (this test) the holder gives memory back, once it is freed it locks
+ * more, each time until MemAvailable is within its slack (1/128 of the
+ * effective size) of the effective size.  How much it moves is not 1 GiB
+ * exactly: in this VM MemAvailable wanders by hundreds of MiB for seconds
+ * after large frees (free page reporting), and the holder follows that too.
+ */
+/*
+ * Wait (up to 15 s) until MemAvailable holds still: with free page
+ * reporting, a large free shows up over seconds, not at once.
+ */
+static void avail_settle(void)
+{
+	long long last = kb("MemAvailable");
+
+	for (int i = 0, still = 0; i < 75 && still < 5; i++) {
+		long long v;
+
+		usleep(200 * 1000);
+		v = kb("MemAvailable");
+		still = llabs(v - last) <= 16 * 1024 ? still + 1 : 0;
+		last = v;
+	}
+}
+
+static void test_adjust(void **state)
+{
+	const long long take = 1024 * MiB;
+	long long avail0, eff_kb, slack, gave, took;
+	uint64_t held0, held1;
+	struct ballast *b;
+	double secs;
+	char *p;
+
+	(void)state;
+	NEED_MACHINE();
+	assert_int_equal(knob_journal_open(&journal), 0);
+	avail0 = kb("MemAvailable");
+	eff_kb = avail0 - 2048 * 1024;
+	slack = eff_kb * 1024 / 128 + 64 * MiB;
+	assert_int_equal(ballast_start(&b, (uint64_t)eff_kb * 1024, journal), 0);
+	assert_non_null(b);
+	/* the baseline: what the holder holds once MemAvailable is still */
+	avail_settle();
+	assert_int_equal(ballast_adjust(b, &secs), 0);
+	held0 = ballast_bytes(b);
+
+	p = mmap(NULL, (size_t)take, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	assert_true(p != MAP_FAILED);
+	memset(p, 1, (size_t)take);
+	avail_settle();
+	assert_int_equal(ballast_adjust(b, &secs), 0);
+	held1 = ballast_bytes(b);
+	gave = (long long)held0 - (long long)held1;
+	print_message("# held %llu -> %llu MiB with 1 GiB taken (%.2f s), MemAvailable %lld "
+		      "kB for %lld\n", (unsigned long long)(held0 / MiB),
+		      (unsigned long long)(held1 / MiB), secs, kb("MemAvailable"), eff_kb);
+	assert_true(gave > 0);
+	assert_true(llabs(kb("MemAvailable") - eff_kb) * 1024 <= slack);
+	assert_true(secs > 0 && secs < 10);
+
+	munmap(p, (size_t)take);
+	avail_settle();
+	assert_int_equal(ballast_adjust(b, &secs), 0);
+	took = (long long)ballast_bytes(b) - (long long)held1;
+	print_message("# held %llu MiB once freed (%.2f s)\n",
+		      (unsigned long long)(ballast_bytes(b) / MiB), secs);
+	assert_true(took > 0);
+	assert_true(llabs(kb("MemAvailable") - eff_kb) * 1024 <= slack);
+	ballast_stop(b);
+	assert_int_equal(close_journal(NULL), 0);
+}
+
 static void test_no_ballast_needed(void **state)
 {
 	struct ballast *b = (struct ballast *)1;
@@ -196,6 +271,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test_teardown(test_lock_and_release, close_journal),
+		cmocka_unit_test_teardown(test_adjust, close_journal),
 		cmocka_unit_test_teardown(test_no_ballast_needed, close_journal),
 		cmocka_unit_test_teardown(test_dies_with_parent, close_journal),
 	};
