@@ -212,6 +212,7 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 	long long kb = mmab_meminfo_kb("MemAvailable");
 	uint64_t avail = kb > 0 ? (uint64_t)kb << 10 : 0;
 	uint64_t drift = avail > eff ? avail - eff : eff - avail;
+	uint64_t avail_before;
 	bool reused, adjusted = false;
 	double adjust_s = 0;
 	int ret;
@@ -227,16 +228,18 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 	/*
 	 * In a VM with free page reporting, MemAvailable dips for a few seconds
 	 * after a workload frees a lot (the kernel holds free blocks aside while
-	 * it reports them to the host): wait for that to pass before deciding
-	 * the ballast no longer fits, which costs far less than re-locking.
+	 * it reports them to the host): when less than EFF is available, wait
+	 * for that to pass before adjusting, or the ballast would give back
+	 * what the workload then gets on top.  More than EFF is no dip.
 	 */
-	for (double t0 = mmab_now(); reused && drift > ballast_drift_allowed(eff) &&
-	     mmab_now() - t0 < BALLAST_DRIFT_WAIT_S;) {
+	for (double t0 = mmab_now(); reused && avail < eff &&
+	     drift > ballast_drift_allowed(eff) && mmab_now() - t0 < BALLAST_DRIFT_WAIT_S;) {
 		usleep(100 * 1000);
 		kb = mmab_meminfo_kb("MemAvailable");
 		avail = kb > 0 ? (uint64_t)kb << 10 : 0;
 		drift = avail > eff ? avail - eff : eff - avail;
 	}
+	avail_before = avail;
 	if (reused && drift > ballast_drift_allowed(eff)) {
 		ret = ballast_adjust(r->ballast, &adjust_s);
 		kb = mmab_meminfo_kb("MemAvailable");
@@ -265,7 +268,7 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 		"reused", reused,
 		"adjusted", adjusted,
 		"oom_protected", ballast_oom_protected(r->ballast),
-		"mem_available_bytes_before", (json_int_t)avail,
+		"mem_available_bytes_before", (json_int_t)avail_before,
 		"mem_available_bytes_after",
 		(json_int_t)(mmab_meminfo_kb("MemAvailable") > 0 ?
 			     (uint64_t)mmab_meminfo_kb("MemAvailable") << 10 : 0)));
