@@ -326,14 +326,28 @@ static const struct suite_variant *set_variant(const struct run *r, size_t set)
 	return v < 0 ? NULL : &r->suite.variants[v];
 }
 
-/* Seconds step I should take (0: skipped). */
+/*
+ * Seconds step I should take (0: skipped).  The ballast is made anew only
+ * where the effective size changes from the step run before; otherwise the
+ * one kept is adjusted.
+ */
 static double run_step_estimate(const struct run *r, size_t i)
 {
-	size_t w = r->plan.steps[i].workload;
+	size_t w = r->plan.steps[i].workload, j = i;
+	bool new_ballast = true;
 
 	if (r->skip_why[w])
 		return 0;
-	return step_estimate(&r->suite, &r->suite.workloads[w], r->eff[w], r->mem_total);
+	while (j-- > 0) {
+		size_t pw = r->plan.steps[j].workload;
+
+		if (!r->skip_why[pw]) {
+			new_ballast = r->eff[pw] != r->eff[w];
+			break;
+		}
+	}
+	return step_estimate(&r->suite, &r->suite.workloads[w], r->eff[w], r->mem_total,
+			     new_ballast);
 }
 
 static void step_name(const struct run *r, size_t i, char *buf, size_t len)

@@ -29,6 +29,7 @@
 
 #define STEP_OVERHEAD_SETTLE 2.0	/* seconds: sync, drop, compact, idle wait */
 #define BALLAST_S_PER_GIB 0.6		/* measured on the test VM: README, Ballast */
+#define BALLAST_ADJUST_S 0.5		/* a kept ballast following MemAvailable back */
 
 /* What a workload child gets. */
 struct iter_arg {
@@ -464,7 +465,7 @@ static void write_iteration_json(const char *iter_dir, struct step_record *rec)
 }
 
 double step_estimate(const struct suite *s, const struct suite_workload *w, uint64_t eff,
-		     uint64_t mem_total)
+		     uint64_t mem_total, bool new_ballast)
 {
 	double timeout = w->timeout_s > 0 ? w->timeout_s : s->timeout_s;
 	double sec = 0;
@@ -476,8 +477,10 @@ double step_estimate(const struct suite *s, const struct suite_workload *w, uint
 		sec = timeout;
 	if (s->settle)
 		sec += STEP_OVERHEAD_SETTLE;
-	if (eff)
+	if (eff && new_ballast)
 		sec += BALLAST_S_PER_GIB * (double)(mem_total - eff) / (double)(1ULL << 30);
+	else if (eff)
+		sec += BALLAST_ADJUST_S;
 	return sec;
 }
 

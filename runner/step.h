@@ -85,10 +85,12 @@ void step_env_end(struct step_env *e);
  * step_estimate - seconds an iteration of workload W of suite S should take
  * at effective size EFF (0: the whole machine): the workload's estimate,
  * never more than its timeout (the child is stopped then), plus settling
- * when the suite settles and locking the ballast, which come before the
- * child and its timeout.  For the plan and the ETA.
+ * when the suite settles and the ballast, which come before the child and
+ * its timeout: locking a NEW_BALLAST (the first step at this effective
+ * size), else adjusting the one kept from the step before.  For the plan
+ * and the ETA.
  */
 double step_estimate(const struct suite *s, const struct suite_workload *w, uint64_t eff,
-		     uint64_t mem_total);
+		     uint64_t mem_total, bool new_ballast);
 
 #endif

@@ -36,17 +36,17 @@ static void test_estimate_capped(void **state)
 	parse("[suite]\nsettle = no\n[dirty-mmap]\nsize = 8G\n[dirty-mmap short]\nsize = 8G\n"
 	      "timeout = 3\n", &s);
 	w = &s.workloads[0];
-	free_run = step_estimate(&s, w, 0, 24 * GiB);
+	free_run = step_estimate(&s, w, 0, 24 * GiB, true);
 	/* the workload's own figure (writeback-bound), well above 3 s */
 	assert_true(free_run > 30);
 	assert_true(free_run <= s.timeout_s);
-	capped = step_estimate(&s, &s.workloads[1], 0, 24 * GiB);
+	capped = step_estimate(&s, &s.workloads[1], 0, 24 * GiB, true);
 	assert_float_equal(capped, 3.0, 1e-9);
 	suite_free(&s);
 
 	/* the suite's timeout when the workload has none */
 	parse("[suite]\nsettle = no\ntimeout = 5\n[dirty-mmap]\nsize = 8G\n", &s);
-	assert_float_equal(step_estimate(&s, &s.workloads[0], 0, 24 * GiB), 5.0, 1e-9);
+	assert_float_equal(step_estimate(&s, &s.workloads[0], 0, 24 * GiB, true), 5.0, 1e-9);
 	suite_free(&s);
 }
 
@@ -54,18 +54,21 @@ static void test_estimate_capped(void **state)
 static void test_estimate_overheads(void **state)
 {
 	struct suite s;
-	double bare, settled, ballast;
+	double bare, settled, ballast, kept;
 
 	(void)state;
 	parse("[suite]\nsettle = no\n[idle]\nduration = 2\n", &s);
-	bare = step_estimate(&s, &s.workloads[0], 0, 24 * GiB);
+	bare = step_estimate(&s, &s.workloads[0], 0, 24 * GiB, true);
 	assert_true(bare >= 2 && bare < 3);
-	ballast = step_estimate(&s, &s.workloads[0], 4 * GiB, 24 * GiB);
+	ballast = step_estimate(&s, &s.workloads[0], 4 * GiB, 24 * GiB, true);
 	/* locking 20 GiB costs seconds: more than nothing, less than a minute */
 	assert_true(ballast > bare + 1 && ballast < bare + 60);
+	/* adjusting the one kept from the step before: under a second */
+	kept = step_estimate(&s, &s.workloads[0], 4 * GiB, 24 * GiB, false);
+	assert_true(kept > bare && kept < bare + 1);
 	suite_free(&s);
 	parse("[idle]\nduration = 2\ntimeout = 1\n", &s);
-	settled = step_estimate(&s, &s.workloads[0], 0, 24 * GiB);
+	settled = step_estimate(&s, &s.workloads[0], 0, 24 * GiB, true);
 	/* capped at 1 s, then the settle on top */
 	assert_true(settled > 1 && settled < 1 + 10);
 	suite_free(&s);
