@@ -3,8 +3,9 @@
  * The ballast: a holder process that takes memory out of play so a workload
  * meets global reclaim and compaction at a small effective size.  It mlocks
  * anonymous memory (unevictable: reclaim cannot take it) with
- * vm.compact_unevictable_allowed=0 (compaction cannot move it), sets its
- * oom_score_adj to -1000 (the OOM killer picks the workload, not it) and
+ * vm.compact_unevictable_allowed=0 (compaction cannot move it), asks for
+ * oom_score_adj -1000 (refused without CAP_SYS_RESOURCE: the runner then
+ * relies on the workload's own +1000, see runner/step.c) and
  * dies with its parent (PR_SET_PDEATHSIG), so a crashed runner never leaves
  * 20 GiB locked.  Memory is locked in chunks, re-reading MemAvailable before
  * each one, so the ballast stops where EFFECTIVE bytes are left available

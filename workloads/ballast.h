@@ -4,7 +4,8 @@
  * compaction really happen at small scale, the memory a workload should not
  * use is taken out of play by a ballast process that mlocks it
  * (vm.compact_unevictable_allowed=0 journaled so compaction cannot move it),
- * is exempt from the OOM killer, and lives outside the workload's cgroup.
+ * asks to be exempt from the OOM killer (see ballast_oom_protected()), and
+ * lives outside the workload's cgroup.
  * Biases are documented in README.md.
  */
 #ifndef MMAB_BALLAST_H
