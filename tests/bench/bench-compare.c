@@ -124,7 +124,9 @@ static void make_set(const char *dir, const char *label, int samples)
 		char *m = xasprintf("{\n  \"suite\": {\"name\": \"bench\", \"file\": \"builtin:bench\", "
 				    "\"iterations\": %d, \"scale\": \"100%%\", \"settle\": true, "
 				    "\"order\": \"interleaved\"},\n  \"kernel_config_sha256\": null,\n"
-				    "  \"effective_memory_bytes\": null,\n  \"cgroup\": \"v1\",%s",
+				    "  \"effective_memory_bytes\": null,\n  \"cgroup\": \"v1\",\n"
+				    "  \"storage\": {\"fs_type\": \"ext4\", \"device\": \"vda1\", "
+				    "\"read_ahead_kb\": 8192},%s",
 				    ITERS, strchr(meta, '{') + 1);
 
 		free(meta);
