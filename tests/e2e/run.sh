@@ -20,20 +20,6 @@ fx=tests/fixtures/suites
 expire=/proc/sys/vm/dirty_expire_centisecs
 k0=$(cat $expire)
 
-cgroups_left() {
-	ls -d /sys/fs/cgroup/memory/mmab* /sys/fs/cgroup/unified/mmab* \
-		/sys/fs/cgroup/mmab* 2>/dev/null
-}
-knobs_as_found() {
-	knob_snapshot "$tmp/after"
-	if cmp -s "$tmp/before" "$tmp/after"; then
-		ok "$1: every knob as found"
-	else
-		nok "$1: knobs changed: $(diff "$tmp/before" "$tmp/after" | grep '^[<>]' | tr '\n' ' ')"
-	fi
-	left=$(cgroups_left)
-	check "$1: no mmab cgroup left ${left}" [ -z "$left" ]
-}
 # json_key FILE KEY: a top-level key of an mmab JSON file (indented by 2)
 json_key() { grep -q "^  \"$2\": " "$1"; }
 
@@ -63,7 +49,7 @@ printf '%s\n' '[suite]' 'name = x' '' '[idle]' 'duration = 1' '' '[variant v]' \
 refused "a value the kernel refuses" 'refused.ini:9: variant v: cannot set vm.swappiness' \
 	-s "$tmp/refused.ini"
 check "bad input created no results directory" [ ! -e "$tmp/bad" ]
-knobs_as_found "bad input"
+machine_as_found "bad input"
 
 # ---- --dry-run prints the plan and touches nothing
 "$MMAB" run --dry-run -s $fx/run-ab.ini -l dry -o "$tmp/dry" >"$tmp/out" 2>"$tmp/err"
@@ -76,7 +62,7 @@ check "--dry-run: four steps, interleaved" \
 		grep -qx '\[a\] \[b\] \[a\] \[b\] '"
 check "--dry-run: estimated time" grep -q '^estimated time: ' "$tmp/out"
 check "--dry-run: no results directory" [ ! -e "$tmp/dry" ]
-knobs_as_found "--dry-run"
+machine_as_found "--dry-run"
 
 # ---- not root: exit 4, nothing done; --dry-run still works
 if command -v setpriv >/dev/null 2>&1; then
@@ -136,7 +122,7 @@ seen=$(uniq "$tmp/seen" | grep -vx "$k0" | uniq | tr '\n' ' ')
 check "the witness saw the variants in place in turn: 2999 1501 2999 1501 ($seen)" \
 	sh -c "echo '$seen' | grep -Eqx '((2999 )?1501 )?2999 1501 2999 1501 '"
 check "no scratch directory left" [ ! -e "$run/scratch" ]
-knobs_as_found "A/B run"
+machine_as_found "A/B run"
 
 # signal_mid_run LABEL SIGNAL: start run-kill.ini, wait until its first
 # variant's knob is in place and its 3 s iteration is 1 s in, send SIGNAL
@@ -156,7 +142,7 @@ check "kill -9 mid-iteration: the variant's knob is still changed" [ "$(cat $exp
 "$MMAB" restore >"$tmp/rout" 2>"$tmp/rerr"
 check "mmab restore: exit 0" [ $? -eq 0 ]
 check "mmab restore: the knob is back to $k0" [ "$(cat $expire)" = "$k0" ]
-left=$(cgroups_left)
+left=$(mmab_cgroups)
 check "mmab restore: no mmab cgroup left ${left}" [ -z "$left" ]
 krun=$(ls -d "$tmp"/kill/kill-* 2>/dev/null | head -n 1)
 check "the killed run left its run directory" [ -f "$krun/run.json" ]
@@ -179,7 +165,7 @@ check "--resume: recorded in metadata.json" json_key "$krun/kill-slow/metadata.j
 check "--resume: the half-written iteration was cleared and redone" \
 	sh -c "[ ! -e '$krun/kill-slow/idle/1/left-by-the-killed-run' ] &&
 		[ -s '$krun/kill-slow/idle/1/metrics.csv' ]"
-knobs_as_found "kill -9, restore, resume"
+machine_as_found "kill -9, restore, resume"
 
 # ---- SIGTERM: restore at once, exit 143, the step left for --resume
 signal_mid_run term TERM
@@ -190,7 +176,7 @@ check "SIGTERM: the knob is back at once" [ "$(cat $expire)" = "$k0" ]
 trun=$(ls -d "$tmp"/term/term-* 2>/dev/null | head -n 1)
 check "SIGTERM: the interrupted step has no status row" \
 	[ "$(tail -n +2 "$trun/term-slow/status.csv" | wc -l)" -eq 0 ]
-knobs_as_found "SIGTERM"
+machine_as_found "SIGTERM"
 
 # ---- an OOM kill is a result: recorded, and the run goes on
 if "$MMAB" run --dry-run -s $fx/run-oom.ini >/dev/null 2>&1; then
@@ -201,7 +187,7 @@ if "$MMAB" run --dry-run -s $fx/run-oom.ini >/dev/null 2>&1; then
 	check "OOM run: thp in 64M recorded as failed/oom" \
 		grep -q '^oom,1,failed,oom,' "$orun/oom/status.csv"
 	check "OOM run: the next workload still ran" grep -q '^after,1,ok,' "$orun/oom/status.csv"
-	knobs_as_found "OOM run"
+	machine_as_found "OOM run"
 else
 	skip "OOM run: the thp workload is not in this build"
 fi

@@ -140,11 +140,4 @@ check "the user directory is empty again" [ -z "$(ls -A "$tmp/userdir")" ]
 check "no workload file is left in the result set" \
 	[ -z "$(find "$run" \( -name 'data.*' -o -name 'f[0-9]*' \) -print | head -n 1)" ]
 check "no tracefs mount left behind" [ "$(grep -c ' tracefs ' /proc/mounts)" -eq "$tracefs0" ]
-check "no mmab cgroup left" \
-	[ -z "$(ls -d /sys/fs/cgroup/memory/mmab* /sys/fs/cgroup/unified/mmab* 2>/dev/null)" ]
-knob_snapshot "$tmp/after"
-if cmp -s "$tmp/before" "$tmp/after"; then
-	ok "every knob is as found"
-else
-	nok "knobs changed: $(diff "$tmp/before" "$tmp/after" | tr '\n' ' ')"
-fi
+machine_as_found "workloads-io"
