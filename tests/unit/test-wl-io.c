@@ -23,6 +23,7 @@
 #include "workloads/hist.h"
 #include "workloads/wl-io.h"
 #include "workloads/workload.h"
+#include "tests/unit/wlopts.h"
 
 extern const struct workload wl_dirty_mmap, wl_slab;
 
@@ -33,23 +34,6 @@ static char *fixture(const char *name)
 	assert_int_equal(mmab_read_file(path, &buf, NULL), 0);
 	free(path);
 	return buf;
-}
-
-static void *defaults_of(const struct workload *wl)
-{
-	void *priv = xcalloc(1, wl->priv_size);
-	char err[256] = "";
-
-	assert_int_equal(opts_defaults(wl->opts, priv, err, sizeof(err)), 0);
-	return priv;
-}
-
-static void *field(const struct workload *wl, void *priv, const char *name)
-{
-	const struct opt_spec *o = opts_find(wl->opts, name);
-
-	assert_non_null(o);
-	return (char *)priv + o->offset;
 }
 
 /* ---- option tables ---- */

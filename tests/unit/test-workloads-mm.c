@@ -24,28 +24,11 @@
 #include "workloads/ballast.h"
 #include "workloads/frag.h"
 #include "workloads/workload.h"
+#include "tests/unit/wlopts.h"
 
 extern const struct workload wl_frag, wl_hugetlb, wl_thp;
 
 static const struct workload *const mm_workloads[] = { &wl_frag, &wl_hugetlb, &wl_thp };
-
-static void *defaults_of(const struct workload *wl)
-{
-	void *priv = xcalloc(1, wl->priv_size);
-	char err[256] = "";
-
-	assert_int_equal(opts_defaults(wl->opts, priv, err, sizeof(err)), 0);
-	return priv;
-}
-
-/* The field option NAME fills in PRIV: the table is the only layout we rely on. */
-static void *field(const struct workload *wl, void *priv, const char *name)
-{
-	const struct opt_spec *o = opts_find(wl->opts, name);
-
-	assert_non_null(o);
-	return (char *)priv + o->offset;
-}
 
 static void test_tables_complete(void **state)
 {
