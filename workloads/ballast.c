@@ -29,7 +29,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "collectors/proc.h"
 #include "runner/knob.h"
 #include "runner/mmab.h"
 #include "workloads/ballast.h"
@@ -136,35 +135,21 @@ static uint64_t ballast_slack(uint64_t effective)
 	return slack < (8ULL << 20) ? 8ULL << 20 : slack;
 }
 
-int mem_reachable_parse(const char *zoneinfo, const char *pagetypeinfo, uint64_t *reach,
-			uint64_t *movable, uint64_t *other)
+int mem_reachable_parse(const char *zoneinfo, uint64_t *reach)
 {
-	struct pagetype_info pi = { 0 };
-	char *zi = xstrdup(zoneinfo), err[256], zone[PROC_NAME_MAX] = "";
+	char *zi = xstrdup(zoneinfo);
 	long long free_pages = -1, low = -1;
-	bool holes = pagetypeinfo && (movable || other);
-	int node = -1, ret = 0, zones = 0;
+	int ret = 0, zones = 0;
 
 	*reach = 0;
-	if (movable)
-		*movable = 0;
-	if (other)
-		*other = 0;
-	if (holes && (pagetype_parse(&pi, "/proc/pagetypeinfo", pagetypeinfo,
-				     strlen(pagetypeinfo), err, sizeof(err)) ||
-		      pi.pageblock_order < 1)) {
-		ret = -EINVAL;
-		goto out;
-	}
 	/* a zone's numbers are complete at its protection line */
 	for (char *line = zi, *next; line && *line; line = next) {
-		uint64_t mov = 0, oth = 0;
 		long long room, prot = 0;
 
 		next = strchr(line, '\n');
 		if (next)
 			*next++ = '\0';
-		if (sscanf(line, "Node %d, zone %23s", &node, zone) == 2) {
+		if (!strncmp(line, "Node ", 5) && strstr(line, ", zone ")) {
 			free_pages = low = -1;
 			continue;
 		}
@@ -185,52 +170,25 @@ int mem_reachable_parse(const char *zoneinfo, const char *pagetypeinfo, uint64_t
 		}
 		zones++;
 		room = free_pages - low - prot;
-		if (room <= 0)
-			continue;
-		*reach += (uint64_t)room * 4096;
-		for (size_t i = 0; holes && i < pi.nfree; i++) {
-			const struct pt_free *f = &pi.free[i];
-			bool is_mov = !strcmp(f->type, "Movable");
-
-			if (f->node != node || strcmp(f->zone, zone) ||
-			    (!is_mov && strcmp(f->type, "Unmovable") &&
-			     strcmp(f->type, "Reclaimable")))
-				continue;
-			for (int o = 0; o < pi.norders; o++) {
-				if (!is_mov)
-					oth += f->blocks[o] << o;
-				else if (o < pi.pageblock_order)
-					mov += f->blocks[o] << o;
-			}
-		}
-		oth = oth < (uint64_t)room ? oth : (uint64_t)room;
-		mov = mov < (uint64_t)room - oth ? mov : (uint64_t)room - oth;
-		if (other)
-			*other += oth * 4096;
-		if (movable)
-			*movable += mov * 4096;
+		if (room > 0)
+			*reach += (uint64_t)room * 4096;
 	}
 	if (!ret && !zones)
 		ret = -EINVAL;
-out:
-	pagetype_free(&pi);
 	free(zi);
 	return ret;
 }
 
-int mem_reachable(uint64_t *reach, uint64_t *movable, uint64_t *other)
+int mem_reachable(uint64_t *reach)
 {
-	char *zi = NULL, *pt = NULL;
+	char *zi = NULL;
 	int ret;
 
 	*reach = 0;
 	ret = mmab_read_file("/proc/zoneinfo", &zi, NULL);
-	if (!ret && (movable || other))
-		ret = mmab_read_file("/proc/pagetypeinfo", &pt, NULL);
 	if (!ret)
-		ret = mem_reachable_parse(zi, pt, reach, movable, other);
+		ret = mem_reachable_parse(zi, reach);
 	free(zi);
-	free(pt);
 	return ret;
 }
 

@@ -29,20 +29,14 @@ int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *
  * mem_reachable - what a user allocation can still get without reclaim,
  * from /proc/zoneinfo: per zone, free pages above the low watermark and
  * the largest lowmem protection the zone keeps against allocations for
- * higher zones, summed in *REACH (bytes).  With MOVABLE or OTHER (may be
- * NULL: /proc/pagetypeinfo, root only, is then not read), how much of that
- * lies in holes: free blocks smaller than a pageblock in Movable pageblocks
- * (*MOVABLE) and free memory in Unmovable or Reclaimable pageblocks
- * (*OTHER, counted first), in bytes.  0 or -errno.
+ * higher zones, summed in *REACH (bytes).  0 or -errno.
  */
-int mem_reachable(uint64_t *reach, uint64_t *movable, uint64_t *other);
+int mem_reachable(uint64_t *reach);
 /*
- * mem_reachable_parse - the same from the text of /proc/zoneinfo and of
- * /proc/pagetypeinfo (NULL: *MOVABLE and *OTHER stay 0).  -EINVAL when a
- * zone lacks its free count or low watermark, or no zone was found.
+ * mem_reachable_parse - the same from the text of /proc/zoneinfo.  -EINVAL
+ * when a zone lacks its free count or low watermark, or no zone was found.
  */
-int mem_reachable_parse(const char *zoneinfo, const char *pagetypeinfo, uint64_t *reach,
-			uint64_t *movable, uint64_t *other);
+int mem_reachable_parse(const char *zoneinfo, uint64_t *reach);
 
 /*
  * ballast_adjust - have the holder follow MemAvailable back to the effective

@@ -351,7 +351,7 @@ static bool memory_full(uint64_t size)
 {
 	uint64_t reach;
 
-	if (mem_reachable(&reach, NULL, NULL))
+	if (mem_reachable(&reach))
 		return true;
 	return reach <= size / 200 + (4ULL << 20);
 }

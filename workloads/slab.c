@@ -516,7 +516,7 @@ static int slab_pressure_target(double pct, uint64_t *target)
 	 * workload's oom_score_adj was raised, so it went unnoticed).
 	 */
 	uint64_t reach;
-	long long free_kb = mem_reachable(&reach, NULL, NULL) ? mmab_meminfo_kb("MemFree")
+	long long free_kb = mem_reachable(&reach) ? mmab_meminfo_kb("MemFree")
 							     : (long long)(reach >> 10);
 	long long act = mmab_meminfo_kb("Active(file)"), inact = mmab_meminfo_kb("Inactive(file)");
 	long long srecl = mmab_meminfo_kb("SReclaimable");

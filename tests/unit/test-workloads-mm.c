@@ -230,7 +230,7 @@ static void test_buddy_bad_input(void **state)
 	free(g);
 }
 
-/* Two zones written by hand: the reach and the holes follow from the definitions. */
+/* Two zones written by hand: the reach follows from the definition. */
 static const char zoneinfo_by_hand[] =
 	"Node 0, zone    DMA32\n"
 	"  pages free     1000\n"
@@ -244,90 +244,50 @@ static const char zoneinfo_by_hand[] =
 	"        low      300\n"
 	"        high     400\n"
 	"        protection: (0, 0, 0, 0, 0)\n";
-static const char pagetypeinfo_by_hand[] =
-	"Page block order: 9\n"
-	"Pages per block:  512\n"
-	"\n"
-	"Free pages count per migrate type at order       0      1      2      3      4      5"
-	"      6      7      8      9     10 \n"
-	"Node    0, zone    DMA32, type    Unmovable     30      0      5      0      0      0"
-	"      0      0      0      0      0 \n"
-	"Node    0, zone    DMA32, type      Movable     10      5      0      0      0      0"
-	"      0      0      0      1      0 \n"
-	"Node    0, zone    DMA32, type  Reclaimable      0      0      0      0      0      0"
-	"      0      0      0      0      0 \n"
-	"Node    0, zone   Normal, type    Unmovable      0      0      0      0      0      0"
-	"      0      0      0      0      0 \n"
-	"Node    0, zone   Normal, type      Movable    100      0      0      0      0      0"
-	"      0      0      0      0      2 \n"
-	"Node    0, zone   Normal, type  Reclaimable      0      0      0      0      0      0"
-	"      0      0      0      0      0 \n"
-	"\n"
-	"Number of blocks type     Unmovable      Movable  Reclaimable \n"
-	"Node 0, zone    DMA32            1            3            0 \n"
-	"Node 0, zone   Normal            0            8            0 \n";
 
 static void test_reachable_by_hand(void **state)
 {
-	uint64_t reach, movable, other;
+	uint64_t reach;
 
 	(void)state;
-	assert_int_equal(mem_reachable_parse(zoneinfo_by_hand, pagetypeinfo_by_hand, &reach,
-					     &movable, &other), 0);
+	assert_int_equal(mem_reachable_parse(zoneinfo_by_hand, &reach), 0);
 	/* DMA32: 1000 - 100 - 500 = 400 pages; Normal: 2000 - 300 - 0 = 1700 */
 	assert_int_equal(reach, (400 + 1700) * 4096ULL);
-	/* holes below a pageblock only: 10 + 5 * 2 in DMA32 (the order-9 block is not one), 100 */
-	assert_int_equal(movable, (20 + 100) * 4096ULL);
-	/* every free page of an unmovable block: 30 + 5 * 4 */
-	assert_int_equal(other, 50 * 4096ULL);
-	/* without pagetypeinfo, the reach alone */
-	assert_int_equal(mem_reachable_parse(zoneinfo_by_hand, NULL, &reach, &movable, &other), 0);
-	assert_int_equal(reach, (400 + 1700) * 4096ULL);
-	assert_int_equal(movable, 0);
-	assert_int_equal(other, 0);
 }
 
 /*
  * Captured on the test VM (6.18) while a 512 MiB ballast held the rest:
  * DMA out of reach (its protection), DMA32 above its line by 250,301
- * pages, Normal by 74,314.  The figures were computed from the same files
- * by an independent script (Python over both files), not by this code.
+ * pages, Normal by 74,314.  The figures were computed from the same file
+ * by an independent script (Python), not by this code.
  */
 static void test_reachable_fixture(void **state)
 {
 	char *zi = fixture_in("ballast", "zoneinfo-6.18");
-	char *pt = fixture_in("ballast", "pagetypeinfo-6.18");
-	uint64_t reach, movable, other;
+	uint64_t reach;
 
 	(void)state;
-	assert_int_equal(mem_reachable_parse(zi, pt, &reach, &movable, &other), 0);
+	assert_int_equal(mem_reachable_parse(zi, &reach), 0);
 	assert_int_equal(reach, 324615 * 4096ULL);
-	assert_int_equal(movable, 64327 * 4096ULL);
-	assert_int_equal(other, 73815 * 4096ULL);
 	free(zi);
-	free(pt);
 }
 
 static void test_reachable_bad_input(void **state)
 {
 	char *zi = fixture_in("ballast", "zoneinfo-6.18"), *cut;
-	uint64_t reach, movable, other;
+	uint64_t reach;
 
 	(void)state;
-	assert_int_equal(mem_reachable_parse("", NULL, &reach, NULL, NULL), -EINVAL);
-	assert_int_equal(mem_reachable_parse("hello\nworld\n", NULL, &reach, NULL, NULL),
-			 -EINVAL);
+	assert_int_equal(mem_reachable_parse("", &reach), -EINVAL);
+	assert_int_equal(mem_reachable_parse("hello\nworld\n", &reach), -EINVAL);
 	/* a zone cut before its watermarks */
 	assert_int_equal(mem_reachable_parse("Node 0, zone Normal\n        protection: (0, 0)\n",
-					     NULL, &reach, NULL, NULL), -EINVAL);
-	/* pagetypeinfo that is not one */
-	assert_int_equal(mem_reachable_parse(zi, "Page block order: x\n", &reach, &movable,
-					     &other), -EINVAL);
+					     &reach), -EINVAL);
 	/* truncated zoneinfo: the zones before the cut still count */
 	cut = strstr(zi, "Node 0, zone   Normal");
 	assert_non_null(cut);
 	cut = strndup(zi, (size_t)(cut - zi));
-	assert_int_equal(mem_reachable_parse(cut, NULL, &reach, NULL, NULL), 0);
+	assert_int_equal(mem_reachable_parse(cut, &reach), 0);
 	free(cut);
 	assert_int_equal(reach, (274260ULL - 2888 - 21071) * 4096);
 	free(zi);
