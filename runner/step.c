@@ -208,13 +208,17 @@ static uint64_t ballast_drift_allowed(uint64_t eff)
  * every step starts with its effective size available.  *made says whether
  * it was (re)made.  The facts go into iteration.json.  0 or -errno.
  */
+/* Is MemAvailable (read into *AVAIL) within ballast_drift_allowed() of EFF? */
+static bool ballast_fits(uint64_t eff, uint64_t *avail)
+{
+	*avail = mem_available_bytes();
+	return (*avail > eff ? *avail - eff : eff - *avail) <= ballast_drift_allowed(eff);
+}
+
 static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *made)
 {
-	long long kb = mmab_meminfo_kb("MemAvailable");
-	uint64_t avail = kb > 0 ? (uint64_t)kb << 10 : 0;
-	uint64_t drift = avail > eff ? avail - eff : eff - avail;
-	uint64_t avail_before;
-	bool reused, adjusted = false;
+	uint64_t avail, avail_before;
+	bool fits = ballast_fits(eff, &avail), reused, adjusted = false;
 	double adjust_s = 0;
 	int ret;
 
@@ -233,20 +237,15 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 	 * for that to pass before adjusting, or the ballast would give back
 	 * what the workload then gets on top.  More than EFF is no dip.
 	 */
-	for (double t0 = mmab_now(); reused && avail < eff &&
-	     drift > ballast_drift_allowed(eff) && mmab_now() - t0 < BALLAST_DRIFT_WAIT_S;) {
+	for (double t0 = mmab_now(); reused && !fits && avail < eff &&
+	     mmab_now() - t0 < BALLAST_DRIFT_WAIT_S;) {
 		usleep(100 * 1000);
-		kb = mmab_meminfo_kb("MemAvailable");
-		avail = kb > 0 ? (uint64_t)kb << 10 : 0;
-		drift = avail > eff ? avail - eff : eff - avail;
+		fits = ballast_fits(eff, &avail);
 	}
 	avail_before = avail;
-	if (reused && drift > ballast_drift_allowed(eff)) {
+	if (reused && !fits) {
 		ret = ballast_adjust(r->ballast, &adjust_s);
-		kb = mmab_meminfo_kb("MemAvailable");
-		avail = kb > 0 ? (uint64_t)kb << 10 : 0;
-		drift = avail > eff ? avail - eff : eff - avail;
-		adjusted = !ret && drift <= ballast_drift_allowed(eff);
+		adjusted = !ret && ballast_fits(eff, &avail);
 		if (ret)
 			mmab_warn("the ballast could not follow MemAvailable (%s): a new one is made",
 				  strerror(-ret));
@@ -270,9 +269,7 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 		"adjusted", adjusted,
 		"oom_protected", ballast_oom_protected(r->ballast),
 		"mem_available_bytes_before", (json_int_t)avail_before,
-		"mem_available_bytes_after",
-		(json_int_t)(mmab_meminfo_kb("MemAvailable") > 0 ?
-			     (uint64_t)mmab_meminfo_kb("MemAvailable") << 10 : 0)));
+		"mem_available_bytes_after", (json_int_t)mem_available_bytes()));
 	return 0;
 }
 

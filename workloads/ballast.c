@@ -62,7 +62,7 @@ struct ballast_msg {
 	int oom_protected;	/* oom_score_adj -1000 took */
 };
 
-static uint64_t mem_available(void)
+uint64_t mem_available_bytes(void)
 {
 	long long kb = mmab_meminfo_kb("MemAvailable");
 
@@ -225,7 +225,7 @@ static int converge(char *base, uint64_t *held, uint64_t room, uint64_t effectiv
 		uint64_t avail, len;
 
 		usleep(BALLAST_SETTLE_STEP_MS * 1000);
-		avail = mem_available();
+		avail = mem_available_bytes();
 		if (avail > effective + slack && *held < room) {
 			len = (avail - effective) & ~(BALLAST_ALIGN - 1);
 			if (len > room - *held)
@@ -301,7 +301,7 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 	/* whole pageblocks where possible: faster, and leaves no partial blocks behind */
 	madvise(base, room, MADV_HUGEPAGE);
 	while (msg.bytes < target) {
-		uint64_t len = target - msg.bytes, avail = mem_available();
+		uint64_t len = target - msg.bytes, avail = mem_available_bytes();
 
 		if (len > BALLAST_CHUNK)
 			len = BALLAST_CHUNK;
@@ -387,7 +387,7 @@ static void reap(pid_t pid)
 
 int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *j)
 {
-	uint64_t avail = mem_available(), target;
+	uint64_t avail = mem_available_bytes(), target;
 	struct ballast_msg msg;
 	struct ballast *b;
 	char cur[32];

@@ -25,6 +25,9 @@ struct knob_journal;
  */
 int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *j);
 
+/* mem_available_bytes - MemAvailable from /proc/meminfo in bytes (0 when unreadable). */
+uint64_t mem_available_bytes(void);
+
 /*
  * mem_reachable - what a user allocation can still get without reclaim,
  * from /proc/zoneinfo: per zone, free pages above the low watermark and
