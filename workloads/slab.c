@@ -16,7 +16,8 @@
  * Pressure (option pressure): by default a child process allocates
  * anonymous memory past the free memory of the effective size: MemFree plus
  * pressure_pct of what reclaim could give back (the file LRU and
- * SReclaimable), as /proc/meminfo has them when the pressure starts.  The
+ * SReclaimable, as /proc/meminfo has them when the pressure starts),
+ * following the free memory as it goes (pressure_child()).  The
  * allocations then run into the watermarks, and kswapd and direct reclaim
  * scan the LRUs and call the shrinkers in proportion, as on a machine that
  * runs out of memory.  (MemAvailable is no target: it deducts the lowmem
@@ -478,19 +479,35 @@ static int delete_files(const struct slab_opts *o, long *deleted, volatile int *
  * progress in *DONE so the parent knows how far it got if the OOM killer
  * takes it, then exit, giving it all back.
  */
-static void __attribute__((noreturn)) pressure_child(uint64_t target, volatile uint64_t *done)
+/*
+ * Allocate past the free memory until RECLAIM bytes came from reclaim:
+ * the free memory an allocation can reach is read again before every step
+ * (/proc/zoneinfo), and a step taken with less than itself left counts.
+ * TARGET, the same sum from the figures when the pressure started, only
+ * sizes the address space (twice over): in a VM with free page reporting
+ * free memory comes back for seconds after a large free, and a fixed
+ * TARGET then often ended with no reclaim at all.
+ */
+static void __attribute__((noreturn)) pressure_child(uint64_t target, uint64_t reclaim,
+						     volatile uint64_t *done)
 {
 	const uint64_t step = 4ULL << 20;
+	uint64_t cap = 2 * target + (256ULL << 20), from_reclaim = 0;
 	char *p;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
 	prctl(PR_SET_NAME, "mmab-pressure");
-	p = mmap(NULL, target + step, PROT_READ | PROT_WRITE,
-		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	p = mmap(NULL, cap, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+		 -1, 0);
 	if (p == MAP_FAILED)
 		_exit(1);
-	madvise(p, target + step, MADV_NOHUGEPAGE);
-	for (uint64_t off = 0; off < target; off += step) {
+	madvise(p, cap, MADV_NOHUGEPAGE);
+	for (uint64_t off = 0; off + step <= cap && from_reclaim < reclaim; off += step) {
+		uint64_t reach;
+
+		/* unreadable: count it as reclaimed, which can only stop us sooner */
+		if (mem_reachable(&reach) || reach < step)
+			from_reclaim += step;
 		for (uint64_t q = 0; q < step; q += PAGE)
 			p[off + q] = 1;
 		*done = off + step;
@@ -504,7 +521,7 @@ uint64_t slab_pressure_bytes(long long free_kb, long long file_kb, long long sre
 	return (uint64_t)((double)free_kb * 1024 + (double)(file_kb + srecl_kb) * 1024 * pct / 100);
 }
 
-static int slab_pressure_target(double pct, uint64_t *target)
+static int slab_pressure_target(double pct, uint64_t *target, uint64_t *reclaim)
 {
 	/*
 	 * Not MemFree: it counts free memory no user allocation can get (below
@@ -524,6 +541,7 @@ static int slab_pressure_target(double pct, uint64_t *target)
 	if (free_kb < 0 || act < 0 || inact < 0 || srecl < 0)
 		return -EIO;
 	*target = slab_pressure_bytes(free_kb, act + inact, srecl, pct);
+	*reclaim = slab_pressure_bytes(0, act + inact, srecl, pct);
 	return 0;
 }
 
@@ -536,7 +554,7 @@ struct pressure_result {
 static int apply_pressure(const struct slab_opts *o, struct pressure_result *r)
 {
 	volatile uint64_t *done;
-	uint64_t target;
+	uint64_t target, reclaim;
 	double t0 = mmab_now();
 	int status, ret = 0;
 	pid_t pid;
@@ -552,7 +570,7 @@ static int apply_pressure(const struct slab_opts *o, struct pressure_result *r)
 		r->seconds = mmab_now() - t0;
 		return ret;
 	}
-	ret = slab_pressure_target(o->pressure_pct, &target);
+	ret = slab_pressure_target(o->pressure_pct, &target, &reclaim);
 	if (ret) {
 		mmab_err("cannot read MemFree, Active(file), Inactive(file) and SReclaimable "
 			 "from '/proc/meminfo'");
@@ -570,7 +588,7 @@ static int apply_pressure(const struct slab_opts *o, struct pressure_result *r)
 		goto out;
 	}
 	if (pid == 0)
-		pressure_child(target, done);
+		pressure_child(target, reclaim, done);
 	while (waitpid(pid, &status, 0) < 0) {
 		if (errno != EINTR) {
 			ret = -errno;
