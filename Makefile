@@ -40,7 +40,7 @@ endif
 
 B := build
 
-LIB_SRC := $(filter-out runner/main.c,$(wildcard runner/*.c workloads/*.c collectors/*.c analysis/*.c))
+LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c runner/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/embed.o $(B)/embed-table.o
 EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* workloads/fio/*.fio))
 
@@ -74,9 +74,9 @@ $(B)/%.o: %.c
 
 # Built-in suites, gnuplot templates and report assets are linked into the
 # binary so ./mmab works from any directory and after `make install`.
-$(B)/embed.S $(B)/embed-table.c: runner/embed.sh $(EMBED) Makefile
+$(B)/embed.S $(B)/embed-table.c: lib/embed.sh $(EMBED) Makefile
 	@mkdir -p $(B)
-	$(Q)sh runner/embed.sh $(B)/embed $(EMBED)
+	$(Q)sh lib/embed.sh $(B)/embed $(EMBED)
 $(B)/embed.o: $(B)/embed.S
 	$(Q)$(CC) -c -o $@ $<
 $(B)/embed-table.o: $(B)/embed-table.c

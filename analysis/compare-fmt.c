@@ -12,10 +12,10 @@
 #include <string.h>
 
 #include "analysis/compare.h"
-#include "analysis/csv.h"
+#include "lib/csv.h"
 #include "analysis/derived.h"
 #include "analysis/html.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 #define LABEL_W 16		/* set labels in text rows */
 
@@ -1069,5 +1069,18 @@ int compare_print(FILE *f, enum compare_fmt fmt, const struct cmp_table *t, int 
 	}
 	if (!err && ferror(f))
 		err = -EIO;
+	return err;
+}
+
+int compare_write(FILE *f, enum compare_fmt fmt, struct rset *sets, size_t n, size_t baseline,
+		  int color)
+{
+	struct cmp_table t;
+	int err = compare_build(sets, n, baseline, &t);
+
+	if (err)
+		return err;
+	err = compare_print(f, fmt, &t, color);
+	compare_free(&t);
 	return err;
 }

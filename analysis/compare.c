@@ -18,9 +18,9 @@
 #include <string.h>
 
 #include "analysis/compare.h"
-#include "analysis/csv.h"
+#include "lib/csv.h"
 #include "analysis/derived.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 /* Slab caches shown per workload: the ones that grew most in any set. */
 #define SLAB_TOP 5
@@ -844,17 +844,4 @@ void compare_free(struct cmp_table *t)
 	}
 	free(t->env);
 	memset(t, 0, sizeof(*t));
-}
-
-int compare_write(FILE *f, enum compare_fmt fmt, struct rset *sets, size_t n, size_t baseline,
-		  int color)
-{
-	struct cmp_table t;
-	int err = compare_build(sets, n, baseline, &t);
-
-	if (err)
-		return err;
-	err = compare_print(f, fmt, &t, color);
-	compare_free(&t);
-	return err;
 }

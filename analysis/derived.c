@@ -16,7 +16,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "analysis/derived.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 #define H METRIC_HIGHER
 #define L METRIC_LOWER

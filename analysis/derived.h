@@ -13,8 +13,8 @@
 
 #include <stddef.h>
 
-#include "analysis/csv.h"
-#include "workloads/workload.h"
+#include "lib/csv.h"
+#include "lib/metric.h"
 
 /* One derived figure: how it is named, in what unit, which way is better. */
 struct derived_def {

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "analysis/html.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 void html_escape(FILE *f, const char *s)
 {

@@ -16,9 +16,10 @@
 #include <string.h>
 
 #include "analysis/derived.h"
+#include "analysis/gnuplot.h"
 #include "analysis/plot-data.h"
 #include "analysis/stats.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 static const char *const file_names[PD_N] = {
 	[PD_MEMINFO] = "meminfo.csv", [PD_VMSTAT] = "vmstat.csv",
@@ -582,7 +583,7 @@ static void timeseries_one(struct pd_set *ss, size_t n, const char *w, const str
 	}
 	free(mean);
 	p->data = text_close(f, &buf);
-	plot_var(p, "YLABEL", plot_gp_quote(def->ylabel));
+	plot_var(p, "YLABEL", gp_quote(def->ylabel));
 	plot_var(p, "YRANGE", xstrdup(def->yrange));
 out:
 	set_series_free(v, n);
@@ -699,7 +700,7 @@ static void bars_image(struct pd_set *ss, size_t n, const char *w, struct bar_me
 	for (size_t m = 0; m < nm; m++) {
 		/* two lines: a panel a third of 800 px wide cuts "name (lower is better)" */
 		char *t = xasprintf("(%s)", dir_words(bm[m].first->dir));
-		char *qn = plot_gp_quote(bm[m].first->name), *qd = plot_gp_quote(t);
+		char *qn = gp_quote(bm[m].first->name), *qd = gp_quote(t);
 
 		fprintf(f, "%s%s.\"\\n\".%s", m ? ", " : "", qn, qd);
 		free(qn);
@@ -708,7 +709,7 @@ static void bars_image(struct pd_set *ss, size_t n, const char *w, struct bar_me
 	}
 	fprintf(f, "]\narray MUNIT[%zu] = [", nm);
 	for (size_t m = 0; m < nm; m++) {
-		char *q = plot_gp_quote(*bm[m].first->unit ? bm[m].first->unit : "value");
+		char *q = gp_quote(*bm[m].first->unit ? bm[m].first->unit : "value");
 
 		fprintf(f, "%s%s", m ? ", " : "", q);
 		free(q);
@@ -893,7 +894,7 @@ static void cdf_hist(struct pd_set *ss, size_t n, const char *w, const struct na
 	p->data = text_close(f, &buf);
 	p->note = missing_note(ss, n, missing, "no such histogram");
 	x = xasprintf("%s (%s, log scale)", h->name, *h->unit ? h->unit : "no unit");
-	plot_var(p, "XLABEL", plot_gp_quote(x));
+	plot_var(p, "XLABEL", gp_quote(x));
 	free(x);
 	free(missing);
 }
@@ -965,7 +966,7 @@ static void cdf_stall(struct pd_set *ss, size_t n, const char *w, const char *ev
 	p->data = text_close(f, &buf);
 	p->note = missing_note(ss, n, missing, "no such stall");
 	x = xasprintf("%s stall duration (us, log scale)", event);
-	plot_var(p, "XLABEL", plot_gp_quote(x));
+	plot_var(p, "XLABEL", gp_quote(x));
 	free(x);
 	free(missing);
 }
@@ -1311,7 +1312,7 @@ static void slab_plot(struct pd_set *ps, const struct slab_set *sl, size_t set, 
 		double gr = slab_growth(ps, sl, top[c].cache);
 		char *k = isfinite(gr) ? xasprintf("%s (%+.3g pages)", top[c].cache, gr)
 				       : xstrdup(top[c].cache);
-		char *q = plot_gp_quote(k);
+		char *q = gp_quote(k);
 
 		fprintf(f, "%s%s", c ? ", " : "", q);
 		free(q);

@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "analysis/csv.h"
+#include "lib/csv.h"
 #include "analysis/plot.h"
 #include "analysis/rset.h"
 
@@ -60,7 +60,7 @@ struct pd_plot {
 	size_t nsets;
 	int set;		/* per-set plots: the set; else -1 */
 	int width, height;	/* pixels */
-	struct plot_var vars[PD_MAX_VARS];
+	struct gp_var vars[PD_MAX_VARS];
 	size_t nvars;
 };
 

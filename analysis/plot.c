@@ -4,8 +4,8 @@
  * templates of analysis/plots/ (embedded in the binary) and runs gnuplot
  * on them, a few at a time, through fork/exec.  The data comes from
  * plot-data.c.  Nothing from a result set reaches gnuplot except through
- * plot_gp_quote, and nothing from one reaches a file name except through
- * plot_safe_name.
+ * gp_quote, and nothing from one reaches a file name except through
+ * gp_safe_name (gnuplot.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,199 +15,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "analysis/gnuplot.h"
 #include "analysis/plot-data.h"
 #include "analysis/plot.h"
-#include "runner/embed.h"
-#include "runner/mmab.h"
-
-/* The palette of style.gp, in the same order. */
-static const char *const palette[] = {
-	"#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#555555", "#A08A00",
-};
-
-const char *plot_set_colour(size_t i)
-{
-	return palette[i % ARRAY_SIZE(palette)];
-}
-
-/* ---- quoting, names, templates ---- */
-
-/* Length of the valid UTF-8 sequence at S (1 to 4), or 0 when it is not one. */
-static size_t utf8_len(const unsigned char *s)
-{
-	size_t n;
-	unsigned char lo = 0x80, hi = 0xbf;
-
-	if (s[0] < 0x80)
-		return 1;
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		n = 2;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		n = 3;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	/* no overlong forms, no surrogates, nothing past U+10FFFF */
-	if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	if (s[1] < lo || s[1] > hi)
-		return 0;
-	for (size_t i = 2; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
-}
-
-/*
- * S made fit for any terminal: control characters as spaces, bytes that
- * are not UTF-8 as '?' (cairo and SVG readers reject them), and "]]>" as
- * "]] >" (gnuplot's svg terminal copies '>' as is, and that sequence is
- * not allowed in XML text).
- */
-static char *gp_clean(const char *s)
-{
-	size_t len = strlen(s), o = 0;
-	char *d = xmalloc(2 * len + 1);
-	const unsigned char *p = (const unsigned char *)s;
-
-	while (*p) {
-		size_t n = utf8_len(p);
-
-		if (!n) {
-			d[o++] = '?';
-			p++;
-		} else if (n == 1 && (*p < 0x20 || *p == 0x7f)) {
-			d[o++] = ' ';
-			p++;
-		} else if (*p == ']' && p[1] == ']' && p[2] == '>') {
-			memcpy(d + o, "]] ", 3);
-			o += 3;
-			p += 2;
-		} else {
-			memcpy(d + o, p, n);
-			o += n;
-			p += n;
-		}
-	}
-	d[o] = '\0';
-	return d;
-}
-
-char *plot_gp_quote(const char *s)
-{
-	char *c = gp_clean(s ? s : ""), *out, *q;
-	size_t quotes = 0;
-
-	for (const char *p = c; *p; p++)
-		quotes += *p == '\'';
-	if (!quotes) {
-		out = xasprintf("'%s'", c);
-		free(c);
-		return out;
-	}
-	/* ('it'."'".'s'): a quote cannot appear inside a single-quoted literal */
-	out = xmalloc(strlen(c) + quotes * 9 + 5);
-	q = out;
-	*q++ = '(';
-	*q++ = '\'';
-	for (const char *p = c; *p; p++) {
-		if (*p == '\'') {
-			memcpy(q, "'.\"'\".'", 7);
-			q += 7;
-		} else {
-			*q++ = *p;
-		}
-	}
-	*q++ = '\'';
-	*q++ = ')';
-	*q = '\0';
-	free(c);
-	return out;
-}
-
-void plot_safe_name(char *buf, size_t len, const char *s)
-{
-	size_t o = 0;
-
-	if (!len)
-		return;
-	for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p && o + 1 < len; p++) {
-		bool ok = (*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-			  (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-';
-
-		/* a leading '.' hides the file, a leading '-' reads as an option */
-		if (!o && (*p == '.' || *p == '-'))
-			ok = false;
-		buf[o++] = ok ? (char)*p : '_';
-	}
-	if (!o && len > 1)
-		buf[o++] = 'x';
-	buf[o] = '\0';
-}
-
-static const struct plot_var *find_var(const struct plot_var *vars, size_t n, const char *name,
-				       size_t len)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strlen(vars[i].name) == len && !strncmp(vars[i].name, name, len))
-			return &vars[i];
-	return NULL;
-}
-
-static bool var_char(char c)
-{
-	return (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
-}
-
-int plot_fill(const char *tpl, const struct plot_var *vars, size_t nvars, char **out)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-	int err = 0;
-
-	if (!f)
-		return -ENOMEM;
-	for (const char *p = tpl; *p;) {
-		const char *name = p + 1, *end = name;
-		const struct plot_var *v;
-
-		if (*p != '@') {
-			fputc(*p++, f);
-			continue;
-		}
-		while (var_char(*end))
-			end++;
-		if (end == name || *end != '@') {
-			fputc(*p++, f);		/* a gnuplot macro or a plain '@' */
-			continue;
-		}
-		v = find_var(vars, nvars, name, (size_t)(end - name));
-		if (!v) {
-			mmab_err("plot template uses @%.*s@, which has no value", (int)(end - name),
-				 name);
-			err = -EINVAL;
-			break;
-		}
-		fputs(v->value, f);
-		p = end + 1;
-	}
-	if (fclose(f))
-		err = err ? err : -ENOMEM;
-	if (err) {
-		free(buf);
-		return err;
-	}
-	*out = buf;
-	return 0;
-}
+#include "lib/embed.h"
+#include "lib/mmab.h"
 
 /* ---- writing one plot ---- */
 
@@ -242,7 +54,7 @@ static char *base_name(struct ctx *c, const char *w, const char *id)
 {
 	char *raw = xasprintf("%s-%s", w, id), safe[128], *name = NULL;
 
-	plot_safe_name(safe, sizeof(safe), raw);
+	gp_safe_name(safe, sizeof(safe), raw);
 	free(raw);
 	for (int k = 1; !name; k++) {
 		bool taken = false;
@@ -349,14 +161,14 @@ static char *sets_block(const struct ctx *c, const struct pd_plot *p)
 		abort();
 	fprintf(f, "NSETS = %zu\narray SETLABEL[%zu] = [", p->nsets, p->nsets);
 	for (size_t i = 0; i < p->nsets; i++) {
-		char *q = plot_gp_quote(p->keys[i]);
+		char *q = gp_quote(p->keys[i]);
 
 		fprintf(f, "%s%s", i ? ", " : "", q);
 		free(q);
 	}
 	fprintf(f, "]\narray SETSHORT[%zu] = [", p->nsets);
 	for (size_t i = 0; i < p->nsets; i++) {
-		char *s = short_label(c, p, i), *q = plot_gp_quote(s);
+		char *s = short_label(c, p, i), *q = gp_quote(s);
 
 		fprintf(f, "%s%s", i ? ", " : "", q);
 		free(q);
@@ -383,7 +195,7 @@ static char *template(const char *name)
 /* The script of P: its template filled with the common and its own variables. */
 static int script_of(struct ctx *c, const struct pd_plot *p, const char *base, char **out)
 {
-	struct plot_var vars[6 + PD_MAX_VARS];
+	struct gp_var vars[6 + PD_MAX_VARS];
 	char *tpl = template(p->tpl), *style = template("style"), *file, *img;
 	size_t nv = 0, sl;
 	int err;
@@ -399,19 +211,19 @@ static int script_of(struct ctx *c, const struct pd_plot *p, const char *base, c
 		style[--sl] = '\0';
 	file = xasprintf("%s.csv", base);
 	img = xasprintf("%s.%s", base, c->ext);
-	vars[nv++] = (struct plot_var){ "TERMINAL", c->o->fmt == PLOT_SVG
+	vars[nv++] = (struct gp_var){ "TERMINAL", c->o->fmt == PLOT_SVG
 		? xasprintf("set terminal svg size %d,%d font 'DejaVu Sans,10' noenhanced "
 			    "background '#ffffff'", p->width, p->height)
 		: xasprintf("set terminal pngcairo size %d,%d font 'DejaVu Sans,10' noenhanced",
 			    p->width, p->height) };
-	vars[nv++] = (struct plot_var){ "STYLE", style };
-	vars[nv++] = (struct plot_var){ "SETS", sets_block(c, p) };
-	vars[nv++] = (struct plot_var){ "OUTPUT", plot_gp_quote(img) };
-	vars[nv++] = (struct plot_var){ "DATA", plot_gp_quote(file) };
-	vars[nv++] = (struct plot_var){ "TITLE", plot_gp_quote(p->title) };
+	vars[nv++] = (struct gp_var){ "STYLE", style };
+	vars[nv++] = (struct gp_var){ "SETS", sets_block(c, p) };
+	vars[nv++] = (struct gp_var){ "OUTPUT", gp_quote(img) };
+	vars[nv++] = (struct gp_var){ "DATA", gp_quote(file) };
+	vars[nv++] = (struct gp_var){ "TITLE", gp_quote(p->title) };
 	for (size_t i = 0; i < p->nvars; i++)
 		vars[nv++] = p->vars[i];
-	err = plot_fill(tpl, vars, nv, out);
+	err = gp_fill(tpl, vars, nv, out);
 	for (size_t i = 0; i < 6; i++)
 		if (i != 1)
 			free((char *)vars[i].value);
@@ -544,7 +356,7 @@ static void render(struct ctx *c)
 	size_t width = cpus < 1 ? 1 : cpus > 4 ? 4 : (size_t)cpus, running = 0;
 	const char *gp = c->o->gnuplot ? c->o->gnuplot : "gnuplot";
 	struct job jobs[4];
-	char *cd, *cdq = plot_gp_quote(c->o->outdir);
+	char *cd, *cdq = gp_quote(c->o->outdir);
 	bool broken = false;
 
 	cd = xasprintf("cd %s", cdq);

@@ -14,11 +14,12 @@
 #include <time.h>
 
 #include "analysis/compare.h"
+#include "analysis/gnuplot.h"
 #include "analysis/html.h"
 #include "analysis/plot.h"
 #include "analysis/report.h"
-#include "runner/embed.h"
-#include "runner/mmab.h"
+#include "lib/embed.h"
+#include "lib/mmab.h"
 
 #define esc html_escape
 
@@ -147,7 +148,7 @@ struct page {
 
 static void swatch(FILE *f, size_t i)
 {
-	fprintf(f, "<span class=\"swatch\" style=\"background:%s\"></span>", plot_set_colour(i));
+	fprintf(f, "<span class=\"swatch\" style=\"background:%s\"></span>", gp_set_colour(i));
 }
 
 static void set_name(const struct page *p, size_t i)

@@ -16,9 +16,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "analysis/csv.h"
+#include "lib/csv.h"
 #include "analysis/rset.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 static bool is_dir(const char *path)
 {

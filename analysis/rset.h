@@ -12,7 +12,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "workloads/workload.h"
+#include "lib/metric.h"
 
 /*
  * One (workload, iteration) as recorded in status.csv.  Two statuses come

@@ -20,7 +20,7 @@
 #include <gsl/gsl_statistics_double.h>
 
 #include "analysis/stats.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 /* Below this size on both sides (and without ties) U's p is exact, as in R. */
 #define MWU_EXACT_MAX 50

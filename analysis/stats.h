@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "workloads/workload.h"
+#include "lib/metric.h"
 
 struct stats_summary {
 	size_t n;		/* finite values used */

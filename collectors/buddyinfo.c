@@ -16,7 +16,7 @@
 #include <string.h>
 
 #include "collectors/proc.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 #define BUDDYINFO_PATH "/proc/buddyinfo"
 

@@ -24,7 +24,7 @@ enum col_flags {
 	COL_DEFAULT	= 1 << 3,	/* in the default set */
 };
 
-struct knob_journal;
+struct journal;
 
 /* Per-run configuration of one collector (suite [collector NAME] sections). */
 struct collector_cfg {
@@ -34,9 +34,9 @@ struct collector_cfg {
 	/*
 	 * Where a collector journals what it makes on the machine (a tracefs
 	 * instance, a tracefs mount), so a run that is killed leaves nothing
-	 * behind (runner/knob.h).  NULL: nothing is journaled (unit tests).
+	 * behind (lib/journal.h).  NULL: nothing is journaled (unit tests).
 	 */
-	struct knob_journal *journal;
+	struct journal *journal;
 };
 
 /* One collector running for one iteration. */
@@ -84,27 +84,5 @@ struct collector {
 
 extern const struct collector *const collectors[];
 const struct collector *collector_find(const char *name);
-
-/*
- * sampler_start - open every configured collector for the iteration in DIR
- * (a collector that fails to open is reported once, naming DIR, and
- * dropped), take the t=0 sample synchronously and start the sampler thread.
- * Returns 0 or -errno, reported here; *sp is the handle.
- */
-struct sampler;
-int sampler_start(struct sampler **sp, const char *dir, const struct collector_cfg *cfgs,
-		  size_t ncfg);
-/*
- * sampler_stop - take the end sample synchronously, stop the thread, close
- * every collector and flush its CSV.  Returns 0 or the first -errno, each
- * failure reported here once.  NULL is fine.
- */
-int sampler_stop(struct sampler *s);
-/*
- * sampler_status - NULL while configured collector I (index into the cfgs
- * given to sampler_start) runs, else why it was dropped ("needs root ...",
- * "cannot open ...", a parse error).  Valid until sampler_stop.
- */
-const char *sampler_status(const struct sampler *s, size_t i);
 
 #endif

@@ -19,7 +19,7 @@
 #include <unistd.h>
 
 #include "collectors/proc.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 #define PAGETYPEINFO_PATH "/proc/pagetypeinfo"
 #define BLOCKS_FLUSH_S 2.0		/* like the sampler's own CSVs */

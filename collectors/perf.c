@@ -32,12 +32,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analysis/csv.h"
+#include "lib/csv.h"
 #include "collectors/collector.h"
 #include "collectors/perf.h"
 #include "collectors/tracing.h"
-#include "runner/mmab.h"
-#include "workloads/engine.h"
+#include "lib/mmab.h"
 
 #define PERF_DEFAULT_INTERVAL_MS 1000
 #define PERF_MIN_INTERVAL_MS 10		/* perf's own minimum */
@@ -868,7 +867,7 @@ static int perf_close(struct collector_inst *ci, double t)
 
 static int perf_available(char *why, size_t whylen)
 {
-	if (!engine_tool_found("perf")) {
+	if (!mmab_found("perf")) {
 		snprintf(why, whylen, "perf is not installed (Debian: linux-perf)");
 		return -ENOENT;
 	}

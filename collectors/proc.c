@@ -15,7 +15,8 @@
 #include <unistd.h>
 
 #include "collectors/proc.h"
-#include "runner/mmab.h"
+#include "lib/csv.h"
+#include "lib/mmab.h"
 
 /*
  * Printable ASCII other than the space.  Not isgraph(): that is a call and
@@ -52,21 +53,8 @@ void rb_str(struct rowbuf *b, const char *s)
 
 void rb_field(struct rowbuf *b, const char *s, size_t n)
 {
-	bool quote = false;
-
-	for (size_t i = 0; i < n && !quote; i++)
-		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
-	if (!quote) {
-		rb_mem(b, s, n);
-		return;
-	}
-	rb_putc(b, '"');
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '"')
-			rb_putc(b, '"');
-		rb_putc(b, s[i]);
-	}
-	rb_putc(b, '"');
+	rb_reserve(b, 2 * n + 2);
+	b->len += csv_quote(b->p + b->len, 2 * n + 2, s, n);
 }
 
 size_t proc_fmt_u64(char *buf, uint64_t v)

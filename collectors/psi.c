@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "collectors/proc.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 static const char *const psi_resources[] = { "memory", "io", "cpu" };
 #define PSI_NRES ARRAY_SIZE(psi_resources)

@@ -33,7 +33,8 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
-#include "runner/mmab.h"
+#include "collectors/sampler.h"
+#include "lib/mmab.h"
 
 #define NSEC 1000000000ull
 #define FLUSH_NS (2 * NSEC)		/* how much a crash may lose */
@@ -511,4 +512,21 @@ const char *sampler_status(const struct sampler *s, size_t i)
 	if (!s || i >= s->n)
 		return NULL;
 	return s->slots[i].why[0] ? s->slots[i].why : NULL;
+}
+
+void sampler_record_dropped(json_t *col_meta, const struct collector_cfg *cols, size_t n,
+			   const struct sampler *s)
+{
+	for (size_t i = 0; i < n; i++) {
+		const char *why = s ? sampler_status(s, i) : "the sampler could not start";
+
+		for (size_t k = 0; why && k < json_array_size(col_meta); k++) {
+			json_t *c = json_array_get(col_meta, k);
+			const char *name = json_string_value(json_object_get(c, "name"));
+			const char *st = json_string_value(json_object_get(c, "status"));
+
+			if (name && st && !strcmp(name, cols[i].c->name) && !strcmp(st, "ok"))
+				json_object_set_new(c, "status", json_string(why));
+		}
+	}
 }

@@ -18,7 +18,7 @@
 #include <string.h>
 
 #include "collectors/proc.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 #define SLABINFO_PATH "/proc/slabinfo"
 

@@ -37,8 +37,8 @@
 #include "collectors/collector.h"
 #include "collectors/stalls.h"
 #include "collectors/tracing.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
+#include "lib/journal.h"
+#include "lib/mmab.h"
 
 #define STALLS_DEFAULT_INTERVAL_MS 100
 /* per-CPU buffer: 2 MiB holds ~40k events, 64 MiB in all at most */
@@ -395,7 +395,7 @@ static void stalls_free(struct stalls_priv *p)
 }
 
 /* A new instance, journaled in J (when not NULL) before it is made in TDIR. */
-static struct tracefs_instance *create_instance(struct knob_journal *j, const char *tdir)
+static struct tracefs_instance *create_instance(struct journal *j, const char *tdir)
 {
 	static unsigned seq;
 	struct tracefs_instance *inst;
@@ -407,7 +407,7 @@ static struct tracefs_instance *create_instance(struct knob_journal *j, const ch
 	if (j) {
 		char *path = xasprintf("%s/instances/%s", tdir, name);
 
-		ret = knob_journal_tracefs(j, path);
+		ret = journal_add_tracefs(j, path);
 		free(path);
 		if (ret) {
 			errno = -ret;

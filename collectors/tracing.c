@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 #include "collectors/tracing.h"
-#include "runner/knob.h"
+#include "lib/journal.h"
 
 #define TRACEFS_DEFAULT "/sys/kernel/tracing"
 #define EVENT_NAME_MAX 255
@@ -236,7 +236,7 @@ bool col_tracefs_supported(void)
 	return yes;
 }
 
-int col_tracefs_get(struct knob_journal *j, const char **dir)
+int col_tracefs_get(struct journal *j, const char **dir)
 {
 	int ret = 0;
 
@@ -247,7 +247,7 @@ int col_tracefs_get(struct knob_journal *j, const char **dir)
 			ret = -ENODEV;
 			goto out;
 		}
-		if (j && (ret = knob_journal_mount(j, TRACEFS_DEFAULT)))
+		if (j && (ret = journal_add_mount(j, TRACEFS_DEFAULT)))
 			goto out;
 		if (mount("nodev", TRACEFS_DEFAULT, "tracefs", 0, NULL) < 0) {
 			ret = -errno;

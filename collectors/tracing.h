@@ -15,7 +15,7 @@
 #include <stddef.h>
 
 #include "collectors/collector.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 /*
  * col_events_edit - the event list SPEC makes of DEFAULTS (NULL-terminated).
@@ -44,8 +44,8 @@ size_t col_events_count(char *const *list);
  * not leave it mounted).  Every successful call pairs with col_tracefs_put.
  * Returns 0 or -errno (-ENODEV: this kernel has no tracefs).
  */
-struct knob_journal;
-int col_tracefs_get(struct knob_journal *j, const char **dir);
+struct journal;
+int col_tracefs_get(struct journal *j, const char **dir);
 /*
  * col_tracefs_put - drop a reference; the last one unmounts tracefs if
  * col_tracefs_get mounted it (and leaves it when busy: someone else is

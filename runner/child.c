@@ -27,10 +27,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runner/cgroup.h"
+#include "lib/cgroup.h"
 #include "runner/child.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
+#include "lib/journal.h"
+#include "lib/mmab.h"
 
 #define DEFAULT_GRACE_S 5.0
 /* How long killed tasks may take to leave the cgroup before rmdir gives up. */
@@ -451,7 +451,7 @@ int child_run(const struct child_spec *spec, struct child_result *res)
 			return 0;	/* "error" */
 		}
 		if (spec->journal) {
-			ret = knob_journal_cgroup(spec->journal, cg);
+			ret = journal_add_cgroup(spec->journal, cg);
 			if (ret) {
 				mmab_err("cannot journal cgroup '%s': %s", cg, strerror(-ret));
 				return ret;

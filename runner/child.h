@@ -15,7 +15,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-struct knob_journal;
+struct journal;
 
 enum child_outcome {
 	CHILD_OK,		/* exit 0 */
@@ -38,7 +38,7 @@ struct child_spec {
 	double timeout_s;		/* 0: none.  On expiry: SIGTERM to the child, */
 	double grace_s;			/* then SIGKILL to the whole cgroup after grace_s (0: 5 s) */
 	uint64_t memcg_limit;		/* bytes; 0: no limit (the cgroup still isolates and counts) */
-	struct knob_journal *journal;	/* the cgroup is journaled here before it is made */
+	struct journal *journal;	/* the cgroup is journaled here before it is made */
 };
 
 struct child_result {

@@ -18,13 +18,16 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
+#include "collectors/sampler.h"
+#include "lib/csv.h"
+#include "lib/machine.h"
+#include "lib/resultset.h"
 #include "runner/child.h"
 #include "runner/cmdline.h"
 #include "runner/cmds.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
+#include "lib/journal.h"
+#include "lib/mmab.h"
 #include "runner/plan.h"
-#include "runner/resultset.h"
 #include "workloads/workload.h"
 
 const char cmd_collect_help[] =
@@ -99,27 +102,6 @@ static int parse_args(struct collect_opts *o, int argc, char **argv)
 		return cmd_usage_error(cmd_collect_help, "no command to run");
 	o->command = argv + optind;
 	return 0;
-}
-
-/* Is the command there to exec?  Checked before anything is created. */
-static bool command_found(const char *cmd)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL;
-	bool found = false;
-
-	if (strchr(cmd, '/'))
-		return !access(cmd, X_OK);
-	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", *d ? d : ".", cmd);
-		struct stat st;
-
-		found = !stat(p, &st) && S_ISREG(st.st_mode) && !access(p, X_OK);
-		free(p);
-	}
-	free(copy);
-	return found;
 }
 
 /* The chosen collectors (names validated), intervals resolved. */
@@ -265,7 +247,7 @@ static json_t *collect_metadata(const char *dir, const struct collect_opts *o, i
 		json_object_set(m, keys[i], v ? v : json_null());
 	}
 	json_object_set_new(m, "knobs", json_pack("{s:O, s:O}", "before", knobs, "as_run", knobs));
-	json_object_set_new(m, "storage", rs_storage_info(dir));
+	json_object_set_new(m, "storage", machine_storage_info(dir));
 	json_object_set_new(m, "cgroup", json_string(cgroup ? cgroup : "none"));
 	json_object_set_new(m, "effective_memory_bytes", json_null());
 	json_object_set(m, "collectors", colmeta);
@@ -310,7 +292,7 @@ out:
 
 static int by_size(const void *a, const void *b)
 {
-	const struct rs_delta *x = a, *y = b;
+	const struct csv_delta *x = a, *y = b;
 	double dx = fabs(x->last - x->first), dy = fabs(y->last - y->first);
 
 	if (isnan(dx))
@@ -324,8 +306,8 @@ static int by_size(const void *a, const void *b)
 static void print_summary(const char *iter_dir)
 {
 	char *path = xasprintf("%s/vmstat.csv", iter_dir);
-	struct rs_delta *d = NULL;
-	ssize_t n = rs_csv_deltas(path, &d);
+	struct csv_delta *d = NULL;
+	ssize_t n = csv_deltas(path, &d);
 	int shown = 0;
 
 	if (n < 0) {
@@ -346,7 +328,7 @@ static void print_summary(const char *iter_dir)
 	if (!shown)
 		printf("  (no counter changed)\n");
 out:
-	rs_deltas_free(d, n > 0 ? (size_t)n : 0);
+	csv_deltas_free(d, n > 0 ? (size_t)n : 0);
 	free(path);
 }
 
@@ -400,7 +382,7 @@ struct collect {
 	json_t *colmeta;
 	struct collector_cfg *cfgs;
 	size_t ncfgs;
-	struct knob_journal *journal;
+	struct journal *journal;
 	int status_fd;
 };
 
@@ -408,11 +390,11 @@ struct collect {
 static int start_set(struct collect *c, int argc, char **argv)
 {
 	char start[32], why[256], *path;
-	json_t *machine = rs_machine_info(), *knobs = rs_knob_values(NULL, rs_standard_knobs);
+	json_t *machine = machine_machine_info(), *knobs = machine_knob_values(NULL, machine_standard_knobs);
 	int ret, err = 0;
 
 	mmab_iso_time(start, sizeof(start), (double)time(NULL));
-	c->iter_dir = rs_iter_dir(c->dir, "command", 1, &err);
+	c->iter_dir = rset_iter_dir(c->dir, "command", 1, &err);
 	if (!c->iter_dir) {
 		mmab_err("cannot create '%s/command/1': %s", c->dir, strerror(-err));
 		json_decref(machine);
@@ -425,14 +407,14 @@ static int start_set(struct collect *c, int argc, char **argv)
 	json_decref(machine);
 	json_decref(knobs);
 	path = xasprintf("%s/metadata.json", c->dir);
-	ret = rs_json_write(path, c->meta);
+	ret = rset_json_write(path, c->meta);
 	if (ret)
 		mmab_err("cannot write '%s': %s", path, strerror(-ret));
 	free(path);
 	if (ret)
 		return ret;
 	path = xasprintf("%s/status.csv", c->dir);
-	c->status_fd = rs_status_open(path);
+	c->status_fd = rset_status_open(path);
 	if (c->status_fd < 0)
 		mmab_err("cannot write '%s': %s", path, strerror(-c->status_fd));
 	free(path);
@@ -447,7 +429,7 @@ static int run_command(struct collect *c, struct child_result *res)
 		.name = "command", .argv = c->o.command, .stderr_path = log,
 		.journal = c->journal,
 	};
-	struct rs_status_row row = { .workload = "command", .iteration = 1, .exit_code = -1,
+	struct rset_status_row row = { .workload = "command", .iteration = 1, .exit_code = -1,
 				     .duration_s = NAN };
 	struct sampler *sampler = NULL;
 	char end[32], *path;
@@ -457,7 +439,7 @@ static int run_command(struct collect *c, struct child_result *res)
 		/* what fails is reported by the sampler, which knows which collector and why */
 		if (sampler_start(&sampler, c->iter_dir, c->cfgs, c->ncfgs))
 			sampler = NULL;
-		rs_collectors_dropped(c->colmeta, c->cfgs, c->ncfgs, sampler);
+		sampler_record_dropped(c->colmeta, c->cfgs, c->ncfgs, sampler);
 	}
 	ret = child_run(&spec, res);
 	sampler_stop(sampler);
@@ -473,7 +455,7 @@ static int run_command(struct collect *c, struct child_result *res)
 	row.duration_s = res->duration_s;
 	ret = write_metrics(c->iter_dir, res);
 	if (!ret) {
-		ret = rs_status_append(c->status_fd, &row);
+		ret = rset_status_append(c->status_fd, &row);
 		if (ret)
 			mmab_err("cannot write '%s/status.csv': %s", c->dir, strerror(-ret));
 	}
@@ -481,7 +463,7 @@ static int run_command(struct collect *c, struct child_result *res)
 	json_object_set_new(c->meta, "end", json_string(end));
 	path = xasprintf("%s/metadata.json", c->dir);
 	if (!ret) {
-		ret = rs_json_write(path, c->meta);
+		ret = rset_json_write(path, c->meta);
 		if (ret)
 			mmab_err("cannot write '%s': %s", path, strerror(-ret));
 	}
@@ -504,7 +486,7 @@ int cmd_collect(int argc, char **argv)
 		ret = MMAB_EXIT_USAGE;
 		goto out;
 	}
-	if (!command_found(c.o.command[0])) {
+	if (!mmab_found(c.o.command[0])) {
 		mmab_err("command '%s' not found", c.o.command[0]);
 		ret = MMAB_EXIT_USAGE;
 		goto out;
@@ -528,7 +510,7 @@ int cmd_collect(int argc, char **argv)
 	ret = start_set(&c, argc, argv) ? MMAB_EXIT_FAIL : 0;
 	if (!ret)
 		ret = run_command(&c, &res) ? MMAB_EXIT_FAIL : 0;
-	cret = knob_journal_close(c.journal);
+	cret = journal_close(c.journal);
 	if (cret) {
 		mmab_err("cannot undo what collect changed: %s; run 'mmab restore'",
 			 strerror(-cret));

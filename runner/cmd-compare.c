@@ -14,7 +14,7 @@
 #include "analysis/compare.h"
 #include "analysis/rset.h"
 #include "runner/cmds.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 const char cmd_compare_help[] =
 	"usage: mmab compare [-f text|md|csv|json|html] [-b BASELINE] RESULT_SET..\n"

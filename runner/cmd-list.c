@@ -14,8 +14,9 @@
 
 #include "collectors/collector.h"
 #include "runner/cmds.h"
-#include "runner/mmab.h"
-#include "runner/options.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
+#include "lib/options.h"
 #include "runner/suite.h"
 #include "workloads/workload.h"
 
@@ -164,7 +165,7 @@ static void list_collectors(const char *indent, bool verbose)
 /* Seconds the workloads themselves expect to take over the whole suite. */
 static double suite_estimate(const struct suite *s)
 {
-	uint64_t total = mmab_mem_total();
+	uint64_t total = mem_total();
 	double sum = 0;
 
 	for (size_t i = 0; i < s->nworkloads; i++) {

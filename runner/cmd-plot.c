@@ -12,7 +12,7 @@
 #include "analysis/plot.h"
 #include "analysis/rset.h"
 #include "runner/cmds.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 const char cmd_plot_help[] =
 	"usage: mmab plot [-f png|svg] [-o DIR] RESULT_SET..\n"

@@ -12,7 +12,7 @@
 #include "analysis/report.h"
 #include "analysis/rset.h"
 #include "runner/cmds.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 const char cmd_report_help[] =
 	"usage: mmab report [-o DIR] [-b BASELINE] RESULT_SET..\n"

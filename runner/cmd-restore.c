@@ -9,8 +9,8 @@
 #include <string.h>
 
 #include "runner/cmds.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
+#include "lib/journal.h"
+#include "lib/mmab.h"
 
 const char cmd_restore_help[] =
 	"usage: mmab restore\n"
@@ -44,7 +44,7 @@ int cmd_restore(int argc, char **argv)
 			 mmab_state_dir());
 		return MMAB_EXIT_SKIP;
 	}
-	n = knob_journal_recover(true);
+	n = journal_recover(true);
 	if (n == -EBUSY) {
 		mmab_err("restore: another mmab is running (it holds '%s/lock'); "
 			 "it puts back its own changes when it ends", mmab_state_dir());

@@ -21,14 +21,17 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
+#include "lib/machine.h"
+#include "lib/resultset.h"
 #include "runner/child.h"
 #include "runner/cmdline.h"
 #include "runner/cmds.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
+#include "lib/journal.h"
+#include "lib/knob.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "runner/plan.h"
 #include "runner/progress.h"
-#include "runner/resultset.h"
 #include "runner/step.h"
 #include "runner/suite.h"
 #include "workloads/workload.h"
@@ -118,7 +121,7 @@ struct run {
 	json_t *before;
 	const char **knob_names;	/* standard set + every variant's knobs */
 	const char **watch_names;	/* those + THP: what a workload may change */
-	struct knob_journal *journal;
+	struct journal *journal;
 	struct step_env env;		/* what the steps share (runner/step.h) */
 	struct progress *progress;
 	unsigned n_ok, n_failed, n_skipped;
@@ -308,15 +311,15 @@ static void collect_knob_names(struct run *r)
 {
 	size_t n = 0, cap = 0, nw = 0, capw = 0;
 
-	for (size_t i = 0; rs_standard_knobs[i]; i++)
-		add_name(&r->knob_names, &n, &cap, rs_standard_knobs[i]);
+	for (size_t i = 0; machine_standard_knobs[i]; i++)
+		add_name(&r->knob_names, &n, &cap, machine_standard_knobs[i]);
 	for (size_t v = 0; v < r->suite.nvariants; v++)
 		for (size_t k = 0; k < r->suite.variants[v].nknobs; k++)
 			add_name(&r->knob_names, &n, &cap, r->suite.variants[v].knobs[k].name);
 	for (size_t i = 0; i < n; i++)
 		add_name(&r->watch_names, &nw, &capw, r->knob_names[i]);
-	for (size_t i = 0; rs_thp_knobs[i]; i++)
-		add_name(&r->watch_names, &nw, &capw, rs_thp_knobs[i]);
+	for (size_t i = 0; machine_thp_knobs[i]; i++)
+		add_name(&r->watch_names, &nw, &capw, machine_thp_knobs[i]);
 }
 
 static const struct suite_variant *set_variant(const struct run *r, size_t set)
@@ -372,7 +375,7 @@ static void mark_done(struct run *r, bool *done)
 				const struct plan_step *st = &r->plan.steps[i];
 
 				if (st->set == s &&
-				    rs_status_has(text, r->suite.workloads[st->workload].id,
+				    rset_status_has(text, r->suite.workloads[st->workload].id,
 						  st->iteration))
 					done[i] = true;
 			}
@@ -550,7 +553,7 @@ static json_t *set_metadata(struct run *r, size_t s)
 	json_object_set_new(m, "knobs", json_pack("{s:O, s:O}", "before", r->before,
 						  "as_run", r->as_run[s]));
 	/* the scratch files of the page-cache workloads live here too */
-	json_object_set_new(m, "storage", rs_storage_info(r->run_dir));
+	json_object_set_new(m, "storage", machine_storage_info(r->run_dir));
 	json_object_set_new(m, "cgroup", json_string(r->cgroup ? r->cgroup : "none"));
 	/* the suite-wide effective size; workloads list their own */
 	if (!mmab_parse_size(plan_effective_scale(&r->plan, &r->suite, NULL), r->mem_total,
@@ -568,7 +571,7 @@ static json_t *set_metadata(struct run *r, size_t s)
 static int write_meta(struct run *r, size_t s)
 {
 	char *path = xasprintf("%s/metadata.json", r->set_dirs[s]);
-	int ret = rs_json_write(path, r->meta[s]);
+	int ret = rset_json_write(path, r->meta[s]);
 
 	if (ret)
 		mmab_err("cannot write '%s': %s", path, strerror(-ret));
@@ -615,7 +618,7 @@ static int create_sets(struct run *r)
 	plan = plan_to_json(&r->plan, &r->suite, argv);
 	json_decref(argv);
 	path = xasprintf("%s/run.json", r->run_dir);
-	ret = rs_json_write(path, plan);
+	ret = rset_json_write(path, plan);
 	json_decref(plan);
 	if (ret) {
 		mmab_err("cannot write '%s': %s", path, strerror(-ret));
@@ -646,7 +649,7 @@ static int open_status(struct run *r)
 {
 	for (size_t s = 0; s < r->plan.nsets; s++) {
 		char *path = xasprintf("%s/status.csv", r->set_dirs[s]);
-		int fd = rs_status_open(path);
+		int fd = rset_status_open(path);
 
 		if (fd < 0) {
 			mmab_err("cannot open '%s': %s", path,
@@ -669,19 +672,19 @@ static int preflight_variants(struct run *r)
 {
 	for (size_t s = 0; s < r->plan.nsets; s++) {
 		const struct suite_variant *v = set_variant(r, s);
-		off_t mark = knob_journal_mark(r->journal);
+		off_t mark = journal_mark(r->journal);
 		int ret = 0;
 
 		for (size_t k = 0; v && k < v->nknobs && !ret; k++) {
-			ret = knob_set(r->journal, v->knobs[k].path, v->knobs[k].value);
+			ret = journal_set_knob(r->journal, v->knobs[k].path, v->knobs[k].value);
 			if (ret)
 				mmab_err("%s:%d: variant %s: cannot set %s to '%s': %s",
 					 r->suite.file, v->knobs[k].line, v->name, v->knobs[k].name,
 					 v->knobs[k].value, strerror(-ret));
 		}
 		if (!ret)
-			r->as_run[s] = rs_knob_values(NULL, r->knob_names);
-		if (knob_journal_rollback(r->journal, mark)) {
+			r->as_run[s] = machine_knob_values(NULL, r->knob_names);
+		if (journal_rollback(r->journal, mark)) {
 			mmab_err("cannot restore the knobs of variant %s; run 'mmab restore'",
 				 v ? v->name : "-");
 			return MMAB_EXIT_FAIL;
@@ -740,7 +743,7 @@ static int run_step(struct run *r, size_t i)
 			.iteration = st->iteration, .eff = r->eff[st->workload],
 		};
 
-		iter_dir = rs_iter_dir(set_dir, sw->id, st->iteration, &err);
+		iter_dir = rset_iter_dir(set_dir, sw->id, st->iteration, &err);
 		if (!iter_dir) {
 			mmab_err("cannot create '%s/%s/%d': %s", set_dir, sw->id, st->iteration,
 				 errstr(err));
@@ -756,7 +759,7 @@ static int run_step(struct run *r, size_t i)
 	if (rec.workload_knobs)
 		note_workload_knobs(r, st->set, sw->id, rec.workload_knobs);
 	rec.row.reason = rec.reason;
-	err = rs_status_append(r->status_fd[st->set], &rec.row);
+	err = rset_status_append(r->status_fd[st->set], &rec.row);
 	if (err) {
 		mmab_err("cannot write '%s/status.csv': %s", set_dir, errstr(err));
 		ret = MMAB_EXIT_FAIL;
@@ -794,7 +797,7 @@ static int load_resume(struct run *r)
 	int ret;
 
 	path = xasprintf("%s/run.json", r->o.resume);
-	ret = rs_json_read(path, &root, err, sizeof(err));
+	ret = rset_json_read(path, &root, err, sizeof(err));
 	free(path);
 	if (ret) {
 		mmab_err("--resume: %s", err);
@@ -874,7 +877,7 @@ static int reopen_sets(struct run *r)
 		if (mmab_mkdir_p(r->set_dirs[s], 0755))
 			return -EIO;
 		path = xasprintf("%s/metadata.json", r->set_dirs[s]);
-		if (rs_json_read(path, &r->meta[s], err, sizeof(err)) ||
+		if (rset_json_read(path, &r->meta[s], err, sizeof(err)) ||
 		    !json_is_object(r->meta[s])) {
 			mmab_warn("%s; writing a new one", err);
 			json_decref(r->meta[s]);
@@ -944,7 +947,7 @@ static int prepare(struct run *r)
 	char why[256];
 	int ret;
 
-	r->mem_total = mmab_mem_total();
+	r->mem_total = mem_total();
 	if (!r->mem_total) {
 		mmab_err("cannot read MemTotal from /proc/meminfo");
 		return MMAB_EXIT_FAIL;
@@ -975,7 +978,7 @@ static int open_journal(struct run *r)
 	int ret = cmd_open_journal(&r->journal);
 
 	if (!ret)
-		knob_journal_install_signals(r->journal);
+		journal_install_signals(r->journal);
 	return ret;
 }
 
@@ -1080,8 +1083,8 @@ int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	/* facts and knob values before anything changes */
-	r.machine = rs_machine_info();
-	r.before = rs_knob_values(NULL, r.knob_names);
+	r.machine = machine_machine_info();
+	r.before = machine_knob_values(NULL, r.knob_names);
 	mmab_iso_time(r.start_iso, sizeof(r.start_iso), (double)time(NULL));
 	ret = open_journal(&r);
 	if (ret)
@@ -1099,7 +1102,7 @@ int cmd_run(int argc, char **argv)
 		ret = execute(&r);
 	if (!ret)
 		finish_sets(&r);
-	cret = knob_journal_close(r.journal);
+	cret = journal_close(r.journal);
 	if (cret) {
 		mmab_err("cannot restore every knob: %s; run 'mmab restore'", errstr(cret));
 		ret = MMAB_EXIT_FAIL;

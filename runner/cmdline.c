@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "runner/cmdline.h"
-#include "runner/knob.h"
+#include "lib/journal.h"
 
 int cmd_usage_error(const char *help, const char *fmt, ...)
 {
@@ -24,9 +24,9 @@ int cmd_usage_error(const char *help, const char *fmt, ...)
 	return MMAB_EXIT_USAGE;
 }
 
-int cmd_open_journal(struct knob_journal **j)
+int cmd_open_journal(struct journal **j)
 {
-	int ret = knob_journal_open(j);
+	int ret = journal_open(j);
 
 	if (ret == -EBUSY) {
 		mmab_err("another mmab is changing this machine (lock in '%s'); try again when "

@@ -8,7 +8,7 @@
 #ifndef MMAB_CMDLINE_H
 #define MMAB_CMDLINE_H
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 /*
  * cmd_usage_error - print "mmab: MESSAGE" and the usage lines of HELP (its
@@ -18,11 +18,11 @@
 int cmd_usage_error(const char *help, const char *fmt, ...) MMAB_PRINTF(2, 3);
 
 /*
- * cmd_open_journal - knob_journal_open, reported: another mmab holding the
+ * cmd_open_journal - journal_open, reported: another mmab holding the
  * lock, or a journal that cannot be used (and why).  Returns 0 with *J, or
  * the exit code (MMAB_EXIT_SKIP when not allowed to, MMAB_EXIT_FAIL).
  */
-struct knob_journal;
-int cmd_open_journal(struct knob_journal **j);
+struct journal;
+int cmd_open_journal(struct journal **j);
 
 #endif

@@ -9,8 +9,8 @@
 #include <unistd.h>
 
 #include "runner/cmds.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
+#include "lib/journal.h"
+#include "lib/mmab.h"
 
 enum cmd_flags {
 	CMD_RECOVER = 1 << 0,	/* as root, first restore what a crashed run left */
@@ -123,7 +123,7 @@ int main(int argc, char **argv)
 		if (!strcmp(argv[i], "--dry-run"))
 			dry_run = true;
 	if ((c->flags & CMD_RECOVER) && mmab_is_root() && !dry_run) {
-		int n = knob_journal_recover(true);
+		int n = journal_recover(true);
 
 		if (n > 0)
 			mmab_info("restored %d setting%s left changed by an interrupted run",

@@ -14,7 +14,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "runner/plan.h"
 
 #define SEED_MASK ((UINT64_C(1) << 53) - 1)

@@ -16,7 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "runner/progress.h"
 
 struct progress {

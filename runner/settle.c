@@ -14,7 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "runner/settle.h"
 
 #define SETTLE_WINDOW_MS 250
@@ -51,7 +52,7 @@ static int cpu_times(struct cpu_times *t)
 
 static long long dirty_now(void)
 {
-	long long d = mmab_meminfo_kb("Dirty"), w = mmab_meminfo_kb("Writeback");
+	long long d = mem_meminfo_kb("Dirty"), w = mem_meminfo_kb("Writeback");
 
 	return (d < 0 ? 0 : d) + (w < 0 ? 0 : w);
 }

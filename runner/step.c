@@ -18,13 +18,17 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
+#include "collectors/sampler.h"
+#include "lib/machine.h"
+#include "lib/resultset.h"
 #include "runner/child.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
+#include "lib/journal.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "runner/plan.h"
 #include "runner/settle.h"
 #include "runner/step.h"
-#include "workloads/ballast.h"
+#include "runner/ballast.h"
 #include "workloads/workload.h"
 
 #define STEP_OVERHEAD_SETTLE 2.0	/* seconds: sync, drop, compact, idle wait */
@@ -281,7 +285,7 @@ int step_env_begin(struct step_env *e, bool ballast)
 	 */
 	if (!ballast)
 		return 0;
-	return knob_set(e->journal, "/proc/sys/vm/compact_unevictable_allowed", "0");
+	return journal_set_knob(e->journal, "/proc/sys/vm/compact_unevictable_allowed", "0");
 }
 
 void step_env_end(struct step_env *e)
@@ -314,7 +318,7 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 	mmab_iso_time(when, sizeof(when), (double)time(NULL));
 	json_object_set_new(rec->info, "start", json_string(when));
 	for (size_t k = 0; v && k < v->nknobs; k++) {
-		ret = knob_set(r->journal, v->knobs[k].path, v->knobs[k].value);
+		ret = journal_set_knob(r->journal, v->knobs[k].path, v->knobs[k].value);
 		if (ret) {
 			char what[512];
 
@@ -353,7 +357,7 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 			"seconds", sr.seconds, "dirty_kb", (json_int_t)sr.dirty_kb,
 			"idle_pct", sr.idle_pct, "timed_out", sr.timed_out));
 	/* journaled first: a crash leaves no scratch files behind */
-	ret = knob_journal_path(r->journal, scratch);
+	ret = journal_add_path(r->journal, scratch);
 	if (!ret)
 		ret = mmab_rm_rf(scratch);
 	if (!ret && mkdir(scratch, 0700))
@@ -379,14 +383,14 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 	json_object_set_new(rec->info, "seed", json_integer((json_int_t)arg.ctx.seed));
 	/* what the workload really started with, beside what it was meant to have */
 	json_object_set_new(rec->info, "mem_available_kb_at_start",
-			    json_integer(mmab_meminfo_kb("MemAvailable")));
+			    json_integer(mem_meminfo_kb("MemAvailable")));
 	json_object_set_new(rec->info, "effective_memory_bytes",
 			    eff ? json_integer((json_int_t)eff) : json_null());
 	if (r->ncols) {
 		/* what fails is reported by the sampler, which knows which collector and why */
 		if (sampler_start(&sampler, iter_dir, r->cols, r->ncols))
 			sampler = NULL;
-		rs_collectors_dropped(r->col_meta, r->cols, r->ncols, sampler);
+		sampler_record_dropped(r->col_meta, r->cols, r->ncols, sampler);
 	}
 	spec = (struct child_spec){
 		.name = sw->id, .fn = iter_child, .arg = &arg,
@@ -394,14 +398,14 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 		.timeout_s = arg.ctx.timeout_s, .memcg_limit = sw->memcg_limit,
 		.journal = r->journal,
 	};
-	knobs_pre = rs_knob_values(NULL, r->watch_names);
+	knobs_pre = machine_knob_values(NULL, r->watch_names);
 	ret = child_run(&spec, &res);
 	sampler_stop(sampler);
 	if (ret)
 		goto out;	/* the runner itself failed: reported by child_run */
 	/* what the workload changed through the journal is still in place until rollback */
-	knobs_post = rs_knob_values(NULL, r->watch_names);
-	rec->workload_knobs = rs_knob_changes(knobs_pre, knobs_post);
+	knobs_post = machine_knob_values(NULL, r->watch_names);
+	rec->workload_knobs = machine_knob_changes(knobs_pre, knobs_post);
 	if (rec->workload_knobs)
 		json_object_set(rec->info, "workload_knobs", rec->workload_knobs);
 	rec->row.exit_code = res.exit_code;
@@ -455,7 +459,7 @@ static void write_iteration_json(const char *iter_dir, struct step_record *rec)
 
 	json_object_set_new(rec->info, "status", json_string(rec->row.status));
 	json_object_set_new(rec->info, "reason", json_string(rec->reason));
-	err = rs_json_write(path, rec->info);
+	err = rset_json_write(path, rec->info);
 	if (err)
 		mmab_warn("cannot write '%s': %s", path, strerror(-err));
 	free(path);
@@ -483,11 +487,11 @@ double step_estimate(const struct suite *s, const struct suite_workload *w, uint
 
 int step_run(struct step_env *e, const struct step *s, struct step_record *rec)
 {
-	off_t mark = knob_journal_mark(e->journal);
+	off_t mark = journal_mark(e->journal);
 	int ret;
 
 	ret = run_iteration(e, s, rec);
-	if (knob_journal_rollback(e->journal, mark)) {
+	if (journal_rollback(e->journal, mark)) {
 		mmab_err("cannot restore every knob after %s; run 'mmab restore'", s->name);
 		ret = ret ? ret : -EIO;
 	}

@@ -18,12 +18,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runner/resultset.h"
+#include "lib/resultset.h"
 #include "runner/suite.h"
 
 struct ballast;
 struct collector_cfg;
-struct knob_journal;
+struct journal;
 
 /* What every step of a run shares; filled by the caller, kept for the whole run. */
 struct step_env {
@@ -35,7 +35,7 @@ struct step_env {
 	size_t ncols;
 	json_t *col_meta;		/* metadata.json "collectors": a dropped one says why */
 	const char *const *watch_names;	/* knobs watched for what a workload changes */
-	struct knob_journal *journal;
+	struct journal *journal;
 	/* private to step.c: the ballast kept while steps share an effective size */
 	struct ballast *ballast;
 	uint64_t ballast_eff;
@@ -53,7 +53,7 @@ struct step {
 
 /* What became of it: the status.csv row and iteration.json. */
 struct step_record {
-	struct rs_status_row row;	/* workload, iteration and status filled by the caller */
+	struct rset_status_row row;	/* workload, iteration and status filled by the caller */
 	char reason[320];
 	json_t *info;			/* iteration.json, a new object from the caller */
 	json_t *workload_knobs;		/* knobs the workload changed: name -> value; or NULL */

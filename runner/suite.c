@@ -25,10 +25,11 @@
 
 #include <ini.h>
 
-#include "runner/embed.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
-#include "runner/options.h"
+#include "lib/embed.h"
+#include "lib/journal.h"
+#include "lib/knob.h"
+#include "lib/mmab.h"
+#include "lib/options.h"
 #include "runner/suite.h"
 
 #define SUITE_DIR "runner/suites/"

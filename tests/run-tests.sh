@@ -1,8 +1,8 @@
 #!/bin/sh
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
-# Run every test: the cmocka unit-test binaries given as arguments, then the
-# end-to-end scripts tests/e2e/*.sh (TAP: "ok N - ...", "not ok N - ...",
+# Run every test: the layering check of the tree (tests/layering.sh), the
+# cmocka unit-test binaries given as arguments, then the end-to-end scripts tests/e2e/*.sh (TAP: "ok N - ...", "not ok N - ...",
 # "ok N # SKIP reason"; exit 0 = ran, anything else counts as a failure).
 # Prints one closing line: "N passed, N failed, N skipped".
 #
@@ -24,6 +24,16 @@ count_tap() {
 	pass=$((pass + p)); skip=$((skip + s)); fail=$((fail + f))
 	[ "$f" -gt 0 ] && failed_names="$failed_names $2"
 }
+
+case layering in *"${MMAB_TESTS:-}"*)
+	echo "== layering"
+	out=$log/layering.out
+	sh "$top/tests/layering.sh" "$top/build" >"$out" 2>&1
+	rc=$?
+	cat "$out"
+	[ $rc -ne 0 ] && ! grep -q '^not ok' "$out" && { echo "not ok - layering exited $rc"; fail=$((fail + 1)); }
+	count_tap "$out" layering
+esac
 
 for bin in "$@"; do
 	name=$(basename "$bin")

@@ -42,7 +42,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/machine.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "workloads/hist.h"
 #include "workloads/tracepoint.h"
 #include "workloads/wl-io.h"
@@ -293,7 +295,7 @@ static int dmap_supported(const void *opts, char *why, size_t whylen)
 			snprintf(why, whylen, "dir '%s' is not writable", o->dir);
 			return -EACCES;
 		}
-		if (wlio_fstype(o->dir, type, sizeof(type)) == 0 && !wlio_fs_writes_back(type)) {
+		if (machine_fstype(o->dir, type, sizeof(type)) == 0 && !wlio_fs_writes_back(type)) {
 			snprintf(why, whylen, "dir '%s' is on %s, which has no writeback",
 				 o->dir, type);
 			return -EOPNOTSUPP;
@@ -351,7 +353,7 @@ static int dmap_prepare(struct wl_ctx *ctx, void *opts)
 	if (ret)
 		return ret;
 	st.dir_is_ours = o->dir && *o->dir;
-	if (wlio_fstype(st.dir, type, sizeof(type)) == 0 && !wlio_fs_writes_back(type)) {
+	if (machine_fstype(st.dir, type, sizeof(type)) == 0 && !wlio_fs_writes_back(type)) {
 		mmab_err("dirty-mmap: '%s' is on %s, which has no writeback: use dir = "
 			 "a directory on a disk file system", st.dir, type);
 		return -EOPNOTSUPP;
@@ -473,7 +475,7 @@ static void assign(struct dmap_writer *w, long writers, uint64_t seed)
 
 static double meminfo_mib(const char *field)
 {
-	long long kb = mmab_meminfo_kb(field);
+	long long kb = mem_meminfo_kb(field);
 
 	return kb < 0 ? NAN : (double)kb / 1024;
 }

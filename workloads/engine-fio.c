@@ -24,7 +24,7 @@
 
 #include <jansson.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "workloads/engine.h"
 
 const char *const fio_ddir_names[] = { "read", "write", "trim", NULL };

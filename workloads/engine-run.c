@@ -27,7 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "workloads/engine.h"
 
 /* ---- metric rows ---- */
@@ -154,29 +154,9 @@ bool engine_env_valid(const char *s)
 	return true;
 }
 
-bool engine_tool_found(const char *name)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL;
-	bool found = false;
-
-	if (strchr(name, '/'))
-		return access(name, X_OK) == 0;
-	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/%s", d, name);
-		struct stat st;
-
-		found = stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0;
-		free(p);
-	}
-	free(copy);
-	return found;
-}
-
 int engine_supported(const char *name, char *why, size_t whylen)
 {
-	if (engine_tool_found(name))
+	if (mmab_found(name))
 		return 0;
 	snprintf(why, whylen, "%s not installed", name);
 	return -ENOENT;

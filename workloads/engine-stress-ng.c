@@ -29,7 +29,7 @@
 
 #include <yaml.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "workloads/engine.h"
 
 /* What every entry must carry, and the names they take in mmab. */

@@ -71,8 +71,6 @@ size_t engine_split_words(struct engine_argv *a, const char *s);
  */
 bool engine_env_valid(const char *s);
 
-/* engine_tool_found - is NAME an executable file in $PATH? */
-bool engine_tool_found(const char *name);
 /*
  * engine_supported - a workload's supported() for tool NAME: 0, or -ENOENT
  * with "NAME not installed" in why.

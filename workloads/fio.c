@@ -27,8 +27,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runner/embed.h"
-#include "runner/mmab.h"
+#include "lib/embed.h"
+#include "lib/mmab.h"
 #include "workloads/engine.h"
 #include "workloads/workload.h"
 

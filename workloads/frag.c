@@ -38,8 +38,8 @@
 
 
 #include "collectors/proc.h"
-#include "runner/mmab.h"
-#include "workloads/ballast.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "workloads/frag.h"
 #include "workloads/tracepoint.h"
 #include "workloads/workload.h"
@@ -635,25 +635,6 @@ int frag_start(struct fragmenter **fp, const struct frag_opts *opts, uint64_t ef
 	return 0;
 }
 
-bool frag_fio_available(void)
-{
-	const char *path = getenv("PATH");
-	char *copy, *save = NULL;
-	bool found = false;
-
-	if (!path)
-		path = "/usr/local/bin:/usr/bin:/bin";
-	copy = xstrdup(path);
-	for (char *d = strtok_r(copy, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-		char *p = xasprintf("%s/fio", d);
-
-		found = access(p, X_OK) == 0;
-		free(p);
-	}
-	free(copy);
-	return found;
-}
-
 static uint64_t dir_bytes(const char *dir)
 {
 	DIR *d = opendir(dir);
@@ -823,7 +804,7 @@ double frag_unusable_index(const struct buddy_counts *bc, int order)
 
 double frag_vmstat_delta(const char *name, long long start)
 {
-	long long now = mmab_vmstat(name);
+	long long now = mem_vmstat(name);
 
 	if (start < 0 || now < 0)
 		return NAN;

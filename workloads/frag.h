@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "runner/options.h"
+#include "lib/options.h"
 
 enum frag_pattern {
 	FRAG_ALTERNATE,		/* free every other movable chunk */
@@ -105,8 +105,6 @@ int frag_fio_start(struct fragmenter **fp, uint64_t size, const char *dir, const
  */
 void frag_set_stop(volatile int *stop);
 
-/* frag_fio_available - is fio in PATH? */
-bool frag_fio_available(void);
 
 /* frag_stop - kill and reap the fragmenter, remove its files.  NULL is fine. */
 void frag_stop(struct fragmenter *f);

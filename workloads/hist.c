@@ -16,7 +16,7 @@
 
 #include <gsl/gsl_statistics_double.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "workloads/hist.h"
 
 /* Values below this (in the caller's unit) share one bucket starting at 0. */

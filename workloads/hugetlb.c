@@ -28,7 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "workloads/frag.h"
 #include "workloads/hist.h"
 #include "workloads/workload.h"
@@ -76,7 +77,7 @@ static int hugetlb_supported(const void *opts, char *why, size_t whylen)
 		snprintf(why, whylen, "no 2 MiB hugetlb pool (%s)", HUGETLB_NR);
 		return -ENOENT;
 	}
-	if (o && o->fragment == FRAG_SRC_FIO && !frag_fio_available()) {
+	if (o && o->fragment == FRAG_SRC_FIO && !mmab_found("fio")) {
 		snprintf(why, whylen, "fio not installed (fragment = fio)");
 		return -ENOENT;
 	}
@@ -152,8 +153,8 @@ static int hugetlb_run(struct wl_ctx *ctx, void *opts)
 	}
 
 	nr0 = read_nr();
-	total0 = mmab_meminfo_kb("HugePages_Total");
-	memfree = mmab_meminfo_kb("MemFree");
+	total0 = mem_meminfo_kb("HugePages_Total");
+	memfree = mem_meminfo_kb("MemFree");
 	if (nr0 < 0 || total0 < 0 || memfree < 0) {
 		mmab_err("cannot read the hugetlb pool size or /proc/meminfo");
 		ret = -EIO;
@@ -169,11 +170,11 @@ static int hugetlb_run(struct wl_ctx *ctx, void *opts)
 	if (steps_csv)
 		fputs("t,requested,nr_hugepages,obtained,seconds\n", steps_csv);
 
-	stall0 = mmab_vmstat("compact_stall");
-	succ0 = mmab_vmstat("compact_success");
-	fail0 = mmab_vmstat("compact_fail");
-	hsucc0 = mmab_vmstat("htlb_buddy_alloc_success");
-	hfail0 = mmab_vmstat("htlb_buddy_alloc_fail");
+	stall0 = mem_vmstat("compact_stall");
+	succ0 = mem_vmstat("compact_success");
+	fail0 = mem_vmstat("compact_fail");
+	hsucc0 = mem_vmstat("htlb_buddy_alloc_success");
+	hfail0 = mem_vmstat("htlb_buddy_alloc_fail");
 	t_start = mmab_now();
 	nr = nr0;
 	while (nr < target && fails < o->max_fail_steps && !*ctx->stop) {
@@ -216,7 +217,7 @@ static int hugetlb_run(struct wl_ctx *ctx, void *opts)
 			break;
 	}
 	t_grow = mmab_now() - t_start;
-	total1 = mmab_meminfo_kb("HugePages_Total");
+	total1 = mem_meminfo_kb("HugePages_Total");
 	obtained = total1 - total0;
 	if (obtained != nr - nr0)
 		mmab_warn("HugePages_Total grew by %lld but nr_hugepages by %lld", obtained,

@@ -22,7 +22,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "workloads/hist.h"
 #include "workloads/idle.h"
 #include "workloads/workload.h"
@@ -149,7 +150,7 @@ static int snap(struct snapshot *s)
 	/* vmstat and meminfo are optional: their metrics become n/a */
 	if (mmab_read_file("/proc/vmstat", &s->vmstat, NULL))
 		s->vmstat = NULL;
-	s->memfree_kb = mmab_meminfo_kb("MemFree");
+	s->memfree_kb = mem_meminfo_kb("MemFree");
 	s->t = mmab_now();
 	return 0;
 }

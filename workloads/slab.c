@@ -47,8 +47,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
-#include "workloads/ballast.h"
+#include "lib/machine.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "workloads/wl-io.h"
 #include "workloads/workload.h"
 
@@ -320,7 +321,7 @@ static int slab_prepare(struct wl_ctx *ctx, void *opts)
 	ret = wlio_workdir(ctx, o->dir, "slab", &st.dir);
 	if (ret)
 		return ret;
-	ret = wlio_fstype(st.dir, type, sizeof(type));
+	ret = machine_fstype(st.dir, type, sizeof(type));
 	if (ret)
 		mmab_warn("cannot tell the file system of '%s': %s", st.dir, strerror(-ret));
 	if (o->inode_cache && *o->inode_cache && strcmp(o->inode_cache, "auto")) {
@@ -533,10 +534,10 @@ static int slab_pressure_target(double pct, uint64_t *target, uint64_t *reclaim)
 	 * workload's oom_score_adj was raised, so it went unnoticed).
 	 */
 	uint64_t reach;
-	long long free_kb = mem_reachable(&reach) ? mmab_meminfo_kb("MemFree")
+	long long free_kb = mem_reachable(&reach) ? mem_meminfo_kb("MemFree")
 							     : (long long)(reach >> 10);
-	long long act = mmab_meminfo_kb("Active(file)"), inact = mmab_meminfo_kb("Inactive(file)");
-	long long srecl = mmab_meminfo_kb("SReclaimable");
+	long long act = mem_meminfo_kb("Active(file)"), inact = mem_meminfo_kb("Inactive(file)");
+	long long srecl = mem_meminfo_kb("SReclaimable");
 
 	if (free_kb < 0 || act < 0 || inact < 0 || srecl < 0)
 		return -EIO;
@@ -676,7 +677,7 @@ static int slab_run(struct wl_ctx *ctx, void *opts)
 		goto out;
 	csv_rows("before", before);
 
-	sr0 = (double)mmab_meminfo_kb("SReclaimable");
+	sr0 = (double)mem_meminfo_kb("SReclaimable");
 	ret = mmab_read_file("/proc/vmstat", &vm0, NULL);
 	if (ret) {
 		mmab_err("cannot read '/proc/vmstat': %s", strerror(-ret));
@@ -693,7 +694,7 @@ static int slab_run(struct wl_ctx *ctx, void *opts)
 	ret = settle_caches(after, ctx->stop);
 	if (ret)
 		goto out;
-	sr1 = (double)mmab_meminfo_kb("SReclaimable");
+	sr1 = (double)mem_meminfo_kb("SReclaimable");
 	csv_rows("after", after);
 
 	cache_metrics(ctx, "created", created);

@@ -23,7 +23,7 @@
 #include <string.h>
 #include <sys/wait.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "workloads/engine.h"
 #include "workloads/workload.h"
 

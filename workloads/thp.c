@@ -27,7 +27,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "workloads/frag.h"
 #include "workloads/hist.h"
 #include "workloads/workload.h"
@@ -96,7 +97,7 @@ static int thp_supported(const void *opts, char *why, size_t whylen)
 		snprintf(why, whylen, "/proc/kpageflags is not readable");
 		return -ENOENT;
 	}
-	if (o && o->fragment == FRAG_SRC_FIO && !frag_fio_available()) {
+	if (o && o->fragment == FRAG_SRC_FIO && !mmab_found("fio")) {
 		snprintf(why, whylen, "fio not installed (fragment = fio)");
 		return -ENOENT;
 	}
@@ -314,9 +315,9 @@ static int thp_run(struct wl_ctx *ctx, void *opts)
 	if (!per)
 		per = HPAGE;
 	th = xcalloc((size_t)o->threads, sizeof(*th));
-	alloc0 = mmab_vmstat("thp_fault_alloc");
-	fb0 = mmab_vmstat("thp_fault_fallback");
-	fbc0 = mmab_vmstat("thp_fault_fallback_charge");
+	alloc0 = mem_vmstat("thp_fault_alloc");
+	fb0 = mem_vmstat("thp_fault_fallback");
+	fbc0 = mem_vmstat("thp_fault_fallback_charge");
 	t0 = mmab_now();
 	for (long i = 0; i < o->threads; i++) {
 		th[i] = (struct thp_thread){ .o = o, .stop = ctx->stop, .pagemap = pagemap,

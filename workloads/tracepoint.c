@@ -28,7 +28,7 @@
 #include <event-parse.h>
 #include <tracefs.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "workloads/tracepoint.h"
 
 

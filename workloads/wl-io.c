@@ -13,7 +13,7 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "workloads/wl-io.h"
 #include "workloads/workload.h"
 
@@ -45,54 +45,6 @@ int wlio_workdir(struct wl_ctx *ctx, const char *dir, const char *name, char **o
 	}
 	*out = path;
 	return 0;
-}
-
-int wlio_mountinfo_fstype(const char *text, unsigned major, unsigned minor, char *type,
-			  size_t len)
-{
-	const char *line = text;
-
-	while (line && *line) {
-		const char *eol = strchr(line, '\n'), *sep;
-		unsigned ma, mi;
-		size_t n;
-
-		if (!eol)
-			eol = line + strlen(line);
-		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS...] - TYPE SOURCE SUPER" */
-		if (sscanf(line, "%*u %*u %u:%u", &ma, &mi) != 2)
-			return -EINVAL;
-		sep = strstr(line, " - ");
-		if (!sep || sep >= eol)
-			return -EINVAL;
-		if (ma == major && mi == minor) {
-			sep += 3;
-			n = strcspn(sep, " \n");
-			if (!n || sep + n > eol || n >= len)
-				return -EINVAL;
-			memcpy(type, sep, n);
-			type[n] = '\0';
-			return 0;
-		}
-		line = *eol ? eol + 1 : eol;
-	}
-	return -ENOENT;
-}
-
-int wlio_fstype(const char *path, char *type, size_t len)
-{
-	struct stat st;
-	char *text;
-	int ret;
-
-	if (stat(path, &st) < 0)
-		return -errno;
-	ret = mmab_read_file("/proc/self/mountinfo", &text, NULL);
-	if (ret)
-		return ret;
-	ret = wlio_mountinfo_fstype(text, major(st.st_dev), minor(st.st_dev), type, len);
-	free(text);
-	return ret;
 }
 
 const char *wlio_inode_cache(const char *fstype)

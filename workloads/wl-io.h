@@ -29,17 +29,6 @@ struct wl_ctx;
 int wlio_workdir(struct wl_ctx *ctx, const char *dir, const char *name, char **out);
 
 /*
- * wlio_mountinfo_fstype - the file system type ("ext4") of the mount whose
- * device is MAJOR:MINOR in /proc/self/mountinfo TEXT.  Returns 0 or -ENOENT
- * (no such mount) / -EINVAL (malformed line).
- */
-int wlio_mountinfo_fstype(const char *text, unsigned major, unsigned minor, char *type,
-			  size_t len);
-
-/* wlio_fstype - the file system type of the mount PATH lives on.  0 or -errno. */
-int wlio_fstype(const char *path, char *type, size_t len);
-
-/*
  * wlio_inode_cache - the slab cache holding the in-memory inodes of file
  * system type FSTYPE ("ext4" -> "ext4_inode_cache"), or NULL when unknown.
  */

@@ -20,9 +20,10 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "runner/options.h"
+#include "lib/metric.h"
+#include "lib/options.h"
 
-struct knob_journal;
+struct journal;
 
 enum wl_flags {
 	WL_NEEDS_ROOT	= 1 << 0,
@@ -31,32 +32,6 @@ enum wl_flags {
 	WL_MAY_OOM	= 1 << 3,	/* an OOM kill is an expected outcome */
 	WL_NO_BALLAST	= 1 << 4,	/* runs on the whole machine whatever the scale */
 };
-
-enum metric_dir {
-	METRIC_HIGHER,		/* "higher": bigger is better */
-	METRIC_LOWER,		/* "lower": smaller is better */
-	METRIC_NONE,		/* "none": informational */
-};
-
-enum metric_agg {
-	AGG_MEAN,		/* "mean": arithmetic mean over iterations */
-	AGG_HMEAN,		/* "hmean": harmonic mean (rates: MB/s, ops/s) */
-	AGG_TOTAL,		/* "total": sum over iterations */
-	AGG_MAX,		/* "max" */
-	AGG_MIN,		/* "min" */
-};
-
-/* "higher"/"lower"/"none" and "mean"/"hmean"/"total"/"max"/"min". */
-const char *metric_dir_name(enum metric_dir d);
-const char *metric_agg_name(enum metric_agg a);
-/* The inverse of the above, for readers of metrics.csv: 0 or -EINVAL. */
-int metric_dir_parse(const char *s, enum metric_dir *d);
-int metric_agg_parse(const char *s, enum metric_agg *a);
-/*
- * metric_format_value - V as written in mmab's CSVs: the shortest "%.Ng"
- * (N <= 17) that reads back as exactly V; "" for NaN or infinities (n/a).
- */
-void metric_format_value(char *buf, size_t len, double v);
 
 /* What the runner hands a workload for one iteration. */
 struct wl_ctx {
@@ -67,7 +42,7 @@ struct wl_ctx {
 	int iteration;		/* 1-based */
 	double timeout_s;	/* the runner kills the child after this */
 	FILE *metrics;		/* metrics.csv, header already written */
-	struct knob_journal *journal;
+	struct journal *journal;
 	volatile int *stop;	/* set to 1 when the workload should wind down */
 };
 

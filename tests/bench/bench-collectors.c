@@ -42,7 +42,8 @@
 #include <unistd.h>
 
 #include "collectors/collector.h"
-#include "runner/mmab.h"
+#include "collectors/sampler.h"
+#include "lib/mmab.h"
 
 #define ROUNDS 5
 #define LOOP_S 0.2		/* CPU seconds per loop and round */

@@ -25,7 +25,7 @@
 
 #include "analysis/compare.h"
 #include "analysis/rset.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 #define SRC "tests/fixtures/report/stock"
 #define ITERS 10

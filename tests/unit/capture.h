@@ -13,7 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 static int capture_saved = -1;
 static char capture_path[] = "/tmp/mmab-test-stderr-XXXXXX";

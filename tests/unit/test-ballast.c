@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Tests for workloads/ballast.c, for real and as root (skipped otherwise):
+ * Tests for runner/ballast.c, for real and as root (skipped otherwise):
  * a 1 GiB ballast (effective = MemAvailable - 1 GiB, so the machine keeps
  * nearly all its memory for the tests running beside us) must raise
  * Mlocked by about 1 GiB, lower MemAvailable, set
@@ -23,10 +23,12 @@
 
 #include <cmocka.h>
 
-#include "runner/knob.h"
-#include "runner/mmab.h"
+#include "lib/journal.h"
+#include "lib/knob.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "tests/unit/machine.h"
-#include "workloads/ballast.h"
+#include "runner/ballast.h"
 
 #define MiB (1LL << 20)
 #define KNOB "/proc/sys/vm/compact_unevictable_allowed"
@@ -46,7 +48,7 @@ static char state_dir[] = "/tmp/mmab-test-ballast.XXXXXX";
 
 static long long kb(const char *field)
 {
-	return mmab_meminfo_kb(field);
+	return mem_meminfo_kb(field);
 }
 
 static char *knob_now(void)
@@ -94,12 +96,12 @@ static int teardown(void **state)
  * that fails half-way must not leave it open, or the next one finds the
  * lock taken (EBUSY) and fails too, for no reason of its own.
  */
-static struct knob_journal *journal;
+static struct journal *journal;
 
 static int close_journal(void **state)
 {
 	(void)state;
-	if (journal && knob_journal_close(journal))
+	if (journal && journal_close(journal))
 		return -1;
 	journal = NULL;
 	return 0;
@@ -113,7 +115,7 @@ static void test_lock_and_release(void **state)
 
 	(void)state;
 	NEED_MACHINE();
-	assert_int_equal(knob_journal_open(&journal), 0);
+	assert_int_equal(journal_open(&journal), 0);
 	snprintf(orig, sizeof(orig), "%s", knob_now());
 	avail0 = kb("MemAvailable");
 	mlock0 = kb("Mlocked");
@@ -180,7 +182,7 @@ static void test_adjust(void **state)
 
 	(void)state;
 	NEED_MACHINE();
-	assert_int_equal(knob_journal_open(&journal), 0);
+	assert_int_equal(journal_open(&journal), 0);
 	avail0 = kb("MemAvailable");
 	eff_kb = avail0 - 2048 * 1024;
 	slack = eff_kb * 1024 / 128 + 64 * MiB;
@@ -224,7 +226,7 @@ static void test_no_ballast_needed(void **state)
 
 	(void)state;
 	NEED_MACHINE();
-	assert_int_equal(knob_journal_open(&journal), 0);
+	assert_int_equal(journal_open(&journal), 0);
 	snprintf(orig, sizeof(orig), "%s", knob_now());
 	/* asking for more than there is: nothing to take out of play */
 	assert_int_equal(ballast_start(&b, (uint64_t)kb("MemTotal") * 1024 * 2, journal), 0);
@@ -244,7 +246,7 @@ static void test_dies_with_parent(void **state)
 
 	(void)state;
 	NEED_MACHINE();
-	assert_int_equal(knob_journal_open(&journal), 0);
+	assert_int_equal(journal_open(&journal), 0);
 	snprintf(orig, sizeof(orig), "%s", knob_now());
 	mlock0 = kb("Mlocked");
 	pid = fork();

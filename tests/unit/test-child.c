@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Tests for runner/child.c and runner/cgroup.c.  Choosing the hierarchy is
+ * Tests for runner/child.c and lib/cgroup.c.  Choosing the hierarchy is
  * tested without root on mount tables (this VM's, captured in
  * tests/fixtures/cgroup/, and a pure cgroup v2 one in systemd's layout)
  * pointed at fake cgroup files in a temporary directory.  The rest runs
@@ -30,10 +30,10 @@
 
 #include <cmocka.h>
 
-#include "runner/cgroup.h"
+#include "lib/cgroup.h"
 #include "runner/child.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
+#include "lib/journal.h"
+#include "lib/mmab.h"
 #include "tests/unit/machine.h"
 
 #define MiB (1ULL << 20)
@@ -249,7 +249,7 @@ static bool all_dead(const char *pidfile)
 	return false;
 }
 
-static struct knob_journal *journal;
+static struct journal *journal;
 
 static int setup(void **st)
 {
@@ -257,7 +257,7 @@ static int setup(void **st)
 	if (!mkdtemp(tmp))
 		return -1;
 	setenv("MMAB_STATE_DIR", tpath("state"), 1);
-	return mmab_is_root() ? knob_journal_open(&journal) : 0;
+	return mmab_is_root() ? journal_open(&journal) : 0;
 }
 
 /* Runners forked by the tests: whatever a failed test left is removed at the end. */
@@ -268,7 +268,7 @@ static bool cgroups_left(pid_t pid);
 
 static int teardown(void **st)
 {
-	int ret = knob_journal_close(journal);
+	int ret = journal_close(journal);
 
 	(void)st;
 	for (int i = 0; i < nrunners; i++) {
@@ -577,7 +577,7 @@ static int interrupt_runner(int sig, bool handlers, pid_t *runner)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct knob_journal *j;
+		struct journal *j;
 		struct child_spec spec = { .name = "runner", .fn = fn_ready, .arg = &a,
 					   .timeout_s = 60 };
 		struct child_result r;
@@ -592,10 +592,10 @@ static int interrupt_runner(int sig, bool handlers, pid_t *runner)
 		signal(sig, SIG_DFL);
 		/* the test's journal is the test's: this runner has its own */
 		setenv("MMAB_STATE_DIR", tpath("state-runner"), 1);
-		if (knob_journal_open(&j))
+		if (journal_open(&j))
 			_exit(90);
 		if (handlers)
-			knob_journal_install_signals(j);
+			journal_install_signals(j);
 		spec.journal = j;
 		child_run(&spec, &r);
 		_exit(91);	/* not reached when the signal is handled */
@@ -641,7 +641,7 @@ static void test_runner_interrupted(void **st)
 	assert_false(cgroups_left(runner));
 	/* that runner left its journal: nothing in it still needs undoing but the cgroup entry */
 	setenv("MMAB_STATE_DIR", tpath("state-runner"), 1);
-	assert_true(knob_journal_recover(false) >= 0);
+	assert_true(journal_recover(false) >= 0);
 	setenv("MMAB_STATE_DIR", tpath("state"), 1);
 }
 
@@ -662,7 +662,7 @@ static void test_runner_killed(void **st)
 	assert_true(live >= 3);
 	assert_true(cgroups_left(runner));
 	setenv("MMAB_STATE_DIR", tpath("state-runner"), 1);
-	assert_true(knob_journal_recover(true) >= 1);
+	assert_true(journal_recover(true) >= 1);
 	setenv("MMAB_STATE_DIR", tpath("state"), 1);
 	assert_true(all_dead(tpath("pids")));
 	assert_false(cgroups_left(runner));

@@ -26,7 +26,7 @@
 #include <cmocka.h>
 
 #include "collectors/proc.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "tests/unit/machine.h"
 
 static char fixdir[PATH_MAX + 64];

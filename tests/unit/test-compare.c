@@ -29,11 +29,11 @@
 #include <gsl/gsl_rng.h>
 
 #include "analysis/compare.h"
-#include "analysis/csv.h"
+#include "lib/csv.h"
 #include "analysis/derived.h"
 #include "analysis/html.h"
 #include "runner/cmds.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "tests/unit/capture.h"
 
 #define DER "tests/fixtures/compare/derived/"

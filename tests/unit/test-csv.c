@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for analysis/csv.c: quoting as results/README.md writes it
+ * Unit tests for lib/csv.c: quoting as results/README.md writes it
  * (commas, doubled quotes, newlines inside quotes, CRLF), and every kind of
  * damage a crashed or hand-edited result set shows (wrong field counts, a
  * row cut by the end of the file, unterminated quotes, NUL bytes, random
@@ -18,8 +18,8 @@
 
 #include <cmocka.h>
 
-#include "analysis/csv.h"
-#include "runner/mmab.h"
+#include "lib/csv.h"
+#include "lib/mmab.h"
 #include "tests/unit/capture.h"
 
 #define FIX "tests/fixtures/compare/csv/"

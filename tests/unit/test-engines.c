@@ -27,9 +27,9 @@
 
 #include <cmocka.h>
 
-#include "runner/embed.h"
-#include "runner/mmab.h"
-#include "runner/options.h"
+#include "lib/embed.h"
+#include "lib/mmab.h"
+#include "lib/options.h"
 #include "workloads/engine.h"
 #include "workloads/workload.h"
 
@@ -599,10 +599,10 @@ static void test_env_valid(void **state)
 static void test_tool_found(void **state)
 {
 	(void)state;
-	assert_true(engine_tool_found("true"));
-	assert_true(engine_tool_found(self_exe));
-	assert_false(engine_tool_found("mmab-no-such-tool"));
-	assert_false(engine_tool_found("/nonexistent/true"));
+	assert_true(mmab_found("true"));
+	assert_true(mmab_found(self_exe));
+	assert_false(mmab_found("mmab-no-such-tool"));
+	assert_false(mmab_found("/nonexistent/true"));
 }
 
 /* ---- running tools: this binary in a helper mode plays the tool ---- */
@@ -982,7 +982,7 @@ static void test_builtin_jobs(void **state)
 	}
 	assert_non_null(strstr(embed_find("workloads/fio/dirty-mmap.fio", NULL),
 			       "\nioengine=mmap\n"));
-	if (!engine_tool_found("fio"))
+	if (!mmab_found("fio"))
 		skip();
 	/* fio itself accepts each job as the workload parametrises it */
 	for (size_t i = 0; i < ARRAY_SIZE(jobs); i++) {

@@ -18,7 +18,7 @@
 
 #include <cmocka.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "workloads/hist.h"
 
 static struct hist *from(const double *v, size_t n)

@@ -19,8 +19,9 @@
 
 #include <cmocka.h>
 
-#include "runner/mmab.h"
-#include "runner/options.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
+#include "lib/options.h"
 #include "workloads/idle.h"
 #include "workloads/workload.h"
 
@@ -151,7 +152,7 @@ static void run_setup(struct run *r, const char *duration)
 	fputs("metric,value,unit,direction,aggregate\n", r->metrics);
 	r->stop = 0;
 	r->ctx = (struct wl_ctx){ .iter_dir = r->dir, .scratch_dir = r->dir,
-				  .mem_bytes = mmab_mem_total(), .iteration = 1,
+				  .mem_bytes = mem_total(), .iteration = 1,
 				  .timeout_s = 60, .metrics = r->metrics, .stop = &r->stop };
 	r->opts = xcalloc(1, wl_idle.priv_size);
 	assert_int_equal(opts_defaults(wl_idle.opts, r->opts, err, sizeof(err)), 0);

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Tests for the knob journal (runner/knob.c).  Knobs are temporary files
+ * Tests for the knob journal (lib/journal.c).  Knobs are temporary files
  * (knob_set takes any path its caller resolved) and the journal lives in a
  * temporary MMAB_STATE_DIR, so most of this runs without root: set and
  * roll back, reverse order, marks, hostile values, entries appended by a
@@ -31,8 +31,10 @@
 #include <cmocka.h>
 
 #include "collectors/tracing.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
+#include "lib/journal.h"
+#include "lib/knob.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "tests/unit/machine.h"
 
 /*
@@ -121,43 +123,43 @@ static int teardown(void **st)
 
 static void test_set_and_close(void **st)
 {
-	struct knob_journal *j;
+	struct journal *j;
 	const char *a = tpath("a"), *thp = tpath("thp");
 
 	(void)st;
 	puts_file(a, "10\n");
 	puts_file(thp, "always [madvise] never\n");
-	assert_int_equal(knob_journal_open(&j), 0);
+	assert_int_equal(journal_open(&j), 0);
 	assert_true(exists(journal));
-	assert_int_equal(knob_set(j, a, "5"), 0);
-	assert_int_equal(knob_set(j, thp, "never"), 0);
+	assert_int_equal(journal_set_knob(j, a, "5"), 0);
+	assert_int_equal(journal_set_knob(j, thp, "never"), 0);
 	assert_true(holds_str(a, "5"));
 	assert_true(holds_str(thp, "never"));
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(journal_close(j), 0);
 	/* the original bytes, and for a selector its bracketed word */
 	assert_true(holds_str(a, "10\n"));
 	assert_true(holds_str(thp, "madvise"));
 	assert_false(exists(journal));
 	/* the lock went with it */
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_close(j), 0);
 }
 
 static void test_reverse_order(void **st)
 {
-	struct knob_journal *j;
+	struct journal *j;
 	const char *a = tpath("a"), *dir = tpath("made"), *file = tpath("made/f");
 
 	(void)st;
 	puts_file(a, "1");
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_set(j, a, "2"), 0);
-	assert_int_equal(knob_set(j, a, "3"), 0);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_set_knob(j, a, "2"), 0);
+	assert_int_equal(journal_set_knob(j, a, "3"), 0);
 	/* a directory journaled, then filled: removed whole */
-	assert_int_equal(knob_journal_path(j, dir), 0);
+	assert_int_equal(journal_add_path(j, dir), 0);
 	assert_int_equal(mkdir(dir, 0755), 0);
 	puts_file(file, "x");
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(journal_close(j), 0);
 	/* forward order would leave "2" */
 	assert_true(holds_str(a, "1"));
 	assert_false(exists(dir));
@@ -165,7 +167,7 @@ static void test_reverse_order(void **st)
 
 static void test_mark_rollback(void **st)
 {
-	struct knob_journal *j;
+	struct journal *j;
 	const char *a = tpath("a"), *b = tpath("b"), *c = tpath("c");
 	struct stat sb;
 	off_t mark;
@@ -174,23 +176,23 @@ static void test_mark_rollback(void **st)
 	puts_file(a, "a0");
 	puts_file(b, "b0");
 	puts_file(c, "c0");
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_set(j, a, "a1"), 0);
-	mark = knob_journal_mark(j);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_set_knob(j, a, "a1"), 0);
+	mark = journal_mark(j);
 	assert_true(mark > 0);
-	assert_int_equal(knob_set(j, b, "b1"), 0);
-	assert_int_equal(knob_set(j, c, "c1"), 0);
-	assert_int_equal(knob_journal_rollback(j, mark), 0);
+	assert_int_equal(journal_set_knob(j, b, "b1"), 0);
+	assert_int_equal(journal_set_knob(j, c, "c1"), 0);
+	assert_int_equal(journal_rollback(j, mark), 0);
 	assert_true(holds_str(a, "a1"));
 	assert_true(holds_str(b, "b0"));
 	assert_true(holds_str(c, "c0"));
 	assert_int_equal(stat(journal, &sb), 0);
 	assert_int_equal(sb.st_size, mark);
 	/* rolling back twice is a no-op; a mark past the end is refused */
-	assert_int_equal(knob_journal_rollback(j, mark), 0);
-	assert_int_equal(knob_journal_rollback(j, mark + 100), -EINVAL);
-	assert_int_equal(knob_journal_rollback(j, 3), -EINVAL);
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(journal_rollback(j, mark), 0);
+	assert_int_equal(journal_rollback(j, mark + 100), -EINVAL);
+	assert_int_equal(journal_rollback(j, 3), -EINVAL);
+	assert_int_equal(journal_close(j), 0);
 	assert_true(holds_str(a, "a0"));
 }
 
@@ -199,13 +201,13 @@ static void test_hostile_values(void **st)
 	static const char orig[] = "line one\nline\ttwo\\n \\\\ \x01\x7f\xff [not] a [selector]  \n";
 	static const char newval[] = "new\tvalue\nwith \\ and \x02";
 	const char *odd = tpath("we\tird\nname\\x41 [k]");
-	struct knob_journal *j;
+	struct journal *j;
 	char *text;
 
 	(void)st;
 	put(odd, orig, sizeof(orig) - 1);
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_set(j, odd, newval), 0);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_set_knob(j, odd, newval), 0);
 	assert_true(holds_str(odd, newval));
 	/* one record per line whatever the content: header and one entry */
 	assert_int_equal(mmab_read_file(journal, &text, NULL), 0);
@@ -217,14 +219,14 @@ static void test_hostile_values(void **st)
 		assert_int_equal(lines, 2);
 	}
 	free(text);
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(journal_close(j), 0);
 	assert_true(holds(odd, orig, sizeof(orig) - 1));
 }
 
 /* The runner's journal inherited by a forked workload child. */
 static void test_child_entries(void **st)
 {
-	struct knob_journal *j;
+	struct journal *j;
 	const char *a = tpath("a"), *b = tpath("b"), *dir = tpath("child-dir");
 	off_t mark;
 	int status;
@@ -233,16 +235,16 @@ static void test_child_entries(void **st)
 	(void)st;
 	puts_file(a, "parent0");
 	puts_file(b, "child0");
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_set(j, a, "parent1"), 0);
-	mark = knob_journal_mark(j);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_set_knob(j, a, "parent1"), 0);
+	mark = journal_mark(j);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		int bad = knob_set(j, b, "child1") || knob_journal_path(j, dir) || mkdir(dir, 0700);
+		int bad = journal_set_knob(j, b, "child1") || journal_add_path(j, dir) || mkdir(dir, 0700);
 
 		/* closing the child's copy must not roll the parent's journal back */
-		bad |= knob_journal_close(j);
+		bad |= journal_close(j);
 		_exit(bad);
 	}
 	assert_int_equal(waitpid(pid, &status, 0), pid);
@@ -250,13 +252,13 @@ static void test_child_entries(void **st)
 	assert_int_equal(WEXITSTATUS(status), 0);
 	assert_true(holds_str(b, "child1"));
 	assert_true(exists(dir));
-	assert_true(knob_journal_mark(j) > mark);
+	assert_true(journal_mark(j) > mark);
 	/* the child's entries come after MARK: undone by the parent */
-	assert_int_equal(knob_journal_rollback(j, mark), 0);
+	assert_int_equal(journal_rollback(j, mark), 0);
 	assert_true(holds_str(b, "child0"));
 	assert_false(exists(dir));
 	assert_true(holds_str(a, "parent1"));
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(journal_close(j), 0);
 	assert_true(holds_str(a, "parent0"));
 }
 
@@ -271,10 +273,10 @@ static void crash(const char *a, const char *b, const char *dir)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct knob_journal *j;
+		struct journal *j;
 
-		if (knob_journal_open(&j) || knob_set(j, a, "a1") || knob_set(j, b, "always") ||
-		    knob_journal_path(j, dir) || mkdir(dir, 0700) || knob_set(j, a, "a2"))
+		if (journal_open(&j) || journal_set_knob(j, a, "a1") || journal_set_knob(j, b, "always") ||
+		    journal_add_path(j, dir) || mkdir(dir, 0700) || journal_set_knob(j, a, "a2"))
 			_exit(1);
 		raise(SIGKILL);
 		_exit(2);
@@ -295,28 +297,28 @@ static void test_crash_recover(void **st)
 	(void)st;
 	crash(a, b, dir);
 	/* four entries, each undone (a twice: reverse order ends at a0) */
-	assert_int_equal(knob_journal_recover(false), 4);
+	assert_int_equal(journal_recover(false), 4);
 	assert_true(holds_str(a, "a0\n"));
 	assert_true(holds_str(b, "madvise"));
 	assert_false(exists(dir));
 	assert_false(exists(journal));
-	assert_int_equal(knob_journal_recover(false), 0);
+	assert_int_equal(journal_recover(false), 0);
 }
 
-/* knob_journal_open recovers before it starts a fresh journal. */
+/* journal_open recovers before it starts a fresh journal. */
 static void test_open_recovers(void **st)
 {
 	const char *a = tpath("a"), *b = tpath("b"), *dir = tpath("crash-dir");
-	struct knob_journal *j;
+	struct journal *j;
 
 	(void)st;
 	crash(a, b, dir);
-	assert_int_equal(knob_journal_open(&j), 0);
+	assert_int_equal(journal_open(&j), 0);
 	assert_true(holds_str(a, "a0\n"));
 	assert_true(holds_str(b, "madvise"));
 	assert_false(exists(dir));
-	assert_true(knob_journal_mark(j) < 100);
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_true(journal_mark(j) < 100);
+	assert_int_equal(journal_close(j), 0);
 }
 
 static void test_stale_boot(void **st)
@@ -334,7 +336,7 @@ static void test_stale_boot(void **st)
 		tab[i] = tab[i] == '0' ? '1' : '0';
 	put(journal, text, len);
 	free(text);
-	assert_int_equal(knob_journal_recover(true), 0);
+	assert_int_equal(journal_recover(true), 0);
 	/* discarded, not replayed */
 	assert_false(exists(journal));
 	assert_true(holds_str(a, "a2"));
@@ -368,7 +370,7 @@ static void test_damaged_records(void **st)
 	snprintf(torn, sizeof(torn), "knob\t%s\tc9", c);
 	assert_int_equal(write(fd, torn, strlen(torn)), (ssize_t)strlen(torn));
 	close(fd);
-	assert_int_equal(knob_journal_recover(false), -EIO);
+	assert_int_equal(journal_recover(false), -EIO);
 	assert_true(holds_str(a, "a0\n"));
 	assert_true(holds_str(b, "always"));	/* the damaged record was skipped */
 	assert_false(exists(dir));
@@ -378,48 +380,48 @@ static void test_damaged_records(void **st)
 
 static void test_lock_busy(void **st)
 {
-	struct knob_journal *j, *j2;
+	struct journal *j, *j2;
 	int status;
 	pid_t pid;
 
 	(void)st;
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_journal_open(&j2), -EBUSY);
-	assert_int_equal(knob_journal_recover(false), -EBUSY);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_open(&j2), -EBUSY);
+	assert_int_equal(journal_recover(false), -EBUSY);
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0)
-		_exit(knob_journal_open(&j2) == -EBUSY ? 0 : 1);
+		_exit(journal_open(&j2) == -EBUSY ? 0 : 1);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_int_equal(knob_journal_close(j), 0);
-	assert_int_equal(knob_journal_open(&j2), 0);
-	assert_int_equal(knob_journal_close(j2), 0);
+	assert_int_equal(journal_close(j), 0);
+	assert_int_equal(journal_open(&j2), 0);
+	assert_int_equal(journal_close(j2), 0);
 }
 
 static void test_bad_arguments(void **st)
 {
-	struct knob_journal *j;
+	struct journal *j;
 	const char *a = tpath("a");
 
 	(void)st;
 	puts_file(a, "1");
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_set(j, "relative/knob", "1"), -EINVAL);
-	assert_int_equal(knob_set(j, tpath("missing"), "1"), -ENOENT);
-	assert_int_equal(knob_journal_path(j, "/"), -EINVAL);
-	assert_int_equal(knob_journal_path(j, "/tmp/../etc"), -EINVAL);
-	assert_int_equal(knob_journal_path(j, "tmp/x"), -EINVAL);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_set_knob(j, "relative/knob", "1"), -EINVAL);
+	assert_int_equal(journal_set_knob(j, tpath("missing"), "1"), -ENOENT);
+	assert_int_equal(journal_add_path(j, "/"), -EINVAL);
+	assert_int_equal(journal_add_path(j, "/tmp/../etc"), -EINVAL);
+	assert_int_equal(journal_add_path(j, "tmp/x"), -EINVAL);
 	/* a cgroup entry must be on a cgroup file system */
-	assert_int_equal(knob_journal_cgroup(j, tpath("not-a-cgroup")), -EINVAL);
+	assert_int_equal(journal_add_cgroup(j, tpath("not-a-cgroup")), -EINVAL);
 	/* a value the knob refuses: the entry stays journaled, the knob unchanged */
 	assert_int_equal(chmod(a, 0444), 0);
 	if (geteuid() != 0) {
-		assert_int_equal(knob_set(j, a, "2"), -EACCES);
+		assert_int_equal(journal_set_knob(j, a, "2"), -EACCES);
 		assert_true(holds_str(a, "1"));
 	}
 	chmod(a, 0644);
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(journal_close(j), 0);
 	assert_true(holds_str(a, "1"));
 }
 
@@ -440,13 +442,13 @@ static void test_signals(void **st)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct knob_journal *j;
+		struct journal *j;
 		pid_t g;
 
 		close(fds[0]);
-		if (knob_journal_open(&j) || knob_set(j, a, "sig1"))
+		if (journal_open(&j) || journal_set_knob(j, a, "sig1"))
 			_exit(1);
-		knob_journal_install_signals(j);
+		journal_install_signals(j);
 		g = fork();
 		if (g == 0) {
 			raise(SIGTERM);
@@ -499,7 +501,7 @@ static void unblock(const char *a, const char *value)
 static void test_failures_kept(void **st)
 {
 	const char *a = tpath("a"), *b = tpath("b");
-	struct knob_journal *j;
+	struct journal *j;
 	int status;
 	off_t mark;
 	pid_t pid;
@@ -507,33 +509,33 @@ static void test_failures_kept(void **st)
 	(void)st;
 	puts_file(a, "a0");
 	puts_file(b, "b0");
-	assert_int_equal(knob_journal_open(&j), 0);
-	mark = knob_journal_mark(j);
-	assert_int_equal(knob_set(j, a, "a1"), 0);
-	assert_int_equal(knob_set(j, b, "b1"), 0);
+	assert_int_equal(journal_open(&j), 0);
+	mark = journal_mark(j);
+	assert_int_equal(journal_set_knob(j, a, "a1"), 0);
+	assert_int_equal(journal_set_knob(j, b, "b1"), 0);
 	block(a);
-	assert_int_equal(knob_journal_rollback(j, mark), -EISDIR);
+	assert_int_equal(journal_rollback(j, mark), -EISDIR);
 	assert_true(holds_str(b, "b0"));
 	/* a's record stays, b's is gone: the next mark is after it */
-	assert_true(knob_journal_mark(j) > mark);
-	assert_int_equal(knob_journal_close(j), -EISDIR);
+	assert_true(journal_mark(j) > mark);
+	assert_int_equal(journal_close(j), -EISDIR);
 	assert_true(exists(journal));
 	/* restore: still failing, still kept; then it can */
-	assert_int_equal(knob_journal_recover(false), -EIO);
+	assert_int_equal(journal_recover(false), -EIO);
 	assert_true(exists(journal));
 	unblock(a, "a1");
-	assert_int_equal(knob_journal_recover(false), 1);
+	assert_int_equal(journal_recover(false), 1);
 	assert_true(holds_str(a, "a0"));
 	assert_false(exists(journal));
 
 	/* a failure found when a journal opens is tried again at its close */
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_set(j, a, "a2"), 0);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_set_knob(j, a, "a2"), 0);
 	block(a);
-	assert_int_equal(knob_journal_close(j), -EISDIR);
-	assert_int_equal(knob_journal_open(&j), 0);
+	assert_int_equal(journal_close(j), -EISDIR);
+	assert_int_equal(journal_open(&j), 0);
 	unblock(a, "a2");
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(journal_close(j), 0);
 	assert_true(holds_str(a, "a0"));
 	assert_false(exists(journal));
 
@@ -541,9 +543,9 @@ static void test_failures_kept(void **st)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		if (knob_journal_open(&j) || knob_set(j, a, "a3") || knob_set(j, b, "b3"))
+		if (journal_open(&j) || journal_set_knob(j, a, "a3") || journal_set_knob(j, b, "b3"))
 			_exit(1);
-		knob_journal_install_signals(j);
+		journal_install_signals(j);
 		block(a);
 		raise(SIGTERM);
 		_exit(2);
@@ -554,7 +556,7 @@ static void test_failures_kept(void **st)
 	assert_true(holds_str(b, "b0"));
 	assert_true(exists(journal));
 	unblock(a, "a3");
-	assert_int_equal(knob_journal_recover(false), 1);
+	assert_int_equal(journal_recover(false), 1);
 	assert_true(holds_str(a, "a0"));
 	assert_false(exists(journal));
 }
@@ -562,14 +564,14 @@ static void test_failures_kept(void **st)
 /* Set a real knob to WANT through a journal; closing it must bring ORIG back. */
 static void real_roundtrip(const char *path, const char *orig, const char *want)
 {
-	struct knob_journal *j;
+	struct journal *j;
 	char now[64];
 
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_set(j, path, want), 0);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_set_knob(j, path, want), 0);
 	assert_int_equal(knob_read(path, now, sizeof(now)), 0);
 	assert_string_equal(now, want);
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(journal_close(j), 0);
 	assert_int_equal(knob_read(path, now, sizeof(now)), 0);
 	assert_string_equal(now, orig);
 }
@@ -612,7 +614,7 @@ static void test_hugepages_in_use(void **st)
 {
 	const char *pool = "/proc/sys/vm/nr_hugepages";
 	const char *log = tpath("stderr");
-	struct knob_journal *j;
+	struct journal *j;
 	char orig[32], now[32], c = 0;
 	int fds[2], status, ret, err_fd;
 	double waited;
@@ -621,10 +623,10 @@ static void test_hugepages_in_use(void **st)
 	(void)st;
 	NEED_MACHINE("the huge page pool");
 	assert_int_equal(knob_read(pool, orig, sizeof(orig)), 0);
-	if (strcmp(orig, "0") || mmab_meminfo_kb("HugePages_Total") != 0)
+	if (strcmp(orig, "0") || mem_meminfo_kb("HugePages_Total") != 0)
 		skip();	/* someone else's pool: leave it alone */
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_set(j, pool, "1"), 0);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_set_knob(j, pool, "1"), 0);
 	assert_int_equal(pipe(fds), 0);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -649,7 +651,7 @@ static void test_hugepages_in_use(void **st)
 	err_fd = dup(STDERR_FILENO);
 	freopen(log, "w", stderr);
 	waited = mmab_now();
-	ret = knob_journal_close(j);
+	ret = journal_close(j);
 	waited = mmab_now() - waited;
 	fflush(stderr);
 	dup2(err_fd, STDERR_FILENO);
@@ -670,9 +672,9 @@ static void test_hugepages_in_use(void **st)
 	}
 	assert_int_equal(knob_read(pool, now, sizeof(now)), 0);
 	assert_string_equal(now, "0");
-	for (int i = 0; i < 50 && mmab_meminfo_kb("HugePages_Total") != 0; i++)
+	for (int i = 0; i < 50 && mem_meminfo_kb("HugePages_Total") != 0; i++)
 		usleep(20 * 1000);
-	assert_int_equal(mmab_meminfo_kb("HugePages_Total"), 0);
+	assert_int_equal(mem_meminfo_kb("HugePages_Total"), 0);
 }
 
 static bool dir_exists(const char *path)
@@ -707,11 +709,11 @@ static void test_tracefs(void **st)
 	pid = fork();
 	assert_true(pid >= 0);
 	if (pid == 0) {
-		struct knob_journal *j;
+		struct journal *j;
 
 		/* a run that mounts tracefs, makes an instance, and is killed */
-		if (knob_journal_open(&j) || (!premounted && (knob_journal_mount(j, tdir) ||
-		    mount("nodev", tdir, "tracefs", 0, NULL))) || knob_journal_tracefs(j, inst) ||
+		if (journal_open(&j) || (!premounted && (journal_add_mount(j, tdir) ||
+		    mount("nodev", tdir, "tracefs", 0, NULL))) || journal_add_tracefs(j, inst) ||
 		    mkdir(inst, 0755) || mkdir(user, 0755))
 			_exit(1);
 		raise(SIGKILL);
@@ -721,7 +723,7 @@ static void test_tracefs(void **st)
 	assert_true(col_tracefs_mounted(tdir, sizeof(tdir)));
 	assert_true(dir_exists(inst));
 	/* the mount (when the run made it) and the instance */
-	assert_int_equal(knob_journal_recover(false), premounted ? 1 : 2);
+	assert_int_equal(journal_recover(false), premounted ? 1 : 2);
 	if (!premounted) {
 		/* unmounted, as before the run; the instances outlive the mount: look */
 		assert_false(col_tracefs_mounted(tdir, sizeof(tdir)));
@@ -737,15 +739,15 @@ static void test_tracefs(void **st)
 /* Only a directory whose parent is on a tracefs is journaled as an instance. */
 static void test_tracefs_refused(void **st)
 {
-	struct knob_journal *j;
+	struct journal *j;
 
 	(void)st;
 	assert_int_equal(mkdir(tpath("instances"), 0755), 0);
-	assert_int_equal(knob_journal_open(&j), 0);
-	assert_int_equal(knob_journal_tracefs(j, tpath("instances/mmab-1-2-3")), -EINVAL);
-	assert_int_equal(knob_journal_tracefs(j, "relative/instances/x"), -EINVAL);
-	assert_int_equal(knob_journal_mount(j, "relative"), -EINVAL);
-	assert_int_equal(knob_journal_close(j), 0);
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_add_tracefs(j, tpath("instances/mmab-1-2-3")), -EINVAL);
+	assert_int_equal(journal_add_tracefs(j, "relative/instances/x"), -EINVAL);
+	assert_int_equal(journal_add_mount(j, "relative"), -EINVAL);
+	assert_int_equal(journal_close(j), 0);
 	assert_int_equal(rmdir(tpath("instances")), 0);
 }
 

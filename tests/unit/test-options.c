@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for runner/options.c: a table with one option of every type
+ * Unit tests for lib/options.c: a table with one option of every type
  * (and limits, choices, a string) is filled from its defaults, set from the
  * spellings a suite may use, refused for bad values and unknown keys,
  * formatted back (every value must read back as itself) and printed as help.
@@ -16,8 +16,8 @@
 
 #include <cmocka.h>
 
-#include "runner/mmab.h"
-#include "runner/options.h"
+#include "lib/mmab.h"
+#include "lib/options.h"
 
 struct all {
 	long count;

@@ -35,7 +35,8 @@
 #include "collectors/collector.h"
 #include "collectors/perf.h"
 #include "collectors/tracing.h"
-#include "runner/mmab.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "tests/unit/machine.h"
 
 extern const struct collector col_perf;
@@ -594,7 +595,7 @@ static void test_live(void **state)
 	snprintf(live.dir, sizeof(live.dir), "/tmp/mmab-test-perf.XXXXXX");
 	assert_non_null(mkdtemp(live.dir));
 	/* cs:u is context switches in user mode (a modifier), not a tracepoint */
-	pgfault0 = mmab_vmstat("pgfault");
+	pgfault0 = mem_vmstat("pgfault");
 	live_open("+cycles,+nosuchsys:nosuchevent,+vmscan:nosuchevent,+cs:u", 200);
 	pid = fork();
 	assert_true(pid >= 0);
@@ -604,7 +605,7 @@ static void test_live(void **state)
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	usleep(300 * 1000);
 	t_end = live_close();
-	pgfault1 = mmab_vmstat("pgfault");
+	pgfault1 = mem_vmstat("pgfault");
 
 	assert_int_equal(machine_children(), 0);
 	assert_int_equal(machine_tracefs_mounted(), mounted);

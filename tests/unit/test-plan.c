@@ -17,7 +17,7 @@
 
 #include <cmocka.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "runner/plan.h"
 
 static const struct workload fake_idle = { .name = "idle" };

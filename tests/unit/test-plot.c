@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Unit tests for analysis/plot.c and plot-data.c:
- * - plot_gp_quote against hostile strings (quotes, backslashes, backticks,
+ * - gp_quote against hostile strings (quotes, backslashes, backticks,
  *   @macros, newlines, bytes that are not UTF-8, "]]>"), checked both as
  *   text and by gnuplot itself printing them back with nothing run;
- * - plot_safe_name, plot_fill (variables, macros left alone, a missing
+ * - gp_safe_name, gp_fill (variables, macros left alone, a missing
  *   variable refused) and the palette against style.gp;
  * - the data files for tests/fixtures/report/synthetic/ equal the values
  *   computed by hand (worked out beside each assertion), failed
@@ -28,11 +28,12 @@
 
 #include <cmocka.h>
 
-#include "analysis/csv.h"
+#include "analysis/gnuplot.h"
+#include "lib/csv.h"
 #include "analysis/plot.h"
 #include "analysis/rset.h"
-#include "runner/embed.h"
-#include "runner/mmab.h"
+#include "lib/embed.h"
+#include "lib/mmab.h"
 #include "tests/unit/capture.h"
 
 #define REP "tests/fixtures/report/"
@@ -81,7 +82,7 @@ static void near(double got, double want, const char *what)
 
 static void check_quote(const char *in, const char *want)
 {
-	char *q = plot_gp_quote(in);
+	char *q = gp_quote(in);
 
 	assert_string_equal(q, want);
 	free(q);
@@ -123,7 +124,7 @@ static void test_quote_gnuplot(void **state)
 		"x' . system('touch PWNED5') . '",
 	};
 	char *gp = xasprintf("%s/quote.gp", tmp_root), *out = xasprintf("%s/quote.out", tmp_root);
-	char *cd, *cdq = plot_gp_quote(tmp_root), *text = NULL, *want = NULL;
+	char *cd, *cdq = gp_quote(tmp_root), *text = NULL, *want = NULL;
 	char *argv[6];
 	FILE *f;
 	int st;
@@ -135,7 +136,7 @@ static void test_quote_gnuplot(void **state)
 	assert_non_null(f);
 	fputs("MAC = 'EXPANDED'\n", f);
 	for (size_t i = 0; i < ARRAY_SIZE(hostile); i++) {
-		char *q = plot_gp_quote(hostile[i]);
+		char *q = gp_quote(hostile[i]);
 
 		fprintf(f, "print %s\n", q);
 		free(q);
@@ -183,7 +184,7 @@ static void check_safe(const char *in, size_t len, const char *want)
 {
 	char buf[64];
 
-	plot_safe_name(buf, len, in);
+	gp_safe_name(buf, len, in);
 	assert_string_equal(buf, want);
 }
 
@@ -206,26 +207,26 @@ static void test_safe_name(void **state)
 
 static void test_fill(void **state)
 {
-	const struct plot_var vars[] = {
+	const struct gp_var vars[] = {
 		{ "TITLE", "'t'" }, { "A_1", "one" }, { "EVIL", "@TITLE@" },
 	};
 	char *out = NULL;
 
 	(void)state;
-	assert_int_equal(plot_fill("set title @TITLE@ # @A_1@@A_1@", vars, 3, &out), 0);
+	assert_int_equal(gp_fill("set title @TITLE@ # @A_1@@A_1@", vars, 3, &out), 0);
 	assert_string_equal(out, "set title 't' # oneone");
 	free(out);
 	/* gnuplot macros, lower case, lone or doubled '@' are copied as they are */
-	assert_int_equal(plot_fill("@MAC x@y @@ @lower@ @A_1 @", vars, 3, &out), 0);
+	assert_int_equal(gp_fill("@MAC x@y @@ @lower@ @A_1 @", vars, 3, &out), 0);
 	assert_string_equal(out, "@MAC x@y @@ @lower@ @A_1 @");
 	free(out);
 	/* a value is inserted once, never expanded again */
-	assert_int_equal(plot_fill("<@EVIL@>", vars, 3, &out), 0);
+	assert_int_equal(gp_fill("<@EVIL@>", vars, 3, &out), 0);
 	assert_string_equal(out, "<@TITLE@>");
 	free(out);
 	capture_begin();
 	out = NULL;
-	assert_int_equal(plot_fill("a @NOPE@ b", vars, 3, &out), -EINVAL);
+	assert_int_equal(gp_fill("a @NOPE@ b", vars, 3, &out), -EINVAL);
 	{
 		char *err = capture_end();
 
@@ -260,13 +261,13 @@ static void test_palette(void **state)
 	(void)state;
 	assert_non_null(style);
 	for (size_t i = 0; i < 8; i++) {
-		char *line = xasprintf("set linetype %zu lc rgb '%s'", i + 1, plot_set_colour(i));
+		char *line = xasprintf("set linetype %zu lc rgb '%s'", i + 1, gp_set_colour(i));
 
 		if (!strstr(style, line))
 			fail_msg("style.gp lacks \"%s\"", line);
 		free(line);
 	}
-	assert_string_equal(plot_set_colour(8), plot_set_colour(0));
+	assert_string_equal(gp_set_colour(8), gp_set_colour(0));
 }
 
 /* ---- data ---- */

@@ -30,8 +30,8 @@
 #include "analysis/report.h"
 #include "analysis/rset.h"
 #include "runner/cmds.h"
-#include "runner/embed.h"
-#include "runner/mmab.h"
+#include "lib/embed.h"
+#include "lib/mmab.h"
 #include "tests/unit/capture.h"
 
 #define REP "tests/fixtures/report/"

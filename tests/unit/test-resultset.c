@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for runner/resultset.c and runner/progress.c: status.csv rows
+ * Unit tests for lib/resultset.c, lib/machine.c and runner/progress.c: status.csv rows
  * (quoting, empty cells, one line per row), a status.csv whose last row a
  * crash cut short, resume detection, first-to-last deltas of a real
  * vmstat.csv (tests/fixtures/collect) and of truncated and garbled copies,
@@ -25,9 +25,13 @@
 #include <cmocka.h>
 
 #include "collectors/collector.h"
-#include "runner/mmab.h"
+#include "collectors/sampler.h"
+#include "lib/csv.h"
+#include "lib/machine.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
+#include "lib/resultset.h"
 #include "runner/progress.h"
-#include "runner/resultset.h"
 
 static char tmpdir[64];
 
@@ -54,37 +58,37 @@ static char *slurp(const char *path)
 
 static void test_status_format(void **state)
 {
-	struct rs_status_row ok = { "idle", 2, "ok", "", 0, 0, 1.23456 };
-	struct rs_status_row oom = { "thp-always", 1, "failed", "oom", -1, 9, 3.5 };
-	struct rs_status_row skip = { "fio", 3, "skipped", "fio not installed, \"apt install fio\"\n",
+	struct rset_status_row ok = { "idle", 2, "ok", "", 0, 0, 1.23456 };
+	struct rset_status_row oom = { "thp-always", 1, "failed", "oom", -1, 9, 3.5 };
+	struct rset_status_row skip = { "fio", 3, "skipped", "fio not installed, \"apt install fio\"\n",
 				      -1, 0, NAN };
 	char buf[256];
 
 	(void)state;
-	assert_int_equal(rs_status_format(buf, sizeof(buf), &ok), 20);
+	assert_int_equal(rset_status_format(buf, sizeof(buf), &ok), 20);
 	assert_string_equal(buf, "idle,2,ok,,0,,1.235\n");
-	rs_status_format(buf, sizeof(buf), &oom);
+	rset_status_format(buf, sizeof(buf), &oom);
 	assert_string_equal(buf, "thp-always,1,failed,oom,,9,3.500\n");
-	rs_status_format(buf, sizeof(buf), &skip);
+	rset_status_format(buf, sizeof(buf), &skip);
 	assert_string_equal(buf,
 		"fio,3,skipped,\"fio not installed, \"\"apt install fio\"\" \",,,\n");
-	assert_int_equal(rs_status_format(buf, 10, &skip), -ENOSPC);
+	assert_int_equal(rset_status_format(buf, 10, &skip), -ENOSPC);
 }
 
 static void test_status_file(void **state)
 {
-	struct rs_status_row row = { "idle", 1, "ok", "", 0, 0, 1.0 };
+	struct rset_status_row row = { "idle", 1, "ok", "", 0, 0, 1.0 };
 	char *path = xasprintf("%s/status.csv", tmpdir), *text;
 	int fd;
 
 	(void)state;
 	unlink(path);
-	fd = rs_status_open(path);
+	fd = rset_status_open(path);
 	assert_true(fd >= 0);
-	assert_int_equal(rs_status_append(fd, &row), 0);
+	assert_int_equal(rset_status_append(fd, &row), 0);
 	close(fd);
 	text = slurp(path);
-	assert_string_equal(text, RS_STATUS_HEADER "idle,1,ok,,0,,1.000\n");
+	assert_string_equal(text, RSET_STATUS_HEADER "idle,1,ok,,0,,1.000\n");
 	free(text);
 
 	/* a crash in the middle of a row: the fragment goes, the complete row stays */
@@ -92,21 +96,21 @@ static void test_status_file(void **state)
 	assert_int_equal(write(fd, "idle,2,fa", 9), 9);
 	close(fd);
 	text = slurp(path);
-	assert_false(rs_status_has(text, "idle", 2));
-	assert_true(rs_status_has(text, "idle", 1));
+	assert_false(rset_status_has(text, "idle", 2));
+	assert_true(rset_status_has(text, "idle", 1));
 	free(text);
-	fd = rs_status_open(path);
+	fd = rset_status_open(path);
 	assert_true(fd >= 0);
 	row.iteration = 2;
-	assert_int_equal(rs_status_append(fd, &row), 0);
+	assert_int_equal(rset_status_append(fd, &row), 0);
 	close(fd);
 	text = slurp(path);
-	assert_string_equal(text, RS_STATUS_HEADER "idle,1,ok,,0,,1.000\nidle,2,ok,,0,,1.000\n");
+	assert_string_equal(text, RSET_STATUS_HEADER "idle,1,ok,,0,,1.000\nidle,2,ok,,0,,1.000\n");
 	free(text);
 
 	/* not a status.csv: refused, not appended to */
 	assert_int_equal(mmab_write_file_atomic(path, "a,b\n1,2\n", 8), 0);
-	assert_int_equal(rs_status_open(path), -EINVAL);
+	assert_int_equal(rset_status_open(path), -EINVAL);
 	text = slurp(path);
 	assert_string_equal(text, "a,b\n1,2\n");
 	free(text);
@@ -115,26 +119,26 @@ static void test_status_file(void **state)
 
 static void test_status_has(void **state)
 {
-	const char *text = RS_STATUS_HEADER
+	const char *text = RSET_STATUS_HEADER
 		"idle,1,ok,,0,,1.0\n"
 		"idle2,2,ok,,0,,1.0\n"
 		"thp,10,failed,oom,,9,2.0\n"
 		"thp,3,ok,,0,,1.0";	/* no newline: cut short */
 
 	(void)state;
-	assert_true(rs_status_has(text, "idle", 1));
-	assert_false(rs_status_has(text, "idle", 2));	/* idle2 is another workload */
-	assert_true(rs_status_has(text, "idle2", 2));
-	assert_true(rs_status_has(text, "thp", 10));
-	assert_false(rs_status_has(text, "thp", 1));
-	assert_false(rs_status_has(text, "thp", 3));
-	assert_false(rs_status_has(RS_STATUS_HEADER, "idle", 1));
-	assert_false(rs_status_has("", "idle", 1));
+	assert_true(rset_status_has(text, "idle", 1));
+	assert_false(rset_status_has(text, "idle", 2));	/* idle2 is another workload */
+	assert_true(rset_status_has(text, "idle2", 2));
+	assert_true(rset_status_has(text, "thp", 10));
+	assert_false(rset_status_has(text, "thp", 1));
+	assert_false(rset_status_has(text, "thp", 3));
+	assert_false(rset_status_has(RSET_STATUS_HEADER, "idle", 1));
+	assert_false(rset_status_has("", "idle", 1));
 	/* the header itself is never a row */
-	assert_false(rs_status_has(RS_STATUS_HEADER, "workload", 0));
+	assert_false(rset_status_has(RSET_STATUS_HEADER, "workload", 0));
 }
 
-static struct rs_delta *find(struct rs_delta *d, ssize_t n, const char *name)
+static struct csv_delta *find(struct csv_delta *d, ssize_t n, const char *name)
 {
 	for (ssize_t i = 0; i < n; i++)
 		if (!strcmp(d[i].name, name))
@@ -166,13 +170,13 @@ static double cell(const char *text, const char *col, int row)
 }
 
 /* Write TEXT to a file in tmpdir and take its deltas. */
-static ssize_t deltas_of(const char *name, const char *text, size_t len, struct rs_delta **d)
+static ssize_t deltas_of(const char *name, const char *text, size_t len, struct csv_delta **d)
 {
 	char *path = xasprintf("%s/%s", tmpdir, name);
 	ssize_t n;
 
 	assert_int_equal(mmab_write_file_atomic(path, text, len), 0);
-	n = rs_csv_deltas(path, d);
+	n = csv_deltas(path, d);
 	free(path);
 	return n;
 }
@@ -182,12 +186,12 @@ static void test_csv_deltas(void **state)
 	const char *fixture = "tests/fixtures/collect/vmstat.csv";
 	char *text = slurp(fixture);
 	const char *bad = "t,a,b\n0,1,x\n1,2\n2,5,y\n";
-	struct rs_delta *d, *pf;
+	struct csv_delta *d, *pf;
 	size_t len = strlen(text);
 	ssize_t n;
 
 	(void)state;
-	n = rs_csv_deltas(fixture, &d);
+	n = csv_deltas(fixture, &d);
 	assert_true(n > 100);
 	pf = find(d, n, "pgfault");
 	assert_non_null(pf);
@@ -197,14 +201,14 @@ static void test_csv_deltas(void **state)
 	assert_true(pf->last - pf->first >= 16384);
 	assert_non_null(find(d, n, "nr_dirtied"));
 	assert_null(find(d, n, "t"));
-	rs_deltas_free(d, (size_t)n);
+	csv_deltas_free(d, (size_t)n);
 
 	/* last row cut short by a crash: the row before it is the last */
 	n = deltas_of("cut.csv", text, len - 40, &d);
 	assert_true(n > 100);
 	pf = find(d, n, "pgfault");
 	assert_float_equal(pf->last, cell(text, "pgfault", 1), 0);
-	rs_deltas_free(d, (size_t)n);
+	csv_deltas_free(d, (size_t)n);
 
 	/* garbage, a header without data, no t column, no file */
 	assert_int_equal(deltas_of("empty.csv", "", 0, &d), -EINVAL);
@@ -212,13 +216,13 @@ static void test_csv_deltas(void **state)
 	assert_int_equal(deltas_of("time.csv", "time,pgfault\n0,1\n", 17, &d), -EINVAL);
 	assert_int_equal(deltas_of("junk.csv", "\x01\x02garbage\nno,commas\n", 20, &d),
 			 -EINVAL);
-	assert_true(rs_csv_deltas("/nonexistent/vmstat.csv", &d) < 0);
+	assert_true(csv_deltas("/nonexistent/vmstat.csv", &d) < 0);
 	n = deltas_of("bad.csv", bad, strlen(bad), &d);
 	assert_int_equal(n, 2);
 	assert_float_equal(d[0].first, 1, 0);
 	assert_float_equal(d[0].last, 5, 0);	/* the short row is skipped */
 	assert_true(isnan(d[1].last));		/* not a number */
-	rs_deltas_free(d, (size_t)n);
+	csv_deltas_free(d, (size_t)n);
 	free(text);
 }
 
@@ -230,18 +234,18 @@ static void test_json_read(void **state)
 
 	(void)state;
 	assert_int_equal(mmab_write_file_atomic(path, bad, strlen(bad)), 0);
-	assert_int_equal(rs_json_read(path, &j, err, sizeof(err)), -EINVAL);
+	assert_int_equal(rset_json_read(path, &j, err, sizeof(err)), -EINVAL);
 	assert_null(j);
 	assert_non_null(strstr(err, "bad.json:3: "));
 	free(path);
 
 	path = xasprintf("%s/none.json", tmpdir);
-	assert_int_equal(rs_json_read(path, &j, err, sizeof(err)), -ENOENT);
+	assert_int_equal(rset_json_read(path, &j, err, sizeof(err)), -ENOENT);
 	free(path);
 
 	path = xasprintf("%s/ok.json", tmpdir);
-	assert_int_equal(rs_json_write(path, root), 0);
-	assert_int_equal(rs_json_read(path, &j, err, sizeof(err)), 0);
+	assert_int_equal(rset_json_write(path, root), 0);
+	assert_int_equal(rset_json_read(path, &j, err, sizeof(err)), 0);
 	assert_true(json_equal(j, root));
 	json_decref(j);
 	json_decref(root);
@@ -250,7 +254,7 @@ static void test_json_read(void **state)
 
 static void test_machine_info(void **state)
 {
-	json_t *m = rs_machine_info();
+	json_t *m = machine_machine_info();
 	const char *keys[] = { "uname", "cmdline", "kernel_config_sha256", "hostname",
 			       "cpu_model", "cpus", "mem_total_kb", "thp", NULL };
 	json_t *sha = json_object_get(m, "kernel_config_sha256");
@@ -259,7 +263,7 @@ static void test_machine_info(void **state)
 	for (size_t i = 0; keys[i]; i++)
 		assert_non_null(json_object_get(m, keys[i]));
 	assert_int_equal(json_integer_value(json_object_get(m, "mem_total_kb")),
-			 mmab_meminfo_kb("MemTotal"));
+			 mem_meminfo_kb("MemTotal"));
 	assert_int_equal(json_integer_value(json_object_get(m, "cpus")),
 			 sysconf(_SC_NPROCESSORS_ONLN));
 	if (access("/proc/config.gz", R_OK)) {
@@ -277,7 +281,7 @@ static void test_machine_info(void **state)
 static void test_knob_values(void **state)
 {
 	const char *names[] = { "vm.dirty_ratio", "vm.no_such_knob_here", NULL };
-	json_t *v = rs_knob_values(NULL, names);
+	json_t *v = machine_knob_values(NULL, names);
 	char *raw = slurp("/proc/sys/vm/dirty_ratio");
 
 	(void)state;
@@ -286,8 +290,8 @@ static void test_knob_values(void **state)
 	assert_true(json_is_null(json_object_get(v, "vm.no_such_knob_here")));
 	json_decref(v);
 	free(raw);
-	for (size_t i = 0; rs_standard_knobs[i]; i++)
-		assert_non_null(strchr(rs_standard_knobs[i], '.'));
+	for (size_t i = 0; machine_standard_knobs[i]; i++)
+		assert_non_null(strchr(machine_standard_knobs[i], '.'));
 }
 
 static void test_knob_changes(void **state)
@@ -302,7 +306,7 @@ static void test_knob_changes(void **state)
 
 	(void)state;
 	/* unreadable before (null), readable after: a change */
-	c = rs_knob_changes(pre, post);
+	c = machine_knob_changes(pre, post);
 	assert_non_null(c);
 	assert_int_equal(json_object_size(c), 2);
 	assert_string_equal(json_string_value(json_object_get(c,
@@ -310,7 +314,7 @@ static void test_knob_changes(void **state)
 	assert_string_equal(json_string_value(json_object_get(c, "vm.nr_hugepages")), "0");
 	assert_null(json_object_get(c, "vm.dirty_ratio"));
 	json_decref(c);
-	assert_null(rs_knob_changes(post, post));
+	assert_null(machine_knob_changes(post, post));
 	json_decref(pre);
 	json_decref(post);
 }
@@ -324,7 +328,7 @@ static void test_collectors_dropped(void **state)
 
 	(void)state;
 	/* no sampler at all: the collector that was to run did not */
-	rs_collectors_dropped(meta, cols, 1, NULL);
+	sampler_record_dropped(meta, cols, 1, NULL);
 	assert_string_equal(json_string_value(json_object_get(json_array_get(meta, 0), "status")),
 			    "the sampler could not start");
 	/* a reason found before the run is kept */
@@ -340,13 +344,13 @@ static void test_iter_dir(void **state)
 	int err = 0;
 
 	(void)state;
-	dir = rs_iter_dir(set, "idle", 1, &err);
+	dir = rset_iter_dir(set, "idle", 1, &err);
 	assert_non_null(dir);
 	/* what an interrupted attempt left is cleared */
 	junk = xasprintf("%s/vmstat.csv", dir);
 	assert_int_equal(mmab_write_file_atomic(junk, "t\n", 2), 0);
 	free(dir);
-	dir = rs_iter_dir(set, "idle", 1, &err);
+	dir = rset_iter_dir(set, "idle", 1, &err);
 	assert_non_null(dir);
 	assert_int_equal(stat(junk, &st), -1);
 	assert_int_equal(stat(dir, &st), 0);
@@ -474,31 +478,31 @@ static void test_read_ahead(void **state)
 	put("sys/class/bdi/7:0/read_ahead_kb", "lots\n");
 	link_to("../../devices/virtual/block/loop0", "sys/dev/block/7:0");
 
-	assert_int_equal(rs_read_ahead_kb(sys, 254, 0, &kb, dev, sizeof(dev)), 0);
+	assert_int_equal(machine_read_ahead_kb(sys, 254, 0, &kb, dev, sizeof(dev)), 0);
 	assert_int_equal(kb, 8192);
 	assert_string_equal(dev, "vda");
 	kb = -1;
-	assert_int_equal(rs_read_ahead_kb(sys, 254, 1, &kb, dev, sizeof(dev)), 0);
+	assert_int_equal(machine_read_ahead_kb(sys, 254, 1, &kb, dev, sizeof(dev)), 0);
 	assert_int_equal(kb, 8192);
 	assert_string_equal(dev, "vda1");
-	assert_int_equal(rs_read_ahead_kb(sys, 0, 53, &kb, dev, sizeof(dev)), 0);
+	assert_int_equal(machine_read_ahead_kb(sys, 0, 53, &kb, dev, sizeof(dev)), 0);
 	assert_int_equal(kb, 15360);
 	assert_string_equal(dev, "0:53");
-	assert_int_equal(rs_read_ahead_kb(sys, 0, 27, &kb, dev, sizeof(dev)), -ENOENT);
-	assert_int_equal(rs_read_ahead_kb(sys, 7, 0, &kb, dev, sizeof(dev)), -EINVAL);
+	assert_int_equal(machine_read_ahead_kb(sys, 0, 27, &kb, dev, sizeof(dev)), -ENOENT);
+	assert_int_equal(machine_read_ahead_kb(sys, 7, 0, &kb, dev, sizeof(dev)), -EINVAL);
 	/* a device sysfs does not know, partition or not: nothing to read */
-	assert_int_equal(rs_read_ahead_kb(sys, 8, 1, &kb, dev, sizeof(dev)), -ENOENT);
+	assert_int_equal(machine_read_ahead_kb(sys, 8, 1, &kb, dev, sizeof(dev)), -ENOENT);
 	free(sys);
 }
 
 /*
  * The same on this machine: "/" against its device's queue read directly
- * (not through the bdi rs_read_ahead_kb reads first) and the file system
+ * (not through the bdi machine_read_ahead_kb reads first) and the file system
  * type /proc/self/mounts gives; /dev/shm is tmpfs, with no read-ahead.
  */
 static void test_storage_live(void **state)
 {
-	json_t *o = rs_storage_info("/"), *shm;
+	json_t *o = machine_storage_info("/"), *shm;
 	char *q, type[64] = "", line[1024];
 	long long want = -1;
 	struct stat st;
@@ -538,14 +542,14 @@ static void test_storage_live(void **state)
 	free(q);
 	json_decref(o);
 
-	shm = rs_storage_info("/dev/shm");
+	shm = machine_storage_info("/dev/shm");
 	if (!strcmp(json_string_value(json_object_get(shm, "fs_type")) ?: "", "tmpfs")) {
 		assert_true(json_is_null(json_object_get(shm, "read_ahead_kb")));
 		assert_true(json_is_null(json_object_get(shm, "device")));
 	}
 	json_decref(shm);
 	/* a directory that is not there: every fact n/a */
-	o = rs_storage_info("/nonexistent/mmab");
+	o = machine_storage_info("/nonexistent/mmab");
 	assert_true(json_is_null(json_object_get(o, "fs_type")));
 	assert_true(json_is_null(json_object_get(o, "read_ahead_kb")));
 	json_decref(o);

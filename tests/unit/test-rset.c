@@ -20,7 +20,7 @@
 #include <cmocka.h>
 
 #include "analysis/rset.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "tests/unit/capture.h"
 
 #define FIX "tests/fixtures/compare/rset/"

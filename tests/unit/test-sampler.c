@@ -23,7 +23,8 @@
 #include <cmocka.h>
 
 #include "collectors/collector.h"
-#include "runner/mmab.h"
+#include "collectors/sampler.h"
+#include "lib/mmab.h"
 
 /* Each test gets a fresh directory as *state, removed even when the test fails. */
 static int make_dir(void **state)

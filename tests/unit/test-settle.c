@@ -22,7 +22,8 @@
 
 #include <cmocka.h>
 
-#include "runner/mmab.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 #include "runner/settle.h"
 #include "tests/unit/machine.h"
 
@@ -103,9 +104,9 @@ static void test_writeback_and_drop(void **st)
 	NEED_ROOT();
 	write_data(len);
 	/* the kernel holds most of it dirty: nothing has written it back yet */
-	assert_true(mmab_meminfo_kb("Dirty") + mmab_meminfo_kb("Writeback") >= 64 * 1024);
+	assert_true(mem_meminfo_kb("Dirty") + mem_meminfo_kb("Writeback") >= 64 * 1024);
 	assert_true(resident_pages(len) >= (size_t)(len / 4096) * 9 / 10);
-	scanned0 = mmab_vmstat("compact_migrate_scanned") + mmab_vmstat("compact_free_scanned");
+	scanned0 = mem_vmstat("compact_migrate_scanned") + mem_vmstat("compact_free_scanned");
 	assert_int_equal(settle_machine(&o, &r), 0);
 	assert_false(r.timed_out);
 	assert_true(r.dirty_kb <= 4096);
@@ -113,7 +114,7 @@ static void test_writeback_and_drop(void **st)
 	/* written back, then dropped: none of its pages is cached any more */
 	assert_true(resident_pages(len) < 16);
 	/* compaction scanned memory */
-	assert_true(mmab_vmstat("compact_migrate_scanned") + mmab_vmstat("compact_free_scanned") >
+	assert_true(mem_vmstat("compact_migrate_scanned") + mem_vmstat("compact_free_scanned") >
 		    scanned0);
 }
 

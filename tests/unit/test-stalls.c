@@ -30,9 +30,10 @@
 #include <cmocka.h>
 
 #include "collectors/collector.h"
+#include "collectors/sampler.h"
 #include "collectors/stalls.h"
 #include "collectors/tracing.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "tests/unit/machine.h"
 
 extern const struct collector col_stalls;

@@ -23,7 +23,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "analysis/stats.h"
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 /* tests/fixtures/report/stock and stock-rerun: fault_rate (MiB/s) */
 static const double stock[] = { 499.74, 658.096, 542.829 };

@@ -15,7 +15,7 @@
 
 #include <cmocka.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 #include "runner/step.h"
 #include "runner/suite.h"
 

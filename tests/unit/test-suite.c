@@ -23,9 +23,9 @@
 
 #include "collectors/collector.h"
 #include "collectors/tracing.h"
-#include "runner/embed.h"
-#include "runner/mmab.h"
-#include "runner/options.h"
+#include "lib/embed.h"
+#include "lib/mmab.h"
+#include "lib/options.h"
 #include "runner/suite.h"
 #include "workloads/workload.h"
 

@@ -18,8 +18,9 @@
 
 #include <cmocka.h>
 
-#include "runner/mmab.h"
-#include "runner/options.h"
+#include "lib/machine.h"
+#include "lib/mmab.h"
+#include "lib/options.h"
 #include "workloads/hist.h"
 #include "workloads/wl-io.h"
 #include "workloads/workload.h"
@@ -235,26 +236,26 @@ static void test_mountinfo(void **state)
 
 	(void)state;
 	/* the root file system of the test VM: /dev/vda, 254:0 */
-	assert_int_equal(wlio_mountinfo_fstype(t, 254, 0, type, sizeof(type)), 0);
+	assert_int_equal(machine_mountinfo_fstype(t, 254, 0, type, sizeof(type)), 0);
 	assert_string_equal(type, "ext4");
-	assert_int_equal(wlio_mountinfo_fstype(t, 0, 23, type, sizeof(type)), 0);
+	assert_int_equal(machine_mountinfo_fstype(t, 0, 23, type, sizeof(type)), 0);
 	assert_string_equal(type, "tmpfs");
-	assert_int_equal(wlio_mountinfo_fstype(t, 0, 38, type, sizeof(type)), 0);
+	assert_int_equal(machine_mountinfo_fstype(t, 0, 38, type, sizeof(type)), 0);
 	assert_string_equal(type, "cgroup2");
-	assert_int_equal(wlio_mountinfo_fstype(t, 8, 1, type, sizeof(type)), -ENOENT);
+	assert_int_equal(machine_mountinfo_fstype(t, 8, 1, type, sizeof(type)), -ENOENT);
 	/* too small a buffer is an error, not a truncated name */
-	assert_int_equal(wlio_mountinfo_fstype(t, 254, 0, type, 4), -EINVAL);
+	assert_int_equal(machine_mountinfo_fstype(t, 254, 0, type, 4), -EINVAL);
 	free(t);
 	/* optional fields before the separator; a separator-less line */
-	assert_int_equal(wlio_mountinfo_fstype("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 "
+	assert_int_equal(machine_mountinfo_fstype("36 35 98:0 /mnt1 /mnt2 rw,noatime master:1 "
 					       "shared:7 - xfs /dev/root rw\n", 98, 0, type,
 					       sizeof(type)), 0);
 	assert_string_equal(type, "xfs");
-	assert_int_equal(wlio_mountinfo_fstype("36 35 98:0 /mnt1 /mnt2 rw xfs /dev/root rw\n",
+	assert_int_equal(machine_mountinfo_fstype("36 35 98:0 /mnt1 /mnt2 rw xfs /dev/root rw\n",
 					       98, 0, type, sizeof(type)), -EINVAL);
-	assert_int_equal(wlio_mountinfo_fstype("garbage\n", 98, 0, type, sizeof(type)),
+	assert_int_equal(machine_mountinfo_fstype("garbage\n", 98, 0, type, sizeof(type)),
 			 -EINVAL);
-	assert_int_equal(wlio_mountinfo_fstype("", 98, 0, type, sizeof(type)), -ENOENT);
+	assert_int_equal(machine_mountinfo_fstype("", 98, 0, type, sizeof(type)), -ENOENT);
 }
 
 static void test_inode_cache(void **state)

@@ -19,9 +19,9 @@
 
 #include <cmocka.h>
 
-#include "runner/mmab.h"
-#include "runner/options.h"
-#include "workloads/ballast.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
+#include "lib/options.h"
 #include "workloads/frag.h"
 #include "workloads/workload.h"
 #include "tests/unit/wlopts.h"

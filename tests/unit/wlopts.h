@@ -7,8 +7,8 @@
 #ifndef MMAB_TEST_WLOPTS_H
 #define MMAB_TEST_WLOPTS_H
 
-#include "runner/mmab.h"
-#include "runner/options.h"
+#include "lib/mmab.h"
+#include "lib/options.h"
 #include "workloads/workload.h"
 
 /* WL's private options with every default set (free() it). */

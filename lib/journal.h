@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The knob journal: every change mmab makes to the machine (sysctls, THP and
+ * The journal: every change mmab makes to the machine (sysctls, THP and
  * hugetlb sysfs files, files, cgroups and tracefs instances it creates, a
  * tracefs it mounts) is first appended to a journal file in
  * mmab_state_dir() and fsync'd, then made.  Undo runs in
@@ -13,98 +13,85 @@
  * entries are appended with O_APPEND, so a workload child can journal its
  * own changes and the runner can roll them back after the child exits.
  */
-#ifndef MMAB_KNOB_H
-#define MMAB_KNOB_H
+#ifndef MMAB_JOURNAL_H
+#define MMAB_JOURNAL_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
 
-struct knob_journal;
+struct journal;
 
 /*
- * knob_resolve - turn a knob name into its path.  "vm.dirty_ratio" ->
- * "/proc/sys/vm/dirty_ratio"; absolute paths are accepted only under
- * /proc/sys/ or /sys/kernel/mm/ (no "..").  Returns 0 or -EINVAL.
- */
-int knob_resolve(const char *name, char *path, size_t len);
-
-/*
- * knob_read - the knob's current value, trimmed; for selector files
- * ("always [madvise] never") the bracketed choice.  Returns 0 or -errno.
- */
-int knob_read(const char *path, char *buf, size_t len);
-
-/*
- * knob_journal_open - take the state-dir lock (only one mmab changes the
+ * journal_open - take the state-dir lock (only one mmab changes the
  * machine at a time), restore anything a crashed run left in the journal,
  * and open a fresh journal.  Returns 0 or -errno (-EBUSY: another mmab
  * holds the lock; -EACCES: not root).  The caller reports.
  */
-int knob_journal_open(struct knob_journal **jp);
+int journal_open(struct journal **jp);
 
 /*
  * knob_set - journal PATH's current value (resolved by knob_resolve), fsync,
  * then write VALUE.  Returns 0 or -errno; on a failed write the entry stays
  * journaled (restoring an unchanged knob is harmless).
  */
-int knob_set(struct knob_journal *j, const char *path, const char *value);
+int journal_set_knob(struct journal *j, const char *path, const char *value);
 
-/* knob_journal_path - journal a file or directory to remove on restore. */
-int knob_journal_path(struct knob_journal *j, const char *path);
+/* journal_add_path - journal a file or directory to remove on restore. */
+int journal_add_path(struct journal *j, const char *path);
 
-/* knob_journal_cgroup - journal a cgroup directory to empty and rmdir on restore. */
-int knob_journal_cgroup(struct knob_journal *j, const char *path);
+/* journal_add_cgroup - journal a cgroup directory to empty and rmdir on restore. */
+int journal_add_cgroup(struct journal *j, const char *path);
 
 /*
- * knob_journal_tracefs - journal a tracefs instance (PATH: a directory in
+ * journal_add_tracefs - journal a tracefs instance (PATH: a directory in
  * a tracefs "instances" directory) to remove on restore, as rmdir does.
  * -EINVAL unless PATH's parent is on a tracefs.
  */
-int knob_journal_tracefs(struct knob_journal *j, const char *path);
+int journal_add_tracefs(struct journal *j, const char *path);
 
 /*
- * knob_journal_mount - journal a tracefs mmab is about to mount on PATH
+ * journal_add_mount - journal a tracefs mmab is about to mount on PATH
  * (where none was), to unmount on restore: only while PATH is still a
  * tracefs mount point, and not when busy (someone uses it by then).
  */
-int knob_journal_mount(struct knob_journal *j, const char *path);
+int journal_add_mount(struct journal *j, const char *path);
 
-/* knob_journal_mark - a position to roll back to later (a byte offset). */
-off_t knob_journal_mark(struct knob_journal *j);
+/* journal_mark - a position to roll back to later (a byte offset). */
+off_t journal_mark(struct journal *j);
 
 /*
- * knob_journal_rollback - undo every entry after MARK in reverse order
+ * journal_rollback - undo every entry after MARK in reverse order
  * (including entries appended by child processes) and truncate the journal
  * to MARK, but for the entries that could not be undone (reported): they
  * stay, for the journal's close (and `mmab restore`) to try again.
  * Returns 0 or the first -errno (every entry is still tried).
  */
-int knob_journal_rollback(struct knob_journal *j, off_t mark);
+int journal_rollback(struct journal *j, off_t mark);
 
 /*
- * knob_journal_close - roll everything back, remove the journal (kept when
+ * journal_close - roll everything back, remove the journal (kept when
  * some entries could not be undone: `mmab restore` tries them again) and
- * release the lock.  Returns like knob_journal_rollback.
+ * release the lock.  Returns like journal_rollback.
  */
-int knob_journal_close(struct knob_journal *j);
+int journal_close(struct journal *j);
 
 /*
- * knob_journal_recover - restore what a crashed run left (used by
- * `mmab restore` and by knob_journal_open, which carries what still fails
+ * journal_recover - restore what a crashed run left (used by
+ * `mmab restore` and by journal_open, which carries what still fails
  * into its own journal).  Prints one line per restored knob when verbose.
  * Returns the number of entries restored, or -errno (-EBUSY: another mmab
  * holds the lock; -EIO: some entries could not be undone, each reported,
  * and kept in the journal for the next try).
  */
-int knob_journal_recover(bool verbose);
+int journal_recover(bool verbose);
 
 /*
- * knob_journal_install_signals - make SIGINT/SIGTERM/SIGHUP roll back J and
+ * journal_install_signals - make SIGINT/SIGTERM/SIGHUP roll back J and
  * exit (128+signo) in the process that installed them, keeping in the
  * journal what could not be undone.  Children reset the handlers to
  * default after fork.
  */
-void knob_journal_install_signals(struct knob_journal *j);
+void journal_install_signals(struct journal *j);
 
 #endif

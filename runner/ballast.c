@@ -29,9 +29,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "runner/knob.h"
-#include "runner/mmab.h"
-#include "workloads/ballast.h"
+#include "lib/journal.h"
+#include "lib/knob.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
+#include "runner/ballast.h"
 
 #define BALLAST_CHUNK (1ULL << 30)
 /* After the first pass: follow MemAvailable until it holds still. */
@@ -61,13 +63,6 @@ struct ballast_msg {
 	double seconds;
 	int oom_protected;	/* oom_score_adj -1000 took */
 };
-
-uint64_t mem_available_bytes(void)
-{
-	long long kb = mmab_meminfo_kb("MemAvailable");
-
-	return kb > 0 ? (uint64_t)kb << 10 : 0;
-}
 
 struct populate_slice {
 	pthread_t tid;
@@ -133,63 +128,6 @@ static uint64_t ballast_slack(uint64_t effective)
 	uint64_t slack = effective / 128;
 
 	return slack < (8ULL << 20) ? 8ULL << 20 : slack;
-}
-
-int mem_reachable_parse(const char *zoneinfo, uint64_t *reach)
-{
-	char *zi = xstrdup(zoneinfo);
-	long long free_pages = -1, low = -1;
-	int ret = 0, zones = 0;
-
-	*reach = 0;
-	/* a zone's numbers are complete at its protection line */
-	for (char *line = zi, *next; line && *line; line = next) {
-		long long room, prot = 0;
-
-		next = strchr(line, '\n');
-		if (next)
-			*next++ = '\0';
-		if (!strncmp(line, "Node ", 5) && strstr(line, ", zone ")) {
-			free_pages = low = -1;
-			continue;
-		}
-		if (sscanf(line, " pages free %lld", &free_pages) == 1 ||
-		    (low < 0 && sscanf(line, " low %lld", &low) == 1) ||
-		    !strstr(line, "protection: ("))
-			continue;
-		for (char *q = strchr(line, '(') + 1; *q && *q != ')';) {
-			long long v = strtoll(q, &q, 10);
-
-			prot = v > prot ? v : prot;
-			while (*q == ',' || *q == ' ')
-				q++;
-		}
-		if (free_pages < 0 || low < 0) {
-			ret = -EINVAL;
-			break;
-		}
-		zones++;
-		room = free_pages - low - prot;
-		if (room > 0)
-			*reach += (uint64_t)room * 4096;
-	}
-	if (!ret && !zones)
-		ret = -EINVAL;
-	free(zi);
-	return ret;
-}
-
-int mem_reachable(uint64_t *reach)
-{
-	char *zi = NULL;
-	int ret;
-
-	*reach = 0;
-	ret = mmab_read_file("/proc/zoneinfo", &zi, NULL);
-	if (!ret)
-		ret = mem_reachable_parse(zi, reach);
-	free(zi);
-	return ret;
 }
 
 /*
@@ -385,7 +323,7 @@ static void reap(pid_t pid)
 		;
 }
 
-int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *j)
+int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j)
 {
 	uint64_t avail = mem_available_bytes(), target;
 	struct ballast_msg msg;
@@ -404,7 +342,7 @@ int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *
 	    strcmp(cur, "0")) {
 		if (!j)
 			return -EINVAL;
-		ret = knob_set(j, "/proc/sys/vm/compact_unevictable_allowed", "0");
+		ret = journal_set_knob(j, "/proc/sys/vm/compact_unevictable_allowed", "0");
 		if (ret)
 			return ret;
 	}

@@ -20,8 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/cgroup.h"
-#include "runner/mmab.h"
+#include "lib/cgroup.h"
+#include "lib/mmab.h"
 
 /* Nested cgroups a workload may have made below its own that we still remove. */
 #define CGROUP_MAX_DEPTH 8

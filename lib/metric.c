@@ -1,19 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Metric rows: the names of directions and aggregations as metrics.csv
- * spells them, number formatting shared by every CSV writer, and
- * wl_metric(), the one call through which a workload reports a result.
- * Kept apart from the knob-touching half of the workload glue so readers
- * of result sets (compare, plot, report) link without the journal.
+ * Metric directions and aggregations as metrics.csv spells them, and the
+ * number format shared by every CSV writer.
  */
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "analysis/csv.h"
-#include "runner/mmab.h"
-#include "workloads/workload.h"
+#include "lib/mmab.h"
+#include "lib/metric.h"
 
 static const char *const dir_names[] = {
 	[METRIC_HIGHER] = "higher",
@@ -79,22 +75,4 @@ void metric_format_value(char *buf, size_t len, double v)
 		if (strtod(buf, NULL) == v)
 			return;
 	}
-}
-
-int wl_metric(struct wl_ctx *ctx, const char *name, double value, const char *unit,
-	      enum metric_dir dir, enum metric_agg agg)
-{
-	char num[64];
-
-	if (!ctx->metrics)
-		return -EBADF;
-	metric_format_value(num, sizeof(num), value);
-	csv_write_str(ctx->metrics, name);
-	fprintf(ctx->metrics, ",%s,", num);
-	csv_write_str(ctx->metrics, unit);
-	fprintf(ctx->metrics, ",%s,%s\n", metric_dir_name(dir), metric_agg_name(agg));
-	/* a child killed a second later must not lose what it already measured */
-	if (fflush(ctx->metrics) || ferror(ctx->metrics))
-		return -EIO;
-	return 0;
 }

@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "analysis/csv.h"
-#include "runner/mmab.h"
+#include "lib/csv.h"
+#include "lib/mmab.h"
 
 /* Past this many, a file's problems are counted, not printed one by one. */
 #define CSV_MAX_REPORTS 5
@@ -357,19 +357,73 @@ void csv_free(struct csv *c)
 	memset(c, 0, sizeof(*c));
 }
 
+size_t csv_quote(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t need = 0;
+	bool quote = false;
+
+#define PUT(c) do { if (need < cap) dst[need] = (c); need++; } while (0)
+	for (size_t i = 0; i < n && !quote; i++)
+		quote = s[i] == ',' || s[i] == '"' || s[i] == '\n' || s[i] == '\r';
+	if (quote)
+		PUT('"');
+	for (size_t i = 0; i < n; i++) {
+		if (quote && s[i] == '"')
+			PUT('"');
+		PUT(s[i]);
+	}
+	if (quote)
+		PUT('"');
+#undef PUT
+	return need;
+}
+
 void csv_write_str(FILE *f, const char *s)
 {
+	char small[256], *buf = small;
+	size_t n, need;
+
 	if (!s)
 		return;
-	if (!strpbrk(s, ",\"\n\r")) {
-		fputs(s, f);
-		return;
+	n = strlen(s);
+	need = csv_quote(buf, sizeof(small), s, n);
+	if (need > sizeof(small)) {
+		buf = xmalloc(need);
+		csv_quote(buf, need, s, n);
 	}
-	fputc('"', f);
-	for (; *s; s++) {
-		if (*s == '"')
-			fputc('"', f);
-		fputc(*s, f);
+	fwrite(buf, 1, need, f);
+	if (buf != small)
+		free(buf);
+}
+
+ssize_t csv_deltas(const char *path, struct csv_delta **out)
+{
+	struct csv c = { 0 };
+	struct csv_delta *d;
+	int ret = csv_load(path, &c);
+
+	*out = NULL;
+	if (ret)
+		return ret;
+	if (c.ncols < 2 || strcmp(c.cols[0], "t") || !c.nrows) {
+		csv_free(&c);
+		return -EINVAL;
 	}
-	fputc('"', f);
+	d = xcalloc(c.ncols - 1, sizeof(*d));
+	for (size_t i = 1; i < c.ncols; i++) {
+		d[i - 1].name = xstrdup(c.cols[i]);
+		d[i - 1].first = csv_num(&c, 0, (int)i);
+		d[i - 1].last = csv_num(&c, c.nrows - 1, (int)i);
+	}
+	*out = d;
+	ret = (int)c.ncols - 1;
+	csv_free(&c);
+	return ret;
+}
+
+void csv_deltas_free(struct csv_delta *d, size_t n)
+{
+	for (size_t i = 0; d && i < n; i++)
+		free(d[i].name);
+	free(d);
 }

@@ -15,7 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 bool mmab_quiet;
 
@@ -482,41 +482,38 @@ bool mmab_is_root(void)
 	return geteuid() == 0;
 }
 
-static long long keyed_value(const char *path, const char *key, bool colon)
+int mmab_which(const char *name, char *out, size_t len)
 {
-	size_t klen = strlen(key);
-	long long v = -1;
-	char *buf, *p;
+	const char *path = getenv("PATH");
+	char *copy, *save = NULL;
+	struct stat st;
+	int ret = -ENOENT;
 
-	if (mmab_read_file(path, &buf, NULL))
-		return -1;
-	for (p = buf; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
-		if (strncmp(p, key, klen))
-			continue;
-		if (colon ? p[klen] != ':' : p[klen] != ' ')
-			continue;
-		v = strtoll(p + klen + 1, NULL, 10);
-		break;
+	if (!*name)
+		return -ENOENT;
+	if (strchr(name, '/')) {
+		if (stat(name, &st) || !S_ISREG(st.st_mode) || access(name, X_OK))
+			return -ENOENT;
+		return snprintf(out, len, "%s", name) < (int)len ? 0 : -ENAMETOOLONG;
 	}
-	free(buf);
-	return v;
+	copy = xstrdup(path && *path ? path : "/usr/local/bin:/usr/bin:/bin");
+	for (char *d = strtok_r(copy, ":", &save); d && ret == -ENOENT;
+	     d = strtok_r(NULL, ":", &save)) {
+		char *p = xasprintf("%s/%s", *d ? d : ".", name);
+
+		if (!stat(p, &st) && S_ISREG(st.st_mode) && !access(p, X_OK))
+			ret = snprintf(out, len, "%s", p) < (int)len ? 0 : -ENAMETOOLONG;
+		free(p);
+	}
+	free(copy);
+	return ret;
 }
 
-long long mmab_meminfo_kb(const char *field)
+bool mmab_found(const char *name)
 {
-	return keyed_value("/proc/meminfo", field, true);
-}
+	char path[PATH_MAX];
 
-long long mmab_vmstat(const char *name)
-{
-	return keyed_value("/proc/vmstat", name, false);
-}
-
-uint64_t mmab_mem_total(void)
-{
-	long long kb = mmab_meminfo_kb("MemTotal");
-
-	return kb < 0 ? 0 : (uint64_t)kb * 1024;
+	return !mmab_which(name, path, sizeof(path));
 }
 
 static int redirect(const char *path, int target)

@@ -1,15 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Writing result sets (runner/resultset.h): machine facts and knob values
- * for metadata.json, atomic JSON files, status.csv rows that survive a crash
- * of the runner, iteration directories, and first-to-last deltas of a
- * collector CSV.  Shared by `mmab run` and `mmab collect`, so both write the
- * same schema.
+ * The machine's facts a result set records in metadata.json, read before
+ * anything changes: uname, command line, kernel config hash, CPUs, memory,
+ * THP settings, the MM knobs' values, and the storage under a directory
+ * (file system, device, read-ahead).  What cannot be read is null, never
+ * an error: a fact missing on one kernel must not stop a run.
  */
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -18,14 +17,12 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "analysis/csv.h"
-#include "collectors/collector.h"
-#include "runner/knob.h"
-#include "runner/mmab.h"
-#include "runner/resultset.h"
-#include "workloads/wl-io.h"
+#include "lib/knob.h"
+#include "lib/machine.h"
+#include "lib/mem.h"
+#include "lib/mmab.h"
 
-const char *const rs_standard_knobs[] = {
+const char *const machine_standard_knobs[] = {
 	"vm.dirty_ratio",
 	"vm.dirty_background_ratio",
 	"vm.dirty_bytes",
@@ -47,7 +44,7 @@ const char *const rs_standard_knobs[] = {
 
 #define THP_DIR "/sys/kernel/mm/transparent_hugepage/"
 
-const char *const rs_thp_knobs[] = {
+const char *const machine_thp_knobs[] = {
 	THP_DIR "enabled",
 	THP_DIR "defrag",
 	THP_DIR "khugepaged/defrag",
@@ -60,6 +57,7 @@ static const char *const thp_files[] = {
 };
 
 /* The file's text without its trailing newline, or JSON null. */
+
 static json_t *file_text(const char *path)
 {
 	json_t *v;
@@ -168,12 +166,12 @@ out:
 	return v;
 }
 
-json_t *rs_machine_info(void)
+json_t *machine_machine_info(void)
 {
 	json_t *m = json_object(), *thp = json_object();
 	struct utsname u;
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	long long mem = mmab_meminfo_kb("MemTotal");
+	long long mem = mem_meminfo_kb("MemTotal");
 
 	if (!uname(&u))
 		json_object_set_new(m, "uname", json_pack("{s:s, s:s, s:s, s:s, s:s}",
@@ -213,7 +211,7 @@ static int read_number(const char *path, long long *v)
 	return ret;
 }
 
-int rs_read_ahead_kb(const char *sysfs, unsigned major, unsigned minor, long long *kb,
+int machine_read_ahead_kb(const char *sysfs, unsigned major, unsigned minor, long long *kb,
 		     char *dev, size_t devlen)
 {
 	char *blk = xasprintf("%s/dev/block/%u:%u", sysfs, major, minor), *path;
@@ -247,16 +245,16 @@ int rs_read_ahead_kb(const char *sysfs, unsigned major, unsigned minor, long lon
 	return ret;
 }
 
-json_t *rs_storage_info(const char *dir)
+json_t *machine_storage_info(const char *dir)
 {
 	char type[64], dev[256];
 	long long kb;
 	struct stat st;
 	json_t *o = json_object();
 
-	json_object_set_new(o, "fs_type", wlio_fstype(dir, type, sizeof(type)) ? json_null()
+	json_object_set_new(o, "fs_type", machine_fstype(dir, type, sizeof(type)) ? json_null()
 									  : json_string(type));
-	if (stat(dir, &st) || rs_read_ahead_kb("/sys", major(st.st_dev), minor(st.st_dev), &kb,
+	if (stat(dir, &st) || machine_read_ahead_kb("/sys", major(st.st_dev), minor(st.st_dev), &kb,
 					       dev, sizeof(dev))) {
 		json_object_set_new(o, "device", json_null());
 		json_object_set_new(o, "read_ahead_kb", json_null());
@@ -267,7 +265,7 @@ json_t *rs_storage_info(const char *dir)
 	return o;
 }
 
-json_t *rs_knob_values(json_t *into, const char *const *names)
+json_t *machine_knob_values(json_t *into, const char *const *names)
 {
 	if (!into)
 		into = json_object();
@@ -283,7 +281,7 @@ json_t *rs_knob_values(json_t *into, const char *const *names)
 	return into;
 }
 
-json_t *rs_knob_changes(const json_t *before, const json_t *after)
+json_t *machine_knob_changes(const json_t *before, const json_t *after)
 {
 	json_t *changed = json_object(), *v;
 	const char *name;
@@ -299,222 +297,50 @@ json_t *rs_knob_changes(const json_t *before, const json_t *after)
 	return changed;
 }
 
-void rs_collectors_dropped(json_t *col_meta, const struct collector_cfg *cols, size_t n,
-			   const struct sampler *s)
+int machine_mountinfo_fstype(const char *text, unsigned major, unsigned minor, char *type,
+			  size_t len)
 {
-	for (size_t i = 0; i < n; i++) {
-		const char *why = s ? sampler_status(s, i) : "the sampler could not start";
+	const char *line = text;
 
-		for (size_t k = 0; why && k < json_array_size(col_meta); k++) {
-			json_t *c = json_array_get(col_meta, k);
-			const char *name = json_string_value(json_object_get(c, "name"));
-			const char *st = json_string_value(json_object_get(c, "status"));
+	while (line && *line) {
+		const char *eol = strchr(line, '\n'), *sep;
+		unsigned ma, mi;
+		size_t n;
 
-			if (name && st && !strcmp(name, cols[i].c->name) && !strcmp(st, "ok"))
-				json_object_set_new(c, "status", json_string(why));
+		if (!eol)
+			eol = line + strlen(line);
+		/* "ID PARENT MAJ:MIN ROOT MOUNTPOINT OPTIONS [TAGS...] - TYPE SOURCE SUPER" */
+		if (sscanf(line, "%*u %*u %u:%u", &ma, &mi) != 2)
+			return -EINVAL;
+		sep = strstr(line, " - ");
+		if (!sep || sep >= eol)
+			return -EINVAL;
+		if (ma == major && mi == minor) {
+			sep += 3;
+			n = strcspn(sep, " \n");
+			if (!n || sep + n > eol || n >= len)
+				return -EINVAL;
+			memcpy(type, sep, n);
+			type[n] = '\0';
+			return 0;
 		}
+		line = *eol ? eol + 1 : eol;
 	}
+	return -ENOENT;
 }
 
-int rs_json_write(const char *path, const json_t *root)
+int machine_fstype(const char *path, char *type, size_t len)
 {
-	char *text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	char *withnl;
-	int ret;
-
-	if (!text)
-		return -ENOMEM;
-	withnl = xasprintf("%s\n", text);
-	ret = mmab_write_file_atomic(path, withnl, strlen(withnl));
-	free(withnl);
-	free(text);
-	return ret;
-}
-
-int rs_json_read(const char *path, json_t **out, char *err, size_t errlen)
-{
-	json_error_t je;
+	struct stat st;
 	char *text;
 	int ret;
 
-	*out = NULL;
-	ret = mmab_read_file(path, &text, NULL);
-	if (ret) {
-		snprintf(err, errlen, "cannot read '%s': %s", path, strerror(-ret));
-		return ret == -ENOENT ? -ENOENT : -EINVAL;
-	}
-	*out = json_loads(text, 0, &je);
-	free(text);
-	if (!*out) {
-		snprintf(err, errlen, "%s:%d: %s", path, je.line, je.text);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-/* Append S to buf at *pos as a CSV field; newlines become spaces. */
-static void put_field(char *buf, size_t len, size_t *pos, const char *s)
-{
-	bool quote = strpbrk(s, ",\"") != NULL;
-
-#define PUT(c) do { if (*pos + 1 < len) buf[*pos] = (c); (*pos)++; } while (0)
-	if (quote)
-		PUT('"');
-	for (; *s; s++) {
-		if (*s == '"')
-			PUT('"');
-		PUT(*s == '\n' || *s == '\r' ? ' ' : *s);
-	}
-	if (quote)
-		PUT('"');
-#undef PUT
-}
-
-int rs_status_format(char *buf, size_t len, const struct rs_status_row *r)
-{
-	char code[16] = "", sig[16] = "", dur[64] = "";
-	size_t pos = 0;
-	int n;
-
-	if (r->exit_code >= 0)
-		snprintf(code, sizeof(code), "%d", r->exit_code);
-	if (r->signal > 0)
-		snprintf(sig, sizeof(sig), "%d", r->signal);
-	if (!isnan(r->duration_s))
-		snprintf(dur, sizeof(dur), "%.3f", r->duration_s);
-	put_field(buf, len, &pos, r->workload);
-	n = snprintf(pos < len ? buf + pos : NULL, pos < len ? len - pos : 0, ",%d,%s,",
-		     r->iteration, r->status);
-	pos += (size_t)n;
-	put_field(buf, len, &pos, r->reason ? r->reason : "");
-	n = snprintf(pos < len ? buf + pos : NULL, pos < len ? len - pos : 0, ",%s,%s,%s\n",
-		     code, sig, dur);
-	pos += (size_t)n;
-	if (pos >= len)
-		return -ENOSPC;
-	return (int)pos;
-}
-
-int rs_status_open(const char *path)
-{
-	size_t hlen = strlen(RS_STATUS_HEADER);
-	char *text = NULL;
-	size_t len = 0;
-	int fd, ret;
-
-	fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-	if (fd < 0)
+	if (stat(path, &st) < 0)
 		return -errno;
-	ret = mmab_read_file(path, &text, &len);
-	if (ret)
-		goto out_close;
-	if (len == 0) {
-		ssize_t w = write(fd, RS_STATUS_HEADER, hlen);
-
-		if (w != (ssize_t)hlen)
-			ret = w < 0 ? -errno : -EIO;
-	} else if (len < hlen || strncmp(text, RS_STATUS_HEADER, hlen)) {
-		ret = -EINVAL;
-	} else if (text[len - 1] != '\n') {
-		/* a row cut short by a crash: drop it, the step is redone */
-		char *nl = memrchr(text, '\n', len);
-
-		if (ftruncate(fd, nl ? nl + 1 - text : 0))
-			ret = -errno;
-	}
-	if (!ret && fsync(fd))
-		ret = -errno;
-out_close:
-	free(text);
-	if (ret) {
-		close(fd);
-		return ret;
-	}
-	return fd;
-}
-
-int rs_status_append(int fd, const struct rs_status_row *r)
-{
-	char line[1024];
-	int n = rs_status_format(line, sizeof(line), r);
-	ssize_t w;
-
-	if (n < 0)
-		return n;
-	w = write(fd, line, (size_t)n);
-	if (w < 0)
-		return -errno;
-	if (w != n)
-		return -EIO;
-	return fsync(fd) ? -errno : 0;
-}
-
-bool rs_status_has(const char *text, const char *workload, int iteration)
-{
-	size_t wlen = strlen(workload);
-	const char *p = strchr(text, '\n');	/* skip the header */
-
-	while (p && *++p) {
-		const char *eol = strchr(p, '\n');
-		char *end;
-		long it;
-
-		if (!eol)
-			break;	/* a partial last row does not count */
-		if (!strncmp(p, workload, wlen) && p[wlen] == ',') {
-			it = strtol(p + wlen + 1, &end, 10);
-			if (end != p + wlen + 1 && *end == ',' && it == iteration)
-				return true;
-		}
-		p = eol;
-	}
-	return false;
-}
-
-char *rs_iter_dir(const char *set_dir, const char *workload, int iteration, int *errp)
-{
-	char *dir = xasprintf("%s/%s/%d", set_dir, workload, iteration);
-	int ret;
-
-	ret = mmab_rm_rf(dir);
-	if (!ret)
-		ret = mmab_mkdir_p(dir, 0755);
-	if (ret) {
-		*errp = ret;
-		free(dir);
-		return NULL;
-	}
-	return dir;
-}
-
-ssize_t rs_csv_deltas(const char *path, struct rs_delta **out)
-{
-	struct csv c = { 0 };
-	struct rs_delta *d;
-	int ret = csv_load(path, &c);
-
-	*out = NULL;
+	ret = mmab_read_file("/proc/self/mountinfo", &text, NULL);
 	if (ret)
 		return ret;
-	if (c.ncols < 2 || strcmp(c.cols[0], "t") || !c.nrows) {
-		csv_free(&c);
-		return -EINVAL;
-	}
-	d = xcalloc(c.ncols - 1, sizeof(*d));
-	for (size_t i = 1; i < c.ncols; i++) {
-		d[i - 1].name = xstrdup(c.cols[i]);
-		d[i - 1].first = csv_num(&c, 0, (int)i);
-		d[i - 1].last = csv_num(&c, c.nrows - 1, (int)i);
-	}
-	*out = d;
-	ret = (int)c.ncols - 1;
-	csv_free(&c);
+	ret = machine_mountinfo_fstype(text, major(st.st_dev), minor(st.st_dev), type, len);
+	free(text);
 	return ret;
-}
-
-void rs_deltas_free(struct rs_delta *d, size_t n)
-{
-	for (size_t i = 0; d && i < n; i++)
-		free(d[i].name);
-	free(d);
 }

@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Option tables (runner/options.h): one struct opt_spec array per workload
+ * Option tables (lib/options.h): one struct opt_spec array per workload
  * or collector fills its private option struct through offsetof(), so the
  * same table gives the defaults, parses suite values with their limits and
  * choices, formats the resolved values for metadata.json and prints the
  * help of `mmab list workloads -v`.  Numbers go through the strict parsers of
- * runner/util.c; nothing here knows about files or lines: callers add them.
+ * lib/util.c; nothing here knows about files or lines: callers add them.
  */
 #include <errno.h>
 #include <math.h>
@@ -13,9 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
-#include "runner/mmab.h"
-#include "runner/options.h"
-#include "workloads/workload.h"
+#include "lib/mmab.h"
+#include "lib/options.h"
+#include "lib/metric.h"
 
 static void *field_of(const struct opt_spec *o, void *priv)
 {

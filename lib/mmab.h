@@ -120,12 +120,14 @@ void mmab_format_size(char *buf, size_t len, uint64_t bytes);
 bool mmab_label_valid(const char *s);
 
 bool mmab_is_root(void);
-/* MemTotal in bytes (0 if /proc/meminfo is unreadable). */
-uint64_t mmab_mem_total(void);
-/* A /proc/meminfo field in kB, or -1 when absent. */
-long long mmab_meminfo_kb(const char *field);
-/* A /proc/vmstat counter, or -1 when absent. */
-long long mmab_vmstat(const char *name);
+/*
+ * mmab_which - the executable NAME would run as, searched like execvp does
+ * in $PATH (a NAME with a '/' is taken as a path): a regular file with
+ * execute permission.  Its path into OUT.  0, -ENOENT or -ENAMETOOLONG.
+ */
+int mmab_which(const char *name, char *out, size_t len);
+/* mmab_found - is NAME an executable file, as mmab_which finds it? */
+bool mmab_found(const char *name);
 
 /*
  * mmab_spawn - fork and execvp ARGV (never through a shell) with stdout and

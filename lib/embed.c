@@ -1,10 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Lookup of data files linked into the binary (see runner/embed.sh).
+ * Lookup of data files linked into the binary (see lib/embed.sh).
  */
 #include <string.h>
 
-#include "runner/embed.h"
+#include "lib/embed.h"
 
 const char *embed_find(const char *path, size_t *len)
 {

@@ -11,7 +11,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "runner/mmab.h"
+#include "lib/mmab.h"
 
 struct csv {
 	char *path;
@@ -52,7 +52,31 @@ void csv_free(struct csv *c);
  */
 void csv_problem(const char *path, size_t line, const char *fmt, ...) MMAB_PRINTF(3, 4);
 
+/*
+ * csv_quote - S (N bytes) as one CSV field: as it is, or in double quotes
+ * with inner quotes doubled when it holds a comma, quote, CR or LF.  Writes
+ * at most CAP bytes to DST (no NUL; DST may be NULL when CAP is 0) and
+ * returns the length the whole field needs, at most 2 * N + 2.
+ */
+size_t csv_quote(char *dst, size_t cap, const char *s, size_t n);
 /* csv_write_str - write S as a CSV field, quoting only when needed. */
 void csv_write_str(FILE *f, const char *s);
+
+/* One column of a numeric CSV: its value in the first and the last row. */
+struct csv_delta {
+	char *name;
+	double first, last;
+};
+
+/*
+ * csv_deltas - the first and last rows of the collector CSV at PATH
+ * (first column `t`, as vmstat.csv), column by column, read with csv_load:
+ * malformed rows and a last row cut short are reported and skipped;
+ * non-numeric cells are NaN.  Returns the number of columns (t excluded)
+ * with *out malloc'd, -EINVAL when there is no `t` header or no data row,
+ * or -errno when PATH cannot be read.  Free with csv_deltas_free().
+ */
+ssize_t csv_deltas(const char *path, struct csv_delta **out);
+void csv_deltas_free(struct csv_delta *d, size_t n);
 
 #endif

@@ -15,7 +15,7 @@
 #include <stdint.h>
 
 struct ballast;
-struct knob_journal;
+struct journal;
 
 /*
  * ballast_start - leave about EFFECTIVE bytes of memory available (free plus
@@ -23,23 +23,7 @@ struct knob_journal;
  * knobs it changes in J.  Returns 0 (with *bp NULL when no ballast is needed
  * because less than EFFECTIVE is available anyway) or -errno.
  */
-int ballast_start(struct ballast **bp, uint64_t effective, struct knob_journal *j);
-
-/* mem_available_bytes - MemAvailable from /proc/meminfo in bytes (0 when unreadable). */
-uint64_t mem_available_bytes(void);
-
-/*
- * mem_reachable - what a user allocation can still get without reclaim,
- * from /proc/zoneinfo: per zone, free pages above the low watermark and
- * the largest lowmem protection the zone keeps against allocations for
- * higher zones, summed in *REACH (bytes).  0 or -errno.
- */
-int mem_reachable(uint64_t *reach);
-/*
- * mem_reachable_parse - the same from the text of /proc/zoneinfo.  -EINVAL
- * when a zone lacks its free count or low watermark, or no zone was found.
- */
-int mem_reachable_parse(const char *zoneinfo, uint64_t *reach);
+int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j);
 
 /*
  * ballast_adjust - have the holder follow MemAvailable back to the effective

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Data files linked into the binary by runner/embed.sh: the built-in suites
+ * Data files linked into the binary by lib/embed.sh: the built-in suites
  * (runner/suites/NAME.ini), gnuplot templates (analysis/plots/NAME.gp) and
  * report assets (analysis/report/) and fio job files (workloads/fio/).  Keys are paths relative to the source tree.
  */
