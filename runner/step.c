@@ -32,7 +32,7 @@
 #include "workloads/workload.h"
 
 #define STEP_OVERHEAD_SETTLE 2.0	/* seconds: sync, drop, compact, idle wait */
-#define BALLAST_S_PER_GIB 0.6		/* measured on the test VM: README, Ballast */
+#define BALLAST_S_PER_GIB 0.6		/* seconds to lock a GiB: README, "Cost" */
 #define BALLAST_ADJUST_S 0.5		/* a kept ballast following MemAvailable back */
 
 /* What a workload child gets. */
@@ -104,7 +104,7 @@ static int iter_child(void *arg)
 	/*
 	 * With a ballast, a global OOM must take the workload, not the holder
 	 * (the biggest process there is; the -1000 it asks for is refused
-	 * where root lacks CAP_SYS_RESOURCE, as on the test VM) nor the
+	 * where root lacks CAP_SYS_RESOURCE, in some VM sandboxes) nor the
 	 * runner.  Raising needs no privilege, and fio, stress-ng and every
 	 * process the workload forks inherit it.  1000 outweighs any RSS.
 	 */
@@ -203,8 +203,9 @@ static uint64_t ballast_drift_allowed(uint64_t eff)
 /*
  * Put the ballast for EFF in place (EFF 0: none), keeping the one already
  * there when it was made for the same size and MemAvailable is still within
- * ballast_drift_allowed() of EFF: locking 20 GiB anew costs 3-8 s a step on
- * the test VM, most of a small suite's time, and a ballast that stays put
+ * ballast_drift_allowed() of EFF: locking most of a big machine anew costs
+ * seconds a step (README, "Cost"), most of a small suite's time, and a
+ * ballast that stays put
  * also keeps the same physical pages out of play for every iteration.  A
  * workload that left memory behind (or gave some back) shows as drift: the
  * holder is then asked to follow MemAvailable back (ballast_adjust(), well
