@@ -205,8 +205,8 @@ static uint64_t ballast_drift_allowed(uint64_t eff)
  * there when it was made for the same size and MemAvailable is still within
  * ballast_drift_allowed() of EFF: locking most of a big machine anew costs
  * seconds a step (README, "Cost"), most of a small suite's time, and a
- * ballast that stays put
- * also keeps the same physical pages out of play for every iteration.  A
+ * ballast that stays put also keeps the same physical pages out of play for
+ * every iteration.  A
  * workload that left memory behind (or gave some back) shows as drift: the
  * holder is then asked to follow MemAvailable back (ballast_adjust(), well
  * under a second), and the ballast is made again only when that fails, so
