@@ -2,7 +2,7 @@
 #
 # mmab: one non-recursive Makefile.  `make` builds ./mmab, `make check` runs
 # every test, `make bench` the benchmarks, `make quick` the README's main job.
-# Every source file in runner/, workloads/, collectors/ and analysis/ is part
+# Every source file in runner/, workloads/, collectors/, analysis/ and boot/ is part
 # of the build; adding a workload or collector never touches this file.
 
 PREFIX  ?= /usr/local
@@ -40,7 +40,7 @@ endif
 
 B := build
 
-LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c runner/*.c))
+LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c boot/*.c runner/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/embed.o $(B)/embed-table.o
 EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* workloads/fio/*.fio))
 
