@@ -15,7 +15,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 
-PKGS := gsl inih jansson libtracefs yaml-0.1
+PKGS := gsl inih jansson libtracefs yaml-0.1 liblzma
 
 MMAB_CFLAGS := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wvla -Wundef \
@@ -42,7 +42,7 @@ B := build
 
 LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c boot/*.c runner/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/embed.o $(B)/embed-table.o
-EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* workloads/fio/*.fio))
+EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* workloads/fio/*.fio boot/*.sh))
 
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -55,9 +55,9 @@ all: deps mmab
 # Missing Debian packages are installed when root, otherwise the exact
 # command is printed.
 deps:
-	$(Q)sh runner/deps.sh build run
+	$(Q)sh runner/deps.sh build run vm
 deps-check:
-	$(Q)sh runner/deps.sh build run check
+	$(Q)sh runner/deps.sh build run check vm kernels
 
 mmab: $(B)/runner/main.o $(B)/libmmab.a
 	@echo "  LD      $@"
