@@ -92,21 +92,25 @@ int compare_build(struct rset *sets, size_t n, size_t baseline, struct cmp_table
 /* compare_free - free the table (not the sets, which the caller owns). */
 void compare_free(struct cmp_table *t);
 
+/* Flags of compare_print. */
+#define CMP_COLOR 1u		/* CMP_TEXT: mark better/worse with ANSI colours */
+
 /*
- * compare_print - write T to F in FMT.  CMP_TEXT fits 80 columns and,
- * with COLOR, marks better/worse with ANSI colours.  CMP_HTML writes one
+ * compare_print - write T to F in FMT (compare-print.c; the formats are
+ * compare-out.h's).  CMP_TEXT fits 80 columns.  CMP_HTML writes one
  * <section id="comparison"> fragment (summary, environment warnings,
  * tables, legend) for the report; every string from a result set is
- * HTML-escaped.  Returns 0 or -EIO when F has an error.
+ * HTML-escaped.  Returns 0, -EINVAL for an unknown FMT, or -EIO when F
+ * has an error.
  */
-int compare_print(FILE *f, enum compare_fmt fmt, const struct cmp_table *t, int color);
+int compare_print(FILE *f, enum compare_fmt fmt, const struct cmp_table *t, unsigned flags);
 
 /*
  * compare_write - compare_build, compare_print and compare_free: write the
- * comparison of SETS[0..n) against SETS[baseline] to F in FMT.  color:
- * use ANSI colours in CMP_TEXT.  Returns 0 or -errno.
+ * comparison of SETS[0..n) against SETS[baseline] to F in FMT with FLAGS.
+ * Returns 0 or -errno.
  */
 int compare_write(FILE *f, enum compare_fmt fmt, struct rset *sets, size_t n,
-		  size_t baseline, int color);
+		  size_t baseline, unsigned flags);
 
 #endif

@@ -117,36 +117,23 @@ static char *cut_label(const char *s, size_t max)
 }
 
 /*
- * Tick labels for the sets P draws.  Sets of one run share a long label
- * prefix ("6.18.44-fc-v595-madvise", "6.18.44-fc-v595-defer"): side by side
- * under a bar panel the full labels run into each other, so what every
- * label shares up to a separator is shown as '~' ("~madvise", "~defer"),
- * as compare's text output does; what still does not fit is cut.
+ * The tick label of the I-th set P draws.  Sets of one run share a long
+ * label prefix ("6.18.44-fc-v595-madvise", "6.18.44-fc-v595-defer"): side
+ * by side under a bar panel the full labels run into each other, so the
+ * shared part is shown as '~' ("~madvise", "~defer"), as compare's text
+ * output does (rset_label_short); what still does not fit is cut.
  */
 static char *short_label(const struct ctx *c, const struct pd_plot *p, size_t i)
 {
-	const char *l = c->sets[p->sets[i]].label;
-	size_t common = strlen(l), cut = 0;
+	const char **labels = xcalloc(p->nsets + 1, sizeof(*labels));
 	char *tmp, *out;
 
-	if (p->nsets < 2)
-		return cut_label(l, 16);
-	for (size_t k = 0; k < p->nsets; k++) {
-		const char *o = c->sets[p->sets[k]].label;
-		size_t n = 0;
-
-		while (n < common && o[n] == l[n])
-			n++;
-		common = n;
-	}
-	for (size_t k = 0; k < common; k++)
-		if (strchr("-_.+", l[k]))
-			cut = k + 1;
-	if (!cut || !l[cut])
-		return cut_label(l, 16);
-	tmp = xasprintf("~%s", l + cut);
+	for (size_t k = 0; k < p->nsets; k++)
+		labels[k] = c->sets[p->sets[k]].label;
+	tmp = rset_label_short(labels, p->nsets, i, 16);
 	out = cut_label(tmp, 16);
 	free(tmp);
+	free(labels);
 	return out;
 }
 

@@ -107,6 +107,16 @@ bool rset_csv(struct rset *rs, const char *dir, const char *name, bool optional,
 /* rset_count - iterations of WORKLOAD (NULL: all) with STATUS (NULL: any). */
 size_t rset_count(const struct rset *rs, const char *workload, const char *status);
 
+/*
+ * rset_label_short - LABELS[i] in a way that tells it from LABELS[0..n):
+ * the label itself when it is at most WIDTH characters, when n < 2, or
+ * when the labels share no prefix up to a separator ("-_.+"); otherwise
+ * what they share is shown as '~' ("6.18-fc-madvise", "6.18-fc-defer" ->
+ * "~madvise", "~defer"), which may still be longer than WIDTH (the caller
+ * cuts it to its taste).  Malloc'd.
+ */
+char *rset_label_short(const char *const *labels, size_t n, size_t i, size_t width);
+
 /* rset_iter_used - whether the iteration's files are pooled ("ok", "unknown"). */
 bool rset_iter_used(const struct rset_iter *it);
 

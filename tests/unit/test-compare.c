@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for analysis/derived.c, analysis/compare.c, compare-fmt.c,
+ * Unit tests for analysis/derived.c, compare*.c (the table and its formats),
  * html.c and `mmab compare`:
  * - every derived formula against hand-computed fixtures
  *   (tests/fixtures/compare/derived/, values worked out beside each

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for analysis/plot.c and plot-data.c:
+ * Unit tests for analysis/plot.c and the plot-*.c producers:
  * - gp_quote against hostile strings (quotes, backslashes, backticks,
  *   @macros, newlines, bytes that are not UTF-8, "]]>"), checked both as
  *   text and by gnuplot itself printing them back with nothing run;

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for analysis/rset.c: finding result sets (a directory, a run
- * directory in run.json order, a label or run id under $MMAB_RESULTS,
- * ambiguous labels), loading the sets captured on the test VM, and a set
+ * Unit tests for analysis/rset.c and rset-find.c: finding result sets (a
+ * directory, a run directory in run.json order, a label or run id under
+ * $MMAB_RESULTS, ambiguous labels), loading the sets captured on the test VM, and a set
  * damaged in every way a crash or a hand edit can (bad metadata.json, bad
  * status rows, iterations without a row, missing or malformed metrics):
  * each problem reported as FILE:LINE: message, the rest still loaded.

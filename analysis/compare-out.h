@@ -1,0 +1,116 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Writing a comparison out (compare_print): one walk over the table,
+ * workload by workload, section by section, row by row, set by set, and
+ * each output format a small struct of callbacks the walk calls on the
+ * way (perf's struct perf_stat_output_ctx is the model).  The formats
+ * live in compare-text.c, compare-md.c, compare-html.c and
+ * compare-records.c; what several of them need (numbers for people,
+ * names, sentences) is in compare-fmt.c.  Strings from result sets are
+ * data: control characters never reach a terminal, markdown and HTML get
+ * them escaped, CSV quoted.
+ */
+#ifndef MMAB_COMPARE_OUT_H
+#define MMAB_COMPARE_OUT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "analysis/compare.h"
+
+/* What a format's callbacks are handed. */
+struct cmp_out {
+	FILE *f;
+	const struct cmp_table *t;
+	unsigned flags;		/* CMP_COLOR, CMP_VERBOSE */
+	void *priv;		/* the format's own state, set in begin() */
+};
+
+/*
+ * A format.  Every callback may be NULL (nothing to do at that point).
+ * The walk calls, in order: begin; per workload (its rows are contiguous
+ * in the table): workload, then per section: section, for each row the
+ * format wants: row, then cell for every set; section_end; after the
+ * last workload: end, whose return (0 or -errno) is the walk's.
+ * ROWS[0..n) passed to section and section_end are all the section's
+ * rows, wanted or not.
+ */
+struct cmp_out_ops {
+	bool (*want_row)(const struct cmp_out *o, const struct cmp_row *r);
+	void (*begin)(struct cmp_out *o);
+	void (*workload)(struct cmp_out *o, const char *w);
+	void (*section)(struct cmp_out *o, const struct cmp_row *rows, size_t n);
+	void (*row)(struct cmp_out *o, const struct cmp_row *r);
+	void (*cell)(struct cmp_out *o, const struct cmp_row *r, size_t set);
+	void (*section_end)(struct cmp_out *o, const struct cmp_row *rows, size_t n);
+	int (*end)(struct cmp_out *o);
+};
+
+extern const struct cmp_out_ops cmp_text_ops, cmp_md_ops, cmp_html_ops, cmp_csv_ops,
+	cmp_json_ops;
+
+/* ---- compare-fmt.c: what several formats share ---- */
+
+/* Numbers for people: "n/a" for NaN; 5 significant digits, or %.3e when huge or tiny. */
+void cmp_fmt_num(char *b, size_t len, double v);
+/* A change in %: "+1.23%", "+123%". */
+void cmp_fmt_pct(char *b, size_t len, double v);
+/* A p-value: "0.123", "<0.001". */
+void cmp_fmt_p(char *b, size_t len, double p);
+/* A coefficient of variation (a fraction) in %: "12.3%". */
+void cmp_fmt_cov(char *b, size_t len, double cov);
+/* The bounds of C's CI of the difference in % of BASE's arithmetic mean ("n/a" both). */
+void cmp_fmt_ci(char *lo, char *hi, size_t len, const struct cmp_cell *base,
+		const struct cmp_cell *c);
+
+/* "higher is better", "lower is better", "no better direction". */
+const char *cmp_dir_text(enum metric_dir d);
+/* "higher", "lower", "-". */
+const char *cmp_better_word(enum metric_dir d);
+/* The heading of a section: "vmstat: first-to-last deltas per iteration". */
+const char *cmp_section_title(enum cmp_section s);
+/* The metric's name within its section: "vmstat.alloc_stalls" -> "alloc_stalls". */
+const char *cmp_short_name(const struct cmp_row *r);
+/* Whether no set has a value of R. */
+bool cmp_all_na(const struct cmp_table *t, const struct cmp_row *r);
+/* Whether R's values are one and the same in every set (*v, *n of them). */
+bool cmp_constant_row(const struct cmp_table *t, const struct cmp_row *r, double *v, size_t *n);
+
+/* How many cells got each verdict. */
+struct cmp_tally {
+	size_t v[CMP_DIFFERS + 1];
+};
+void cmp_tally(const struct cmp_table *t, struct cmp_tally *ty);
+
+/* Iterations of workload W in RS: "3 ok" or "1 ok, 1 failed" (malloc'd). */
+char *cmp_iter_summary(const struct rset *rs, const char *w);
+/*
+ * " a 3 ok; b 1 ok, 1 failed", each iteration not used between OPEN and
+ * CLOSE: "#2 failed: oom".  PUT writes a string from a result set,
+ * escaped for the format.
+ */
+void cmp_iter_line(FILE *f, const struct cmp_table *t, const char *w,
+		   void (*put)(FILE *, const char *), const char *open, const char *close);
+/* The verdict count and how verdicts are reached, one paragraph (md, HTML). */
+void cmp_summary_sentence(FILE *f, const struct cmp_table *t,
+			  void (*put)(FILE *, const char *));
+/* What each column means, one paragraph (md, HTML). */
+void cmp_legend_sentence(FILE *f, const struct cmp_table *t, void (*put)(FILE *, const char *));
+/*
+ * What to show of difference E: the values, or for the kernel command
+ * line only the words that are not in the other one.  Both malloc'd.
+ */
+void cmp_env_show(const struct cmp_env *e, char **base, char **value);
+
+/* Display strings of one (row, set) cell of the flat table (md, HTML). */
+struct cmp_cells {
+	char n[16], mean[32], median[32], sd[32], cov[32], min[32], max[32];
+	char change[32], ci[80], pw[32], pu[32], q[32];
+};
+void cmp_cell_strings(const struct cmp_table *t, const struct cmp_row *r, size_t s,
+		      struct cmp_cells *o);
+/* The flat table's column heads, CMP_TABLE_COLS of them. */
+#define CMP_TABLE_COLS 17
+extern const char *const cmp_table_heads[CMP_TABLE_COLS];
+
+#endif
