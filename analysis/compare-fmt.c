@@ -68,13 +68,33 @@ void cmp_fmt_ci(char *lo, char *hi, size_t len, const struct cmp_cell *base,
 {
 	double m = base->s.n ? base->s.sum / (double)base->s.n : NAN;
 
-	if (!isnan(c->t.ci_low) && m != 0) {
-		fpct1(lo, len, 100 * c->t.ci_low / fabs(m));
-		fpct1(hi, len, 100 * c->t.ci_high / fabs(m));
+	if (!isnan(c->ci_low) && m != 0) {
+		fpct1(lo, len, 100 * c->ci_low / fabs(m));
+		fpct1(hi, len, 100 * c->ci_high / fabs(m));
 	} else {
 		snprintf(lo, len, "n/a");
 		snprintf(hi, len, "n/a");
 	}
+}
+
+void cmp_fmt_mde(char *b, size_t len, double mde_pct)
+{
+	if (isnan(mde_pct))
+		snprintf(b, len, "n/a");
+	else if (mde_pct < 100)
+		snprintf(b, len, "%.1f%%", mde_pct);
+	else
+		snprintf(b, len, "%.0f%%", mde_pct);
+}
+
+void cmp_fmt_n(char *b, size_t len, const struct cmp_cell *c)
+{
+	if (!isnan(c->n_needed))
+		snprintf(b, len, "%.0f", c->n_needed);
+	else if (c->verdict == CMP_NO_DIFF && c->diff != 0 && !isnan(c->mde_pct))
+		snprintf(b, len, ">%d", CMP_N_MAX);
+	else
+		snprintf(b, len, "-");
 }
 
 const char *cmp_dir_text(enum metric_dir d)
@@ -188,21 +208,53 @@ void cmp_iter_line(FILE *f, const struct cmp_table *t, const char *w,
 	}
 }
 
+size_t cmp_paired_count(const struct cmp_table *t, size_t *dropped)
+{
+	size_t n = 0;
+
+	*dropped = 0;
+	for (size_t r = 0; r < t->n_rows; r++)
+		for (size_t s = 0; s < t->n_sets; s++) {
+			const struct cmp_cell *c = &t->rows[r].cells[s];
+
+			if (c->test != CMP_TEST_PAIRED)
+				continue;
+			n++;
+			*dropped += c->dropped;
+		}
+	return n;
+}
+
+char *cmp_pairing_text(const struct cmp_table *t)
+{
+	size_t dropped, paired = cmp_paired_count(t, &dropped);
+
+	if (!paired)
+		return xstrdup("No set is paired with the baseline (iteration k with the same seed "
+			       "on both sides): Welch's t-test throughout.");
+	return xasprintf("%zu comparison%s paired by seed (the paired t-test on the differences "
+			 "of iterations with the same number and seed; %zu value%s without %s pair "
+			 "dropped); Welch's t-test for the others.", paired, paired == 1 ? "" : "s",
+			 dropped, dropped == 1 ? "" : "s", dropped == 1 ? "its" : "their");
+}
+
 void cmp_summary_sentence(FILE *f, const struct cmp_table *t,
-			     void (*put)(FILE *, const char *))
+			  void (*put)(FILE *, const char *))
 {
 	struct cmp_tally ty;
-	char *s;
+	char *s, *pairs = cmp_pairing_text(t);
 
 	cmp_tally(t, &ty);
 	s = xasprintf("%zu better, %zu worse, %zu differ, %zu no difference proven, %zu cannot "
 		      "be judged (fewer than %d values a side), %zu n/a. False discovery rate "
-		      "%.0f%%: Welch's p adjusted by Benjamini-Hochberg over %zu comparisons "
-		      "(column q); the verdict uses q.",
+		      "%.0f%%: the p of the test used adjusted by Benjamini-Hochberg over %zu "
+		      "comparisons (column q); the verdict uses q. %s",
 		      ty.v[CMP_BETTER], ty.v[CMP_WORSE], ty.v[CMP_DIFFERS], ty.v[CMP_NO_DIFF],
-		      ty.v[CMP_CANNOT_JUDGE], CMP_MIN_N, ty.v[CMP_NA], 100 * CMP_ALPHA, t->n_tests);
+		      ty.v[CMP_CANNOT_JUDGE], CMP_MIN_N, ty.v[CMP_NA], 100 * CMP_ALPHA, t->n_tests,
+		      pairs);
 	put(f, s);
 	free(s);
+	free(pairs);
 }
 
 void cmp_legend_sentence(FILE *f, const struct cmp_table *t, void (*put)(FILE *, const char *))
@@ -210,10 +262,17 @@ void cmp_legend_sentence(FILE *f, const struct cmp_table *t, void (*put)(FILE *,
 	char *s = xasprintf(
 		"n: iterations with a value (failed iterations are not pooled); mean: harmonic "
 		"for rates, else arithmetic; change: of the means shown, in %% of the baseline's; "
-		"CI: 95%% confidence interval of the difference of the means (Welch), in %% of "
-		"the baseline's mean; p (MWU): Mann-Whitney U, exact below 50 values without "
-		"ties, else normal with tie correction; q: Welch's p adjusted by "
+		"CI: 95%% confidence interval of the difference of the means (Welch), or of the "
+		"mean paired difference (paired), in %% of the baseline's mean; test: paired-t "
+		"when the sets are paired by seed (3 or more pairs), else welch; p (MWU): "
+		"Mann-Whitney U, exact below 50 values without ties, else normal with tie "
+		"correction; p (Wilcoxon): signed-rank test of the paired differences, exact "
+		"below 50 pairs without ties or zeros; q: the p of the test used adjusted by "
 		"Benjamini-Hochberg over the %zu comparisons with %d or more values a side; "
+		"MDE: the smallest change the test detects with power 0.8 at two-sided 0.05 at "
+		"this n and noise, in %% of the baseline's mean; n needed: for a change not "
+		"proven, the iterations a side that would prove it with that power in a run of "
+		"its workload alone; "
 		"verdict: better or worse (differs, for metrics without a better direction) when "
 		"q < %.2f, else no difference proven. vmstat figures are first-to-last deltas "
 		"of each iteration.", t->n_tests, CMP_MIN_N, CMP_ALPHA);
@@ -277,8 +336,15 @@ void cmp_cell_strings(const struct cmp_table *t, const struct cmp_row *r, size_t
 	cmp_fmt_num(o->max, sizeof(o->max), c->s.max);
 	if (s == t->baseline) {
 		o->change[0] = o->ci[0] = o->pw[0] = o->pu[0] = o->q[0] = '\0';
+		o->test[0] = o->pp[0] = o->px[0] = o->mde[0] = o->nn[0] = '\0';
 		return;
 	}
+	cmp_fmt_mde(o->mde, sizeof(o->mde), c->mde_pct);
+	cmp_fmt_n(o->nn, sizeof(o->nn), c);
+	snprintf(o->test, sizeof(o->test), "%s", cmp_test_name(c->test) ? cmp_test_name(c->test)
+									  : "n/a");
+	cmp_fmt_p(o->pp, sizeof(o->pp), c->pt.n ? c->pt.p_t : NAN);
+	cmp_fmt_p(o->px, sizeof(o->px), c->pt.n ? c->pt.p_wilcoxon : NAN);
 	cmp_fmt_pct(o->change, sizeof(o->change), c->change_pct);
 	cmp_fmt_ci(lo, hi, sizeof(lo), base, c);
 	if (strcmp(lo, "n/a"))
@@ -292,5 +358,6 @@ void cmp_cell_strings(const struct cmp_table *t, const struct cmp_row *r, size_t
 
 const char *const cmp_table_heads[CMP_TABLE_COLS] = {
 	"metric", "unit", "better", "set", "n", "mean", "median", "stddev", "CoV", "min", "max",
-	"change", "95% CI of change", "p (Welch)", "p (MWU)", "q (BH)", "verdict",
+	"change", "95% CI of change", "test", "p (Welch)", "p (MWU)", "p (paired t)",
+	"p (Wilcoxon)", "q (BH)", "MDE", "n needed", "verdict",
 };

@@ -100,9 +100,11 @@ static void html_cell(struct cmp_out *o, const struct cmp_row *row, size_t s)
 	fprintf(f, "</td><td class=\"text\">%s</td><td class=\"text\">", cmp_better_word(row->dir));
 	html_escape(f, o->t->sets[s].label);
 	fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-		"<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-		"<td class=\"%s\">%s</td></tr>\n", c.n, c.mean, c.median, c.sd, c.cov, c.min, c.max,
-		c.change, c.ci, c.pw, c.pu, c.q, verdict_class(v), cmp_verdict_name(v));
+		"<td>%s</td><td>%s</td><td>%s</td><td class=\"text\">%s</td><td>%s</td><td>%s</td>"
+		"<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", c.n, c.mean, c.median, c.sd,
+		c.cov, c.min, c.max, c.change, c.ci, c.test, c.pw, c.pu, c.pp, c.px, c.q, c.mde);
+	html_escape(f, c.nn);	/* ">1000" */
+	fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", verdict_class(v), cmp_verdict_name(v));
 }
 
 static void html_section_end(struct cmp_out *o, const struct cmp_row *rows, size_t n)

@@ -105,9 +105,10 @@ static void md_cell(struct cmp_out *o, const struct cmp_row *row, size_t s)
 	md_put(f, row->unit);
 	fprintf(f, " | %s | ", cmp_better_word(row->dir));
 	md_put(f, o->t->sets[s].label);
-	fprintf(f, " | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s%s%s |\n",
-		c.n, c.mean, c.median, c.sd, c.cov, c.min, c.max, c.change, c.ci, c.pw, c.pu, c.q,
-		mark, cmp_verdict_name(v), mark);
+	fprintf(f, " | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
+		"%s | %s | %s%s%s |\n", c.n, c.mean, c.median, c.sd, c.cov, c.min, c.max, c.change,
+		c.ci, c.test, c.pw, c.pu, c.pp, c.px, c.q, c.mde, c.nn, mark, cmp_verdict_name(v),
+		mark);
 }
 
 static int md_end(struct cmp_out *o)

@@ -18,6 +18,8 @@
 
 #include "analysis/compare.h"
 
+#define CMP_CLOSE 5		/* cells shown as closest to a verdict */
+
 /* What a format's callbacks are handed. */
 struct cmp_out {
 	FILE *f;
@@ -57,6 +59,10 @@ void cmp_fmt_num(char *b, size_t len, double v);
 void cmp_fmt_pct(char *b, size_t len, double v);
 /* A p-value: "0.123", "<0.001". */
 void cmp_fmt_p(char *b, size_t len, double p);
+/* A minimum detectable effect in %: "12.3%", "250%". */
+void cmp_fmt_mde(char *b, size_t len, double mde_pct);
+/* C's n_needed: "9", ">1000" (not proven, more needed), "-" (nothing to prove). */
+void cmp_fmt_n(char *b, size_t len, const struct cmp_cell *c);
 /* A coefficient of variation (a fraction) in %: "12.3%". */
 void cmp_fmt_cov(char *b, size_t len, double cov);
 /* The bounds of C's CI of the difference in % of BASE's arithmetic mean ("n/a" both). */
@@ -91,6 +97,10 @@ char *cmp_iter_summary(const struct rset *rs, const char *w);
  */
 void cmp_iter_line(FILE *f, const struct cmp_table *t, const char *w,
 		   void (*put)(FILE *, const char *), const char *open, const char *close);
+/* The comparisons paired by seed; *dropped: their values without a partner. */
+size_t cmp_paired_count(const struct cmp_table *t, size_t *dropped);
+/* Which comparisons were paired and which test that means, one sentence (malloc'd). */
+char *cmp_pairing_text(const struct cmp_table *t);
 /* The verdict count and how verdicts are reached, one paragraph (md, HTML). */
 void cmp_summary_sentence(FILE *f, const struct cmp_table *t,
 			  void (*put)(FILE *, const char *));
@@ -102,15 +112,67 @@ void cmp_legend_sentence(FILE *f, const struct cmp_table *t, void (*put)(FILE *,
  */
 void cmp_env_show(const struct cmp_env *e, char **base, char **value);
 
+/* ---- compare-tty.c: text for a terminal or a mailing list ---- */
+
+/* S with control characters as '?', padded with spaces to WIDTH when PAD. */
+void cmp_tty_put(FILE *f, const char *s, size_t width, bool pad);
+/* cmp_tty_put cut to WIDTH characters, a '~' marking the cut. */
+void cmp_tty_cell(FILE *f, const char *s, size_t width, bool pad);
+/* cmp_tty_put keeping the last WIDTH-1 characters of S after a '~' (paths). */
+void cmp_tty_tail(FILE *f, const char *s, size_t width, bool pad);
+/* Set S's label in WIDTH columns, told apart from the others (rset_label_short). */
+void cmp_tty_label(FILE *f, const struct cmp_table *t, size_t s, size_t width, bool pad);
+/* S (plain words) wrapped at WIDTH columns, lines after the first starting with INDENT. */
+void cmp_tty_wrap(FILE *f, const char *s, size_t width, const char *indent);
+/* The ANSI colour of a verdict when COLOR, else "". */
+const char *cmp_tty_color(enum cmp_verdict v, int color);
+/* "BETTER", "WORSE", "DIFFERS", or the verdict's name. */
+const char *cmp_tty_verdict(enum cmp_verdict v);
+/* The environment differences: the thing compared, then the warnings. */
+void cmp_tty_env(FILE *f, const struct cmp_table *t);
+/*
+ * The MAX cells closest to a verdict and the `mmab run` lines that would
+ * settle them (compare-advice.c), commands wrapped with '\' at 80
+ * columns; nothing when no cell is close.
+ */
+void cmp_tty_advice(FILE *f, const struct cmp_table *t, size_t max);
+
+/* ---- compare-advice.c: what would settle it ---- */
+
+/* A cell not proven, and the iterations a side that would prove its change. */
+struct cmp_near {
+	const struct cmp_row *row;
+	size_t set;
+	double n;		/* its n_needed */
+};
+
+/*
+ * cmp_closest - at most MAX cells closest to a verdict: not proven (or
+ * not judged), with an n_needed, fewest first (then smallest q).
+ * Returns how many were written to OUT.
+ */
+size_t cmp_closest(const struct cmp_table *t, struct cmp_near *out, size_t max);
+
+/*
+ * cmp_settle - the `mmab run` command lines that would settle NEAR[0..n):
+ * per workload, the run that wrote the sets (metadata.json "argv", else
+ * its suite) with --only WORKLOAD, -n the most any of its cells needs, and
+ * --variant the variants compared; one per set when the sets come from
+ * different runs (kernels booted by hand).  Words are shell-quoted.
+ * Returns how many; *lines is malloc'd, each line too.
+ */
+size_t cmp_settle(const struct cmp_table *t, const struct cmp_near *near, size_t n,
+		  char ***lines);
+
 /* Display strings of one (row, set) cell of the flat table (md, HTML). */
 struct cmp_cells {
 	char n[16], mean[32], median[32], sd[32], cov[32], min[32], max[32];
-	char change[32], ci[80], pw[32], pu[32], q[32];
+	char change[32], ci[80], test[16], pw[32], pu[32], pp[32], px[32], q[32], mde[32], nn[16];
 };
 void cmp_cell_strings(const struct cmp_table *t, const struct cmp_row *r, size_t s,
 		      struct cmp_cells *o);
 /* The flat table's column heads, CMP_TABLE_COLS of them. */
-#define CMP_TABLE_COLS 17
+#define CMP_TABLE_COLS 22
 extern const char *const cmp_table_heads[CMP_TABLE_COLS];
 
 #endif

@@ -16,7 +16,7 @@
 static const char *const record_fields[] = {
 	"workload", "metric", "unit", "direction", "set", "n", "mean", "median", "stddev",
 	"min", "max", "change_pct", "ci_low", "ci_high", "p_welch", "p_mwu", "verdict",
-	"cov", "q",
+	"cov", "q", "test", "p_paired", "p_wilcoxon", "pairs", "dropped", "mde_pct", "n_needed",
 };
 
 /* ---- CSV ---- */
@@ -55,13 +55,19 @@ static void csv_cell(struct cmp_out *o, const struct cmp_row *row, size_t s)
 	csv_num_field(f, c->s.min);
 	csv_num_field(f, c->s.max);
 	csv_num_field(f, c->change_pct);
-	csv_num_field(f, c->t.ci_low);
-	csv_num_field(f, c->t.ci_high);
+	csv_num_field(f, c->ci_low);
+	csv_num_field(f, c->ci_high);
 	csv_num_field(f, c->t.p_welch);
 	csv_num_field(f, c->t.p_mwu);
 	fprintf(f, ",%s", cmp_verdict_name(c->verdict));
 	csv_num_field(f, c->s.cov);
 	csv_num_field(f, c->q);
+	fprintf(f, ",%s", cmp_test_name(c->test) ? cmp_test_name(c->test) : "");
+	csv_num_field(f, c->pt.n ? c->pt.p_t : NAN);
+	csv_num_field(f, c->pt.n ? c->pt.p_wilcoxon : NAN);
+	fprintf(f, ",%zu,%zu", c->pt.n, c->dropped);
+	csv_num_field(f, c->mde_pct);
+	csv_num_field(f, c->n_needed);
 	fputc('\n', f);
 }
 
@@ -114,6 +120,13 @@ static json_t *json_sets(const struct cmp_table *t)
 			json_object_set_new(it, "iteration", json_integer(rs->iters[i].iteration));
 			json_object_set_new(it, "status", jstr(rs->iters[i].status));
 			json_object_set_new(it, "reason", jstr(rs->iters[i].reason));
+			json_object_set_new(it, "seed", rs->iters[i].seed == RSET_NO_SEED ? json_null()
+					    : json_integer((json_int_t)rs->iters[i].seed));
+			if (rs->iters[i].boot)
+				json_object_set_new(it, "boot", json_integer(rs->iters[i].boot));
+			if (rs->iters[i].kernel_warnings >= 0)
+				json_object_set_new(it, "kernel_warnings",
+						    json_integer(rs->iters[i].kernel_warnings));
 			json_array_append_new(its, it);
 		}
 		json_object_set_new(o, "iterations", its);
@@ -149,9 +162,11 @@ static void json_begin(struct cmp_out *o)
 	json_object_set_new(root, "baseline", jstr(t->sets[t->baseline].label));
 	json_object_set_new(root, "alpha", json_real(CMP_ALPHA));
 	json_object_set_new(root, "verdict_uses",
-			    json_string("p_welch adjusted by Benjamini-Hochberg (q) over "
-					"comparisons with at least 3 values a side"));
+			    json_string("the p of the test used (p_paired when test is paired-t, "
+					"else p_welch) adjusted by Benjamini-Hochberg (q) over "
+					"comparisons with at least 3 values (pairs) a side"));
 	json_object_set_new(root, "comparisons", json_integer((json_int_t)t->n_tests));
+	json_object_set_new(root, "power", json_real(CMP_POWER));
 	json_object_set_new(root, "sets", json_sets(t));
 	json_object_set_new(root, "environment", json_env(t));
 	json_object_set_new(root, "records", json_array());
@@ -175,13 +190,22 @@ static void json_cell(struct cmp_out *o, const struct cmp_row *row, size_t s)
 	json_object_set_new(r, "min", jnum(c->s.min));
 	json_object_set_new(r, "max", jnum(c->s.max));
 	json_object_set_new(r, "change_pct", jnum(c->change_pct));
-	json_object_set_new(r, "ci_low", jnum(c->t.ci_low));
-	json_object_set_new(r, "ci_high", jnum(c->t.ci_high));
+	json_object_set_new(r, "ci_low", jnum(c->ci_low));
+	json_object_set_new(r, "ci_high", jnum(c->ci_high));
 	json_object_set_new(r, "p_welch", jnum(c->t.p_welch));
 	json_object_set_new(r, "p_mwu", jnum(c->t.p_mwu));
 	json_object_set_new(r, "verdict", json_string(cmp_verdict_name(c->verdict)));
 	json_object_set_new(r, "cov", jnum(c->s.cov));
 	json_object_set_new(r, "q", jnum(c->q));
+	json_object_set_new(r, "test", cmp_test_name(c->test) ? json_string(cmp_test_name(c->test))
+							      : json_null());
+	json_object_set_new(r, "p_paired", jnum(c->pt.n ? c->pt.p_t : NAN));
+	json_object_set_new(r, "p_wilcoxon", jnum(c->pt.n ? c->pt.p_wilcoxon : NAN));
+	json_object_set_new(r, "pairs", json_integer((json_int_t)c->pt.n));
+	json_object_set_new(r, "dropped", json_integer((json_int_t)c->dropped));
+	json_object_set_new(r, "mde_pct", jnum(c->mde_pct));
+	json_object_set_new(r, "n_needed", isfinite(c->n_needed)
+			    ? json_integer((json_int_t)c->n_needed) : json_null());
 	json_array_append_new(json_object_get(o->priv, "records"), r);
 }
 

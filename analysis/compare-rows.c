@@ -116,10 +116,17 @@ static struct cmp_row *add_row(struct cmp_table *t, enum cmp_section sec, const 
 	return r;
 }
 
-static void cell_push(struct cmp_cell *c, double v)
+/* V from iteration IT (NULL: unknown, for a metric without its status row). */
+static void cell_push(struct cmp_cell *c, double v, int iteration, const struct rset_iter *it)
 {
-	c->values = xrealloc(c->values, (c->n_values + 1) * sizeof(*c->values));
-	c->values[c->n_values++] = v;
+	size_t n = c->n_values + 1;
+
+	c->values = xrealloc(c->values, n * sizeof(*c->values));
+	c->iterations = xrealloc(c->iterations, n * sizeof(*c->iterations));
+	c->seeds = xrealloc(c->seeds, n * sizeof(*c->seeds));
+	c->values[c->n_values] = v;
+	c->iterations[c->n_values] = iteration;
+	c->seeds[c->n_values++] = it ? it->seed : RSET_NO_SEED;
 }
 
 static bool has_row(const struct cmp_table *t, const char *w, const char *metric)
@@ -156,7 +163,8 @@ static void rows_metrics(struct cmp_table *t, const char *w)
 							  t->sets[s].label, o->name, w, rs->label,
 							  rs->label);
 					for (size_t v = 0; v < o->n; v++)
-						cell_push(&r->cells[s], o->values[v]);
+						cell_push(&r->cells[s], o->values[v], o->iterations[v],
+							  rset_iter_find(&t->sets[s], w, o->iterations[v]));
 				}
 			}
 		}
@@ -192,9 +200,9 @@ static void rows_fixed(struct cmp_table *t, const struct set_data *sd, const cha
 				if (strcmp(d->it->workload, w))
 					continue;
 				if (sec == SEC_VMSTAT && d->have_vm)
-					cell_push(&r->cells[s], d->vm[k]);
+					cell_push(&r->cells[s], d->vm[k], d->it->iteration, d->it);
 				else if (sec == SEC_FRAG && d->have_frag)
-					cell_push(&r->cells[s], d->frag[k]);
+					cell_push(&r->cells[s], d->frag[k], d->it->iteration, d->it);
 			}
 		}
 	}
@@ -228,7 +236,8 @@ static void rows_slab_cache(struct cmp_table *t, const struct set_data *sd, cons
 				sl = find_slab(d, cache);
 				/* absent from this iteration: it had no pages */
 				cell_push(&r->cells[s], !sl ? (f ? NAN : 0)
-						  : f ? sl->occupancy_pct : sl->growth_pages);
+						  : f ? sl->occupancy_pct : sl->growth_pages,
+					  d->it->iteration, d->it);
 			}
 	}
 }
@@ -265,6 +274,33 @@ static int cmp_cstr(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* Field F (STALL_*) of stall event EV in every iteration of W. */
+static void rows_stall(struct cmp_table *t, const struct set_data *sd, const char *w,
+		       const char *ev, int f)
+{
+	struct cmp_row *r = add_row(t, SEC_STALLS, w,
+				    xasprintf("stalls.%s.%s", ev, derived_stall_defs[f].name),
+				    derived_stall_defs[f].unit, derived_stall_defs[f].dir, AGG_MEAN);
+
+	for (size_t s = 0; s < t->n_sets; s++)
+		for (size_t i = 0; i < sd[s].n; i++) {
+			const struct iter_data *d = &sd[s].its[i];
+			const struct derived_stall *hit = NULL;
+			double v;
+
+			if (strcmp(d->it->workload, w) || !d->have_stalls)
+				continue;
+			for (size_t e = 0; e < d->n_stalls && !hit; e++)
+				if (!strcmp(d->stalls[e].event, ev))
+					hit = &d->stalls[e];
+			/* no row of the event: none happened, no latency to show */
+			v = hit ? derived_stall_value(hit, f)
+				: f == STALL_COUNT || f == STALL_TOTAL ? 0 : NAN;
+			cell_push(&r->cells[s], v, d->it->iteration, d->it);
+		}
+}
+
+/* Every stall event of W in any set (sorted by name), each field a row. */
 static void rows_stalls(struct cmp_table *t, const struct set_data *sd, const char *w)
 {
 	const char **ev = NULL;
@@ -290,31 +326,8 @@ static void rows_stalls(struct cmp_table *t, const struct set_data *sd, const ch
 	if (nev)
 		qsort(ev, nev, sizeof(*ev), cmp_cstr);
 	for (size_t k = 0; k < nev; k++)
-		for (int f = 0; f < STALL_N; f++) {
-			struct cmp_row *r = add_row(t, SEC_STALLS, w,
-						    xasprintf("stalls.%s.%s", ev[k],
-							      derived_stall_defs[f].name),
-						    derived_stall_defs[f].unit,
-						    derived_stall_defs[f].dir, AGG_MEAN);
-
-			for (size_t s = 0; s < t->n_sets; s++)
-				for (size_t i = 0; i < sd[s].n; i++) {
-					const struct iter_data *d = &sd[s].its[i];
-					const struct derived_stall *hit = NULL;
-
-					if (strcmp(d->it->workload, w) || !d->have_stalls)
-						continue;
-					for (size_t e = 0; e < d->n_stalls && !hit; e++)
-						if (!strcmp(d->stalls[e].event, ev[k]))
-							hit = &d->stalls[e];
-					/* no row of the event: none happened, no latency to show */
-					if (hit)
-						cell_push(&r->cells[s], derived_stall_value(hit, f));
-					else
-						cell_push(&r->cells[s],
-							  f == STALL_COUNT || f == STALL_TOTAL ? 0 : NAN);
-				}
-		}
+		for (int f = 0; f < STALL_N; f++)
+			rows_stall(t, sd, w, ev[k], f);
 	free(ev);
 }
 

@@ -13,145 +13,19 @@
 
 #define LABEL_W 16		/* set labels in text rows */
 
-/* Write S with control characters as '?', padded with spaces to WIDTH when PAD. */
-static void text_put(FILE *f, const char *s, size_t width, bool pad)
+/* Under a cell not proven: what this n detects, and what would prove the change. */
+static void text_power(FILE *f, const struct cmp_cell *c)
 {
-	size_t chars = 0;
+	char mde[32], n[16];
 
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
-		chars += (*p & 0xc0) != 0x80;
-	}
-	for (; pad && chars < width; chars++)
-		fputc(' ', f);
-}
-
-/* text_put cut to WIDTH characters, a '~' marking the cut. */
-static void text_cell(FILE *f, const char *s, size_t width, bool pad)
-{
-	size_t chars = 0, len = 0;
-	const char *p;
-	char *tmp;
-
-	s = s ? s : "";
-	for (p = s; *p; p++)
-		chars += (*p & 0xc0) != 0x80;
-	if (chars <= width) {
-		text_put(f, s, width, pad);
+	if (c->verdict != CMP_NO_DIFF || isnan(c->mde_pct))
 		return;
-	}
-	/* keep width-1 whole characters and a '~' */
-	for (chars = 0; s[len] && chars < width - 1; len++) {
-		chars += (s[len] & 0xc0) != 0x80;
-		while ((s[len + 1] & 0xc0) == 0x80)
-			len++;
-	}
-	tmp = xasprintf("%.*s~", (int)len, s);
-	text_put(f, tmp, width, pad);
-	free(tmp);
-}
-
-/* text_put keeping the last WIDTH-1 characters of S after a '~' (paths). */
-static void text_cell_tail(FILE *f, const char *s, size_t width, bool pad)
-{
-	size_t chars = 0;
-	const char *p;
-
-	s = s ? s : "";
-	for (p = s; *p; p++)
-		chars += (*p & 0xc0) != 0x80;
-	if (chars <= width) {
-		text_put(f, s, width, pad);
-		return;
-	}
-	for (p = s; chars > width - 1; p++)
-		chars -= (*p & 0xc0) != 0x80;
-	while ((*p & 0xc0) == 0x80)
-		p++;
-	fputc('~', f);
-	text_put(f, p, width - 1, pad);
-}
-
-/*
- * Set S's label in a column WIDTH wide.  Labels of one run share a long
- * prefix ("6.18.44-fc-v595-madvise", "6.18.44-fc-v595-defer"), and cutting
- * their ends would print the sets under the same name: when a label does
- * not fit, what all labels share up to a separator is shown as '~'
- * ("~madvise", "~defer"), and what still does not fit is cut from the
- * front.  The header lists the full labels.
- */
-static void text_label(FILE *f, const struct cmp_table *t, size_t s, size_t width, bool pad)
-{
-	const char **labels = xcalloc(t->n_sets, sizeof(*labels));
-	const char *l = t->sets[s].label ? t->sets[s].label : "";
-	char *tmp;
-
-	if (strlen(l) <= width || t->n_sets < 2) {
-		text_cell(f, l, width, pad);
-		free(labels);
-		return;
-	}
-	for (size_t i = 0; i < t->n_sets; i++)
-		labels[i] = t->sets[i].label;
-	tmp = rset_label_short(labels, t->n_sets, s, width);
-	if (strlen(tmp) <= width)
-		text_put(f, tmp, width, pad);
+	cmp_fmt_mde(mde, sizeof(mde), c->mde_pct);
+	cmp_fmt_n(n, sizeof(n), c);
+	if (!strcmp(n, "-"))
+		fprintf(f, "      mde %s\n", mde);
 	else
-		text_cell_tail(f, tmp[0] == '~' ? tmp + 1 : tmp, width, pad);
-	free(tmp);
-	free(labels);
-}
-
-static const char *color_of(enum cmp_verdict v, int color)
-{
-	if (!color)
-		return "";
-	return v == CMP_BETTER ? "\033[32m" : v == CMP_WORSE ? "\033[31m"
-	       : v == CMP_DIFFERS ? "\033[33m" : "";
-}
-
-static const char *verdict_text(enum cmp_verdict v)
-{
-	switch (v) {
-	case CMP_BETTER: return "BETTER";
-	case CMP_WORSE: return "WORSE";
-	case CMP_DIFFERS: return "DIFFERS";
-	default: return cmp_verdict_name(v);
-	}
-}
-
-static void text_env(FILE *f, const struct cmp_table *t)
-{
-	for (int compared = 1; compared >= 0; compared--) {
-		for (size_t s = 0; s < t->n_sets; s++) {
-			bool first = true;
-
-			for (size_t i = 0; i < t->n_env; i++) {
-				const struct cmp_env *e = &t->env[i];
-				char *a, *b;
-
-				if (e->set != s || e->compared != compared)
-					continue;
-				if (first) {
-					fputs(compared ? "Compared: " : "WARNING: ", f);
-					text_cell(f, t->sets[s].label, 24, false);
-					fputs(compared ? " vs the baseline in\n"
-						       : " differs in more than the thing compared:\n", f);
-					first = false;
-				}
-				cmp_env_show(e, &a, &b);
-				fputs("  ", f);
-				text_cell_tail(f, e->key, 40, false);
-				fputs(": ", f);
-				text_cell(f, a, 72 - (strlen(e->key) < 40 ? strlen(e->key) : 40), false);
-				fputs("\n    -> ", f);
-				text_cell(f, b, 72, false);
-				fputc('\n', f);
-				free(a);
-				free(b);
-			}
-		}
-	}
+		fprintf(f, "      mde %s; %s a side would prove this change\n", mde, n);
 }
 
 static void text_row(FILE *f, const struct cmp_table *t, const struct cmp_row *r, int color)
@@ -161,9 +35,9 @@ static void text_row(FILE *f, const struct cmp_table *t, const struct cmp_row *r
 	double v;
 	size_t n;
 
-	text_cell(f, cmp_short_name(r), 40, false);
+	cmp_tty_cell(f, cmp_short_name(r), 40, false);
 	fprintf(f, " [");
-	text_cell(f, r->unit[0] ? r->unit : "-", 12, false);
+	cmp_tty_cell(f, r->unit[0] ? r->unit : "-", 12, false);
 	fprintf(f, ", %s%s]", cmp_dir_text(r->dir), r->agg == AGG_HMEAN ? ", harmonic mean" : "");
 	if (cmp_constant_row(t, r, &v, &n)) {
 		cmp_fmt_num(b[0], sizeof(b[0]), v);
@@ -176,7 +50,7 @@ static void text_row(FILE *f, const struct cmp_table *t, const struct cmp_row *r
 		const struct cmp_cell *c = &r->cells[s];
 
 		fputs("  ", f);
-		text_label(f, t, s, LABEL_W, true);
+		cmp_tty_label(f, t, s, LABEL_W, true);
 		if (!c->s.n) {
 			fputs("   0  n/a (not recorded)\n", f);
 			continue;
@@ -200,16 +74,24 @@ static void text_row(FILE *f, const struct cmp_table *t, const struct cmp_row *r
 			continue;
 		}
 		cmp_fmt_ci(b[1], b[2], sizeof(b[1]), base, c);
-		cmp_fmt_p(b[3], sizeof(b[3]), c->t.p_welch);
-		cmp_fmt_p(b[4], sizeof(b[4]), c->t.p_mwu);
 		cmp_fmt_p(b[5], sizeof(b[5]), c->q);
-		snprintf(line, sizeof(line), "    %-7s [%s, %s]  p %s  U %s  q %s", b[0], b[1], b[2],
-			 b[3], b[4], b[5]);
+		if (c->test == CMP_TEST_PAIRED) {
+			cmp_fmt_p(b[3], sizeof(b[3]), c->pt.p_t);
+			cmp_fmt_p(b[4], sizeof(b[4]), c->pt.p_wilcoxon);
+			snprintf(line, sizeof(line), "    %-7s [%s, %s]  pt %s  W %s  q %s", b[0], b[1],
+				 b[2], b[3], b[4], b[5]);
+		} else {
+			cmp_fmt_p(b[3], sizeof(b[3]), c->t.p_welch);
+			cmp_fmt_p(b[4], sizeof(b[4]), c->t.p_mwu);
+			snprintf(line, sizeof(line), "    %-7s [%s, %s]  p %s  U %s  q %s", b[0], b[1],
+				 b[2], b[3], b[4], b[5]);
+		}
 		/* the verdict goes on its own line rather than past column 80 */
 		fprintf(f, "%s%s%s%s%s\n", line,
-			strlen(line) + 2 + strlen(verdict_text(c->verdict)) > 80 ? "\n      " : "  ",
-			color_of(c->verdict, color), verdict_text(c->verdict),
-			*color_of(c->verdict, color) ? "\033[0m" : "");
+			strlen(line) + 2 + strlen(cmp_tty_verdict(c->verdict)) > 80 ? "\n      " : "  ",
+			cmp_tty_color(c->verdict, color), cmp_tty_verdict(c->verdict),
+			*cmp_tty_color(c->verdict, color) ? "\033[0m" : "");
+		text_power(f, c);
 	}
 }
 
@@ -233,7 +115,7 @@ static void text_na_list(FILE *f, const struct cmp_table *t, const struct cmp_ro
 			col = 1;
 		}
 		fputc(' ', f);
-		text_cell(f, name, 60, false);
+		cmp_tty_cell(f, name, 60, false);
 		col += strlen(name) + 1;
 	}
 	if (col)
@@ -249,8 +131,14 @@ static void text_legend(FILE *f, const struct cmp_table *t)
 		"change of the mean shown, in %% of the baseline's; CI = 95%% confidence\n"
 		"interval of the difference of the means (Welch), in %% of the baseline's\n"
 		"mean; p = Welch's t-test; U = Mann-Whitney U (exact below 50 values\n"
-		"without ties, else normal with tie correction); q = p adjusted by\n"
-		"Benjamini-Hochberg over the %zu comparisons with %d or more values a side.\n"
+		"without ties, else normal with tie correction).  Sets paired by seed\n"
+		"(iteration k with the same seed on both sides) are tested on the\n"
+		"differences of their pairs instead: CI of the mean difference, pt = the\n"
+		"paired t-test, W = Wilcoxon's signed-rank test.  q = the p of the test\n"
+		"used (p or pt) adjusted by Benjamini-Hochberg over the %zu comparisons\n"
+		"with %d or more values (pairs) a side.  mde = the smallest change the\n"
+		"test detects with power 0.8 at this n and noise (two-sided 0.05); \"N a\n"
+		"side would prove\" it: in a run of that workload alone.\n"
 		"Verdict: BETTER/WORSE (DIFFERS without a better direction) when q < %.2f,\n"
 		"else \"no difference proven\".  vmstat figures are first-to-last deltas of\n"
 		"each iteration ('mmab help compare' has every formula).\n",
@@ -261,13 +149,17 @@ static void text_summary(FILE *f, const struct cmp_table *t)
 {
 	struct cmp_tally ty;
 
+	char *pairs = cmp_pairing_text(t);
+
 	cmp_tally(t, &ty);
 	fprintf(f, "Verdicts: %zu better, %zu worse, %zu differ, %zu no difference proven,\n"
 		"%zu cannot be judged (fewer than %d values a side), %zu n/a.  False\n"
-		"discovery rate %.0f%%: Welch's p adjusted (Benjamini-Hochberg) over %zu\n"
-		"comparisons.\n",
+		"discovery rate %.0f%%: the p of each test adjusted (Benjamini-Hochberg)\n"
+		"over %zu comparisons.\n",
 		ty.v[CMP_BETTER], ty.v[CMP_WORSE], ty.v[CMP_DIFFERS], ty.v[CMP_NO_DIFF],
 		ty.v[CMP_CANNOT_JUDGE], CMP_MIN_N, ty.v[CMP_NA], 100 * CMP_ALPHA, t->n_tests);
+	cmp_tty_wrap(f, pairs, 78, "");
+	free(pairs);
 	for (size_t r = 0; r < t->n_rows; r++)
 		for (size_t s = 0; s < t->n_sets; s++) {
 			const struct cmp_cell *c = &t->rows[r].cells[s];
@@ -278,14 +170,15 @@ static void text_summary(FILE *f, const struct cmp_table *t)
 				continue;
 			cmp_fmt_pct(pc, sizeof(pc), c->change_pct);
 			cmp_fmt_p(q, sizeof(q), c->q);
-			fprintf(f, "  %-7s ", verdict_text(c->verdict));
-			text_label(f, t, s, 14, true);
+			fprintf(f, "  %-7s ", cmp_tty_verdict(c->verdict));
+			cmp_tty_label(f, t, s, 14, true);
 			fputc(' ', f);
-			text_cell(f, t->rows[r].workload, 12, true);
+			cmp_tty_cell(f, t->rows[r].workload, 12, true);
 			fputc(' ', f);
-			text_cell(f, t->rows[r].metric, 26, false);
+			cmp_tty_cell(f, t->rows[r].metric, 26, false);
 			fprintf(f, " %s (q %s)\n", pc, q);
 		}
+	cmp_tty_advice(f, t, CMP_CLOSE);
 }
 
 /* "iterations: a 3 ok; b 2 ok, 1 failed", one line when it fits, then the failures. */
@@ -302,7 +195,7 @@ static void text_iterations(FILE *f, const struct cmp_table *t, const char *w)
 		char *it = cmp_iter_summary(&t->sets[s], w);
 
 		fputs(s ? "; " : " ", m);
-		text_cell(m, t->sets[s].label, 24, false);
+		cmp_tty_cell(m, t->sets[s].label, 24, false);
 		fprintf(m, " %s", it);
 		free(it);
 	}
@@ -315,7 +208,7 @@ static void text_iterations(FILE *f, const struct cmp_table *t, const char *w)
 			char *it = cmp_iter_summary(&t->sets[s], w);
 
 			fputs("  ", f);
-			text_label(f, t, s, 40, false);
+			cmp_tty_label(f, t, s, 40, false);
 			fprintf(f, " %s\n", it);
 			free(it);
 		}
@@ -328,9 +221,9 @@ static void text_iterations(FILE *f, const struct cmp_table *t, const char *w)
 			if (strcmp(ri->workload, w) || rset_iter_used(ri))
 				continue;
 			fputs("  ", f);
-			text_label(f, t, s, 16, false);
+			cmp_tty_label(f, t, s, 16, false);
 			fprintf(f, " #%d %s: ", ri->iteration, ri->status);
-			text_cell(f, ri->reason, 40, false);
+			cmp_tty_cell(f, ri->reason, 40, false);
 			fputc('\n', f);
 		}
 }
@@ -348,18 +241,18 @@ static void text_begin(struct cmp_out *o)
 	FILE *f = o->f;
 
 	fprintf(f, "mmab compare: %zu result set%s, baseline ", t->n_sets, t->n_sets == 1 ? "" : "s");
-	text_cell(f, t->sets[t->baseline].label, 40, false);
+	cmp_tty_cell(f, t->sets[t->baseline].label, 40, false);
 	fputc('\n', f);
 	for (size_t s = 0; s < t->n_sets; s++) {
 		fprintf(f, "  %c ", s == t->baseline ? '*' : ' ');
-		text_cell(f, t->sets[s].label, 24, true);
+		cmp_tty_cell(f, t->sets[s].label, 24, true);
 		fputc(' ', f);
-		text_cell_tail(f, t->sets[s].path, 48, false);
+		cmp_tty_tail(f, t->sets[s].path, 48, false);
 		fputc('\n', f);
 	}
 	fputc('\n', f);
 	if (t->n_env) {
-		text_env(f, t);
+		cmp_tty_env(f, t);
 		fputc('\n', f);
 	}
 	text_summary(f, t);
@@ -368,7 +261,7 @@ static void text_begin(struct cmp_out *o)
 static void text_workload(struct cmp_out *o, const char *w)
 {
 	fputs("\n== ", o->f);
-	text_cell(o->f, w, 60, false);
+	cmp_tty_cell(o->f, w, 60, false);
 	fputs(" ==\n", o->f);
 	text_iterations(o->f, o->t, w);
 }

@@ -4,12 +4,34 @@
  * derived vmstat summaries, fragmentation, slab and stall summaries, each
  * with the same statistics and a verdict, plus the environment diff.
  *
+ * The test: two sets are paired for a workload when every iteration k
+ * that ended ok on both sides has the same seed (iteration.json) on both:
+ * the runner gives iteration k of every variant (and every kernel) the
+ * same seed, so the variance the seed causes cancels in the difference
+ * (common random numbers).  Paired cells are tested on the differences of
+ * their pairs, matched by iteration number: the paired t-test (and
+ * Wilcoxon's signed-rank test beside it), with the CI of the mean
+ * difference; values whose iteration has no value on the other side (it
+ * failed there) are dropped and counted.  Otherwise, or with fewer than
+ * CMP_MIN_N pairs, Welch's t-test (and Mann-Whitney's U beside it) on
+ * every value.  Welch's and Mann-Whitney's p are computed for every cell
+ * and keep their meaning.
+ *
  * The verdict: a difference is claimed (better, worse, or "differs" for
- * metrics without a direction) when Welch's p, adjusted by
+ * metrics without a direction) when the p of the test used, adjusted by
  * Benjamini-Hochberg over every comparison in the table that has at least
- * 3 values a side, is below CMP_ALPHA.  With fewer than 3 values on a side
- * no verdict is given.  Mann-Whitney's p is shown beside it as a check that
- * does not assume normality.
+ * CMP_MIN_N values (pairs) a side, is below CMP_ALPHA.  With fewer no
+ * verdict is given.
+ *
+ * What the data can prove, per cell: mde_pct, the smallest change (in %
+ * of the baseline's mean) the test used detects with power CMP_POWER at
+ * two-sided level 0.05 with the current n and noise (t distribution;
+ * paired: the spread of the differences); and for a change not proven,
+ * n_needed, the iterations per side at which the observed change, with
+ * the observed noise, would be proven with that power in a run of its
+ * workload alone: at the level Benjamini-Hochberg asks of the next
+ * discovery among that workload's comparisons, 0.05 (d + 1) / m (d of
+ * its m comparisons proven already).
  */
 #ifndef MMAB_COMPARE_H
 #define MMAB_COMPARE_H
@@ -24,6 +46,8 @@ enum compare_fmt { CMP_TEXT, CMP_MD, CMP_CSV, CMP_JSON, CMP_HTML };
 
 #define CMP_ALPHA 0.05		/* false discovery rate of the table */
 #define CMP_MIN_N 3		/* values a side below which no verdict is given */
+#define CMP_POWER 0.8		/* of mde_pct and n_needed */
+#define CMP_N_MAX 1000		/* n_needed beyond this is n/a */
 
 enum cmp_verdict {
 	CMP_BASELINE,		/* the baseline's own cell */
@@ -38,14 +62,41 @@ enum cmp_verdict {
 /* "baseline", "n/a", "cannot judge", "no difference proven", "better", ... */
 const char *cmp_verdict_name(enum cmp_verdict v);
 
-/* One metric in one set. */
+/* The test a cell's verdict rests on. */
+enum cmp_test {
+	CMP_TEST_NONE,		/* the baseline's cell, or no value on a side */
+	CMP_TEST_WELCH,		/* unpaired: Welch's t on every value */
+	CMP_TEST_PAIRED,	/* paired: t on the differences of the pairs */
+};
+
+/* "welch", "paired-t"; NULL for CMP_TEST_NONE. */
+const char *cmp_test_name(enum cmp_test t);
+
+/*
+ * One metric in one set.  values[i] came from iteration iterations[i],
+ * whose seed was seeds[i]: per iteration that ended ok, in iteration
+ * order (a history store keeps them as they are).
+ */
 struct cmp_cell {
-	double *values;		/* per used iteration; NaN for n/a */
+	double *values;		/* NaN for n/a */
+	int *iterations;
+	long long *seeds;	/* RSET_NO_SEED when iteration.json has none */
 	size_t n_values;
-	struct stats_summary s;
-	struct stats_test t;	/* against the baseline; NaN in the baseline's cell */
+	struct stats_summary s;	/* s.mean is the aggregate shown: harmonic for
+				   AGG_HMEAN metrics, else arithmetic */
+	/* against the baseline; NaN (or 0, CMP_TEST_NONE) in the baseline's cell: */
+	struct stats_test t;	/* Welch and Mann-Whitney on every value */
+	struct stats_paired pt;	/* the paired tests (pt.n = 0 unless the sets are paired) */
+	enum cmp_test test;	/* the test used */
+	size_t dropped;		/* paired: values whose iteration has no value on the other side */
+	double diff;		/* of the test used: mean(b) - mean(a), or the mean difference */
+	double ci_low, ci_high;	/* its 95% CI */
+	double p;		/* its p */
 	double change_pct;	/* of the shown means (harmonic for hmean metrics) */
-	double q;		/* BH-adjusted p_welch, NaN when not in the family */
+	double q;		/* BH-adjusted p, NaN when not in the family */
+	double mde_pct;		/* minimum detectable effect, % of the baseline's mean */
+	double n_needed;	/* iterations a side that would prove the change; NaN:
+				   proven, nothing to prove, or more than CMP_N_MAX */
 	enum cmp_verdict verdict;
 };
 

@@ -14,6 +14,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "lib/csv.h"
 #include "analysis/rset-int.h"
@@ -40,7 +41,7 @@ static void add_workload(struct rset *rs, const char *w)
 		rset_push(&rs->workloads, &rs->n_workloads, xstrdup(w));
 }
 
-static struct rset_iter *find_iter(struct rset *rs, const char *w, int it)
+const struct rset_iter *rset_iter_find(const struct rset *rs, const char *w, int it)
 {
 	for (size_t i = 0; i < rs->n_iters; i++)
 		if (rs->iters[i].iteration == it && !strcmp(rs->iters[i].workload, w))
@@ -61,6 +62,9 @@ static struct rset_iter *add_iter(struct rset *rs, const char *w, int it, const 
 	r->reason = xstrdup(reason);
 	r->duration_s = duration;
 	r->dir = xasprintf("%s/%s/%d", rs->path, w, it);
+	r->seed = RSET_NO_SEED;
+	r->boot = 0;
+	r->kernel_warnings = -1;
 	add_workload(rs, w);
 	return r;
 }
@@ -180,7 +184,7 @@ static bool load_status(struct rset *rs)
 			set_problem(rs, path, line, "empty status: row skipped");
 			continue;
 		}
-		if (find_iter(rs, w, it)) {
+		if (rset_iter_find(rs, w, it)) {
 			set_problem(rs, path, line, "iteration listed twice: the first row counts");
 			continue;
 		}
@@ -217,7 +221,7 @@ static size_t dirs_unlisted(struct rset *rs, const char *wdir, const char *w, in
 		if (!parse_iteration(de->d_name, &it))
 			continue;
 		p = xasprintf("%s/%s", wdir, de->d_name);
-		if (rset_is_dir(p) && !find_iter(rs, w, it)) {
+		if (rset_is_dir(p) && !rset_iter_find(rs, w, it)) {
 			its = xrealloc(its, (nits + 1) * sizeof(*its));
 			its[nits++] = it;
 		}
@@ -396,6 +400,56 @@ static void load_metrics(struct rset *rs, const struct rset_iter *it)
 	free(path);
 }
 
+/* An integer member KEY of O into *out; a member of another type is a problem. */
+static void json_int_member(struct rset *rs, const char *path, json_t *o, const char *key,
+			    long long min, long long *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || json_is_null(v))
+		return;
+	if (!json_is_integer(v) || json_integer_value(v) < min) {
+		char *msg = xasprintf("%s is not an integer of at least %lld: n/a", key, min);
+
+		set_problem(rs, path, 0, msg);
+		free(msg);
+		return;
+	}
+	*out = json_integer_value(v);
+}
+
+/*
+ * IT's iteration.json: its seed (pairing), the boot of a kernel A/B and
+ * the kernel's warnings.  No file is no problem (a skipped step, an older
+ * set); a file that is not a JSON object is.
+ */
+static void load_iteration_json(struct rset *rs, struct rset_iter *it)
+{
+	char *path = xasprintf("%s/iteration.json", it->dir);
+	long long seed = RSET_NO_SEED, boot = 0, warnings = -1;
+	json_error_t e;
+	json_t *o;
+
+	if (access(path, F_OK)) {
+		free(path);
+		return;
+	}
+	o = json_load_file(path, 0, &e);
+	if (!json_is_object(o)) {
+		set_problem(rs, path, o || e.line < 0 ? 0 : (size_t)e.line,
+			    o ? "not a JSON object: ignored" : e.text);
+	} else {
+		json_int_member(rs, path, o, "seed", 0, &seed);
+		json_int_member(rs, path, o, "boot", 1, &boot);
+		json_int_member(rs, path, o, "kernel_warnings", 0, &warnings);
+		it->seed = seed;
+		it->boot = boot <= INT_MAX ? (int)boot : 0;
+		it->kernel_warnings = warnings <= LONG_MAX ? (long)warnings : -1;
+	}
+	json_decref(o);
+	free(path);
+}
+
 bool rset_iter_used(const struct rset_iter *it)
 {
 	return !strcmp(it->status, "ok") || !strcmp(it->status, "unknown");
@@ -427,6 +481,7 @@ int rset_load(const char *dir, struct rset *rs)
 	for (size_t i = 0; i < rs->n_iters; i++) {
 		struct rset_iter *it = &rs->iters[i];
 
+		load_iteration_json(rs, it);
 		if (rset_iter_used(it))
 			load_metrics(rs, it);
 	}

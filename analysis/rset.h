@@ -27,7 +27,13 @@ struct rset_iter {
 	char *reason;		/* "", "oom", "timeout", "signal 9", "exit 1", text */
 	double duration_s;	/* NaN when not recorded */
 	char *dir;		/* <set>/<workload>/<iteration> */
+	/* from its iteration.json (absent: before the run wrote one, or a skip) */
+	long long seed;		/* the workload's seed; RSET_NO_SEED when absent */
+	int boot;		/* the boot of a kernel A/B it ran in (1..N); 0 when absent */
+	long kernel_warnings;	/* WARNING:/BUG:/KASAN console lines meanwhile; -1: absent */
 };
+
+#define RSET_NO_SEED (-1LL)
 
 /*
  * One workload metric pooled over the iterations that reported it: those
@@ -103,6 +109,9 @@ const char *rset_meta_str(const struct rset *rs, const char *key);
 struct csv;
 bool rset_csv(struct rset *rs, const char *dir, const char *name, bool optional,
 	      const char *why, struct csv *c);
+
+/* rset_iter_find - the iteration IT of workload W, or NULL. */
+const struct rset_iter *rset_iter_find(const struct rset *rs, const char *w, int it);
 
 /* rset_count - iterations of WORKLOAD (NULL: all) with STATUS (NULL: any). */
 size_t rset_count(const struct rset *rs, const char *workload, const char *status);

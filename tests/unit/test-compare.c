@@ -36,76 +36,16 @@
 #include "lib/mmab.h"
 #include "tests/unit/capture.h"
 
+#define CMPFIX_NAME "compare"
+#include "tests/unit/cmpfix.h"
+
 #define DER "tests/fixtures/compare/derived/"
 #define REP "tests/fixtures/report/"
-
-static char tmp_root[64];
-
-static int setup_tmp(void **state)
-{
-	(void)state;
-	snprintf(tmp_root, sizeof(tmp_root), "/tmp/mmab-test-compare-XXXXXX");
-	return mkdtemp(tmp_root) ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-	(void)state;
-	return mmab_rm_rf(tmp_root);
-}
 
 static void load(const char *path, struct csv *c)
 {
 	assert_int_equal(csv_load(path, c), 0);
 	assert_int_equal(c->problems, 0);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	char *dir = xstrdup(path);
-
-	*strrchr(dir, '/') = '\0';
-	assert_int_equal(mmab_mkdir_p(dir, 0755), 0);
-	assert_int_equal(mmab_write_file_atomic(path, text, strlen(text)), 0);
-	free(dir);
-}
-
-static const struct cmp_row *row_of(const struct cmp_table *t, const char *w, const char *m)
-{
-	for (size_t i = 0; i < t->n_rows; i++)
-		if (!strcmp(t->rows[i].workload, w) && !strcmp(t->rows[i].metric, m))
-			return &t->rows[i];
-	fail_msg("no row %s %s", w, m);
-	return NULL;
-}
-
-/* The whole output of compare_print in FMT, as a string. */
-static char *render(const struct cmp_table *t, enum compare_fmt fmt, int color)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	assert_int_equal(compare_print(f, fmt, t, color), 0);
-	fclose(f);
-	return buf;
-}
-
-static size_t max_columns(const char *s)
-{
-	size_t max = 0, col = 0;
-
-	for (; *s; s++) {
-		if (*s == '\n') {
-			col = 0;
-			continue;
-		}
-		col += (*s & 0xc0) != 0x80;
-		if (col > max)
-			max = col;
-	}
-	return max;
 }
 
 /* ---- derived figures against hand-computed fixtures ---- */
@@ -388,19 +328,6 @@ static void test_real_sets(void **state)
 
 /* ---- A/A honesty and real effects ---- */
 
-static size_t flagged(const struct cmp_table *t)
-{
-	size_t n = 0;
-
-	for (size_t r = 0; r < t->n_rows; r++)
-		for (size_t s = 0; s < t->n_sets; s++) {
-			enum cmp_verdict v = t->rows[r].cells[s].verdict;
-
-			n += v == CMP_BETTER || v == CMP_WORSE || v == CMP_DIFFERS;
-		}
-	return n;
-}
-
 /* The A/A pair captured on the VM: the same kernel twice. */
 static void test_aa_captured(void **state)
 {
@@ -432,50 +359,6 @@ static void test_aa_captured(void **state)
 	rset_free(&sets[0]);
 	rset_free(&sets[1]);
 }
-
-struct fake_metric {
-	const char *name, *unit, *dir, *agg;
-	double mean, sd;
-};
-
-/* A result set under tmp_root with N iterations of normally distributed metrics. */
-static char *fake_set(const char *name, const char *meta, int n, const struct fake_metric *m,
-		      size_t nm, const double *shift, gsl_rng *rng)
-{
-	char *dir = xasprintf("%s/%s", tmp_root, name), *p, *status;
-
-	p = xasprintf("%s/metadata.json", dir);
-	write_file(p, meta);
-	free(p);
-	status = xstrdup("workload,iteration,status,reason,exit_code,signal,duration_s\n");
-	for (int i = 1; i <= n; i++) {
-		char *text = xstrdup("metric,value,unit,direction,aggregate\n"), *s;
-
-		for (size_t k = 0; k < nm; k++) {
-			double v = m[k].mean + (shift ? shift[k] : 0) + gsl_ran_gaussian(rng, m[k].sd);
-
-			s = xasprintf("%s%s,%.17g,%s,%s,%s\n", text, m[k].name, v, m[k].unit, m[k].dir,
-				      m[k].agg);
-			free(text);
-			text = s;
-		}
-		p = xasprintf("%s/w/%d/metrics.csv", dir, i);
-		write_file(p, text);
-		free(p);
-		free(text);
-		s = xasprintf("%sw,%d,ok,,0,,1\n", status, i);
-		free(status);
-		status = s;
-	}
-	p = xasprintf("%s/status.csv", dir);
-	write_file(p, status);
-	free(p);
-	free(status);
-	return dir;
-}
-
-static const char meta_a[] = "{\"label\":\"a\",\"uname\":{\"release\":\"6.18\"},\"cpu_model\":\"X\"}";
-static const char meta_b[] = "{\"label\":\"b\",\"uname\":{\"release\":\"6.18\"},\"cpu_model\":\"X\"}";
 
 /* Simulated A/A tables of 40 metrics, 10 iterations a side. */
 static void test_aa_simulated(void **state)
@@ -579,14 +462,6 @@ static void test_effects(void **state)
 }
 
 /* ---- the environment diff ---- */
-
-static const struct cmp_env *env_of(const struct cmp_table *t, const char *key)
-{
-	for (size_t i = 0; i < t->n_env; i++)
-		if (!strcmp(t->env[i].key, key))
-			return &t->env[i];
-	return NULL;
-}
 
 static void test_env(void **state)
 {

@@ -1,0 +1,264 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Text for a terminal or a mailing list (compare-out.h), shared by the
+ * compact and the full text formats: strings from result sets with
+ * control characters as '?', cut to a column with a '~', labels that
+ * stay apart, paragraphs and commands wrapped at 80 columns, the
+ * environment differences, and what would settle the comparison.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/compare-out.h"
+#include "lib/mmab.h"
+
+/* Write S with control characters as '?', padded with spaces to WIDTH when PAD. */
+void cmp_tty_put(FILE *f, const char *s, size_t width, bool pad)
+{
+	size_t chars = 0;
+
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+		fputc(*p < 0x20 || *p == 0x7f ? '?' : *p, f);
+		chars += (*p & 0xc0) != 0x80;
+	}
+	for (; pad && chars < width; chars++)
+		fputc(' ', f);
+}
+
+/*
+ * S (plain words) wrapped at WIDTH columns, each line after the first
+ * starting with INDENT; a word longer than a line gets one of its own.
+ */
+void cmp_tty_wrap(FILE *f, const char *s, size_t width, const char *indent)
+{
+	size_t col = 0;
+
+	while (*s) {
+		size_t len = strcspn(s, " ");
+
+		if (len) {
+			if (col && col + 1 + len > width) {
+				fputc('\n', f);
+				fputs(indent, f);
+				col = strlen(indent);
+			} else if (col) {
+				fputc(' ', f);
+				col++;
+			}
+			fprintf(f, "%.*s", (int)len, s);
+			col += len;
+		}
+		s += len;
+		s += strspn(s, " ");
+	}
+	if (col)
+		fputc('\n', f);
+}
+
+/* text_put cut to WIDTH characters, a '~' marking the cut. */
+void cmp_tty_cell(FILE *f, const char *s, size_t width, bool pad)
+{
+	size_t chars = 0, len = 0;
+	const char *p;
+	char *tmp;
+
+	s = s ? s : "";
+	for (p = s; *p; p++)
+		chars += (*p & 0xc0) != 0x80;
+	if (chars <= width) {
+		cmp_tty_put(f, s, width, pad);
+		return;
+	}
+	/* keep width-1 whole characters and a '~' */
+	for (chars = 0; s[len] && chars < width - 1; len++) {
+		chars += (s[len] & 0xc0) != 0x80;
+		while ((s[len + 1] & 0xc0) == 0x80)
+			len++;
+	}
+	tmp = xasprintf("%.*s~", (int)len, s);
+	cmp_tty_put(f, tmp, width, pad);
+	free(tmp);
+}
+
+/* text_put keeping the last WIDTH-1 characters of S after a '~' (paths). */
+void cmp_tty_tail(FILE *f, const char *s, size_t width, bool pad)
+{
+	size_t chars = 0;
+	const char *p;
+
+	s = s ? s : "";
+	for (p = s; *p; p++)
+		chars += (*p & 0xc0) != 0x80;
+	if (chars <= width) {
+		cmp_tty_put(f, s, width, pad);
+		return;
+	}
+	for (p = s; chars > width - 1; p++)
+		chars -= (*p & 0xc0) != 0x80;
+	while ((*p & 0xc0) == 0x80)
+		p++;
+	fputc('~', f);
+	cmp_tty_put(f, p, width - 1, pad);
+}
+
+/*
+ * Set S's label in a column WIDTH wide.  Labels of one run share a long
+ * prefix ("6.18.44-fc-v595-madvise", "6.18.44-fc-v595-defer"), and cutting
+ * their ends would print the sets under the same name: when a label does
+ * not fit, what all labels share up to a separator is shown as '~'
+ * ("~madvise", "~defer"), and what still does not fit is cut from the
+ * front.  The header lists the full labels.
+ */
+void cmp_tty_label(FILE *f, const struct cmp_table *t, size_t s, size_t width, bool pad)
+{
+	const char **labels = xcalloc(t->n_sets, sizeof(*labels));
+	const char *l = t->sets[s].label ? t->sets[s].label : "";
+	char *tmp;
+
+	if (strlen(l) <= width || t->n_sets < 2) {
+		cmp_tty_cell(f, l, width, pad);
+		free(labels);
+		return;
+	}
+	for (size_t i = 0; i < t->n_sets; i++)
+		labels[i] = t->sets[i].label;
+	tmp = rset_label_short(labels, t->n_sets, s, width);
+	if (strlen(tmp) <= width)
+		cmp_tty_put(f, tmp, width, pad);
+	else
+		cmp_tty_tail(f, tmp[0] == '~' ? tmp + 1 : tmp, width, pad);
+	free(tmp);
+	free(labels);
+}
+
+const char *cmp_tty_color(enum cmp_verdict v, int color)
+{
+	if (!color)
+		return "";
+	return v == CMP_BETTER ? "\033[32m" : v == CMP_WORSE ? "\033[31m"
+	       : v == CMP_DIFFERS ? "\033[33m" : "";
+}
+
+const char *cmp_tty_verdict(enum cmp_verdict v)
+{
+	switch (v) {
+	case CMP_BETTER: return "BETTER";
+	case CMP_WORSE: return "WORSE";
+	case CMP_DIFFERS: return "DIFFERS";
+	default: return cmp_verdict_name(v);
+	}
+}
+
+void cmp_tty_env(FILE *f, const struct cmp_table *t)
+{
+	for (int compared = 1; compared >= 0; compared--) {
+		for (size_t s = 0; s < t->n_sets; s++) {
+			bool first = true;
+
+			for (size_t i = 0; i < t->n_env; i++) {
+				const struct cmp_env *e = &t->env[i];
+				char *a, *b;
+
+				if (e->set != s || e->compared != compared)
+					continue;
+				if (first) {
+					fputs(compared ? "Compared: " : "WARNING: ", f);
+					cmp_tty_cell(f, t->sets[s].label, 24, false);
+					fputs(compared ? " vs the baseline in\n"
+						       : " differs in more than the thing compared:\n", f);
+					first = false;
+				}
+				cmp_env_show(e, &a, &b);
+				fputs("  ", f);
+				cmp_tty_tail(f, e->key, 40, false);
+				fputs(": ", f);
+				cmp_tty_cell(f, a, 72 - (strlen(e->key) < 40 ? strlen(e->key) : 40), false);
+				fputs("\n    -> ", f);
+				cmp_tty_cell(f, b, 72, false);
+				fputc('\n', f);
+				free(a);
+				free(b);
+			}
+		}
+	}
+}
+
+
+/* A command line wrapped at 78 columns with " \" (shell continuations). */
+static void tty_command(FILE *f, const char *line)
+{
+	size_t col = 2;
+
+	fputs("  ", f);
+	while (*line) {
+		size_t len = strcspn(line, " ");
+
+		/* a quoted word may hold spaces: keep it whole */
+		if (*line == '\'') {
+			const char *end = strchr(line + 1, '\'');
+
+			len = end ? (size_t)(end - line) + 1 + strcspn(end + 1, " ") : strlen(line);
+		}
+		/* an option stays on the line of its value */
+		if (*line == '-' && line[len] == ' ' && line[len + 1] && line[len + 1] != '-')
+			len += 1 + strcspn(line + len + 1, " ");
+		if (col > 4 && col + 1 + len > 76) {
+			fputs(" \\\n    ", f);
+			col = 4;
+		} else if (col > 2) {
+			fputc(' ', f);
+			col++;
+		}
+		fprintf(f, "%.*s", (int)len, line);
+		col += len;
+		line += len;
+		line += strspn(line, " ");
+	}
+	fputc('\n', f);
+}
+
+void cmp_tty_advice(FILE *f, const struct cmp_table *t, size_t max)
+{
+	struct cmp_near *near = xcalloc(max + 1, sizeof(*near));
+	size_t n = cmp_closest(t, near, max), nl;
+	char **lines;
+
+	if (!n) {
+		free(near);
+		return;
+	}
+	fputs("Closest to a verdict (n: iterations a side that would prove the change):\n", f);
+	for (size_t i = 0; i < n; i++) {
+		const struct cmp_cell *c = &near[i].row->cells[near[i].set];
+		char pc[32];
+
+		cmp_fmt_pct(pc, sizeof(pc), c->change_pct);
+		fputs("  ", f);
+		cmp_tty_cell(f, near[i].row->workload, 12, true);
+		fputc(' ', f);
+		/* the set only when there is more than one to tell apart */
+		cmp_tty_cell(f, near[i].row->metric, t->n_sets > 2 ? 32 : 46, true);
+		if (t->n_sets > 2) {
+			fputc(' ', f);
+			cmp_tty_label(f, t, near[i].set, 13, true);
+		}
+		fprintf(f, " %8s  n %.0f\n", pc, near[i].n);
+	}
+	nl = cmp_settle(t, near, n, &lines);
+	if (nl)
+		fprintf(f, "To settle %s:\n", n == 1 ? "it" : "them");
+	for (size_t i = 0; i < nl; i++) {
+		char *safe = xstrdup(lines[i]);
+
+		/* a command is text from result sets too: no control character on a terminal */
+		for (unsigned char *p = (unsigned char *)safe; *p; p++)
+			if (*p < 0x20 || *p == 0x7f)
+				*p = '?';
+		tty_command(f, safe);
+		free(safe);
+		free(lines[i]);
+	}
+	free(lines);
+	free(near);
+}
