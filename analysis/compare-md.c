@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The markdown format of compare (compare-out.h): GitHub tables, one row
- * per (metric, set).  Everything from a result set is escaped so that it
+ * The full markdown format of compare (compare-out.h, with CMP_VERBOSE):
+ * GitHub tables, one row per (metric, set).  Everything from a result set is escaped so that it
  * renders as the text it is: no markup, no HTML, no split table cell.
  */
 #include <stdlib.h>
@@ -9,8 +9,7 @@
 #include "analysis/compare-out.h"
 #include "lib/mmab.h"
 
-/* Markdown table cell: escape what GitHub would render as markup or HTML. */
-static void md_put(FILE *f, const char *s)
+void cmp_md_put(FILE *f, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
@@ -32,19 +31,19 @@ static void md_put(FILE *f, const char *s)
 	}
 }
 
-static void md_env(FILE *f, const struct cmp_table *t, const struct cmp_env *e)
+void cmp_md_env(FILE *f, const struct cmp_table *t, const struct cmp_env *e)
 {
 	char *a, *b;
 
 	cmp_env_show(e, &a, &b);
 	fputs(e->compared ? "- Compared: " : "- **Warning**: ", f);
-	md_put(f, t->sets[e->set].label);
+	cmp_md_put(f, t->sets[e->set].label);
 	fputs(e->compared ? " vs the baseline in " : " differs from the baseline in ", f);
-	md_put(f, e->key);
+	cmp_md_put(f, e->key);
 	fputs(": ", f);
-	md_put(f, a);
+	cmp_md_put(f, a);
 	fputs(" → ", f);
-	md_put(f, b);
+	cmp_md_put(f, b);
 	fputc('\n', f);
 	free(a);
 	free(b);
@@ -56,26 +55,26 @@ static void md_begin(struct cmp_out *o)
 	FILE *f = o->f;
 
 	fputs("## mmab compare\n\nBaseline: **", f);
-	md_put(f, t->sets[t->baseline].label);
+	cmp_md_put(f, t->sets[t->baseline].label);
 	fputs("**; sets:", f);
 	for (size_t s = 0; s < t->n_sets; s++) {
 		fputs(s ? ", " : " ", f);
-		md_put(f, t->sets[s].label);
+		cmp_md_put(f, t->sets[s].label);
 	}
 	fputs(".\n\n", f);
 	for (size_t i = 0; i < t->n_env; i++)
-		md_env(f, t, &t->env[i]);
+		cmp_md_env(f, t, &t->env[i]);
 	fputs(t->n_env ? "\n**Verdicts**: " : "**Verdicts**: ", f);
-	cmp_summary_sentence(f, t, md_put);
+	cmp_summary_sentence(f, t, cmp_md_put);
 	fputc('\n', f);
 }
 
 static void md_workload(struct cmp_out *o, const char *w)
 {
 	fputs("\n### ", o->f);
-	md_put(o->f, w);
+	cmp_md_put(o->f, w);
 	fputs("\n\nIterations:", o->f);
-	cmp_iter_line(o->f, o->t, w, md_put, " (", ")");
+	cmp_iter_line(o->f, o->t, w, cmp_md_put, " (", ")");
 	fputs(".\n", o->f);
 }
 
@@ -100,11 +99,11 @@ static void md_cell(struct cmp_out *o, const struct cmp_row *row, size_t s)
 
 	cmp_cell_strings(o->t, row, s, &c);
 	fputs("| ", f);
-	md_put(f, cmp_short_name(row));
+	cmp_md_put(f, cmp_short_name(row));
 	fputs(" | ", f);
-	md_put(f, row->unit);
+	cmp_md_put(f, row->unit);
 	fprintf(f, " | %s | ", cmp_better_word(row->dir));
-	md_put(f, o->t->sets[s].label);
+	cmp_md_put(f, o->t->sets[s].label);
 	fprintf(f, " | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | "
 		"%s | %s | %s%s%s |\n", c.n, c.mean, c.median, c.sd, c.cov, c.min, c.max, c.change,
 		c.ci, c.test, c.pw, c.pu, c.pp, c.px, c.q, c.mde, c.nn, mark, cmp_verdict_name(v),
@@ -114,7 +113,7 @@ static void md_cell(struct cmp_out *o, const struct cmp_row *row, size_t s)
 static int md_end(struct cmp_out *o)
 {
 	fputc('\n', o->f);
-	cmp_legend_sentence(o->f, o->t, md_put);
+	cmp_legend_sentence(o->f, o->t, cmp_md_put);
 	fputc('\n', o->f);
 	return 0;
 }

@@ -49,7 +49,7 @@ struct cmp_out_ops {
 };
 
 extern const struct cmp_out_ops cmp_text_ops, cmp_md_ops, cmp_html_ops, cmp_csv_ops,
-	cmp_json_ops;
+	cmp_json_ops, cmp_text_compact_ops, cmp_md_compact_ops;
 
 /* ---- compare-fmt.c: what several formats share ---- */
 
@@ -112,6 +112,13 @@ void cmp_legend_sentence(FILE *f, const struct cmp_table *t, void (*put)(FILE *,
  */
 void cmp_env_show(const struct cmp_env *e, char **base, char **value);
 
+/* ---- compare-md.c: markdown ---- */
+
+/* S escaped for a markdown table cell: no markup, no HTML, no split cell. */
+void cmp_md_put(FILE *f, const char *s);
+/* Difference E as a list item: "- Compared: ..." or "- **Warning**: ...". */
+void cmp_md_env(FILE *f, const struct cmp_table *t, const struct cmp_env *e);
+
 /* ---- compare-tty.c: text for a terminal or a mailing list ---- */
 
 /* S with control characters as '?', padded with spaces to WIDTH when PAD. */
@@ -122,7 +129,10 @@ void cmp_tty_cell(FILE *f, const char *s, size_t width, bool pad);
 void cmp_tty_tail(FILE *f, const char *s, size_t width, bool pad);
 /* Set S's label in WIDTH columns, told apart from the others (rset_label_short). */
 void cmp_tty_label(FILE *f, const struct cmp_table *t, size_t s, size_t width, bool pad);
-/* S (plain words) wrapped at WIDTH columns, lines after the first starting with INDENT. */
+/*
+ * S (plain words) wrapped at WIDTH columns, lines after the first starting
+ * with INDENT, control characters as '?'.
+ */
 void cmp_tty_wrap(FILE *f, const char *s, size_t width, const char *indent);
 /* The ANSI colour of a verdict when COLOR, else "". */
 const char *cmp_tty_color(enum cmp_verdict v, int color);
@@ -130,6 +140,10 @@ const char *cmp_tty_color(enum cmp_verdict v, int color);
 const char *cmp_tty_verdict(enum cmp_verdict v);
 /* The environment differences: the thing compared, then the warnings. */
 void cmp_tty_env(FILE *f, const struct cmp_table *t);
+/* The same, a wrapped paragraph per set and kind, each value cut short. */
+void cmp_tty_env_short(FILE *f, const struct cmp_table *t);
+/* The verdict count, how the tests went, and every proven change, one a line. */
+void cmp_tty_verdicts(FILE *f, const struct cmp_table *t);
 /*
  * The MAX cells closest to a verdict and the `mmab run` lines that would
  * settle them (compare-advice.c), commands wrapped with '\' at 80

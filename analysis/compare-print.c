@@ -73,10 +73,16 @@ int compare_print(FILE *f, enum compare_fmt fmt, const struct cmp_table *t, unsi
 {
 	struct cmp_out o = { f, t, flags, NULL };
 	int err;
+	const struct cmp_out_ops *ops;
 
 	if ((unsigned)fmt >= sizeof(formats) / sizeof(formats[0]))
 		return -EINVAL;
-	err = walk(&o, formats[fmt]);
+	ops = formats[fmt];
+	if (!(flags & CMP_VERBOSE) && fmt == CMP_TEXT)
+		ops = &cmp_text_compact_ops;
+	else if (!(flags & CMP_VERBOSE) && fmt == CMP_MD)
+		ops = &cmp_md_compact_ops;
+	err = walk(&o, ops);
 	if (!err && ferror(f))
 		err = -EIO;
 	return err;

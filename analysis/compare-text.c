@@ -28,10 +28,43 @@ static void text_power(FILE *f, const struct cmp_cell *c)
 		fprintf(f, "      mde %s; %s a side would prove this change\n", mde, n);
 }
 
+/* The lines under a set: its cell C against the baseline's BASE. */
+static void text_against(FILE *f, const struct cmp_cell *base, const struct cmp_cell *c,
+			 int color)
+{
+	char b[6][32], line[256];
+
+	cmp_fmt_pct(b[0], sizeof(b[0]), c->change_pct);
+	if (c->verdict == CMP_NA)
+		return;		/* the baseline has no value: nothing to compare */
+	if (c->verdict == CMP_CANNOT_JUDGE) {
+		fprintf(f, "    %-7s fewer than %d values a side: cannot judge\n", b[0], CMP_MIN_N);
+		return;
+	}
+	cmp_fmt_ci(b[1], b[2], sizeof(b[1]), base, c);
+	cmp_fmt_p(b[5], sizeof(b[5]), c->q);
+	if (c->test == CMP_TEST_PAIRED) {
+		cmp_fmt_p(b[3], sizeof(b[3]), c->pt.p_t);
+		cmp_fmt_p(b[4], sizeof(b[4]), c->pt.p_wilcoxon);
+		snprintf(line, sizeof(line), "    %-7s [%s, %s]  pt %s  W %s  q %s", b[0], b[1], b[2],
+			 b[3], b[4], b[5]);
+	} else {
+		cmp_fmt_p(b[3], sizeof(b[3]), c->t.p_welch);
+		cmp_fmt_p(b[4], sizeof(b[4]), c->t.p_mwu);
+		snprintf(line, sizeof(line), "    %-7s [%s, %s]  p %s  U %s  q %s", b[0], b[1], b[2],
+			 b[3], b[4], b[5]);
+	}
+	/* the verdict goes on its own line rather than past column 80 */
+	fprintf(f, "%s%s%s%s%s\n", line,
+		strlen(line) + 2 + strlen(cmp_tty_verdict(c->verdict)) > 80 ? "\n      " : "  ",
+		cmp_tty_color(c->verdict, color), cmp_tty_verdict(c->verdict),
+		*cmp_tty_color(c->verdict, color) ? "\033[0m" : "");
+	text_power(f, c);
+}
+
 static void text_row(FILE *f, const struct cmp_table *t, const struct cmp_row *r, int color)
 {
-	const struct cmp_cell *base = &r->cells[t->baseline];
-	char b[6][32], line[256];
+	char b[6][32];
 	double v;
 	size_t n;
 
@@ -63,35 +96,8 @@ static void text_row(FILE *f, const struct cmp_table *t, const struct cmp_row *r
 		cmp_fmt_num(b[5], sizeof(b[5]), c->s.max);
 		fprintf(f, " %3zu %9s %9s %9s %6s %9s %9s\n", c->s.n, b[0], b[1], b[2], b[3], b[4],
 			b[5]);
-		if (s == t->baseline)
-			continue;
-		cmp_fmt_pct(b[0], sizeof(b[0]), c->change_pct);
-		if (c->verdict == CMP_NA)
-			continue;	/* the baseline has no value: nothing to compare */
-		if (c->verdict == CMP_CANNOT_JUDGE) {
-			fprintf(f, "    %-7s fewer than %d values a side: cannot judge\n", b[0],
-				CMP_MIN_N);
-			continue;
-		}
-		cmp_fmt_ci(b[1], b[2], sizeof(b[1]), base, c);
-		cmp_fmt_p(b[5], sizeof(b[5]), c->q);
-		if (c->test == CMP_TEST_PAIRED) {
-			cmp_fmt_p(b[3], sizeof(b[3]), c->pt.p_t);
-			cmp_fmt_p(b[4], sizeof(b[4]), c->pt.p_wilcoxon);
-			snprintf(line, sizeof(line), "    %-7s [%s, %s]  pt %s  W %s  q %s", b[0], b[1],
-				 b[2], b[3], b[4], b[5]);
-		} else {
-			cmp_fmt_p(b[3], sizeof(b[3]), c->t.p_welch);
-			cmp_fmt_p(b[4], sizeof(b[4]), c->t.p_mwu);
-			snprintf(line, sizeof(line), "    %-7s [%s, %s]  p %s  U %s  q %s", b[0], b[1],
-				 b[2], b[3], b[4], b[5]);
-		}
-		/* the verdict goes on its own line rather than past column 80 */
-		fprintf(f, "%s%s%s%s%s\n", line,
-			strlen(line) + 2 + strlen(cmp_tty_verdict(c->verdict)) > 80 ? "\n      " : "  ",
-			cmp_tty_color(c->verdict, color), cmp_tty_verdict(c->verdict),
-			*cmp_tty_color(c->verdict, color) ? "\033[0m" : "");
-		text_power(f, c);
+		if (s != t->baseline)
+			text_against(f, &r->cells[t->baseline], c, color);
 	}
 }
 

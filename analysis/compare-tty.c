@@ -29,6 +29,7 @@ void cmp_tty_put(FILE *f, const char *s, size_t width, bool pad)
 /*
  * S (plain words) wrapped at WIDTH columns, each line after the first
  * starting with INDENT; a word longer than a line gets one of its own.
+ * Control characters are written as '?'.
  */
 void cmp_tty_wrap(FILE *f, const char *s, size_t width, const char *indent)
 {
@@ -46,7 +47,8 @@ void cmp_tty_wrap(FILE *f, const char *s, size_t width, const char *indent)
 				fputc(' ', f);
 				col++;
 			}
-			fprintf(f, "%.*s", (int)len, s);
+			for (size_t i = 0; i < len; i++)
+				fputc((unsigned char)s[i] < 0x20 || s[i] == 0x7f ? '?' : s[i], f);
 			col += len;
 		}
 		s += len;
@@ -261,4 +263,85 @@ void cmp_tty_advice(FILE *f, const struct cmp_table *t, size_t max)
 	}
 	free(lines);
 	free(near);
+}
+
+/* "key a -> b" of E, each value cut to 32 characters (malloc'd). */
+static char *env_short(const struct cmp_env *e)
+{
+	char *a, *b, *out;
+
+	cmp_env_show(e, &a, &b);
+	out = xasprintf("%s %.32s%s -> %.32s%s", e->key, a, strlen(a) > 32 ? "~" : "", b,
+			strlen(b) > 32 ? "~" : "");
+	free(a);
+	free(b);
+	return out;
+}
+
+void cmp_tty_env_short(FILE *f, const struct cmp_table *t)
+{
+	for (int compared = 1; compared >= 0; compared--)
+		for (size_t s = 0; s < t->n_sets; s++) {
+			char *line = NULL, *x;
+
+			for (size_t i = 0; i < t->n_env; i++) {
+				const struct cmp_env *e = &t->env[i];
+				char *one;
+
+				if (e->set != s || e->compared != compared)
+					continue;
+				one = env_short(e);
+				x = line ? xasprintf("%s; %s", line, one)
+					 : xasprintf("%s %s %s: %s", compared ? "Compared:" : "WARNING:",
+						     t->sets[s].label, compared ? "against the baseline in"
+						     : "differs in more than the thing compared", one);
+				free(one);
+				free(line);
+				line = x;
+			}
+			if (!line)
+				continue;
+			/* control characters from the sets never reach the terminal */
+			for (unsigned char *p = (unsigned char *)line; *p; p++)
+				if (*p < 0x20 || *p == 0x7f)
+					*p = '?';
+			cmp_tty_wrap(f, line, 78, "  ");
+			free(line);
+		}
+}
+
+void cmp_tty_verdicts(FILE *f, const struct cmp_table *t)
+{
+	struct cmp_tally ty;
+	size_t dropped, paired = cmp_paired_count(t, &dropped);
+	char *line;
+
+	cmp_tally(t, &ty);
+	line = xasprintf("Verdicts: %zu better, %zu worse, %zu differ in %zu comparisons (false "
+			 "discovery rate %.0f%%; %zu paired by seed, the others Welch); %zu not "
+			 "judged (fewer than %d values a side).", ty.v[CMP_BETTER], ty.v[CMP_WORSE],
+			 ty.v[CMP_DIFFERS], t->n_tests, 100 * CMP_ALPHA, paired,
+			 ty.v[CMP_CANNOT_JUDGE], CMP_MIN_N);
+	cmp_tty_wrap(f, line, 78, "");
+	free(line);
+	if (dropped)
+		fprintf(f, "  (%zu value%s without %s pair dropped)\n", dropped,
+			dropped == 1 ? "" : "s", dropped == 1 ? "its" : "their");
+	for (size_t r = 0; r < t->n_rows; r++)
+		for (size_t s = 0; s < t->n_sets; s++) {
+			const struct cmp_cell *c = &t->rows[r].cells[s];
+			char pc[32], q[32];
+
+			if (c->verdict < CMP_BETTER)
+				continue;
+			cmp_fmt_pct(pc, sizeof(pc), c->change_pct);
+			cmp_fmt_p(q, sizeof(q), c->q);
+			fprintf(f, "  %-7s ", cmp_tty_verdict(c->verdict));
+			cmp_tty_label(f, t, s, 14, true);
+			fputc(' ', f);
+			cmp_tty_cell(f, t->rows[r].workload, 12, true);
+			fputc(' ', f);
+			cmp_tty_cell(f, t->rows[r].metric, 26, false);
+			fprintf(f, " %s (q %s)\n", pc, q);
+		}
 }

@@ -145,10 +145,14 @@ void compare_free(struct cmp_table *t);
 
 /* Flags of compare_print. */
 #define CMP_COLOR 1u		/* CMP_TEXT: mark better/worse with ANSI colours */
+#define CMP_VERBOSE 2u		/* CMP_TEXT, CMP_MD: every row with its statistics, not the
+				   compact table */
 
 /*
  * compare_print - write T to F in FMT (compare-print.c; the formats are
- * compare-out.h's).  CMP_TEXT fits 80 columns.  CMP_HTML writes one
+ * compare-out.h's).  CMP_TEXT and CMP_MD are the compact table (one line
+ * per metric, the sets side by side), or with CMP_VERBOSE every row with
+ * its statistics; CMP_TEXT fits 80 columns.  CMP_HTML writes one
  * <section id="comparison"> fragment (summary, environment warnings,
  * tables, legend) for the report; every string from a result set is
  * HTML-escaped.  Returns 0, -EINVAL for an unknown FMT, or -EIO when F

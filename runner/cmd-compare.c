@@ -17,7 +17,7 @@
 #include "lib/mmab.h"
 
 const char cmd_compare_help[] =
-	"usage: mmab compare [-f text|md|csv|json|html] [-b BASELINE] RESULT_SET..\n"
+	"usage: mmab compare [-v] [-f text|md|csv|json|html] [-b BASELINE] RESULT_SET..\n"
 	"\n"
 	"Compare result sets against a baseline with honest statistics.\n"
 	"\n"
@@ -25,9 +25,13 @@ const char cmd_compare_help[] =
 	"directory (every set it holds, in the order of its run.json), or a label\n"
 	"or run id found under ./results ($MMAB_RESULTS to look elsewhere).\n"
 	"\n"
-	"  -f, --format FMT     text (default: 80 columns, for a mailing list; colours\n"
-	"                       on a terminal unless NO_COLOR is set), md (GitHub\n"
-	"                       tables), csv or json (one record per set and metric:\n"
+	"  -f, --format FMT     text (default: a compact table for a mailing list, 80\n"
+	"                       columns: one line per metric, the sets side by side,\n"
+	"                       each its mean and change against the baseline, proven\n"
+	"                       changes marked; the workload metrics with a better\n"
+	"                       direction and every row with a proven change), md (the\n"
+	"                       same table for GitHub), csv or json (one record per\n"
+	"                       set and metric:\n"
 	"                       workload, metric, unit, direction, set, n, mean,\n"
 	"                       median, stddev, min, max, change_pct, ci_low, ci_high,\n"
 	"                       p_welch, p_mwu, verdict, cov, q, test (paired-t or\n"
@@ -39,6 +43,9 @@ const char cmd_compare_help[] =
 	"                       `mmab report` embeds)\n"
 	"  -b, --baseline SET   the set the others are compared with (a label, a\n"
 	"                       directory or a set given); default: the first\n"
+	"  -v, --verbose        text and md: every row with its statistics (n, mean,\n"
+	"                       median, stddev, CoV, min, max, CI, p, q, the power of\n"
+	"                       the test), colours on a terminal unless NO_COLOR is set\n"
 	"\n"
 	"For every metric of every workload: n, mean (harmonic for rates), median,\n"
 	"stddev, CoV, min, max per set; against the baseline the change of the mean,\n"
@@ -259,16 +266,18 @@ int cmd_compare(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "baseline", required_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum compare_fmt fmt = CMP_TEXT;
 	const char *baseline = NULL;
 	struct rset *sets = NULL;
 	size_t n = 0, base = 0;
+	unsigned flags = 0;
 	int opt, ret, err;
 
 	optind = 0;	/* glibc: start afresh, whatever parsed argv before */
-	while ((opt = getopt_long(argc, argv, "f:b:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:b:v", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (parse_format(optarg, &fmt)) {
@@ -280,6 +289,9 @@ int cmd_compare(int argc, char **argv)
 		case 'b':
 			baseline = optarg;
 			break;
+		case 'v':
+			flags |= CMP_VERBOSE;
+			break;
 		default:
 			fputs(cmd_compare_help, stderr);
 			return MMAB_EXIT_USAGE;
@@ -287,14 +299,16 @@ int cmd_compare(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		mmab_err("compare: no result set given");
-		fprintf(stderr, "usage: mmab compare [-f text|md|csv|json|html] [-b BASELINE] "
+		fprintf(stderr, "usage: mmab compare [-v] [-f text|md|csv|json|html] [-b BASELINE] "
 			"RESULT_SET..\n");
 		return MMAB_EXIT_USAGE;
 	}
 	ret = cmd_load_sets(argc - optind, argv + optind, baseline, &sets, &n, &base);
 	if (ret)
 		return ret;
-	err = compare_write(stdout, fmt, sets, n, base, want_color(fmt));
+	if ((flags & CMP_VERBOSE) && want_color(fmt))
+		flags |= CMP_COLOR;
+	err = compare_write(stdout, fmt, sets, n, base, flags);
 	if (err) {
 		mmab_err("compare: cannot write the comparison: %s", strerror(-err));
 		ret = MMAB_EXIT_FAIL;

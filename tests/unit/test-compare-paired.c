@@ -212,7 +212,7 @@ static void test_paired_records(void **state)
 	free(out);
 
 	/* the text says which test it used */
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_non_null(strstr(out, "paired by seed"));
 	assert_non_null(strstr(out, "  pt "));
 	assert_true(max_columns(out) <= 80);

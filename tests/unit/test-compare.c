@@ -347,13 +347,22 @@ static void test_aa_captured(void **state)
 	/* nothing but the label and times differs: no warning */
 	for (size_t i = 0; i < t.n_env; i++)
 		assert_true(t.env[i].compared);
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_true(max_columns(out) <= 80);
 	assert_non_null(strstr(out, "no difference proven"));
 	assert_non_null(strstr(out, "Benjamini-Hochberg"));
 	assert_non_null(strstr(out, "Legend:"));
 	assert_null(strstr(out, "WARNING"));
 	assert_null(strchr(out, '\033'));
+	free(out);
+	/* the compact table: one line a metric, nothing proven, no mark */
+	out = render(&t, CMP_TEXT, 0);
+	assert_true(max_columns(out) <= 80);
+	assert_non_null(strstr(out, "mmab compare: stock-rerun against stock (baseline)\n"));
+	assert_non_null(strstr(out, "\n  fault_rate "));
+	assert_non_null(strstr(out, "Verdicts: 0 better, 0 worse, 0 differ in "));
+	assert_null(strstr(out, "*B"));
+	assert_null(strstr(out, "WARNING"));
 	free(out);
 	compare_free(&t);
 	rset_free(&sets[0]);
@@ -411,8 +420,9 @@ static void test_effects(void **state)
 		{ "throughput", "MB/s", "higher", "hmean", 100, 5 },
 		{ "pages", "pages", "none", "mean", 100, 5 },
 		{ "same", "x", "higher", "mean", 100, 5 },
+		{ "info", "x", "none", "mean", 100, 5 },
 	};
-	const double shift[] = { -20, -20, +20, 0 };
+	const double shift[] = { -20, -20, +20, 0, 0 };
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	struct rset sets[3];
 	struct cmp_table t;
@@ -420,11 +430,11 @@ static void test_effects(void **state)
 
 	(void)state;
 	gsl_rng_set(rng, 7);
-	da = fake_set("eff-a", meta_a, 10, m, 4, NULL, rng);
-	db = fake_set("eff-b", meta_b, 10, m, 4, shift, rng);
+	da = fake_set("eff-a", meta_a, 10, m, 5, NULL, rng);
+	db = fake_set("eff-b", meta_b, 10, m, 5, shift, rng);
 	/* two iterations only: no verdict */
 	dc = fake_set("eff-c", "{\"label\":\"c\",\"uname\":{\"release\":\"6.18\"},"
-		      "\"cpu_model\":\"X\"}", 2, m, 4, shift, rng);
+		      "\"cpu_model\":\"X\"}", 2, m, 5, shift, rng);
 	assert_int_equal(rset_load(da, &sets[0]), 0);
 	assert_int_equal(rset_load(db, &sets[1]), 0);
 	assert_int_equal(rset_load(dc, &sets[2]), 0);
@@ -440,17 +450,45 @@ static void test_effects(void **state)
 	/* change of about -20%, CI of the difference around -20 */
 	assert_true(row_of(&t, "w", "latency")->cells[1].change_pct < -10);
 	assert_true(row_of(&t, "w", "latency")->cells[1].t.ci_high < 0);
-	/* BH over the two complete comparisons a side x 4 metrics; n<3 left out */
-	assert_int_equal(t.n_tests, 4);
-	out = render(&t, CMP_TEXT, 1);
+	/* BH over the complete comparisons: 5 metrics of b; c's (n < 3) left out */
+	assert_int_equal(row_of(&t, "w", "info")->cells[1].verdict, CMP_NO_DIFF);
+	assert_int_equal(t.n_tests, 5);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE | CMP_COLOR);
 	assert_non_null(strstr(out, "\033[32mBETTER\033[0m"));
 	assert_non_null(strstr(out, "\033[31mWORSE\033[0m"));
 	assert_non_null(strstr(out, "cannot judge"));
 	assert_true(max_columns(out) <= 80 + 9);	/* colour codes are not columns */
 	free(out);
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_true(max_columns(out) <= 80);
 	assert_non_null(strstr(out, "  BETTER  b              w            latency"));
+	free(out);
+	/*
+	 * compact: proven changes marked in the line of their metric, the set
+	 * with two values judged "?"; the summaries are in no row (none changed)
+	 */
+	out = render(&t, CMP_TEXT, 0);
+	assert_true(max_columns(out) <= 80);
+	assert_non_null(strstr(out, "mmab compare: b, c against a (baseline)\n"));
+	assert_non_null(strstr(out, "\n  latency "));
+	assert_non_null(strstr(out, "%*B "));
+	assert_non_null(strstr(out, "%*W "));
+	assert_non_null(strstr(out, "%*D "));
+	assert_non_null(strstr(out, "%)?\n"));
+	assert_non_null(strstr(out, "  BETTER  b              w            latency"));
+	assert_null(strstr(out, "\n  info "));	/* no better direction, not proven */
+	{
+		const struct cmp_row *r = row_of(&t, "w", "pages");
+		char *line = xasprintf("\n  pages%*s", 10, "");
+
+		assert_int_equal(r->cells[1].verdict, CMP_DIFFERS);	/* proven: shown */
+		assert_non_null(strstr(out, line));
+		free(line);
+	}
+	free(out);
+	out = render(&t, CMP_MD, 0);
+	assert_non_null(strstr(out, "| metric | a | b | c |\n|---|--:|--:|--:|\n"));
+	assert_non_null(strstr(out, " better** |"));
 	free(out);
 	compare_free(&t);
 	for (int i = 0; i < 3; i++)
@@ -534,9 +572,15 @@ static void test_env(void **state)
 	assert_null(env_of(&t, "knobs.before.vm.dirty_ratio"));
 	assert_null(env_of(&t, "suite.ini"));
 
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_non_null(strstr(out, "WARNING: hi differs in more than the thing compared:"));
 	assert_non_null(strstr(out, "Compared: hi vs the baseline in"));
+	assert_true(max_columns(out) <= 80);
+	free(out);
+	out = render(&t, CMP_TEXT, 0);
+	assert_non_null(strstr(out, "WARNING: hi differs in more than the thing compared: "));
+	assert_non_null(strstr(out, "Compared: hi against the baseline in: uname.release 6.18 "
+				    "-> 6.19;"));
 	assert_true(max_columns(out) <= 80);
 	free(out);
 	out = render(&t, CMP_JSON, 0);
@@ -601,18 +645,29 @@ static void test_formats_hostile(void **state)
 	free(out);
 
 	/* markdown: no raw HTML either, table cells not split */
-	out = render(&t, CMP_MD, 0);
+	out = render(&t, CMP_MD, CMP_VERBOSE);
 	for (size_t i = 0; i < ARRAY_SIZE(raw); i++)
 		assert_null(strstr(out, raw[i]));
 	assert_non_null(strstr(out, "| &lt;img src=x onerror=alert(7)&gt;,'q' | us&lt;b&gt; |"));
 	free(out);
 
 	/* text: the failed iteration shown with its reason, 80 columns */
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_non_null(strstr(out, "#2 failed: oom <script>alert(8)</script> & \"quoted\""));
 	assert_non_null(strstr(out, "1 ok, 1 failed"));
 	assert_non_null(strstr(out, "cannot judge"));
 	assert_true(max_columns(out) <= 80);
+	free(out);
+	/* the compact table: the same, in 80 columns; markdown escaped */
+	out = render(&t, CMP_TEXT, 0);
+	assert_non_null(strstr(out, " #2 failed oom <script>alert(8)</script> & \"quoted\""));
+	assert_true(max_columns(out) <= 80);
+	free(out);
+	out = render(&t, CMP_MD, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(raw); i++)
+		assert_null(strstr(out, raw[i]));
+	assert_non_null(strstr(out, "| &lt;img src=x onerror=alert(7)&gt;,'q' |"));
+	assert_non_null(strstr(out, "Not used: "));
 	free(out);
 
 	/* CSV: the schema's fields, one record per (set, metric), read back intact */
@@ -673,12 +728,14 @@ static void test_text_no_control(void **state)
 	capture_begin();
 	assert_int_equal(compare_build(sets, 2, 0, &t), 0);
 	free(capture_end());
-	out = render(&t, CMP_TEXT, 0);
-	assert_null(strchr(out, '\033'));
-	assert_null(strchr(out, '\a'));
-	assert_null(strstr(out, "\nFAKE LINE"));
-	assert_non_null(strstr(out, "a?[2J?"));
-	free(out);
+	for (unsigned flags = 0; flags <= CMP_VERBOSE; flags += CMP_VERBOSE) {
+		out = render(&t, CMP_TEXT, flags);
+		assert_null(strchr(out, '\033'));
+		assert_null(strchr(out, '\a'));
+		assert_null(strstr(out, "\nFAKE LINE"));
+		assert_non_null(strstr(out, "a?[2J?"));
+		free(out);
+	}
 	compare_free(&t);
 	rset_free(&sets[0]);
 	rset_free(&sets[1]);
@@ -707,12 +764,17 @@ static void test_text_long_labels(void **state)
 	capture_begin();
 	assert_int_equal(compare_build(sets, 2, 0, &t), 0);
 	free(capture_end());
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_non_null(strstr(out, "\n  ~madvise "));
 	assert_non_null(strstr(out, "\n  ~defer "));
 	/* the header still names both sets in full */
 	assert_non_null(strstr(out, "6.18.44-fc-v595-madvise"));
 	assert_non_null(strstr(out, "6.18.44-fc-v595-defer"));
+	free(out);
+	/* compact: the column heads shortened alike, the first line in full */
+	out = render(&t, CMP_TEXT, 0);
+	assert_non_null(strstr(out, "  ~madvise                ~defer\n"));
+	assert_non_null(strstr(out, "6.18.44-fc-v595-defer against 6.18.44-fc-v595-madvise"));
 	free(out);
 	compare_free(&t);
 	rset_free(&sets[0]);
@@ -768,6 +830,10 @@ static void test_cmd(void **state)
 	free(out), free(err);
 
 	assert_int_equal(run_cmd(&out, &err, REP "stock", REP "stock-rerun", NULL), MMAB_EXIT_OK);
+	assert_non_null(strstr(out, "mmab compare: stock-rerun against stock (baseline)\n"));
+	free(out), free(err);
+	assert_int_equal(run_cmd(&out, &err, "-v", REP "stock", REP "stock-rerun", NULL),
+			 MMAB_EXIT_OK);
 	assert_non_null(strstr(out, "mmab compare: 2 result sets, baseline stock\n"));
 	free(out), free(err);
 	/* -b picks a set given, by label */
@@ -782,7 +848,7 @@ static void test_cmd(void **state)
 	/* -b not among the sets: loaded and put first */
 	assert_int_equal(run_cmd(&out, &err, "--baseline", REP "stock-rerun", REP "stock", NULL),
 			 MMAB_EXIT_OK);
-	assert_non_null(strstr(out, "2 result sets, baseline stock-rerun"));
+	assert_non_null(strstr(out, "stock against stock-rerun (baseline)"));
 	free(out), free(err);
 	/* a damaged set: still compared, problems reported, exit 2 */
 	assert_int_equal(run_cmd(&out, &err, "-f", "json", REP "stock",
