@@ -15,10 +15,16 @@
 #include "lib/csv.h"
 #include "lib/mmab.h"
 
-/* Metadata keys compared, and the JSON type results/README.md gives them. */
+/*
+ * Metadata keys compared, and the JSON type results/README.md gives them.
+ * Lower-case types are keys every set has; upper-case ones may be null;
+ * 'o' keys are optional (absent from sets that did not boot a kernel) and
+ * their absence is no problem.
+ */
 static const struct {
 	const char *key;
-	char type;		/* s string, n number, S string or null, N number or null, * scalar */
+	char type;		/* s string, n number, S string or null, N number or null, * scalar,
+				   o optional scalar */
 } env_keys[] = {
 	{ "mmab_version", 's' }, { "suite.name", 's' }, { "suite.file", 's' },
 	{ "suite.iterations", 'n' }, { "suite.scale", '*' }, { "suite.settle", '*' },
@@ -30,13 +36,19 @@ static const struct {
 	{ "thp.shmem_enabled", 's' },
 	/* where the page-cache workloads wrote: read-ahead alone moves dirty-mmap 20x */
 	{ "storage.fs_type", 'S' }, { "storage.read_ahead_kb", 'N' },
+	/* a kernel A/B that booted the kernels (issue 9): the kernel, and the VM it ran in */
+	{ "kernel.name", 'o' }, { "kernel.spec", 'o' }, { "kernel.release", 'o' },
+	{ "kernel.backend", 'o' }, { "vm.accel", 'o' }, { "vm.qemu_version", 'o' },
+	{ "vm.memory_bytes", 'o' }, { "vm.cpus", 'o' }, { "vm.hostname", 'o' },
+	{ "vm.release", 'o' },
 };
 
-/* The kernel is what a kernel A/B compares. */
+/* The kernel is what a kernel A/B compares: its name, image, release, build, config. */
 static bool kernel_key(const char *key)
 {
 	return !strcmp(key, "uname.release") || !strcmp(key, "uname.version") ||
-	       !strcmp(key, "kernel_config_sha256");
+	       !strcmp(key, "kernel_config_sha256") || !strcmp(key, "kernel.name") ||
+	       !strcmp(key, "kernel.spec") || !strcmp(key, "kernel.release");
 }
 
 static bool type_ok(const json_t *v, char type)
@@ -46,6 +58,7 @@ static bool type_ok(const json_t *v, char type)
 	case 'n': return json_is_number(v);
 	case 'S': return json_is_string(v) || json_is_null(v);
 	case 'N': return json_is_number(v) || json_is_null(v);
+	case 'o': return !v || (!json_is_object(v) && !json_is_array(v));
 	default: return v && !json_is_object(v) && !json_is_array(v);
 	}
 }
@@ -341,11 +354,47 @@ void cmp_env_build(struct cmp_table *t)
 				true);
 		env_object(t, s, "knobs.before", false);
 		env_object(t, s, "knobs.as_run", true);
+		env_object(t, s, "vm.thp", false);
 		wa = rset_meta(a, "collectors");
 		wb = rset_meta(b, "collectors");
 		if ((wa || wb) && !(wa && wb && json_equal(wa, wb)))
 			add_env(t, "collectors", s, wa, wb, false);
 		env_workloads(t, s);
 		env_suite_text(t, s);
+	}
+}
+
+/* ---- alerts ---- */
+
+static void add_alert(struct cmp_table *t, enum cmp_alert_kind kind, size_t set, long count,
+		      char *where)
+{
+	t->alerts = xrealloc(t->alerts, (t->n_alerts + 1) * sizeof(*t->alerts));
+	t->alerts[t->n_alerts++] = (struct cmp_alert){ kind, set, count, where };
+}
+
+void cmp_alerts_build(struct cmp_table *t)
+{
+	for (size_t s = 0; s < t->n_sets; s++) {
+		const struct rset *rs = &t->sets[s];
+		const char *accel = rset_meta_str(rs, "vm.accel");
+		char *where = NULL, *x;
+		long count = 0;
+
+		if (accel && !strcmp(accel, "tcg"))
+			add_alert(t, CMP_ALERT_TCG, s, 0, NULL);
+		for (size_t i = 0; i < rs->n_iters; i++) {
+			const struct rset_iter *it = &rs->iters[i];
+
+			if (it->kernel_warnings <= 0)
+				continue;
+			count += it->kernel_warnings;
+			x = xasprintf("%s%s%s/%d", where ? where : "", where ? ", " : "", it->workload,
+				      it->iteration);
+			free(where);
+			where = x;
+		}
+		if (count)
+			add_alert(t, CMP_ALERT_KWARN, s, count, where);
 	}
 }

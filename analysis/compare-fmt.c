@@ -361,3 +361,39 @@ const char *const cmp_table_heads[CMP_TABLE_COLS] = {
 	"change", "95% CI of change", "test", "p (Welch)", "p (MWU)", "p (paired t)",
 	"p (Wilcoxon)", "q (BH)", "MDE", "n needed", "verdict",
 };
+
+size_t cmp_alert_lines(const struct cmp_table *t, char ***out)
+{
+	char *tcg = NULL, *x;
+	size_t n = 0;
+
+	*out = NULL;
+	for (size_t i = 0; i < t->n_alerts; i++) {
+		const struct cmp_alert *a = &t->alerts[i];
+
+		if (a->kind != CMP_ALERT_TCG)
+			continue;
+		x = xasprintf("%s%s%s", tcg ? tcg : "", tcg ? ", " : "", t->sets[a->set].label);
+		free(tcg);
+		tcg = x;
+	}
+	if (tcg) {
+		*out = xrealloc(*out, (n + 1) * sizeof(**out));
+		(*out)[n++] = xasprintf("%s ran in a VM under TCG, without KVM: timings are "
+					"emulated; the counters are the guest kernel's own.", tcg);
+		free(tcg);
+	}
+	for (size_t i = 0; i < t->n_alerts; i++) {
+		const struct cmp_alert *a = &t->alerts[i];
+
+		if (a->kind != CMP_ALERT_KWARN)
+			continue;
+		*out = xrealloc(*out, (n + 1) * sizeof(**out));
+		(*out)[n++] = xasprintf("%s: the kernel logged %ld WARNING:, BUG: or KASAN line%s "
+					"during its iterations (%s; the boots' console.log has "
+					"them): its numbers may not be the kernel's usual.",
+					t->sets[a->set].label, a->count, a->count == 1 ? "" : "s",
+					a->where ? a->where : "");
+	}
+	return n;
+}

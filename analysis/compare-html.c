@@ -1,10 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The HTML format of compare (compare-out.h): the <section
- * id="comparison"> fragment `mmab report` embeds.  Every string from a
- * result set goes through html_escape.
+ * id="comparison"> fragment `mmab report` embeds, each workload folded in
+ * a <details> whose summary gives its verdicts (no JavaScript).  Every
+ * string from a result set goes through html_escape.
  */
 #include <stdlib.h>
+#include <string.h>
 
 #include "analysis/compare-out.h"
 #include "analysis/html.h"
@@ -50,22 +52,66 @@ static void html_env(FILE *f, const struct cmp_table *t)
 	}
 }
 
+static void html_alerts(FILE *f, const struct cmp_table *t)
+{
+	char **lines;
+	size_t n = cmp_alert_lines(t, &lines);
+
+	for (size_t i = 0; i < n; i++) {
+		fputs("<div class=\"warning alert\"><p>", f);
+		html_escape(f, lines[i]);
+		fputs("</p></div>\n", f);
+		free(lines[i]);
+	}
+	if (n)
+		free(lines);
+}
+
 static void html_begin(struct cmp_out *o)
 {
 	fputs("<section id=\"comparison\">\n<p class=\"meta\">Baseline: <strong>", o->f);
 	html_escape(o->f, o->t->sets[o->t->baseline].label);
 	fputs("</strong></p>\n", o->f);
+	if (o->flags & CMP_BARE)
+		return;
+	html_alerts(o->f, o->t);
 	html_env(o->f, o->t);
 	fputs("<p class=\"summary\">Verdicts: ", o->f);
 	cmp_summary_sentence(o->f, o->t, html_escape);
 	fputs("</p>\n", o->f);
 }
 
+/* "2 better, 1 worse" among W's rows, or "no difference proven". */
+static void html_workload_tally(FILE *f, const struct cmp_table *t, const char *w)
+{
+	size_t v[CMP_DIFFERS + 1] = { 0 };
+
+	for (size_t r = 0; r < t->n_rows; r++)
+		for (size_t s = 0; s < t->n_sets && !strcmp(t->rows[r].workload, w); s++)
+			v[t->rows[r].cells[s].verdict]++;
+	if (!v[CMP_BETTER] && !v[CMP_WORSE] && !v[CMP_DIFFERS]) {
+		fputs("<span class=\"nodiff\">no difference proven</span>", f);
+		return;
+	}
+	if (v[CMP_BETTER])
+		fprintf(f, "<span class=\"better\">%zu better</span> ", v[CMP_BETTER]);
+	if (v[CMP_WORSE])
+		fprintf(f, "<span class=\"worse\">%zu worse</span> ", v[CMP_WORSE]);
+	if (v[CMP_DIFFERS])
+		fprintf(f, "<span class=\"differs\">%zu differ</span>", v[CMP_DIFFERS]);
+}
+
+/* Each workload folded: its name and its verdicts say whether to open it. */
 static void html_workload(struct cmp_out *o, const char *w)
 {
-	fputs("<h3 class=\"workload\">", o->f);
+	if (o->priv)
+		fputs("</details>\n", o->f);
+	o->priv = (void *)w;
+	fputs("<details class=\"workload\"><summary><span class=\"workload\">", o->f);
 	html_escape(o->f, w);
-	fputs("</h3>\n<p class=\"meta\">Iterations:", o->f);
+	fputs("</span> ", o->f);
+	html_workload_tally(o->f, o->t, w);
+	fputs("</summary>\n<p class=\"meta\">Iterations:", o->f);
 	cmp_iter_line(o->f, o->t, w, html_escape, " <span class=\"failed\">", "</span>");
 	fputs("</p>\n", o->f);
 }
@@ -93,18 +139,27 @@ static void html_cell(struct cmp_out *o, const struct cmp_row *row, size_t s)
 	FILE *f = o->f;
 
 	cmp_cell_strings(o->t, row, s, &c);
-	fputs("<tr><td class=\"metric\">", f);
-	html_escape(f, cmp_short_name(row));
-	fputs("</td><td class=\"text\">", f);
-	html_escape(f, row->unit);
-	fprintf(f, "</td><td class=\"text\">%s</td><td class=\"text\">", cmp_better_word(row->dir));
-	html_escape(f, o->t->sets[s].label);
-	fprintf(f, "</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td>"
-		"<td>%s</td><td>%s</td><td>%s</td><td class=\"text\">%s</td><td>%s</td><td>%s</td>"
-		"<td>%s</td><td>%s</td><td>%s</td><td>%s</td><td>", c.n, c.mean, c.median, c.sd,
-		c.cov, c.min, c.max, c.change, c.ci, c.test, c.pw, c.pu, c.pp, c.px, c.q, c.mde);
-	html_escape(f, c.nn);	/* ">1000" */
-	fprintf(f, "</td><td class=\"%s\">%s</td></tr>\n", verdict_class(v), cmp_verdict_name(v));
+	{
+		/* escaped too: "<0.001", ">1000" */
+		const char *const cols[] = { c.n, c.mean, c.median, c.sd, c.cov, c.min, c.max,
+					     c.change, c.ci, c.test, c.pw, c.pu, c.pp, c.px, c.q,
+					     c.mde, c.nn };
+
+		fputs("<tr><td class=\"metric\">", f);
+		html_escape(f, cmp_short_name(row));
+		fputs("</td><td class=\"text\">", f);
+		html_escape(f, row->unit);
+		fprintf(f, "</td><td class=\"text\">%s</td><td class=\"text\">",
+			cmp_better_word(row->dir));
+		html_escape(f, o->t->sets[s].label);
+		fputs("</td>", f);
+		for (size_t i = 0; i < sizeof(cols) / sizeof(cols[0]); i++) {
+			fputs(cols[i] == c.test ? "<td class=\"text\">" : "<td>", f);
+			html_escape(f, cols[i]);
+			fputs("</td>", f);
+		}
+	}
+	fprintf(f, "<td class=\"%s\">%s</td></tr>\n", verdict_class(v), cmp_verdict_name(v));
 }
 
 static void html_section_end(struct cmp_out *o, const struct cmp_row *rows, size_t n)
@@ -116,6 +171,8 @@ static void html_section_end(struct cmp_out *o, const struct cmp_row *rows, size
 
 static int html_end(struct cmp_out *o)
 {
+	if (o->priv)
+		fputs("</details>\n", o->f);
 	fputs("<p class=\"legend\">", o->f);
 	cmp_legend_sentence(o->f, o->t, html_escape);
 	fputs("</p>\n</section>\n", o->f);

@@ -23,4 +23,11 @@ void cmp_rows_build(struct cmp_table *t);
  */
 void cmp_env_build(struct cmp_table *t);
 
+/*
+ * cmp_alerts_build - T's alerts: each set that ran under TCG (metadata.json
+ * vm.accel), each set whose iterations saw kernel warnings (iteration.json
+ * kernel_warnings).  compare-env.c.
+ */
+void cmp_alerts_build(struct cmp_table *t);
+
 #endif

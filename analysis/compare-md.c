@@ -49,6 +49,21 @@ void cmp_md_env(FILE *f, const struct cmp_table *t, const struct cmp_env *e)
 	free(b);
 }
 
+void cmp_md_alerts(FILE *f, const struct cmp_table *t)
+{
+	char **lines;
+	size_t n = cmp_alert_lines(t, &lines);
+
+	for (size_t i = 0; i < n; i++) {
+		fputs("- **Warning**: ", f);
+		cmp_md_put(f, lines[i]);
+		fputc('\n', f);
+		free(lines[i]);
+	}
+	if (n)
+		free(lines);
+}
+
 static void md_begin(struct cmp_out *o)
 {
 	const struct cmp_table *t = o->t;
@@ -62,6 +77,7 @@ static void md_begin(struct cmp_out *o)
 		cmp_md_put(f, t->sets[s].label);
 	}
 	fputs(".\n\n", f);
+	cmp_md_alerts(f, t);
 	for (size_t i = 0; i < t->n_env; i++)
 		cmp_md_env(f, t, &t->env[i]);
 	fputs(t->n_env ? "\n**Verdicts**: " : "**Verdicts**: ", f);

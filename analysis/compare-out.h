@@ -97,6 +97,12 @@ char *cmp_iter_summary(const struct rset *rs, const char *w);
  */
 void cmp_iter_line(FILE *f, const struct cmp_table *t, const char *w,
 		   void (*put)(FILE *, const char *), const char *open, const char *close);
+/*
+ * The alerts of T as sentences (plain text, malloc'd in a malloc'd *out):
+ * one for every set that ran under TCG together, one per set with kernel
+ * warnings.  Returns how many.
+ */
+size_t cmp_alert_lines(const struct cmp_table *t, char ***out);
 /* The comparisons paired by seed; *dropped: their values without a partner. */
 size_t cmp_paired_count(const struct cmp_table *t, size_t *dropped);
 /* Which comparisons were paired and which test that means, one sentence (malloc'd). */
@@ -118,6 +124,8 @@ void cmp_env_show(const struct cmp_env *e, char **base, char **value);
 void cmp_md_put(FILE *f, const char *s);
 /* Difference E as a list item: "- Compared: ..." or "- **Warning**: ...". */
 void cmp_md_env(FILE *f, const struct cmp_table *t, const struct cmp_env *e);
+/* The alerts as list items: "- **Warning**: ...". */
+void cmp_md_alerts(FILE *f, const struct cmp_table *t);
 
 /* ---- compare-tty.c: text for a terminal or a mailing list ---- */
 
@@ -142,6 +150,8 @@ const char *cmp_tty_verdict(enum cmp_verdict v);
 void cmp_tty_env(FILE *f, const struct cmp_table *t);
 /* The same, a wrapped paragraph per set and kind, each value cut short. */
 void cmp_tty_env_short(FILE *f, const struct cmp_table *t);
+/* The alerts (TCG, kernel warnings), "WARNING: ..." each, wrapped. */
+void cmp_tty_alerts(FILE *f, const struct cmp_table *t);
 /* The verdict count, how the tests went, and every proven change, one a line. */
 void cmp_tty_verdicts(FILE *f, const struct cmp_table *t);
 /*

@@ -153,6 +153,27 @@ static json_t *json_env(const struct cmp_table *t)
 	return env;
 }
 
+/* The alerts: TCG, kernel warnings. */
+static json_t *json_alerts(const struct cmp_table *t)
+{
+	json_t *v = json_array();
+
+	for (size_t i = 0; i < t->n_alerts; i++) {
+		const struct cmp_alert *a = &t->alerts[i];
+		json_t *o = json_object();
+
+		json_object_set_new(o, "kind", json_string(a->kind == CMP_ALERT_TCG ? "tcg"
+							    : "kernel_warnings"));
+		json_object_set_new(o, "set", jstr(t->sets[a->set].label));
+		if (a->kind == CMP_ALERT_KWARN) {
+			json_object_set_new(o, "count", json_integer(a->count));
+			json_object_set_new(o, "iterations", jstr(a->where));
+		}
+		json_array_append_new(v, o);
+	}
+	return v;
+}
+
 /* priv: the document, its "records" array filled by json_cell. */
 static void json_begin(struct cmp_out *o)
 {
@@ -168,6 +189,7 @@ static void json_begin(struct cmp_out *o)
 	json_object_set_new(root, "comparisons", json_integer((json_int_t)t->n_tests));
 	json_object_set_new(root, "power", json_real(CMP_POWER));
 	json_object_set_new(root, "sets", json_sets(t));
+	json_object_set_new(root, "alerts", json_alerts(t));
 	json_object_set_new(root, "environment", json_env(t));
 	json_object_set_new(root, "records", json_array());
 	o->priv = root;

@@ -178,6 +178,7 @@ static void text_compact_begin(struct cmp_out *o)
 	struct blocks *b;
 
 	compact_title(o->f, t);
+	cmp_tty_alerts(o->f, t);
 	cmp_tty_env_short(o->f, t);
 	blocks_open(o);
 	b = o->priv;
@@ -305,6 +306,7 @@ static void md_compact_begin(struct cmp_out *o)
 	fputs(t->n_sets > 1 ? " against **" : "**", o->f);
 	cmp_md_put(o->f, t->sets[t->baseline].label);
 	fputs("** (baseline).\n\n", o->f);
+	cmp_md_alerts(o->f, t);
 	for (size_t i = 0; i < t->n_env; i++)
 		cmp_md_env(o->f, t, &t->env[i]);
 }

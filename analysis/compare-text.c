@@ -257,6 +257,7 @@ static void text_begin(struct cmp_out *o)
 		fputc('\n', f);
 	}
 	fputc('\n', f);
+	cmp_tty_alerts(f, t);
 	if (t->n_env) {
 		cmp_tty_env(f, t);
 		fputc('\n', f);

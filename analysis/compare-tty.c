@@ -278,17 +278,40 @@ static char *env_short(const struct cmp_env *e)
 	return out;
 }
 
+/* Whether set S's kernel A/B name differs from the baseline's (then it says it all). */
+static bool named_kernel(const struct cmp_table *t, size_t s)
+{
+	for (size_t i = 0; i < t->n_env; i++)
+		if (t->env[i].set == s && !strcmp(t->env[i].key, "kernel.name"))
+			return true;
+	return false;
+}
+
+/* A compared key the kernel's name and release already say (with NAMED). */
+static bool implied(const struct cmp_env *e, bool named)
+{
+	static const char *const keys[] = { "uname.release", "uname.version",
+					    "kernel_config_sha256", "kernel.spec" };
+
+	for (size_t i = 0; named && i < ARRAY_SIZE(keys); i++)
+		if (!strcmp(e->key, keys[i]))
+			return true;
+	return false;
+}
+
 void cmp_tty_env_short(FILE *f, const struct cmp_table *t)
 {
 	for (int compared = 1; compared >= 0; compared--)
 		for (size_t s = 0; s < t->n_sets; s++) {
+			bool named = named_kernel(t, s);
 			char *line = NULL, *x;
 
 			for (size_t i = 0; i < t->n_env; i++) {
 				const struct cmp_env *e = &t->env[i];
 				char *one;
 
-				if (e->set != s || e->compared != compared)
+				if (e->set != s || e->compared != compared ||
+				    (compared && implied(e, named)))
 					continue;
 				one = env_short(e);
 				x = line ? xasprintf("%s; %s", line, one)
@@ -317,11 +340,11 @@ void cmp_tty_verdicts(FILE *f, const struct cmp_table *t)
 	char *line;
 
 	cmp_tally(t, &ty);
-	line = xasprintf("Verdicts: %zu better, %zu worse, %zu differ in %zu comparisons (false "
+	line = xasprintf("Verdicts: %zu better, %zu worse, %zu differ in %zu comparison%s (false "
 			 "discovery rate %.0f%%; %zu paired by seed, the others Welch); %zu not "
 			 "judged (fewer than %d values a side).", ty.v[CMP_BETTER], ty.v[CMP_WORSE],
-			 ty.v[CMP_DIFFERS], t->n_tests, 100 * CMP_ALPHA, paired,
-			 ty.v[CMP_CANNOT_JUDGE], CMP_MIN_N);
+			 ty.v[CMP_DIFFERS], t->n_tests, t->n_tests == 1 ? "" : "s", 100 * CMP_ALPHA,
+			 paired, ty.v[CMP_CANNOT_JUDGE], CMP_MIN_N);
 	cmp_tty_wrap(f, line, 78, "");
 	free(line);
 	if (dropped)
@@ -344,4 +367,20 @@ void cmp_tty_verdicts(FILE *f, const struct cmp_table *t)
 			cmp_tty_cell(f, t->rows[r].metric, 26, false);
 			fprintf(f, " %s (q %s)\n", pc, q);
 		}
+}
+
+void cmp_tty_alerts(FILE *f, const struct cmp_table *t)
+{
+	char **lines;
+	size_t n = cmp_alert_lines(t, &lines);
+
+	for (size_t i = 0; i < n; i++) {
+		char *w = xasprintf("WARNING: %s", lines[i]);
+
+		cmp_tty_wrap(f, w, 78, "  ");
+		free(w);
+		free(lines[i]);
+	}
+	if (n)
+		free(lines);
 }

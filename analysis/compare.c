@@ -324,6 +324,7 @@ int compare_build(struct rset *sets, size_t n, size_t baseline, struct cmp_table
 	cmp_rows_build(t);
 	judge(t);
 	cmp_env_build(t);
+	cmp_alerts_build(t);
 	return 0;
 }
 
@@ -349,6 +350,9 @@ void compare_free(struct cmp_table *t)
 		free(t->env[i].value);
 	}
 	free(t->env);
+	for (size_t i = 0; i < t->n_alerts; i++)
+		free(t->alerts[i].where);
+	free(t->alerts);
 	memset(t, 0, sizeof(*t));
 }
 

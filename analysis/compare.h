@@ -123,6 +123,19 @@ struct cmp_env {
 	bool compared;		/* the thing compared (kernel, the variants' knobs): no warning */
 };
 
+/* What a reader must be told before any number of a set. */
+enum cmp_alert_kind {
+	CMP_ALERT_TCG,		/* the set ran in a VM under TCG: timings are emulated */
+	CMP_ALERT_KWARN,	/* the kernel logged WARNING:/BUG:/KASAN lines during it */
+};
+
+struct cmp_alert {
+	enum cmp_alert_kind kind;
+	size_t set;
+	long count;		/* CMP_ALERT_KWARN: the lines, over every iteration */
+	char *where;		/* CMP_ALERT_KWARN: "thp/2, thp/3" (workload/iteration) */
+};
+
 struct cmp_table {
 	struct rset *sets;
 	size_t n_sets, baseline;
@@ -131,6 +144,8 @@ struct cmp_table {
 	size_t n_tests;		/* comparisons in the BH family */
 	struct cmp_env *env;
 	size_t n_env;
+	struct cmp_alert *alerts;
+	size_t n_alerts;
 };
 
 /*
@@ -147,6 +162,8 @@ void compare_free(struct cmp_table *t);
 #define CMP_COLOR 1u		/* CMP_TEXT: mark better/worse with ANSI colours */
 #define CMP_VERBOSE 2u		/* CMP_TEXT, CMP_MD: every row with its statistics, not the
 				   compact table */
+#define CMP_BARE 4u		/* CMP_HTML: only the tables and legend (the report shows the
+				   alerts, environment and summary in sections of its own) */
 
 /*
  * compare_print - write T to F in FMT (compare-print.c; the formats are

@@ -2,7 +2,11 @@
 /*
  * The bars plot of a workload's own metrics (plot-data.h): one panel per
  * metric, one bar per set (its mean as compare shows it) with the 95%
- * confidence interval of that mean.
+ * confidence interval of that mean.  A metric that cannot be negative (no
+ * value below 0 in any set) gets no error bar below 0; latencies (us, ms,
+ * ns, or "latency" in the name) that spread over more than a decade are
+ * drawn as points on a log scale, their error bars cut at the panel's
+ * floor.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -24,6 +28,8 @@ static const struct rset_metric *find_metric(const struct rset *rs, const char *
 
 struct bar {
 	double mean, ci;
+	double lo, hi;		/* the error bar drawn: mean -+ ci, cut (bars_cut) */
+	double min, max;	/* the smallest and largest value */
 	size_t n;
 };
 
@@ -40,12 +46,14 @@ static void bar_of(const struct rset_metric *m, struct bar *b)
 	double *x;
 	size_t k = 0;
 
-	b->mean = b->ci = NAN;
+	b->mean = b->ci = b->lo = b->hi = b->min = b->max = NAN;
 	b->n = 0;
 	if (!m)
 		return;
 	stats_summarise(m->values, m->n, m->agg, &s);
 	b->mean = s.mean;
+	b->min = s.min;
+	b->max = s.max;
 	b->n = s.n;
 	x = xmalloc((m->n + 1) * sizeof(*x));
 	for (size_t i = 0; i < m->n; i++)
@@ -69,8 +77,42 @@ static void bar_of(const struct rset_metric *m, struct bar *b)
 struct bar_metric {
 	const struct rset_metric *first;	/* name, unit, direction from the first set */
 	struct bar *bars;			/* one per set */
-	bool hasci, neg;
+	bool hasci, neg, log;
+	double floor;				/* a log panel's bottom */
 };
+
+/*
+ * The error bars of B's N sets as drawn: none below 0 for a metric that
+ * cannot be negative; on a log scale (latencies with every mean above 0
+ * whose values and bars span more than a decade), none below the panel's
+ * floor, a power of 10 below every value, mean and lower end above 0.
+ */
+static void bars_cut(struct bar_metric *b, size_t n)
+{
+	double low = INFINITY, high = 0;
+
+	b->log = pd_is_latency(b->first->name, b->first->unit);
+	for (size_t s = 0; s < n; s++) {
+		struct bar *x = &b->bars[s];
+
+		x->lo = x->mean - x->ci;
+		x->hi = x->mean + x->ci;
+		if (!b->neg && x->lo < 0)
+			x->lo = 0;
+		if (isfinite(x->mean))
+			b->log &= x->mean > 0;
+		low = fmin(low, x->mean > 0 ? x->mean : INFINITY);
+		low = fmin(low, x->lo > 0 ? x->lo : INFINITY);
+		low = fmin(low, x->min > 0 ? x->min : INFINITY);
+		high = fmax(high, isfinite(x->hi) ? x->hi : 0);
+		high = fmax(high, isfinite(x->max) ? x->max : 0);
+	}
+	b->log &= high >= PD_LOG_SPAN * low;
+	b->floor = isfinite(low) ? pd_log_floor(low) : 1;
+	for (size_t s = 0; b->log && s < n; s++)
+		if (!(b->bars[s].lo > b->floor))
+			b->bars[s].lo = b->floor;
+}
 
 static const char *dir_words(enum metric_dir d)
 {
@@ -78,38 +120,59 @@ static const char *dir_words(enum metric_dir d)
 	       : "no better direction";
 }
 
-/* One bars image for metrics BM[0..nm). */
-static void bars_image(struct pd_set *ss, size_t n, const char *w, struct bar_metric *bm,
-		       size_t nm, int part, char *note, struct pd_out *out)
+/* The data file of one bars image: a row per (metric, set). */
+static char *bars_data(const struct bar_metric *bm, size_t nm, size_t n)
 {
-	struct pd_plot *p;
-	int cols = nm == 1 ? 1 : nm <= 4 ? 2 : 3, rows = (int)((nm + (size_t)cols - 1) / (size_t)cols);
 	char *buf;
 	size_t len;
-	FILE *f;
+	FILE *f = pd_text_open(&buf, &len);
 
-	p = pd_new(out, PK_BARS, "bars", -1,
-		     part > 1 ? xasprintf("bars-%d", part) : xstrdup("bars"),
-		     part > 1 ? xasprintf("%s: workload metrics (%d), mean and 95%% CI", w, part)
-			      : xasprintf("%s: workload metrics, mean and 95%% CI", w));
-	p->note = note;
-	p->height = 70 + 250 * rows;
-	for (size_t i = 0; i < n; i++)
-		pd_add_set(p, i, xstrdup(ss[i].rs->label));
-	f = pd_text_open(&buf, &len);
-	fputs("metric,set,x,mean,ci95,n,name\n", f);
+	fputs("metric,set,x,mean,ci95,lo,hi,n,name\n", f);
 	for (size_t m = 0; m < nm; m++)
 		for (size_t i = 0; i < n; i++) {
+			const struct bar *b = &bm[m].bars[i];
+
 			fprintf(f, "%zu,%zu,%zu,", m + 1, i + 1, i + 1);
-			pd_put_num(f, bm[m].bars[i].mean);
+			pd_put_num(f, b->mean);
 			fputc(',', f);
-			pd_put_num(f, bm[m].bars[i].ci);
-			fprintf(f, ",%zu,", bm[m].bars[i].n);
+			pd_put_num(f, b->ci);
+			fputc(',', f);
+			pd_put_num(f, isfinite(b->ci) ? b->lo : NAN);
+			fputc(',', f);
+			pd_put_num(f, isfinite(b->ci) ? b->hi : NAN);
+			fprintf(f, ",%zu,", b->n);
 			csv_write_str(f, bm[m].first->name);
 			fputc('\n', f);
 		}
-	p->data = pd_text_close(f, &buf);
-	f = pd_text_open(&buf, &len);
+	return pd_text_close(f, &buf);
+}
+
+enum bar_field { BF_HASCI, BF_NEG, BF_LOG, BF_FLOOR };
+
+/* "array NAME[n] = [..]" of one field of every metric. */
+static void bars_array(FILE *f, const char *name, const struct bar_metric *bm, size_t nm,
+		       enum bar_field field)
+{
+	fprintf(f, "\narray %s[%zu] = [", name, nm);
+	for (size_t m = 0; m < nm; m++) {
+		const struct bar_metric *b = &bm[m];
+
+		if (field == BF_FLOOR)
+			fprintf(f, "%s%.10g", m ? ", " : "", b->floor);
+		else
+			fprintf(f, "%s%d", m ? ", " : "", field == BF_HASCI ? b->hasci
+				: field == BF_NEG ? b->neg : b->log);
+	}
+	fputc(']', f);
+}
+
+/* The METRICS variable: the layout, each panel's title, unit and scale. */
+static char *bars_metrics(const struct bar_metric *bm, size_t nm, int rows, int cols)
+{
+	char *buf;
+	size_t len;
+	FILE *f = pd_text_open(&buf, &len);
+
 	fprintf(f, "NMETRICS = %zu\nROWS = %d\nCOLS = %d\n", nm, rows, cols);
 	fprintf(f, "array MTITLE[%zu] = [", nm);
 	for (size_t m = 0; m < nm; m++) {
@@ -129,14 +192,31 @@ static void bars_image(struct pd_set *ss, size_t n, const char *w, struct bar_me
 		fprintf(f, "%s%s", m ? ", " : "", q);
 		free(q);
 	}
-	fprintf(f, "]\narray MHASCI[%zu] = [", nm);
-	for (size_t m = 0; m < nm; m++)
-		fprintf(f, "%s%d", m ? ", " : "", bm[m].hasci);
-	fprintf(f, "]\narray MNEG[%zu] = [", nm);
-	for (size_t m = 0; m < nm; m++)
-		fprintf(f, "%s%d", m ? ", " : "", bm[m].neg);
-	fputs("]", f);
-	pd_var(p, "METRICS", pd_text_close(f, &buf));
+	fputc(']', f);
+	bars_array(f, "MHASCI", bm, nm, BF_HASCI);
+	bars_array(f, "MNEG", bm, nm, BF_NEG);
+	bars_array(f, "MLOG", bm, nm, BF_LOG);
+	bars_array(f, "MFLOOR", bm, nm, BF_FLOOR);
+	return pd_text_close(f, &buf);
+}
+
+/* One bars image for metrics BM[0..nm). */
+static void bars_image(struct pd_set *ss, size_t n, const char *w, struct bar_metric *bm,
+		       size_t nm, int part, char *note, struct pd_out *out)
+{
+	struct pd_plot *p;
+	int cols = nm == 1 ? 1 : nm <= 4 ? 2 : 3, rows = (int)((nm + (size_t)cols - 1) / (size_t)cols);
+
+	p = pd_new(out, PK_BARS, "bars", -1,
+		   part > 1 ? xasprintf("bars-%d", part) : xstrdup("bars"),
+		   part > 1 ? xasprintf("%s: workload metrics (%d), mean and 95%% CI", w, part)
+			    : xasprintf("%s: workload metrics, mean and 95%% CI", w));
+	p->note = note;
+	p->height = 70 + 250 * rows;
+	for (size_t i = 0; i < n; i++)
+		pd_add_set(p, i, xstrdup(ss[i].rs->label));
+	p->data = bars_data(bm, nm, n);
+	pd_var(p, "METRICS", bars_metrics(bm, nm, rows, cols));
 }
 
 /*
@@ -160,8 +240,9 @@ static void bars_metric(struct pd_set *ss, size_t n, const char *w, const struct
 		bar_of(find_metric(ss[s].rs, w, m->name), x);
 		drawn |= isfinite(x->mean);
 		b->hasci |= isfinite(x->ci);
-		b->neg |= x->mean < 0 || (isfinite(x->ci) && x->mean - x->ci < 0);
+		b->neg |= x->min < 0;
 	}
+	bars_cut(b, n);
 	if (drawn) {
 		(*nm)++;
 	} else {

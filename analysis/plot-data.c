@@ -326,3 +326,14 @@ size_t pd_across_at(struct pd_series *s, size_t n, double t, double dt, double *
 		*min = *max = NAN;
 	return k;
 }
+
+bool pd_is_latency(const char *name, const char *unit)
+{
+	return (unit && (!strcmp(unit, "us") || !strcmp(unit, "ms") || !strcmp(unit, "ns"))) ||
+	       (name && strstr(name, "latency"));
+}
+
+double pd_log_floor(double v)
+{
+	return pow(10, floor(log10(v)));
+}

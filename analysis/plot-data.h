@@ -82,6 +82,8 @@ void pd_bars(struct pd_set *ss, size_t n, const char *w, struct pd_out *out);
 void pd_cdfs(struct pd_set *ss, size_t n, const char *w, struct pd_out *out);
 void pd_heatmaps(struct pd_set *ss, size_t n, const char *w, struct pd_out *out);
 void pd_slabs(struct pd_set *ss, size_t n, const char *w, struct pd_out *out);
+/* pd_values - the values of row R of T, iteration by iteration (plot-values.c). */
+void pd_values(const struct cmp_table *t, const struct cmp_row *r, struct pd_out *out);
 
 /* Most metrics in one bars image; more go into a second image. */
 #define PD_BARS_MAX 9
@@ -118,6 +120,12 @@ char *pd_missing_note(struct pd_set *ss, size_t n, const bool *missing, const ch
 char *pd_no_data(const struct pd_set *ps, const char *w, const char *what);
 /* pd_ran - whether PS's set ran workload W at all. */
 bool pd_ran(const struct pd_set *ps, const char *w);
+/* A latency whose values span this factor or more is drawn on a log scale. */
+#define PD_LOG_SPAN 10
+/* pd_is_latency - whether a metric is a latency (us, ms, ns, "latency" in its name). */
+bool pd_is_latency(const char *name, const char *unit);
+/* pd_log_floor - the largest power of 10 not above V (> 0): a log axis' bottom. */
+double pd_log_floor(double v);
 /* pd_cmp_double - qsort comparison of doubles, ascending. */
 int pd_cmp_double(const void *a, const void *b);
 

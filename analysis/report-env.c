@@ -158,22 +158,68 @@ static char *join(const json_t *v, const char *sep, char *(*one)(const json_t *)
 
 /* ---- the environment ---- */
 
-static void env_row(const struct report_page *p, const char *title, char **vals, bool own)
+/* One row of the environment: per-set texts (NULL: n/a). */
+struct env_line {
+	char *title;
+	char **vals;
+	bool own;	/* each set has its own value: a difference is no news */
+};
+
+struct env_lines {
+	struct env_line *v;
+	size_t n;
+};
+
+static void line_add(struct env_lines *l, const char *title, char **vals, bool own)
 {
-	bool differs = false;
+	l->v = xrealloc(l->v, (l->n + 1) * sizeof(*l->v));
+	l->v[l->n++] = (struct env_line){ xstrdup(title), vals, own };
+}
 
-	for (size_t i = 1; i < p->n && !own; i++) {
-		const char *a = vals[0], *b = vals[i];
+static void line_free(const struct report_page *p, struct env_line *e)
+{
+	for (size_t s = 0; s < p->n; s++)
+		free(e->vals[s]);
+	free(e->vals);
+	free(e->title);
+}
 
-		differs |= (!a != !b) || (a && b && strcmp(a, b));
+static void lines_free(const struct report_page *p, struct env_lines *l)
+{
+	for (size_t i = 0; i < l->n; i++)
+		line_free(p, &l->v[i]);
+	free(l->v);
+}
+
+/* Whether the sets differ in E (not counting a value each set has of its own). */
+static bool line_differs(const struct report_page *p, const struct env_line *e)
+{
+	for (size_t i = 1; i < p->n && !e->own; i++) {
+		const char *a = e->vals[0], *b = e->vals[i];
+
+		if ((!a != !b) || (a && b && strcmp(a, b)))
+			return true;
 	}
-	fprintf(p->f, "<tr%s><th>", differs ? " class=\"differs\"" : "");
-	esc(p->f, title);
+	return false;
+}
+
+static bool line_na(const struct report_page *p, const struct env_line *e)
+{
+	for (size_t i = 0; i < p->n; i++)
+		if (e->vals[i])
+			return false;
+	return true;
+}
+
+static void env_row(const struct report_page *p, const struct env_line *e)
+{
+	fprintf(p->f, "<tr%s><th>", line_differs(p, e) ? " class=\"differs\"" : "");
+	esc(p->f, e->title);
 	fputs("</th>", p->f);
 	for (size_t i = 0; i < p->n; i++) {
-		if (vals[i]) {
+		if (e->vals[i]) {
 			fputs("<td>", p->f);
-			esc(p->f, vals[i]);
+			esc(p->f, e->vals[i]);
 			fputs("</td>", p->f);
 		} else {
 			fputs("<td><span class=\"na\">n/a</span></td>", p->f);
@@ -182,29 +228,84 @@ static void env_row(const struct report_page *p, const char *title, char **vals,
 	fputs("</tr>\n", p->f);
 }
 
-/* own: each set has its own value; a difference is no news, so not highlighted */
+/* Whether row E of L is shown (not folded): it differs, or KEEP names it. */
+static bool line_shown(const struct report_page *p, const struct env_line *e,
+		       const char *const *keep)
+{
+	bool shown = p->n == 1 || line_differs(p, e);
+
+	for (size_t k = 0; keep && keep[k] && !shown; k++)
+		shown = !strcmp(keep[k], e->title);
+	return shown;
+}
+
+/*
+ * L as a table of class CLS: the rows where the sets differ (and those
+ * KEEP names) shown, highlighted; the rest folded below them, WHAT saying
+ * what they are.  One set alone: everything shown.  No table without rows.
+ */
+static void lines_table(const struct report_page *p, const struct env_lines *l, const char *cls,
+			const char *first, const char *const *keep, const char *what)
+{
+	size_t shown = 0;
+
+	for (size_t i = 0; i < l->n; i++)
+		shown += line_shown(p, &l->v[i], keep);
+	for (int pass = 0; pass < 2; pass++) {
+		if ((!pass && !shown) || (pass && shown == l->n))
+			continue;
+		if (pass)
+			fprintf(p->f, "<details class=\"env\"><summary>%s (%zu)</summary>\n", what,
+				l->n - shown);
+		report_table_head(p, cls, first);
+		for (size_t i = 0; i < l->n; i++)
+			if (line_shown(p, &l->v[i], keep) == !pass)
+				env_row(p, &l->v[i]);
+		fputs(pass ? "</tbody></table></div></details>\n" : "</tbody></table></div>\n", p->f);
+	}
+}
+
+/*
+ * own: each set has its own value, so a difference is no news; opt: keys
+ * only some sets have (a kernel A/B that booted its kernels), not shown
+ * when no set has them
+ */
 static const struct {
 	const char *key, *title;
-	bool own;
+	bool own, opt;
 } env_keys[] = {
-	{ "label", "label", true }, { "variant", "variant", true }, { "run_id", "run", true },
-	{ "start", "start (UTC)", true }, { "end", "end (UTC)", true },
-	{ "hostname", "host name", false }, { "uname.release", "kernel", false },
-	{ "uname.version", "kernel build", false }, { "uname.machine", "machine", false },
-	{ "cmdline", "kernel command line", false },
-	{ "kernel_config_sha256", "kernel config hash", false }, { "cpu_model", "CPU", false },
-	{ "cpus", "CPUs", false }, { "mem_total_kb", "MemTotal", false },
-	{ "effective_memory_bytes", "effective memory", false }, { "cgroup", "cgroup", false },
-	{ "thp.enabled", "THP enabled", false }, { "thp.defrag", "THP defrag", false },
-	{ "thp.khugepaged/defrag", "khugepaged defrag", false },
-	{ "thp.shmem_enabled", "THP shmem", false },
-	{ "storage.fs_type", "results file system", false },
-	{ "storage.device", "results device", false },
-	{ "storage.read_ahead_kb", "read-ahead (KiB)", false }, { "suite.name", "suite", false },
-	{ "suite.file", "suite file", false }, { "suite.iterations", "iterations", false },
-	{ "suite.scale", "scale", false }, { "suite.settle", "settle", false },
-	{ "suite.order", "order", false }, { "seed", "seed", true },
-	{ "mmab_version", "mmab version", false }, { "argv", "command line", true },
+	{ "label", "label", true, false }, { "variant", "variant", true, false },
+	{ "run_id", "run", true, false }, { "start", "start (UTC)", true, false },
+	{ "end", "end (UTC)", true, false }, { "hostname", "host name", false, false },
+	{ "kernel.name", "kernel (A/B name)", false, true },
+	{ "kernel.spec", "kernel image", false, true },
+	{ "kernel.release", "kernel release booted", false, true },
+	{ "kernel.backend", "kernel booted by", false, true },
+	{ "uname.release", "kernel", false, false },
+	{ "uname.version", "kernel build", false, false },
+	{ "uname.machine", "machine", false, false },
+	{ "cmdline", "kernel command line", false, false },
+	{ "kernel_config_sha256", "kernel config hash", false, false },
+	{ "cpu_model", "CPU", false, false }, { "cpus", "CPUs", false, false },
+	{ "mem_total_kb", "MemTotal", false, false },
+	{ "vm.accel", "VM accelerator", false, true },
+	{ "vm.qemu_version", "qemu", false, true },
+	{ "vm.memory_bytes", "VM memory", false, true }, { "vm.cpus", "VM CPUs", false, true },
+	{ "vm.hostname", "VM host", false, true }, { "vm.release", "VM host kernel", false, true },
+	{ "vm.thp", "VM host THP", false, true },
+	{ "effective_memory_bytes", "effective memory", false, false },
+	{ "cgroup", "cgroup", false, false }, { "thp.enabled", "THP enabled", false, false },
+	{ "thp.defrag", "THP defrag", false, false },
+	{ "thp.khugepaged/defrag", "khugepaged defrag", false, false },
+	{ "thp.shmem_enabled", "THP shmem", false, false },
+	{ "storage.fs_type", "results file system", false, false },
+	{ "storage.device", "results device", false, false },
+	{ "storage.read_ahead_kb", "read-ahead (KiB)", false, false },
+	{ "suite.name", "suite", false, false }, { "suite.file", "suite file", false, false },
+	{ "suite.iterations", "iterations", false, false }, { "suite.scale", "scale", false, false },
+	{ "suite.settle", "settle", false, false }, { "suite.order", "order", false, false },
+	{ "seed", "seed", true, false }, { "mmab_version", "mmab version", false, false },
+	{ "argv", "command line", true, false },
 };
 
 /* Every knob name in knobs.as_run or knobs.before of any set, first seen first. */
@@ -234,41 +335,58 @@ static size_t knob_names(const struct report_page *p, const char ***out)
 	return n;
 }
 
-/* The main table: where each set lives, its metadata, collectors, workloads, problems. */
-static void env_table(const struct report_page *p)
+/* Per set, the text ONE makes of its metadata. */
+static char **per_set(const struct report_page *p, char *(*one)(const struct rset *rs))
 {
 	char **vals = xcalloc(p->n, sizeof(*vals));
 
-	report_table_head(p, "env", "");
 	for (size_t i = 0; i < p->n; i++)
-		vals[i] = xstrdup(p->sets[i].path);
-	env_row(p, "directory", vals, true);
+		vals[i] = one(&p->sets[i]);
+	return vals;
+}
+
+static char *set_path(const struct rset *rs)
+{
+	return xstrdup(rs->path);
+}
+
+static char *set_collectors(const struct rset *rs)
+{
+	return join(rset_meta(rs, "collectors"), ", ", collector_text);
+}
+
+static char *set_workloads(const struct rset *rs)
+{
+	return join(rset_meta(rs, "workloads"), "; ", workload_text);
+}
+
+static char *set_problems(const struct rset *rs)
+{
+	return xasprintf("%u", rs->problems);
+}
+
+/* Where each set lives, its metadata, collectors, workloads, problems. */
+static void env_table(const struct report_page *p)
+{
+	static const char *const keep[] = { "label", "variant", "kernel (A/B name)", NULL };
+	struct env_lines l = { NULL, 0 };
+
+	line_add(&l, "directory", per_set(p, set_path), true);
 	for (size_t k = 0; k < ARRAY_SIZE(env_keys); k++) {
-		for (size_t i = 0; i < p->n; i++) {
-			free(vals[i]);
+		char **vals = xcalloc(p->n, sizeof(*vals));
+
+		for (size_t i = 0; i < p->n; i++)
 			vals[i] = json_show(env_keys[k].key, rset_meta(&p->sets[i], env_keys[k].key));
-		}
-		env_row(p, env_keys[k].title, vals, env_keys[k].own);
+		line_add(&l, env_keys[k].title, vals, env_keys[k].own);
+		if (env_keys[k].opt && line_na(p, &l.v[l.n - 1]))
+			line_free(p, &l.v[--l.n]);
 	}
-	for (size_t i = 0; i < p->n; i++) {
-		free(vals[i]);
-		vals[i] = join(rset_meta(&p->sets[i], "collectors"), ", ", collector_text);
-	}
-	env_row(p, "collectors", vals, false);
-	for (size_t i = 0; i < p->n; i++) {
-		free(vals[i]);
-		vals[i] = join(rset_meta(&p->sets[i], "workloads"), "; ", workload_text);
-	}
-	env_row(p, "workloads", vals, false);
-	for (size_t i = 0; i < p->n; i++) {
-		free(vals[i]);
-		vals[i] = xasprintf("%u", p->sets[i].problems);
-	}
-	env_row(p, "problems in files", vals, false);
-	for (size_t i = 0; i < p->n; i++)
-		free(vals[i]);
-	free(vals);
-	fputs("</tbody></table></div>\n", p->f);
+	line_add(&l, "collectors", per_set(p, set_collectors), false);
+	line_add(&l, "workloads", per_set(p, set_workloads), false);
+	line_add(&l, "problems in files", per_set(p, set_problems), false);
+	lines_table(p, &l, "env", "", keep, "The rest of metadata.json: the same in every set, "
+		    "or each set's own (run, times, seed, command line)");
+	lines_free(p, &l);
 }
 
 /* KNOB in set S: its value as run, "(was B)" when mmab changed it. */
@@ -288,27 +406,27 @@ static char *knob_value(const struct report_page *p, size_t s, const char *knob)
 	return v;
 }
 
+/* The knobs as run: the ones that differ shown, the rest folded. */
 static void env_knobs(const struct report_page *p)
 {
-	char **vals = xcalloc(p->n, sizeof(*vals));
+	struct env_lines l = { NULL, 0 };
 	const char **knobs;
 	size_t nk = knob_names(p, &knobs);
 
+	for (size_t k = 0; k < nk; k++) {
+		char **vals = xcalloc(p->n, sizeof(*vals));
+
+		for (size_t i = 0; i < p->n; i++)
+			vals[i] = knob_value(p, i, knobs[k]);
+		line_add(&l, knobs[k], vals, false);
+	}
 	if (nk) {
 		fputs("<h3>Knobs as run</h3>\n<p class=\"note\">The value each knob had during the "
 		      "run; \"was\" gives the value before mmab changed it.</p>\n", p->f);
-		report_table_head(p, "env knobs", "knob");
-		for (size_t k = 0; k < nk; k++) {
-			for (size_t i = 0; i < p->n; i++)
-				vals[i] = knob_value(p, i, knobs[k]);
-			env_row(p, knobs[k], vals, false);
-			for (size_t i = 0; i < p->n; i++)
-				free(vals[i]);
-		}
-		fputs("</tbody></table></div>\n", p->f);
+		lines_table(p, &l, "env knobs", "knob", NULL, "Knobs with the same value in every set");
 	}
+	lines_free(p, &l);
 	free(knobs);
-	free(vals);
 }
 
 /* Each set's suite.ini, folded. */
@@ -333,7 +451,8 @@ static void env_suites(const struct report_page *p)
 void report_environment(const struct report_page *p)
 {
 	fputs("<section id=\"environment\">\n<h2>Environment</h2>\n<p class=\"note\">From each "
-	      "set's metadata.json; rows where the sets differ are highlighted.</p>\n", p->f);
+	      "set's metadata.json: where the sets differ, highlighted; the rest folded below.</p>\n",
+	      p->f);
 	env_table(p);
 	env_knobs(p);
 	env_suites(p);

@@ -44,8 +44,9 @@ static void head(const struct report_page *p)
 	fprintf(f, "</div>\n<p class=\"meta\">%zu result set%s, written %s by mmab %s. "
 		"Colours stay with their set in every plot.</p>\n", p->n, p->n == 1 ? "" : "s",
 		now, MMAB_VERSION);
-	fputs("<nav><a href=\"#environment\">Environment</a><a href=\"#iterations\">Iterations"
-	      "</a><a href=\"#comparison\">Comparison</a><a href=\"#plots\">Plots</a></nav>\n"
+	fputs("<nav><a href=\"#verdicts\">Verdicts</a><a href=\"#comparison\">Comparison</a>"
+	      "<a href=\"#environment\">Environment</a><a href=\"#iterations\">Iterations</a>"
+	      "<a href=\"#plots\">Plots</a></nav>\n"
 	      "</header>\n<main>\n", f);
 }
 
@@ -95,36 +96,6 @@ static void comparison(const struct report_page *p)
 	fputs(".</p></div></section>\n", f);
 }
 
-/* <a href="plots/FILE">TEXT</a>: FILE is a plot driver's safe name. */
-static void plot_link(FILE *f, const char *file, const char *text)
-{
-	fputs("<a href=\"plots/", f);
-	esc(f, file);
-	fprintf(f, "\">%s</a>", text);
-}
-
-static void figure(FILE *f, const struct plot_item *it)
-{
-	fputs("<figure><a href=\"plots/", f);
-	esc(f, it->image);
-	fputs("\"><img src=\"plots/", f);
-	esc(f, it->image);
-	fputs("\" alt=\"", f);
-	esc(f, it->title);
-	fputs("\"></a>\n<figcaption>", f);
-	esc(f, it->title);
-	if (it->note) {
-		fputs("<br><span class=\"na\">", f);
-		esc(f, it->note);
-		fputs("</span>", f);
-	}
-	fputs("<br><span class=\"files\">", f);
-	plot_link(f, it->data, "data (CSV)");
-	fputs(" &middot; ", f);
-	plot_link(f, it->script, "gnuplot script");
-	fputs("</span></figcaption></figure>\n", f);
-}
-
 /* A plot with data that gnuplot could not draw: in its place, in red. */
 static void not_drawn(FILE *f, const struct plot_item *it)
 {
@@ -133,10 +104,10 @@ static void not_drawn(FILE *f, const struct plot_item *it)
 	fputs(": ", f);
 	esc(f, it->note ? it->note : "not drawn");
 	fputs(" (", f);
-	plot_link(f, it->data, "data");
+	report_plot_link(f, it->data, "data");
 	if (it->script) {
 		fputs(", ", f);
-		plot_link(f, it->script, "script");
+		report_plot_link(f, it->script, "script");
 	}
 	fputs(")</p>\n", f);
 }
@@ -170,7 +141,7 @@ static void plots(const struct report_page *p)
 			const struct plot_item *it = &l->items[j];
 
 			if (it->image)
-				figure(f, it);
+				report_figure(f, it, NULL);
 			else if (it->data)
 				not_drawn(f, it);
 		}
@@ -202,23 +173,20 @@ static void foot(FILE *f)
 
 /* ---- the report ---- */
 
-/* The comparison fragment, or NULL with *why set. */
-static char *compare_fragment(struct rset *sets, size_t n, size_t baseline, const char **why)
+/* The comparison fragment of T (NULL: none was built), or NULL with *why set. */
+static char *compare_fragment(const struct cmp_table *t, const char **why)
 {
 	char *buf = NULL;
 	size_t len = 0;
 	FILE *f = open_memstream(&buf, &len);
-	struct cmp_table t;
-	int err;
+	int err = -EINVAL;
 
 	if (!f)
 		abort();
-	err = compare_build(sets, n, baseline, &t);
-	if (err) {
+	if (!t) {
 		*why = "the sets or the baseline are not valid";
 	} else {
-		err = compare_print(f, CMP_HTML, &t, 0);
-		compare_free(&t);
+		err = compare_print(f, CMP_HTML, t, CMP_BARE);
 		if (err)
 			*why = "writing it failed";
 	}
@@ -264,9 +232,10 @@ static char *compose(struct report_page *p, size_t *len)
 		abort();
 	head(p);
 	missing(p);
+	report_verdicts(p);
+	comparison(p);
 	report_environment(p);
 	report_iterations(p);
-	comparison(p);
 	plots(p);
 	foot(p->f);
 	if (fclose(p->f))
@@ -275,11 +244,27 @@ static char *compose(struct report_page *p, size_t *len)
 	return html;
 }
 
+/*
+ * The plots: every workload's (PL), and one per proven change (VL).  The
+ * first error, reported.
+ */
+static int draw(const struct report_opts *o, struct rset *sets, size_t n,
+		const struct cmp_table *t, struct plot_list *pl, struct plot_list *vl)
+{
+	char *plotdir = xasprintf("%s/plots", o->outdir);
+	struct plot_opts po = { plotdir, PLOT_PNG, true, o->gnuplot };
+	int err = plot_all(sets, n, &po, pl), verr = t ? plot_verdicts(t, &po, vl) : 0;
+
+	free(plotdir);
+	return err ? err : verr;
+}
+
 int report_write(struct rset *sets, size_t n, const struct report_opts *o)
 {
-	struct plot_list pl = { NULL, 0 };
-	struct report_page p = { NULL, sets, n, o->baseline, &pl, NULL, NULL, 0 };
-	char *plotdir, *cmp, *html, *path;
+	struct plot_list pl = { NULL, 0 }, vl = { NULL, 0 };
+	struct report_page p = { NULL, sets, n, o->baseline, &pl, NULL, &vl, NULL, NULL, 0 };
+	struct cmp_table t;
+	char *cmp, *html, *path;
 	size_t len = 0;
 	int err;
 
@@ -295,12 +280,11 @@ int report_write(struct rset *sets, size_t n, const struct report_opts *o)
 	err = write_css(o->outdir);
 	if (err)
 		return err;
-	cmp = compare_fragment(sets, n, o->baseline, &p.compare_error);
+	if (!compare_build(sets, n, o->baseline, &t))
+		p.t = &t;
+	cmp = compare_fragment(p.t, &p.compare_error);
 	p.compare_html = cmp;
-	plotdir = xasprintf("%s/plots", o->outdir);
-	p.plot_err = plot_all(sets, n, &(struct plot_opts){ plotdir, PLOT_PNG, true, o->gnuplot },
-			      &pl);
-	free(plotdir);
+	p.plot_err = draw(o, sets, n, p.t, &pl, &vl);
 	html = compose(&p, &len);
 	path = xasprintf("%s/index.html", o->outdir);
 	err = mmab_write_file_atomic(path, html, len);
@@ -312,5 +296,8 @@ int report_write(struct rset *sets, size_t n, const struct report_opts *o)
 	free(html);
 	free(cmp);
 	plot_list_free(&pl);
+	plot_list_free(&vl);
+	if (p.t)
+		compare_free(&t);
 	return err;
 }

@@ -12,7 +12,11 @@
  * - mde_pct and n_needed against values computed independently
  *   (tests/fixtures/compare/stats-reference.py);
  * - one set alone (the history import): every row with its values per
- *   iteration, and row identities that do not depend on the other sets.
+ *   iteration, and row identities that do not depend on the other sets;
+ * - a kernel A/B as issue 9 records it (tests/fixtures/compare/kernel-ab,
+ *   made by hand): the kernel is the thing compared, a VM difference is a
+ *   warning, TCG and kernel warnings are said once at the top;
+ * - the `mmab run` that would settle a comparison, from the sets' argv.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -25,6 +29,7 @@
 
 #include <cmocka.h>
 
+#include "analysis/compare-out.h"
 #include "analysis/compare.h"
 #include "lib/csv.h"
 #include "lib/mmab.h"
@@ -405,6 +410,150 @@ static void test_one_set(void **state)
 	rset_free(&two[1]);
 }
 
+#define KAB "tests/fixtures/compare/kernel-ab/"
+
+static void test_kernel_ab(void **state)
+{
+	struct rset sets[2];
+	struct cmp_table t;
+	const struct cmp_env *e;
+	const struct cmp_cell *c;
+	char *out, *err;
+
+	(void)state;
+	assert_int_equal(rset_load(KAB "ab-old", &sets[0]), 0);
+	assert_int_equal(rset_load(KAB "ab-new", &sets[1]), 0);
+	/* iteration.json: boot k alternates, the new kernel's warnings */
+	assert_int_equal(rset_iter_find(&sets[1], "w", 2)->boot, 2);
+	assert_int_equal(rset_iter_find(&sets[1], "w", 3)->boot, 1);
+	assert_int_equal(rset_iter_find(&sets[1], "w", 2)->kernel_warnings, 2);
+	assert_int_equal(rset_iter_find(&sets[0], "w", 2)->kernel_warnings, 0);
+	capture_begin();
+	assert_int_equal(compare_build(sets, 2, 0, &t), 0);
+	err = capture_end();
+	/* kernel.* and vm.* are optional keys: their absence elsewhere is no problem */
+	assert_null(strstr(err, "kernel."));
+	free(err);
+	/* the kernel is the thing compared; the VM is the same */
+	for (size_t i = 0; i < t.n_env; i++)
+		assert_true(t.env[i].compared);
+	e = env_of(&t, "kernel.name");
+	assert_true(e && e->compared);
+	assert_string_equal(e->base, "old");
+	assert_string_equal(e->value, "new");
+	assert_non_null(env_of(&t, "kernel.release"));
+	assert_non_null(env_of(&t, "uname.release"));
+	assert_null(env_of(&t, "cmdline"));	/* it differs only in BOOT_IMAGE= */
+	assert_null(env_of(&t, "vm.accel"));
+	/* TCG in both sets; 2 + 1 kernel warnings in the new one */
+	assert_int_equal(t.n_alerts, 3);
+	assert_int_equal(t.alerts[0].kind, CMP_ALERT_TCG);
+	assert_int_equal(t.alerts[2].kind, CMP_ALERT_KWARN);
+	assert_int_equal(t.alerts[2].set, 1);
+	assert_int_equal(t.alerts[2].count, 3);
+	assert_string_equal(t.alerts[2].where, "w/2, w/3");
+	/* iteration k has the same seed on both kernels: paired, and only so proven */
+	c = &row_of(&t, "w", "lat")->cells[1];
+	assert_int_equal(c->test, CMP_TEST_PAIRED);
+	assert_int_equal(c->verdict, CMP_BETTER);
+	assert_true(c->t.p_welch > 0.5);
+
+	out = render(&t, CMP_TEXT, 0);
+	assert_true(max_columns(out) <= 80);
+	/* TCG said once, first, naming both sets; then the warnings of the new kernel */
+	assert_int_equal(count_lines(out, "TCG"), 1);
+	assert_non_null(strstr(out, "\nWARNING: ab-old, ab-new ran in a VM under TCG, without KVM: "
+				    "timings are\n  emulated; the counters are the guest kernel's "
+				    "own.\nWARNING: ab-new: the kernel logged 3 WARNING:"));
+	assert_non_null(strstr(out, "Compared: ab-new against the baseline in: kernel.name old -> "
+				    "new;"));
+	assert_true(strstr(out, "TCG") < strstr(out, "\n  lat "));
+	free(out);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
+	assert_int_equal(count_lines(out, "ran in a VM under TCG"), 1);
+	assert_non_null(strstr(out, "kernel.name: old\n    -> new"));
+	free(out);
+	out = render(&t, CMP_MD, 0);
+	assert_non_null(strstr(out, "- **Warning**: ab-new: the kernel logged 3 WARNING:"));
+	free(out);
+	out = render(&t, CMP_HTML, 0);
+	assert_non_null(strstr(out, "<div class=\"warning alert\"><p>ab-old, ab-new ran in a VM"));
+	free(out);
+	compare_free(&t);
+
+	/* another qemu on one side: the VM is not the thing compared */
+	json_object_set_new(json_object_get(sets[1].meta, "vm"), "qemu_version",
+			    json_string("9.2.0"));
+	capture_begin();
+	assert_int_equal(compare_build(sets, 2, 0, &t), 0);
+	free(capture_end());
+	e = env_of(&t, "vm.qemu_version");
+	assert_true(e && !e->compared);
+	out = render(&t, CMP_TEXT, 0);
+	assert_non_null(strstr(out, "WARNING: ab-new differs in more than the thing compared: "
+				    "vm.qemu_version\n  7.2.15 -> 9.2.0\n"));
+	free(out);
+	done(sets, &t);
+}
+
+/* The run that would settle a comparison: the sets' own, for one workload. */
+static void test_settle_command(void **state)
+{
+	static const char meta[] =
+		"{\"label\":\"%s\",\"variant\":\"%s\",\"run_id\":\"r-1\","
+		"\"argv\":[\"mmab\",\"run\",\"-s\",\"quick\",\"-n\",\"3\",\"--only=w,x\","
+		"\"-o\",\"out dir/of these results\",\"--scale\",\"1G\"]}";
+	const double a[] = { 10, 12, 14 }, b[] = { 13, 15, 17 };
+	char *ma = xasprintf(meta, "r-lo", "lo"), *mb = xasprintf(meta, "r-hi", "hi");
+	char *da = exact_set("settle-a", ma, a, NULL, 3, -1);
+	char *db = exact_set("settle-b", mb, b, NULL, 3, -1);
+	struct cmp_near near[CMP_CLOSE];
+	struct rset sets[2];
+	struct cmp_table t;
+	char **lines, *out;
+	size_t n;
+
+	(void)state;
+	assert_int_equal(rset_load(da, &sets[0]), 0);
+	assert_int_equal(rset_load(db, &sets[1]), 0);
+	capture_begin();
+	assert_int_equal(compare_build(sets, 2, 0, &t), 0);
+	free(capture_end());
+	n = cmp_closest(&t, near, CMP_CLOSE);
+	assert_int_equal(n, 1);
+	assert_float_equal(near[0].n, 9, 0);	/* test_power_table's a and b */
+	assert_int_equal(cmp_settle(&t, near, n, &lines), 1);
+	/* -n and --only replaced, the rest kept, quoted for a shell */
+	assert_string_equal(lines[0], "mmab run -s quick -o 'out dir/of these results' --scale 1G "
+				      "--only w -n 9 --variant lo,hi");
+	free(lines[0]);
+	free(lines);
+	out = render(&t, CMP_TEXT, 0);
+	/* 80 columns: wrapped with a shell continuation, an option beside its value */
+	assert_non_null(strstr(out, "To settle it:\n  mmab run -s quick -o 'out dir/of these "
+				    "results' --scale 1G --only w -n 9 \\\n    --variant lo,hi\n"));
+	assert_true(max_columns(out) <= 80);
+	free(out);
+	compare_free(&t);
+	/* sets of two runs (kernels booted by hand): a command for each */
+	json_object_set_new(sets[1].meta, "run_id", json_string("r-2"));
+	capture_begin();
+	assert_int_equal(compare_build(sets, 2, 0, &t), 0);
+	free(capture_end());
+	n = cmp_closest(&t, near, CMP_CLOSE);
+	assert_int_equal(cmp_settle(&t, near, n, &lines), 2);
+	assert_non_null(strstr(lines[0], "--only w -n 9 --variant lo"));
+	assert_non_null(strstr(lines[1], "--only w -n 9 --variant hi"));
+	for (size_t i = 0; i < 2; i++)
+		free(lines[i]);
+	free(lines);
+	done(sets, &t);
+	free(ma);
+	free(mb);
+	free(da);
+	free(db);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -414,6 +563,8 @@ int main(void)
 		cmocka_unit_test(test_paired_records),
 		cmocka_unit_test(test_power_table),
 		cmocka_unit_test(test_one_set),
+		cmocka_unit_test(test_kernel_ab),
+		cmocka_unit_test(test_settle_command),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);
