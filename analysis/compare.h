@@ -32,6 +32,28 @@
  * workload alone: at the level Benjamini-Hochberg asks of the next
  * discovery among that workload's comparisons, 0.05 (d + 1) / m (d of
  * its m comparisons proven already).
+ *
+ * Contracts other folders rely on (keep them stable):
+ * - One set alone: compare_build(&set, 1, 0, &t) gives every row (the
+ *   workload's metrics and every derived summary: vmstat.alloc_stalls,
+ *   vmstat.thp_success, frag.*, slab.CACHE.*, stalls.EVENT.*) with the
+ *   set's values per iteration in rows[r].cells[0] (values, iterations,
+ *   seeds; NaN for n/a), the row's unit, direction and aggregation, and
+ *   the aggregate the table shows in cells[0].s.mean.  No test, no
+ *   environment diff: every cell is CMP_BASELINE.  The history store
+ *   imports sets this way.
+ * - A row's identity is (section, workload, metric); metric names are
+ *   unique within a workload and do not depend on the other sets, except
+ *   which slab caches get rows (the SLAB_TOP that grew most in any set
+ *   of the table).
+ * - metadata.json of a kernel A/B (issue 9): kernel.name, kernel.spec,
+ *   kernel.release are the thing compared (with uname.release,
+ *   uname.version and kernel_config_sha256), like the variants' knobs;
+ *   kernel.backend and vm.* (accel, qemu_version, memory_bytes, cpus,
+ *   hostname, release, thp.*) are compared like any environment key.  A
+ *   set with vm.accel "tcg" gets a CMP_ALERT_TCG, one whose iterations
+ *   have iteration.json kernel_warnings > 0 a CMP_ALERT_KWARN; every
+ *   format says them before anything else.
  */
 #ifndef MMAB_COMPARE_H
 #define MMAB_COMPARE_H
@@ -151,8 +173,10 @@ struct cmp_table {
 /*
  * compare_build - compute the comparison of SETS[0..n) against
  * SETS[baseline] into *t (reading each used iteration's collector CSVs;
- * their problems are reported and counted in the set).  Returns 0 or
- * -EINVAL (no sets, baseline out of range).  Free with compare_free().
+ * their problems are reported and counted in the set).  N may be 1 (see
+ * the contracts above).  T points into SETS, which must outlive it.
+ * Returns 0 or -EINVAL (no sets, baseline out of range).  Free with
+ * compare_free().
  */
 int compare_build(struct rset *sets, size_t n, size_t baseline, struct cmp_table *t);
 /* compare_free - free the table (not the sets, which the caller owns). */
