@@ -208,20 +208,46 @@ void cmp_iter_line(FILE *f, const struct cmp_table *t, const char *w,
 	}
 }
 
-size_t cmp_paired_count(const struct cmp_table *t, size_t *dropped)
+/* Iterations of W used in set A but not in set B. */
+static size_t unmatched(const struct rset *a, const struct rset *b, const char *w)
 {
 	size_t n = 0;
 
+	for (size_t i = 0; i < a->n_iters; i++) {
+		const struct rset_iter *x = &a->iters[i], *y;
+
+		if (strcmp(x->workload, w) || !rset_iter_used(x))
+			continue;
+		y = rset_iter_find(b, w, x->iteration);
+		n += !y || !rset_iter_used(y);
+	}
+	return n;
+}
+
+size_t cmp_paired_count(const struct cmp_table *t, size_t *dropped)
+{
+	const char **counted = xcalloc(t->n_sets, sizeof(*counted));
+	size_t n = 0;
+
 	*dropped = 0;
-	for (size_t r = 0; r < t->n_rows; r++)
+	for (size_t r = 0; r < t->n_rows; r++) {
+		const struct cmp_row *row = &t->rows[r];
+
 		for (size_t s = 0; s < t->n_sets; s++) {
-			const struct cmp_cell *c = &t->rows[r].cells[s];
+			const struct cmp_cell *c = &row->cells[s];
 
 			if (c->test != CMP_TEST_PAIRED)
 				continue;
-			n++;
-			*dropped += c->dropped;
+			n += !isnan(c->q);
+			/* once per workload and set: the iterations of one side only */
+			if (counted[s] && !strcmp(counted[s], row->workload))
+				continue;
+			counted[s] = row->workload;
+			*dropped += unmatched(&t->sets[t->baseline], &t->sets[s], row->workload) +
+				    unmatched(&t->sets[s], &t->sets[t->baseline], row->workload);
 		}
+	}
+	free(counted);
 	return n;
 }
 
@@ -233,9 +259,10 @@ char *cmp_pairing_text(const struct cmp_table *t)
 		return xstrdup("No set is paired with the baseline (iteration k with the same seed "
 			       "on both sides): Welch's t-test throughout.");
 	return xasprintf("%zu comparison%s paired by seed (the paired t-test on the differences "
-			 "of iterations with the same number and seed; %zu value%s without %s pair "
-			 "dropped); Welch's t-test for the others.", paired, paired == 1 ? "" : "s",
-			 dropped, dropped == 1 ? "" : "s", dropped == 1 ? "its" : "their");
+			 "of iterations with the same number and seed; %zu iteration%s without %s "
+			 "pair left out); Welch's t-test for the others.", paired,
+			 paired == 1 ? "" : "s", dropped, dropped == 1 ? "" : "s",
+			 dropped == 1 ? "its" : "their");
 }
 
 void cmp_summary_sentence(FILE *f, const struct cmp_table *t,

@@ -103,7 +103,10 @@ void cmp_iter_line(FILE *f, const struct cmp_table *t, const char *w,
  * warnings.  Returns how many.
  */
 size_t cmp_alert_lines(const struct cmp_table *t, char ***out);
-/* The comparisons paired by seed; *dropped: their values without a partner. */
+/*
+ * The comparisons in the BH family that were paired by seed; *dropped: the
+ * iterations of a paired workload that ended ok on one side only.
+ */
 size_t cmp_paired_count(const struct cmp_table *t, size_t *dropped);
 /* Which comparisons were paired and which test that means, one sentence (malloc'd). */
 char *cmp_pairing_text(const struct cmp_table *t);
@@ -154,6 +157,8 @@ void cmp_tty_env_short(FILE *f, const struct cmp_table *t);
 void cmp_tty_alerts(FILE *f, const struct cmp_table *t);
 /* The verdict count, how the tests went, and every proven change, one a line. */
 void cmp_tty_verdicts(FILE *f, const struct cmp_table *t);
+/* Every proven change, one a line: "  BETTER  set  workload  metric -12% (q 0.01)". */
+void cmp_tty_proven(FILE *f, const struct cmp_table *t);
 /*
  * The MAX cells closest to a verdict and the `mmab run` lines that would
  * settle them (compare-advice.c), commands wrapped with '\' at 80

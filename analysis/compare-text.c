@@ -166,24 +166,7 @@ static void text_summary(FILE *f, const struct cmp_table *t)
 		ty.v[CMP_CANNOT_JUDGE], CMP_MIN_N, ty.v[CMP_NA], 100 * CMP_ALPHA, t->n_tests);
 	cmp_tty_wrap(f, pairs, 78, "");
 	free(pairs);
-	for (size_t r = 0; r < t->n_rows; r++)
-		for (size_t s = 0; s < t->n_sets; s++) {
-			const struct cmp_cell *c = &t->rows[r].cells[s];
-			char pc[32], q[32];
-
-			if (c->verdict != CMP_BETTER && c->verdict != CMP_WORSE &&
-			    c->verdict != CMP_DIFFERS)
-				continue;
-			cmp_fmt_pct(pc, sizeof(pc), c->change_pct);
-			cmp_fmt_p(q, sizeof(q), c->q);
-			fprintf(f, "  %-7s ", cmp_tty_verdict(c->verdict));
-			cmp_tty_label(f, t, s, 14, true);
-			fputc(' ', f);
-			cmp_tty_cell(f, t->rows[r].workload, 12, true);
-			fputc(' ', f);
-			cmp_tty_cell(f, t->rows[r].metric, 26, false);
-			fprintf(f, " %s (q %s)\n", pc, q);
-		}
+	cmp_tty_proven(f, t);
 	cmp_tty_advice(f, t, CMP_CLOSE);
 }
 

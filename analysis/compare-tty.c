@@ -348,8 +348,13 @@ void cmp_tty_verdicts(FILE *f, const struct cmp_table *t)
 	cmp_tty_wrap(f, line, 78, "");
 	free(line);
 	if (dropped)
-		fprintf(f, "  (%zu value%s without %s pair dropped)\n", dropped,
-			dropped == 1 ? "" : "s", dropped == 1 ? "its" : "their");
+		fprintf(f, "  (%zu iteration%s without %s pair left out of the paired tests)\n",
+			dropped, dropped == 1 ? "" : "s", dropped == 1 ? "its" : "their");
+	cmp_tty_proven(f, t);
+}
+
+void cmp_tty_proven(FILE *f, const struct cmp_table *t)
+{
 	for (size_t r = 0; r < t->n_rows; r++)
 		for (size_t s = 0; s < t->n_sets; s++) {
 			const struct cmp_cell *c = &t->rows[r].cells[s];

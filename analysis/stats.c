@@ -123,6 +123,27 @@ static void welch(const double *a, size_t na, const double *b, size_t nb, struct
 }
 
 /*
+ * The two-sided p of statistic K under a null distribution symmetric about
+ * DEG/2 given as counts C[0..deg]: the nearer tail, doubled, at most 1.
+ * Frees C.
+ */
+static double two_sided(double *c, size_t deg, size_t k)
+{
+	double total = 0, tail = 0, p;
+
+	if (2 * k > deg)
+		k = deg - k;
+	for (size_t j = 0; j <= deg; j++) {
+		total += c[j];
+		if (j <= k)
+			tail += c[j];
+	}
+	free(c);
+	p = 2 * tail / total;
+	return p > 1 ? 1 : p;
+}
+
+/*
  * Exact two-sided p of U (a's statistic) for sizes m, n without ties.
  * Under H0 every choice of a's ranks is equally likely; the number of
  * choices giving U = u is the coefficient of q^u in the Gaussian binomial
@@ -134,7 +155,6 @@ static double mwu_exact_p(double u, size_t m, size_t n)
 {
 	size_t deg = m * n, k = (size_t)u;
 	double *c = xcalloc(deg + 1, sizeof(*c));
-	double total = 0, tail = 0, p;
 
 	c[0] = 1;
 	for (size_t i = 1; i <= m; i++) {
@@ -143,17 +163,8 @@ static double mwu_exact_p(double u, size_t m, size_t n)
 		for (size_t j = i; j <= deg; j++)
 			c[j] += c[j - i];
 	}
-	/* the distribution is symmetric about mn/2: use the nearer tail */
-	if (2 * k > deg)
-		k = deg - k;
-	for (size_t j = 0; j <= deg; j++) {
-		total += c[j];
-		if (j <= k)
-			tail += c[j];
-	}
-	free(c);
-	p = 2 * tail / total;
-	return p > 1 ? 1 : p;
+	/* the distribution is symmetric about mn/2 */
+	return two_sided(c, deg, k);
 }
 
 /*
@@ -245,23 +256,12 @@ static double signrank_exact_p(double v, size_t n)
 {
 	size_t deg = n * (n + 1) / 2, k = (size_t)v;
 	double *c = xcalloc(deg + 1, sizeof(*c));
-	double total = 0, tail = 0, p;
 
 	c[0] = 1;
 	for (size_t i = 1; i <= n; i++)
 		for (size_t j = deg; j >= i; j--)
 			c[j] += c[j - i];
-	/* symmetric about deg/2: the nearer tail, doubled */
-	if (2 * k > deg)
-		k = deg - k;
-	for (size_t j = 0; j <= deg; j++) {
-		total += c[j];
-		if (j <= k)
-			tail += c[j];
-	}
-	free(c);
-	p = 2 * tail / total;
-	return p > 1 ? 1 : p;
+	return two_sided(c, deg, k);
 }
 
 static int cmp_abs(const void *a, const void *b)

@@ -133,6 +133,17 @@ static void test_unmatched_dropped(void **state)
 	assert_int_equal(c->verdict, CMP_BETTER);
 	/* Welch still sees every value: 6 against 5 */
 	assert_int_equal(row_of(&t, "w", "x")->cells[0].s.n, 6);
+	/* said once per workload, in iterations */
+	{
+		size_t dropped;
+		char *out = render(&t, CMP_TEXT, 0);
+
+		assert_int_equal(cmp_paired_count(&t, &dropped), 1);
+		assert_int_equal(dropped, 1);
+		assert_non_null(strstr(out, "(1 iteration without its pair left out of the paired "
+					    "tests)"));
+		free(out);
+	}
 	done(sets, &t);
 }
 
