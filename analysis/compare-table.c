@@ -188,25 +188,59 @@ static void text_compact_begin(struct cmp_out *o)
 	}
 }
 
-/* The workload's name, and its iterations that were not used. */
+/* Whether RI, not used, ended like an earlier iteration of W in RS (listed with it). */
+static bool listed(const struct rset *rs, const struct rset_iter *ri, const char *w)
+{
+	for (const struct rset_iter *o = rs->iters; o < ri; o++)
+		if (!strcmp(o->workload, w) && !rset_iter_used(o) && !strcmp(o->status, ri->status) &&
+		    !strcmp(o->reason, ri->reason))
+			return true;
+	return false;
+}
+
+/* "LABEL #1 #4 failed oom": RS's iterations of W that ended like RI. */
+static char *not_used(const struct rset *rs, const struct rset_iter *ri, const char *w)
+{
+	char *s = xstrdup(rs->label), *x;
+
+	for (const struct rset_iter *o = ri; o < rs->iters + rs->n_iters; o++) {
+		if (strcmp(o->workload, w) || rset_iter_used(o) || strcmp(o->status, ri->status) ||
+		    strcmp(o->reason, ri->reason))
+			continue;
+		x = xasprintf("%s #%d", s, o->iteration);
+		free(s);
+		s = x;
+	}
+	x = xasprintf("%s %s%s%s", s, ri->status, *ri->reason ? " " : "", ri->reason);
+	free(s);
+	return x;
+}
+
+/* The workload's name, and its iterations that were not used, grouped by how they ended. */
 static void text_compact_workload(struct cmp_out *o, const char *w)
 {
 	const struct blocks *b = o->priv;
 	char *line = xstrdup(w), *x;
+	bool any = false;
 
-	for (size_t s = 0; s < o->t->n_sets; s++)
-		for (size_t i = 0; i < o->t->sets[s].n_iters; i++) {
-			const struct rset_iter *ri = &o->t->sets[s].iters[i];
+	for (size_t s = 0; s < o->t->n_sets; s++) {
+		const struct rset *rs = &o->t->sets[s];
 
-			if (strcmp(ri->workload, w) || rset_iter_used(ri))
+		for (size_t i = 0; i < rs->n_iters; i++) {
+			const struct rset_iter *ri = &rs->iters[i];
+			char *one;
+
+			if (strcmp(ri->workload, w) || rset_iter_used(ri) || listed(rs, ri, w))
 				continue;
-			x = xasprintf("%s%s %s #%d %s%s%s", line, strchr(line, '(') ? "," : " (not used:",
-				      o->t->sets[s].label, ri->iteration, ri->status,
-				      *ri->reason ? " " : "", ri->reason);
+			one = not_used(rs, ri, w);
+			x = xasprintf("%s%s %s", line, any ? "," : " (not used:", one);
+			free(one);
 			free(line);
 			line = x;
+			any = true;
 		}
-	if (strchr(line, '(')) {
+	}
+	if (any) {
 		x = xasprintf("%s)", line);
 		free(line);
 		line = x;

@@ -265,13 +265,14 @@ void cmp_tty_advice(FILE *f, const struct cmp_table *t, size_t max)
 	free(near);
 }
 
-/* "key a -> b" of E, each value cut to 32 characters (malloc'd). */
+/* "key a -> b" of E, each value cut to 32 characters (malloc'd); a knob as run by its name. */
 static char *env_short(const struct cmp_env *e)
 {
+	const char *key = strncmp(e->key, "knobs.as_run.", 13) ? e->key : e->key + 13;
 	char *a, *b, *out;
 
 	cmp_env_show(e, &a, &b);
-	out = xasprintf("%s %.32s%s -> %.32s%s", e->key, a, strlen(a) > 32 ? "~" : "", b,
+	out = xasprintf("%s %.32s%s -> %.32s%s", key, a, strlen(a) > 32 ? "~" : "", b,
 			strlen(b) > 32 ? "~" : "");
 	free(a);
 	free(b);
