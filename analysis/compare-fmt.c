@@ -81,6 +81,8 @@ void cmp_fmt_mde(char *b, size_t len, double mde_pct)
 {
 	if (isnan(mde_pct))
 		snprintf(b, len, "n/a");
+	else if (mde_pct < 1)
+		snprintf(b, len, "%.2g%%", mde_pct);
 	else if (mde_pct < 100)
 		snprintf(b, len, "%.1f%%", mde_pct);
 	else
