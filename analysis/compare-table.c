@@ -280,7 +280,10 @@ static void text_compact_row(struct cmp_out *o, const struct cmp_row *r)
 	}
 }
 
-/* The blocks, trailing blanks trimmed, then the verdicts and what would settle them. */
+/*
+ * The blocks, trailing blanks trimmed, the legend, then the verdicts and,
+ * last, what would settle the closest ones.
+ */
 static int text_compact_end(struct cmp_out *o)
 {
 	struct blocks *b = o->priv;
@@ -302,12 +305,11 @@ static int text_compact_end(struct cmp_out *o)
 			fputc('\n', o->f);
 		free(b->buf[i]);
 	}
-	fputc('\n', o->f);
+	fputs("\n(x%): change of the mean, not proven; *x%*: proven (q < 0.05): B better,\n"
+	      "W worse, D differs; ?: fewer than 3 values a side.  Every metric, p, CI\n"
+	      "and the power of each test: mmab compare -v.\n\n", o->f);
 	cmp_tty_verdicts(o->f, o->t);
 	cmp_tty_advice(o->f, o->t, CMP_CLOSE);
-	fputs("(x%): change of the mean, not proven; *x%*: proven (q < 0.05): B better,\n"
-	      "W worse, D differs; ?: fewer than 3 values a side.  Every metric, p, CI\n"
-	      "and the power of each test: mmab compare -v.\n", o->f);
 	free(b->sets);
 	free(b->f);
 	free(b->buf);
