@@ -61,7 +61,10 @@ static void change_text(char *b, size_t len, const struct cmp_cell *c, bool md)
 		*b = '\0';
 		return;
 	}
-	cmp_fmt_pct(pc, sizeof(pc), c->change_pct);	/* n/a from a zero baseline */
+	if (fabs(c->change_pct) >= 99999.5)	/* a column of CHANGE_W: "(+1e+06%)" */
+		snprintf(pc, sizeof(pc), "%+.0e%%", c->change_pct);
+	else
+		cmp_fmt_pct(pc, sizeof(pc), c->change_pct);	/* n/a from a zero baseline */
 	snprintf(b, len, c->verdict >= CMP_BETTER && !md ? "*%s*" : "(%s)", pc);
 }
 

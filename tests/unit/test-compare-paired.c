@@ -345,6 +345,24 @@ static void test_power_table(void **state)
 	done(sets, &t);
 }
 
+/* A change of 500000% still fits its column of the compact table. */
+static void test_huge_change(void **state)
+{
+	const double a[] = { 1, 1.1, 0.9 }, b[] = { 5000, 5100, 4900 };
+	struct rset sets[2];
+	struct cmp_table t;
+	char *out;
+
+	(void)state;
+	exact_table("huge", a, b, NULL, NULL, false, sets, &t);
+	assert_int_equal(row_of(&t, "w", "x")->cells[1].verdict, CMP_BETTER);
+	out = render(&t, CMP_TEXT, 0);
+	assert_non_null(strstr(out, " *+5e+05%*B\n"));
+	assert_true(max_columns(out) <= 80);
+	free(out);
+	done(sets, &t);
+}
+
 /*
  * What the history import does: one set alone (n = 1, baseline 0).  Every
  * row (workload metrics and the derived summaries) with its values per
@@ -573,6 +591,7 @@ int main(void)
 		cmocka_unit_test(test_unpaired_keeps_welch),
 		cmocka_unit_test(test_paired_records),
 		cmocka_unit_test(test_power_table),
+		cmocka_unit_test(test_huge_change),
 		cmocka_unit_test(test_one_set),
 		cmocka_unit_test(test_kernel_ab),
 		cmocka_unit_test(test_settle_command),
