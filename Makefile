@@ -2,7 +2,7 @@
 #
 # mmab: one non-recursive Makefile.  `make` builds ./mmab, `make check` runs
 # every test, `make bench` the benchmarks, `make quick` the README's main job.
-# Every source file in runner/, workloads/, collectors/ and analysis/ is part
+# Every source file in runner/, workloads/, collectors/, analysis/ and history/ is part
 # of the build; adding a workload or collector never touches this file.
 
 PREFIX  ?= /usr/local
@@ -15,7 +15,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 
-PKGS := gsl inih jansson libtracefs yaml-0.1
+PKGS := gsl inih jansson libtracefs yaml-0.1 sqlite3 libpq
 
 MMAB_CFLAGS := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wvla -Wundef \
@@ -40,9 +40,9 @@ endif
 
 B := build
 
-LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c runner/*.c))
+LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c history/*.c runner/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/embed.o $(B)/embed-table.o
-EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* workloads/fio/*.fio))
+EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* history/plots/*.gp workloads/fio/*.fio))
 
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
