@@ -366,7 +366,23 @@ static int write_index(const struct site *s)
 		fputs(" to ", f);
 		esc(f, d->sets[d->nsets - 1].start);
 	}
-	fputs(".</p>\n", f);
+	fputs(".</p>\n<p class=\"meta\">Newest run", f);
+	for (size_t i = 0; i < d->nsets; i++) {
+		bool seen = false;
+
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = d->sets[j].newest && !strcmp(d->sets[j].host, d->sets[i].host);
+		if (!d->sets[i].newest || seen)
+			continue;
+		fputs(" &middot; ", f);
+		esc(f, d->sets[i].host);
+		fputs(": ", f);
+		esc(f, d->sets[i].run_id);
+		fputs(" (", f);
+		esc(f, d->sets[i].start);
+		fputs(")", f);
+	}
+	fputs("</p>\n", f);
 	nav(f, true);
 	newest_table(s, f);
 	changes_table(s, f);
@@ -399,17 +415,14 @@ static void figure(const struct site *s, FILE *f, size_t i)
 
 	fprintf(f, "<figure id=\"%s\">\n", b);
 	if (s->drawn[i])
-		fprintf(f, "<img src=\"plots/%s.png\" width=\"800\" height=\"380\" alt=\"", b);
+		fprintf(f, "<img src=\"plots/%s.png\" width=\"800\" height=\"380\" "
+			"alt=\"trend plot (its caption below)\">\n", b);
 	else if (s->empty[i])
 		fputs("<p class=\"skipped\">Not drawn: n/a in every run (a counter or event this "
 		      "kernel lacks, or that never happened).</p>\n", f);
 	else
 		fputs("<p class=\"skipped failed\">Not drawn (gnuplot failed: see plots/gnuplot.log)"
 		      "</p>\n", f);
-	if (s->drawn[i]) {
-		esc(f, se->metric);
-		fputs("\">\n", f);
-	}
 	fputs("<figcaption>", f);
 	esc(f, se->metric);
 	if (*se->unit) {
