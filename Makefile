@@ -10,6 +10,8 @@ DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/mmab
 MANDIR  ?= $(PREFIX)/share/man
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -105,14 +107,24 @@ bench: deps mmab $(BENCH_BIN)
 quick: deps mmab
 	$(Q)sh runner/quick.sh
 
+# The nightly job: systemd units, and their settings unless already there.
 install: mmab
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(MANDIR)/man1
 	install -m 0755 mmab $(DESTDIR)$(BINDIR)/mmab
 	install -m 0644 runner/suites/*.ini $(DESTDIR)$(DATADIR)/suites/
 	install -m 0644 runner/mmab.1 $(DESTDIR)$(MANDIR)/man1/mmab.1
+	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/mmab
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		history/systemd/mmab-nightly.service > $(DESTDIR)$(UNITDIR)/mmab-nightly.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mmab-nightly.service
+	install -m 0644 history/systemd/mmab-nightly.timer $(DESTDIR)$(UNITDIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/mmab/nightly.env || \
+		install -m 0644 history/systemd/nightly.env $(DESTDIR)$(SYSCONFDIR)/mmab/nightly.env
 
+# (the nightly settings in SYSCONFDIR/mmab stay: they are yours)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mmab $(DESTDIR)$(MANDIR)/man1/mmab.1
+	rm -f $(DESTDIR)$(UNITDIR)/mmab-nightly.service $(DESTDIR)$(UNITDIR)/mmab-nightly.timer
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

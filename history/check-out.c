@@ -159,10 +159,64 @@ static json_t *stopped_json(const struct history_data *d, const struct history_s
 	return o;
 }
 
-/* Every set, and every series with its points (the site's history.json). */
-static void full_json(json_t *root, const struct history_data *d)
+/* J compact, without its closing brace: an object to which more is appended. */
+static void put_open(FILE *f, json_t *j)
 {
-	json_t *runs = json_array(), *series = json_array();
+	char *t = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
+
+	if (t) {
+		size_t n = strlen(t);
+
+		fwrite(t, 1, n > 0 ? n - 1 : 0, f);
+	}
+	free(t);
+	json_decref(j);
+}
+
+static void put_num(FILE *f, double v)
+{
+	char b[40];
+
+	metric_format_value(b, sizeof(b), v);
+	fputs(*b ? b : "null", f);
+}
+
+/*
+ * One series with its points: [run, value, [iteration 1's value, 2's, ...]]
+ * with run an index into "runs" and null where an iteration has no value
+ * (it failed, or the metric was n/a).  Numbers in their shortest exact form.
+ */
+static void series_stream(FILE *f, const struct history_series *s)
+{
+	json_t *o = series_ref(s);
+
+	json_object_set_new(o, "section", json_string(s->section));
+	json_object_set_new(o, "aggregate", json_string(metric_agg_name(s->agg)));
+	put_open(f, o);
+	fputs(",\"points\":[", f);
+	for (size_t k = 0; k < s->n; k++) {
+		const struct history_point *p = &s->pts[k];
+		int next = 1;
+
+		fprintf(f, "%s[%zu,", k ? "," : "", p->set);
+		put_num(f, p->value);
+		fputs(",[", f);
+		for (size_t j = 0; j < p->n_iters; j++) {
+			for (; next < p->iter_no[j]; next++)
+				fputs(next > 1 ? ",null" : "null", f);
+			if (next > 1)
+				fputc(',', f);
+			put_num(f, p->iters[j]);
+			next = p->iter_no[j] + 1;
+		}
+		fputs("]]", f);
+	}
+	fputs("]}", f);
+}
+
+int history_json_write(FILE *f, const struct history_data *d, const struct history_result *r)
+{
+	json_t *root = history_json(d, r), *runs = json_array();
 
 	for (size_t i = 0; i < d->nsets; i++) {
 		const struct history_set *s = &d->sets[i];
@@ -173,31 +227,19 @@ static void full_json(json_t *root, const struct history_data *d)
 			"variant", s->variant, "start", s->start,
 			"end", s->end ? json_string(s->end) : json_null(), "newest", s->newest));
 	}
-	for (size_t i = 0; i < d->nseries; i++) {
-		const struct history_series *s = &d->series[i];
-		json_t *o = series_ref(s), *pts = json_array();
-
-		json_object_set_new(o, "section", json_string(s->section));
-		json_object_set_new(o, "aggregate", json_string(metric_agg_name(s->agg)));
-		for (size_t k = 0; k < s->n; k++) {
-			const struct history_point *p = &s->pts[k];
-			json_t *it = json_array();
-
-			for (size_t j = 0; j < p->n_iters; j++)
-				json_array_append_new(it, json_pack("{s:i, s:o}", "iteration",
-					p->iter_no[j], "value", jnum(p->iters[j])));
-			json_array_append_new(pts, json_pack("{s:s, s:s, s:o, s:o}", "run_id",
-				d->sets[p->set].run_id, "set", d->sets[p->set].name,
-				"value", jnum(p->value), "iterations", it));
-		}
-		json_object_set_new(o, "points", pts);
-		json_array_append_new(series, o);
-	}
 	json_object_set_new(root, "runs", runs);
-	json_object_set_new(root, "series", series);
+	put_open(f, root);
+	fputs(",\n\"series\":[\n", f);
+	for (size_t i = 0; i < d->nseries; i++) {
+		if (i)
+			fputs(",\n", f);
+		series_stream(f, &d->series[i]);
+	}
+	fputs("\n]}\n", f);
+	return ferror(f) ? -EIO : 0;
 }
 
-json_t *history_json(const struct history_data *d, const struct history_result *r, bool full)
+json_t *history_json(const struct history_data *d, const struct history_result *r)
 {
 	json_t *root = json_object(), *cps = json_array(), *nw = json_array(), *st = json_array();
 
@@ -211,8 +253,6 @@ json_t *history_json(const struct history_data *d, const struct history_result *
 	json_object_set_new(root, "change_points", cps);
 	json_object_set_new(root, "newest", nw);
 	json_object_set_new(root, "stopped", st);
-	if (full)
-		full_json(root, d);
 	return root;
 }
 
@@ -419,7 +459,7 @@ int history_print(FILE *f, enum history_fmt fmt, const struct history_data *d, c
 	struct out o = { f, fmt == HF_MD, d, r };
 
 	if (fmt == HF_JSON) {
-		json_t *j = history_json(d, r, false);
+		json_t *j = history_json(d, r);
 		int err = json_dumpf(j, f, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
 
 		json_decref(j);

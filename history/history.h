@@ -205,11 +205,18 @@ void history_result_free(struct history_result *r);
 
 /*
  * history_json - the judgement as JSON: {"parameters", "change_points",
- * "newest", "stopped"}; FULL adds "runs" (every set) and "series" (every
- * point with its iterations), what the site publishes as history.json.
- * Nothing in it depends on the database it came from.
+ * "newest", "stopped"}.  Nothing in it depends on the database it came
+ * from.
  */
-json_t *history_json(const struct history_data *d, const struct history_result *r, bool full);
+json_t *history_json(const struct history_data *d, const struct history_result *r);
+
+/*
+ * history_json_write - the site's history.json to F: history_json plus
+ * "runs" (every set, in time order) and "series", each with its points as
+ * [run index, value, [the value of iteration 1, 2, ... or null]].  Written
+ * as it goes: a year of a nightly suite is tens of MB.  0 or -EIO.
+ */
+int history_json_write(FILE *f, const struct history_data *d, const struct history_result *r);
 
 /*
  * history_print - write the judgement to F: text (80 columns, for a mail or a

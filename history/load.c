@@ -161,6 +161,7 @@ struct loading {
 	size_t np;
 	struct flat_iter *it;
 	size_t nit, cap_it, cap_p;
+	size_t last;		/* the point of the previous iteration row */
 	size_t orphans;
 };
 
@@ -192,13 +193,20 @@ static int cmp_flat_point(const void *a, const void *b)
 static int iter_row(void *arg, const struct hrow *r)
 {
 	struct loading *l = arg;
-	struct flat_point key = { .id = hrow_int(r, 0) }, *hit;
+	struct flat_point key = { .id = hrow_int(r, 0) }, *hit = NULL;
 
-	hit = bsearch(&key, l->p, l->np, sizeof(*l->p), cmp_flat_point);
+	/* rows come point after point, as they were written: look next door first */
+	if (l->last < l->np && l->p[l->last].id == key.id)
+		hit = &l->p[l->last];
+	else if (l->last + 1 < l->np && l->p[l->last + 1].id == key.id)
+		hit = &l->p[l->last + 1];
+	else
+		hit = bsearch(&key, l->p, l->np, sizeof(*l->p), cmp_flat_point);
 	if (!hit) {
 		l->orphans++;
 		return 0;
 	}
+	l->last = (size_t)(hit - l->p);
 	if (l->nit == l->cap_it) {
 		l->cap_it = l->cap_it ? 2 * l->cap_it : 16384;
 		l->it = xrealloc(l->it, l->cap_it * sizeof(*l->it));
@@ -206,6 +214,16 @@ static int iter_row(void *arg, const struct hrow *r)
 	l->it[l->nit++] = (struct flat_iter){ (size_t)(hit - l->p), (int)hrow_int(r, 1),
 					      hrow_real(r, 2) };
 	return 0;
+}
+
+/* qsort, unless the array is in order already (the usual case: the order of writing). */
+static void sort_once(void *base, size_t n, size_t size, int (*cmp)(const void *, const void *))
+{
+	for (size_t i = 1; i < n; i++)
+		if (cmp((char *)base + (i - 1) * size, (char *)base + i * size) > 0) {
+			qsort(base, n, size, cmp);
+			return;
+		}
 }
 
 static int cmp_flat_iter(const void *a, const void *b)
@@ -231,7 +249,7 @@ static void distribute(struct loading *l)
 	struct history_data *d = l->d;
 	size_t *fill = xcalloc(d->nseries + 1, sizeof(*fill));
 
-	qsort(l->it, l->nit, sizeof(*l->it), cmp_flat_iter);
+	sort_once(l->it, l->nit, sizeof(*l->it), cmp_flat_iter);
 	d->ivals = xcalloc(l->nit + 1, sizeof(*d->ivals));
 	d->inos = xcalloc(l->nit + 1, sizeof(*d->inos));
 	for (size_t i = 0; i < l->nit; i++) {
@@ -260,7 +278,7 @@ static void distribute(struct loading *l)
 		pt->n_iters = fp->n;
 	}
 	for (size_t i = 0; i < d->nseries; i++)
-		qsort(d->series[i].pts, d->series[i].n, sizeof(struct history_point), cmp_point_time);
+		sort_once(d->series[i].pts, d->series[i].n, sizeof(struct history_point), cmp_point_time);
 	free(fill);
 }
 
@@ -311,7 +329,7 @@ int history_load(struct hstore *h, bool points, struct history_data *d)
 			  point_row, &l);
 	if (ret)
 		goto out;
-	qsort(l.p, l.np, sizeof(*l.p), cmp_flat_point);
+	sort_once(l.p, l.np, sizeof(*l.p), cmp_flat_point);
 	ret = hstore_exec(h, "SELECT point, iteration, value FROM mmab_iterations", NULL, 0,
 			  iter_row, &l);
 	if (ret)

@@ -558,20 +558,13 @@ static int write_feed(const struct site *s)
 
 static int write_json(const struct site *s)
 {
-	json_t *j = history_json(s->d, s->r, true);
 	char *tmp;
 	FILE *f = open_page(s, "history.json", &tmp);
 	int err;
 
-	if (!f) {
-		json_decref(j);
+	if (!f)
 		return -errno;
-	}
-	err = json_dumpf(j, f, JSON_INDENT(1) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(17));
-	fputc('\n', f);
-	json_decref(j);
-	if (err)
-		err = -EIO;
+	err = history_json_write(f, s->d, s->r);
 	return close_page(s, f, "history.json", tmp) ? -EIO : err;
 }
 

@@ -189,6 +189,27 @@ else
 	check "a screenshot of the workload page" [ -s "$tmp/shot.png" ]
 fi
 
+# ---- make install: the nightly job's units and settings ----
+inst=$tmp/inst
+make -s install PREFIX="$inst" SYSCONFDIR="$inst/etc" > "$tmp/install.out" 2>&1
+check "make install: exit 0" [ $? -eq 0 ]
+for f in lib/systemd/system/mmab-nightly.service lib/systemd/system/mmab-nightly.timer \
+	 etc/mmab/nightly.env; do
+	check "make install: $f" [ -s "$inst/$f" ]
+done
+grep -q "^ExecStart=$inst/bin/mmab run .*--history" "$inst/lib/systemd/system/mmab-nightly.service"
+check "the service runs the installed mmab with --history" [ $? -eq 0 ]
+echo "MMAB_LABEL=mine" >> "$inst/etc/mmab/nightly.env"
+make -s install PREFIX="$inst" SYSCONFDIR="$inst/etc" > /dev/null 2>&1
+check "a second make install keeps the settings" grep -q "^MMAB_LABEL=mine" "$inst/etc/mmab/nightly.env"
+if command -v systemd-analyze >/dev/null 2>&1; then
+	systemd-analyze verify --man=no "$inst/lib/systemd/system/mmab-nightly.service" \
+		"$inst/lib/systemd/system/mmab-nightly.timer" > "$tmp/verify.out" 2>&1
+	check "systemd-analyze verify: the units are sound$(tr '\n' ' ' < "$tmp/verify.out")" [ $? -eq 0 ]
+else
+	skip "systemd-analyze is not installed: the units are not verified"
+fi
+
 # ---- PostgreSQL: a throwaway cluster ----
 pgbin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
 if [ -z "$pgbin" ] || [ ! -x "$pgbin/initdb" ]; then
