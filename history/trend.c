@@ -175,23 +175,23 @@ static char *marks(const struct history_data *d, const struct history_series *s,
 		text = xasprintf("%s %.10s", pct, d->sets[s->pts[c->point].set].start);
 		q = gp_quote(text);
 		append(&m, xasprintf("set arrow from %g, graph 0 to %g, graph 1 nohead lc rgb '%s' "
-				     "lw 1.5 dt 2 front\nset label %s at %g, graph 0.97 right rotate "
-				     "by 90 offset -0.6,0 font ',8' tc rgb '%s' front\n", x, x, colour,
-				     q, x, colour));
+				     "lw 1.5 dt 2 front\nset label %s at %g, graph 1 offset 0,0.7 "
+				     "center font ',8' tc rgb '%s' front\n", x, x, colour, q, x, colour));
 		free(q);
 		free(text);
 	}
-	for (size_t i = 1; i < s->n; i++) {
+	for (size_t i = 0; i < s->n; i++) {
 		const char *rel = d->sets[s->pts[i].set].release;
 		char *q;
 
-		if (!strcmp(rel, d->sets[s->pts[i - 1].set].release) || (double)i - last < gap)
+		/* the first one too: which kernel the series started on */
+		if ((i && !strcmp(rel, d->sets[s->pts[i - 1].set].release)) || (double)i - last < gap)
 			continue;
 		last = (double)i;
 		*kernels = true;
 		q = gp_quote(rel);
-		append(&m, xasprintf("set label %s at %zu, graph 0 offset 0,-2.4 center rotate by 12 "
-				     "font ',7' tc rgb '#555555'\n", q, i + 1));
+		append(&m, xasprintf("set label %s at %zu, graph 0 offset 0,-2.4 %s rotate by 10 "
+				     "font ',8' tc rgb '#444444'\n", q, i + 1, i ? "center" : "left"));
 		free(q);
 	}
 	return m;

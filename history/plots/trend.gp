@@ -17,6 +17,7 @@ set title @TITLE@
 set ylabel @YLABEL@
 set xlabel 'run (oldest first)' offset 0,-@KOFFSET@
 set bmargin @BMARGIN@
+set tmargin 4
 set key outside bottom center horizontal
 set xrange [@XMIN@:@XMAX@]
 set xtics (@XTICS@) nomirror
@@ -25,5 +26,5 @@ set mxtics default
 DATA = @DATA@
 plot DATA using 1:4:5 with filledcurves lt 1 title 'iterations min-max', \
      DATA using 1:3 with linespoints lt 1 pt 7 ps 0.5 title 'run value', \
-     DATA using 1:6 with histeps lt 7 lw 2.5 dt 1 title 'segment mean'
+     DATA using ($1 - 0.5):6 with steps lt 7 lw 2.5 dt 1 title 'segment mean'
 @SVG@
