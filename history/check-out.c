@@ -438,13 +438,9 @@ static void summary(const struct out *o)
 	fprintf(o->f, "%zu run%s (%zu result set%s) of %zu host%s, %zu series", runs,
 		runs == 1 ? "" : "s", d->nsets, d->nsets == 1 ? "" : "s", d->nhosts,
 		d->nhosts == 1 ? "" : "s", d->nseries);
-	for (size_t i = 0; i < d->nsets; i++) {
-		bool seen = false;
+	for (size_t h = 0; h < d->nhosts; h++) {
+		size_t i = d->newest_of_host[h];
 
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = d->sets[j].newest && !strcmp(d->sets[j].host, d->sets[i].host);
-		if (!d->sets[i].newest || seen)
-			continue;
 		fputs(o->md ? "; newest of " : "\n  newest of ", o->f);
 		put(o, d->sets[i].host);
 		fputs(": ", o->f);

@@ -117,6 +117,7 @@ struct history_data {
 	struct history_series *series;
 	size_t nseries;
 	size_t nhosts;
+	size_t *newest_of_host;	/* per host: the first set of its newest run */
 	double *ivals;		/* every point's iteration values, point after point */
 	int *inos;		/* and their iteration numbers */
 };

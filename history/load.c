@@ -54,7 +54,7 @@ static int cmp_set(const void *a, const void *b)
 	return c ? c : strcmp(x->name, y->name);
 }
 
-/* Mark the sets of each host's newest run; count the hosts. */
+/* Mark the sets of each host's newest run; count the hosts, find their newest runs. */
 static void mark_newest(struct history_data *d)
 {
 	for (size_t i = d->nsets; i-- > 0;) {
@@ -65,11 +65,17 @@ static void mark_newest(struct history_data *d)
 			seen = !strcmp(d->sets[j].host, d->sets[i].host);
 		if (seen)
 			continue;
-		d->nhosts++;
+		d->newest_of_host = xrealloc(d->newest_of_host,
+					     (d->nhosts + 1) * sizeof(*d->newest_of_host));
+		d->newest_of_host[d->nhosts] = i;
 		for (size_t j = 0; j <= i; j++)
 			if (!strcmp(d->sets[j].host, d->sets[i].host) &&
-			    !strcmp(d->sets[j].run_id, d->sets[i].run_id))
+			    !strcmp(d->sets[j].run_id, d->sets[i].run_id)) {
 				d->sets[j].newest = true;
+				if (j < d->newest_of_host[d->nhosts])
+					d->newest_of_host[d->nhosts] = j;
+			}
+		d->nhosts++;
 	}
 }
 
@@ -368,6 +374,7 @@ void history_data_free(struct history_data *d)
 		free(s->pts);
 	}
 	free(d->sets);
+	free(d->newest_of_host);
 	free(d->series);
 	free(d->ivals);
 	free(d->inos);

@@ -218,6 +218,35 @@ static void group_cell(FILE *f, const struct history_series *se)
 	free(g);
 }
 
+/*
+ * The cells the two tables of the index share: kind, workload, metric (a
+ * link to its plot), unit, the means before and after, the change and a
+ * probability, then whose series it is.  The row's first cells are the
+ * caller's.
+ */
+static void result_cells(const struct site *s, FILE *f, size_t series, enum history_kind kind,
+			 double before, double after, double pct, double p)
+{
+	const struct history_series *se = &s->d->series[series];
+
+	fprintf(f, "<td class=\"%s\">%s</td><td>", kind_class(kind), history_kind_name(kind));
+	esc(f, se->workload);
+	fputs("</td><td>", f);
+	series_link(s, f, series);
+	fputs("</td><td>", f);
+	esc(f, se->unit);
+	fputs("</td><td class=\"num\">", f);
+	fnum(f, before);
+	fputs("</td><td class=\"num\">", f);
+	fnum(f, after);
+	fputs("</td><td class=\"num\">", f);
+	fpct(f, pct);
+	fputs("</td><td class=\"num\">", f);
+	fprob(f, p);
+	fputs("</td>", f);
+	group_cell(f, se);
+}
+
 /* ---- index.html ---- */
 
 static void newest_table(const struct site *s, FILE *f)
@@ -232,7 +261,6 @@ static void newest_table(const struct site *s, FILE *f)
 		r->params.fdr);
 	for (size_t k = 0; k < r->nnewest; k++) {
 		const struct history_newest *nw = &r->newest[k];
-		const struct history_series *se = &s->d->series[nw->series];
 
 		tally[nw->kind]++;
 		if (nw->kind > HK_CHANGE)
@@ -242,23 +270,9 @@ static void newest_table(const struct site *s, FILE *f)
 			      "</th><th>workload</th><th>metric</th><th>unit</th><th>segment</th>"
 			      "<th>night</th><th>change</th><th>q</th><th>series</th></tr></thead>\n"
 			      "<tbody>\n", f);
-		fprintf(f, "<tr><td class=\"%s\">%s</td><td>", kind_class(nw->kind),
-			history_kind_name(nw->kind));
-		esc(f, se->workload);
-		fputs("</td><td>", f);
-		series_link(s, f, nw->series);
-		fputs("</td><td>", f);
-		esc(f, se->unit);
-		fputs("</td><td class=\"num\">", f);
-		fnum(f, nw->seg.mean);
-		fputs("</td><td class=\"num\">", f);
-		fnum(f, nw->night.mean);
-		fputs("</td><td class=\"num\">", f);
-		fpct(f, nw->change_pct);
-		fputs("</td><td class=\"num\">", f);
-		fprob(f, nw->q);
-		fputs("</td>", f);
-		group_cell(f, se);
+		fputs("<tr>", f);
+		result_cells(s, f, nw->series, nw->kind, nw->seg.mean, nw->night.mean,
+			     nw->change_pct, nw->q);
 		fputs("</tr>\n", f);
 	}
 	if (shown)
@@ -299,23 +313,9 @@ static void changes_table(const struct site *s, FILE *f)
 		esc(f, set->start);
 		fprintf(f, "<br><span class=\"note\">");
 		esc(f, set->run_id);
-		fprintf(f, "</span></td><td class=\"%s\">%s</td><td>", kind_class(c->kind),
-			history_kind_name(c->kind));
-		esc(f, se->workload);
-		fputs("</td><td>", f);
-		series_link(s, f, c->series);
-		fputs("</td><td>", f);
-		esc(f, se->unit);
-		fputs("</td><td class=\"num\">", f);
-		fnum(f, c->cp.mean_before);
-		fputs("</td><td class=\"num\">", f);
-		fnum(f, c->cp.mean_after);
-		fputs("</td><td class=\"num\">", f);
-		fpct(f, c->change_pct);
-		fputs("</td><td class=\"num\">", f);
-		fprob(f, c->cp.p);
-		fputs("</td>", f);
-		group_cell(f, se);
+		fputs("</span></td>", f);
+		result_cells(s, f, c->series, c->kind, c->cp.mean_before, c->cp.mean_after,
+			     c->change_pct, c->cp.p);
 		fputs("<td>", f);
 		esc(f, set->release);
 		fputs("</td></tr>\n", f);
@@ -367,13 +367,9 @@ static int write_index(const struct site *s)
 		esc(f, d->sets[d->nsets - 1].start);
 	}
 	fputs(".</p>\n<p class=\"meta\">Newest run", f);
-	for (size_t i = 0; i < d->nsets; i++) {
-		bool seen = false;
+	for (size_t h = 0; h < d->nhosts; h++) {
+		size_t i = d->newest_of_host[h];
 
-		for (size_t j = 0; j < i && !seen; j++)
-			seen = d->sets[j].newest && !strcmp(d->sets[j].host, d->sets[i].host);
-		if (!d->sets[i].newest || seen)
-			continue;
 		fputs(" &middot; ", f);
 		esc(f, d->sets[i].host);
 		fputs(": ", f);

@@ -59,9 +59,10 @@ static void write_text(const char *path, const char *text)
 static char *make_set(const char *name, const char *extra)
 {
 	char *dir = xasprintf("%s/%s", tmp, name), *p, *cwd = getcwd(NULL, 0), *src;
-	json_t *m = json_pack("{s:s, s:s, s:n, s:s, s:s, s:{s:s}, s:s, s:{s:s}}",
+	json_t *m = json_pack("{s:s, s:s, s:n, s:s, s:s, s:s, s:{s:s}, s:s, s:{s:s}}",
 			      "mmab_version", "0.1.0", "label", "nightly", "variant",
 			      "run_id", "nightly-20260101-020000", "start", "2026-01-01T02:00:00Z",
+			      "end", "2026-01-01T02:40:00Z",
 			      "uname", "release", "6.18.44-fc-v1272", "hostname", "vm",
 			      "suite", "name", "nightly");
 	json_t *x = json_loads(extra, 0, NULL);
@@ -340,6 +341,8 @@ static void mem_init(struct mem *m, size_t nsets, size_t nseries)
 	m->d.sets = xcalloc(nsets, sizeof(*m->d.sets));
 	m->d.nsets = nsets;
 	m->d.nhosts = 1;
+	m->d.newest_of_host = xcalloc(1, sizeof(*m->d.newest_of_host));
+	m->d.newest_of_host[0] = nsets - 1;
 	for (size_t k = 0; k < nsets; k++) {
 		struct history_set *s = &m->d.sets[k];
 
@@ -462,6 +465,16 @@ static void test_judge(void **state)
 	assert_int_equal(json_array_size(json_object_get(j, "stopped")), 1);
 	json_decref(j);
 	free(buf);
+
+	/* the text says the same */
+	f = open_memstream(&buf, &len);
+	assert_int_equal(history_print(f, HF_TEXT, &m->d, &r), 0);
+	fclose(f);
+	assert_non_null(strstr(buf, "newest of vm: night-099"));
+	assert_non_null(strstr(buf, "regression  w latency (ms)"));
+	assert_non_null(strstr(buf, "1 regression in the newest night"));
+	free(buf);
+	buf = NULL;
 
 	/* with 2 iterations a night, no verdict */
 	for (size_t si = 0; si < 3; si++)
