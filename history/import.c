@@ -15,6 +15,7 @@
  * conflict is run again.
  */
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -355,6 +356,33 @@ static void warn_defaults(const struct rset *rs, const struct history_facts *f)
 			  "completed is imported", rs->path);
 }
 
+/* A line said about a set once the transaction holds. */
+static void say(struct history_added *out, char *line)
+{
+	out->said = xrealloc(out->said, (out->nsaid + 1) * sizeof(*out->said));
+	out->said[out->nsaid++] = line;
+}
+
+/* The set's row, its metadata.json kept as it was: 0 with *set, 1 when there already. */
+static int insert_set(struct hstore *h, const struct history_facts *f, long long run,
+		      const char *dir, long long *set)
+{
+	char *mpath = xasprintf("%s/metadata.json", dir), *meta = NULL, *abs = realpath(dir, NULL);
+	int ret;
+
+	mmab_read_file(mpath, &meta, NULL);
+	ret = hstore_id(h, "INSERT INTO mmab_sets (run, name, label, kernel, kernel_release, "
+			"variant, source, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+			"ON CONFLICT (run, name) DO NOTHING RETURNING id",
+			(struct hval[]){ HV_I(run), HV_T(f->name), HV_T(f->label), HV_T(f->kernel),
+					 HV_T(f->release), HV_T(f->variant), HV_T(abs ? abs : dir),
+					 HV_T(meta) }, 8, set);
+	free(mpath);
+	free(meta);
+	free(abs);
+	return ret;
+}
+
 /* Import the set in DIR.  0, or an error (reported). */
 static int add_set(struct hstore *h, const char *dir, struct history_added *out)
 {
@@ -362,7 +390,7 @@ static int add_set(struct hstore *h, const char *dir, struct history_added *out)
 	struct history_facts f;
 	struct cmp_table t;
 	long long run, set;
-	char *meta = NULL, *mpath;
+	size_t before = out->points;
 	int ret, err = rset_load(dir, &rs);
 
 	if (err) {
@@ -380,39 +408,22 @@ static int add_set(struct hstore *h, const char *dir, struct history_added *out)
 		goto out;
 	}
 	ret = run_of(h, &f, &run);
-	mpath = xasprintf("%s/metadata.json", dir);
-	mmab_read_file(mpath, &meta, NULL);
-	free(mpath);
 	if (!ret)
-		ret = hstore_id(h, "INSERT INTO mmab_sets (run, name, label, kernel, kernel_release, "
-				"variant, source, metadata) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-				"ON CONFLICT (run, name) DO NOTHING RETURNING id",
-				(struct hval[]){ HV_I(run), HV_T(f.name), HV_T(f.label),
-						 HV_T(f.kernel), HV_T(f.release), HV_T(f.variant),
-						 HV_T(dir), HV_T(meta) }, 8, &set);
+		ret = insert_set(h, &f, run, dir, &set);
 	if (ret == 1) {
-		out->said = xrealloc(out->said, (out->nsaid + 1) * sizeof(*out->said));
-		out->said[out->nsaid++] = xasprintf("%s: in the history already (%s, run %s)", dir,
-						    f.host, f.run_id);
+		say(out, xasprintf("%s: in the history already (%s, run %s)", dir, f.host, f.run_id));
 		out->known++;
 		ret = 0;
-		goto out;
-	}
-	if (!ret) {
-		size_t before = out->points;
-
+	} else if (!ret) {
 		warn_defaults(&rs, &f);
 		ret = insert_rows(h, &f, set, &rs, &t, &out->points);
 		if (!ret) {
 			out->sets++;
-			/* said once the transaction holds */
-			out->said = xrealloc(out->said, (out->nsaid + 1) * sizeof(*out->said));
-			out->said[out->nsaid++] = xasprintf("%s: %zu series of %s, run %s", dir,
-							    out->points - before, f.host, f.run_id);
+			say(out, xasprintf("%s: %zu series of %s, run %s", dir, out->points - before,
+					   f.host, f.run_id));
 		}
 	}
 out:
-	free(meta);
 	compare_free(&t);
 	history_facts_free(&f);
 out_rs:
