@@ -18,7 +18,10 @@
  *   - tests/tigerbeetle_test.py: the Tigerbeetle benchmark series (365
  *     values) with window 30 at ten (max_p, min_magnitude) pairs;
  *   - docs/CSV.md and tests/csv_e2e_test.py: the documented example, whose
- *     metric2 changes at the 7th value by -12.9% and metric1 not at all.
+ *     metric2 changes at the 7th value by -12.9% and metric1 not at all;
+ *   - tests/postgres_e2e_test.py on examples/postgresql/init-db/schema.sql
+ *     (config 1, Otava's command-line defaults): process_cumulative_rate_mean
+ *     changes at the 4th value by -5.6%, its stderr and diff not at all.
  * Otava is run with min_segment 1 here: its algorithm has no minimum.
  *
  * Then series whose answer is known by construction, with mmab's
@@ -188,6 +191,24 @@ static void test_otava_csv_example(void **state)
 	/* the documented "-12.9%" */
 	assert_float_equal(round(1000 * (cps[0].mean_after / cps[0].mean_before - 1)), -129, 0);
 	free(cps);
+}
+
+static void test_otava_postgres_example(void **state)
+{
+	static const double mean[] = { 61160, 60160, 60960, 57123, 57980, 56950 };
+	static const double stderr_[] = { 2052, 2142, 2052, 2052, 2052, 2052 };
+	static const double diff[] = { 13558, 13454, 13053, 14052, 13521, 13532 };
+	struct cpd_params p = { 50, 0.001, 0, 1 };
+	struct cpd_point *cps;
+
+	(void)state;
+	assert_int_equal(cpd_detect(mean, ARRAY_SIZE(mean), &p, &cps), 1);
+	assert_int_equal(cps[0].index, 3);
+	/* the documented "-5.6%" */
+	assert_float_equal(round(1000 * (cps[0].mean_after / cps[0].mean_before - 1)), -56, 0);
+	free(cps);
+	assert_found("[]", stderr_, ARRAY_SIZE(stderr_), 50, 0.001, 0, 1);
+	assert_found("[]", diff, ARRAY_SIZE(diff), 50, 0.001, 0, 1);
 }
 
 static void test_otava_tigerbeetle(void **state)
@@ -372,6 +393,7 @@ int main(void)
 		cmocka_unit_test(test_otava_divisive),
 		cmocka_unit_test(test_otava_series),
 		cmocka_unit_test(test_otava_csv_example),
+		cmocka_unit_test(test_otava_postgres_example),
 		cmocka_unit_test(test_otava_tigerbeetle),
 		cmocka_unit_test(test_step),
 		cmocka_unit_test(test_two_steps),
