@@ -399,6 +399,9 @@ static void newest(const struct out *o)
 		tally[HK_NA]);
 }
 
+/* Stopped series shown one a line, up to this many (-f json lists them all). */
+#define STOPPED_SHOWN 20
+
 static void stopped(const struct out *o)
 {
 	char *h;
@@ -409,7 +412,7 @@ static void stopped(const struct out *o)
 		      "judged)", o->r->nstopped);
 	heading(o, h);
 	free(h);
-	for (size_t i = 0; i < o->r->nstopped; i++) {
+	for (size_t i = 0; i < o->r->nstopped && i < STOPPED_SHOWN; i++) {
 		const struct history_series *s = &o->d->series[o->r->stopped[i].series];
 		const struct history_set *set = &o->d->sets[s->pts[o->r->stopped[i].last].set];
 		char *title = history_series_title(s), *group = history_group(s);
@@ -424,6 +427,9 @@ static void stopped(const struct out *o)
 		free(title);
 		free(group);
 	}
+	if (o->r->nstopped > STOPPED_SHOWN)
+		fprintf(o->f, "%s... and %zu more (-f json lists them all)\n", o->md ? "- " : "  ",
+			o->r->nstopped - STOPPED_SHOWN);
 }
 
 static void summary(const struct out *o)
