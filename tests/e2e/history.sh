@@ -101,6 +101,19 @@ check "it is $metric, judged against its segment since night 40" [ $? -eq 0 ]
 H check --db "$db" -f md > "$tmp/check61.md" 2>&1
 check "check -f md exits 3 too" [ $? -eq 3 ]
 
+# ---- killed mid-import: all or nothing ----
+"$MMAB" history add --db "$tmp/killed.sqlite" "$tmp/nights"/* 2> /dev/null &
+pid=$!
+sleep 0.15
+kill -9 $pid 2> /dev/null
+wait $pid 2> /dev/null
+n=$(H list --db "$tmp/killed.sqlite" 2> /dev/null | wc -l)
+case $n in 0|60) ok "history add killed with SIGKILL: none or all of the 60 sets ($n)" ;;
+*) nok "history add killed with SIGKILL left $n of the 60 sets" ;;
+esac
+H add --db "$tmp/killed.sqlite" "$tmp/nights"/* 2> /dev/null
+check "the store takes the import again" [ "$(H list --db "$tmp/killed.sqlite" | wc -l)" -eq 60 ]
+
 # ---- idempotent; bad stores ----
 H add --db "$db" "$tmp/nights"/* "$tmp/night61"/* 2> "$tmp/again.err"
 check "importing all again adds nothing" grep -q "0 sets added (0 points), 61 there already" \
