@@ -12,8 +12,10 @@
 #   its own run_id, start and end in metadata.json, and every value of
 #   every metrics.csv moved by a seeded noise of +-2% (the same for the same
 #   night and iteration, so two calls make the same history); from
-#   STEP_NIGHT on, METRIC's values are multiplied by FACTOR.  Fails when
-#   SRC is no result set.  A handful of processes a night: forks are what
+#   STEP_NIGHT on, every iteration of METRIC is FACTOR times METRIC's mean
+#   over SRC's iterations (with the noise): a step clear of the real spread
+#   between iterations, which with 3 iterations a night would hide a
+#   doubling from Welch's test.  Fails when SRC is no result set.  A handful of processes a night: forks are what
 #   costs here.
 
 # _hn_date K: "2026-MM-DD", K days after 2026-01-01 (0 <= K < 365)
@@ -36,6 +38,8 @@ history_nights() {
 		cp -r "$_hn_src" "$_hn_out/.src-$_hn_set" || return 1
 	fi
 	_hn_src=$_hn_out/.src-$_hn_set
+	_hn_mean=$(awk -F, -v m="$_hn_metric" '$1 == m && $2 != "" { s += $2; n++ }
+		END { printf "%.17g", n ? s / n : 0 }' "$_hn_src"/*/*/metrics.csv)
 	_hn_k=$_hn_first
 	while [ "$_hn_k" -lt $((_hn_first + _hn_n)) ]; do
 		_hn_day=$(_hn_date "$_hn_k")
@@ -49,7 +53,7 @@ history_nights() {
 		    "$_hn_src/metadata.json" > "$_hn_dst/metadata.json" || return 1
 		# every iteration's metrics.csv, one awk for all of them
 		awk -F, -v OFS=, -v k="$_hn_k" -v step="$_hn_step" -v metric="$_hn_metric" \
-		    -v factor="$_hn_factor" -v src="$_hn_src" -v dst="$_hn_dst" '
+		    -v factor="$_hn_factor" -v mean="$_hn_mean" -v src="$_hn_src" -v dst="$_hn_dst" '
 			FNR == 1 {
 				if (out) close(out)
 				out = dst substr(FILENAME, length(src) + 1)
@@ -60,8 +64,8 @@ history_nights() {
 			}
 			$2 == "" || /"/ { print > out; next }	# quoted cells: left as they are
 			{
-				v = $2 * (0.98 + 0.04 * rand())
-				if (step > 0 && k >= step && $1 == metric) v *= factor
+				v = (step > 0 && k >= step && $1 == metric ? mean * factor : $2) \
+				    * (0.98 + 0.04 * rand())
 				$2 = sprintf("%.10g", v)
 				print > out
 			}' "$_hn_src"/*/*/metrics.csv || return 1

@@ -56,10 +56,13 @@ wl=$(basename "$(dirname "$(ls -d "$src"/*/1)")")
 # the steadiest metric of the set with a better direction: with 3 iterations a
 # night, a regression of a noisy one cannot be proven (Welch has 2 degrees of
 # freedom); worse is x1.5 from night 40, x3 on night 61 (or /1.5, /3)
-pick=$(awk -F, '$4 != "none" && $2 + 0 > 0 { n[$1]++; s[$1] += $2; q[$1] += $2 * $2; d[$1] = $4 }
+pick=$(awk -F, 'FNR > 1 && $4 != "none" && $2 != "" && $2 !~ /"/ {
+		n[$1]++; s[$1] += $2; q[$1] += $2 * $2; d[$1] = $4
+		if (!($1 in lo) || $2 + 0 < lo[$1]) lo[$1] = $2 + 0
+	}
 	END {
 		for (m in n) {
-			if (n[m] < 2) continue
+			if (n[m] < 2 || lo[m] <= 0) continue
 			v = (q[m] - s[m] * s[m] / n[m]) / (n[m] - 1)
 			c = sqrt(v > 0 ? v : 0) / (s[m] / n[m])
 			if (best == "" || c < bc || (c == bc && m < best)) { best = m; bc = c }
