@@ -7,7 +7,8 @@
  * fragmentation, slab and stall summaries, with the same formulas.  A
  * point's value is the row's aggregate over the iterations that
  * succeeded (the mean, harmonic mean, total, max or min its metric
- * declares); the iteration values are kept beside it.
+ * declares); the iteration values are kept beside it, with the iteration
+ * numbers compare's cells carry.
  *
  * Everything named in one `history add` goes in one transaction, series
  * rows in a sorted order so concurrent importers into PostgreSQL take
@@ -19,7 +20,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "analysis/compare.h"
@@ -130,49 +130,6 @@ static double point_value(const struct cmp_row *r)
 	}
 }
 
-/*
- * The iteration each of ROW's values came from: a workload metric's from
- * the set's metrics; a derived row has one value per used iteration that
- * has the collector file it is made from, in the set's order.  Falls back
- * to 1..n when they do not add up.
- */
-static void row_iterations(const struct rset *rs, const struct cmp_row *row, int *out)
-{
-	static const char *const files[SEC_N] = {
-		[SEC_VMSTAT] = "vmstat.csv", [SEC_FRAG] = "buddyinfo.csv",
-		[SEC_SLAB] = "slabinfo.csv", [SEC_STALLS] = "stalls.csv",
-	};
-	size_t n = row->cells[0].n_values, k = 0;
-
-	for (size_t i = 0; i < n; i++)
-		out[i] = (int)i + 1;
-	if (row->section == SEC_METRICS) {
-		for (size_t m = 0; m < rs->n_metrics; m++) {
-			const struct rset_metric *rm = &rs->metrics[m];
-
-			if (!strcmp(rm->workload, row->workload) && !strcmp(rm->name, row->metric) &&
-			    rm->n == n)
-				memcpy(out, rm->iterations, n * sizeof(*out));
-		}
-		return;
-	}
-	for (size_t i = 0; i < rs->n_iters && k <= n; i++) {
-		const struct rset_iter *it = &rs->iters[i];
-		char *path;
-		struct stat st;
-
-		if (strcmp(it->workload, row->workload) || !rset_iter_used(it))
-			continue;
-		path = xasprintf("%s/%s", it->dir, files[row->section]);
-		if (!stat(path, &st) && k++ < n)
-			out[k - 1] = it->iteration;
-		free(path);
-	}
-	if (k != n)
-		for (size_t i = 0; i < n; i++)
-			out[i] = (int)i + 1;
-}
-
 static int cmp_rows(const void *a, const void *b)
 {
 	const struct cmp_row *x = *(const struct cmp_row *const *)a;
@@ -234,9 +191,8 @@ static int series_id(struct hstore *h, const struct history_facts *f, const stru
 	return 0;
 }
 
-/* The iteration values of a point, one statement for all of them. */
-static int insert_iterations(struct hstore *h, long long point, const struct cmp_cell *c,
-			     const int *iters)
+/* The iteration values of a point, with compare's iteration numbers, one statement. */
+static int insert_iterations(struct hstore *h, long long point, const struct cmp_cell *c)
 {
 	struct hval *p = xcalloc(2 * c->n_values + 1, sizeof(*p));
 	char *sql = xstrdup("INSERT INTO mmab_iterations (point, iteration, value) VALUES ");
@@ -248,7 +204,7 @@ static int insert_iterations(struct hstore *h, long long point, const struct cmp
 
 		free(sql);
 		sql = t;
-		p[2 * i + 1] = HV_I(iters[i]);
+		p[2 * i + 1] = HV_I(c->iterations[i]);
 		p[2 * i + 2] = HV_R(c->values[i]);
 	}
 	ret = c->n_values ? hstore_exec(h, sql, p, (int)(2 * c->n_values + 1), NULL, NULL) : 0;
@@ -258,7 +214,7 @@ static int insert_iterations(struct hstore *h, long long point, const struct cmp
 }
 
 static int insert_rows(struct hstore *h, const struct history_facts *f, long long set,
-		       const struct rset *rs, const struct cmp_table *t, size_t *points)
+		       const struct cmp_table *t, size_t *points)
 {
 	const struct cmp_row **rows = xcalloc(t->n_rows + 1, sizeof(*rows));
 	int ret = 0;
@@ -268,7 +224,6 @@ static int insert_rows(struct hstore *h, const struct history_facts *f, long lon
 	qsort(rows, t->n_rows, sizeof(*rows), cmp_rows);
 	for (size_t i = 0; i < t->n_rows && !ret; i++) {
 		const struct cmp_cell *c = &rows[i]->cells[0];
-		int *iters = xcalloc(c->n_values + 1, sizeof(*iters));
 		long long series, point;
 
 		ret = series_id(h, f, rows[i], &series);
@@ -284,11 +239,9 @@ static int insert_rows(struct hstore *h, const struct history_facts *f, long lon
 			ret = -HSTORE_EFAIL;
 		}
 		if (!ret) {
-			row_iterations(rs, rows[i], iters);
-			ret = insert_iterations(h, point, c, iters);
+			ret = insert_iterations(h, point, c);
 			(*points)++;
 		}
-		free(iters);
 	}
 	free(rows);
 	return ret;
@@ -416,7 +369,7 @@ static int add_set(struct hstore *h, const char *dir, struct history_added *out)
 		ret = 0;
 	} else if (!ret) {
 		warn_defaults(&rs, &f);
-		ret = insert_rows(h, &f, set, &rs, &t, &out->points);
+		ret = insert_rows(h, &f, set, &t, &out->points);
 		if (!ret) {
 			out->sets++;
 			say(out, xasprintf("%s: %zu series of %s, run %s", dir, out->points - before,
