@@ -10,9 +10,9 @@
 #            (never installed) into $MMAB_CACHE_DIR/debs for the kernel A/B
 #            test; a kernel the archive does not offer is said and left out
 
-build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev liblzma-dev"
+build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev libsqlite3-dev libpq-dev liblzma-dev"
 run="fio stress-ng linux-perf gnuplot-nox"
-check="chromium fonts-dejavu-core procps jq"
+check="chromium fonts-dejavu-core procps jq postgresql"
 vm="qemu-system-x86 busybox-static e2fsprogs"
 
 # The newest package whose name matches the extended regex $1, or nothing.

@@ -33,6 +33,8 @@ static const struct cmd commands[] = {
 	  "compare result sets with honest statistics" },
 	{ "guest", cmd_guest, CMD_HIDDEN, cmd_guest_help,
 	  "stage 2 of a booted kernel (internal)" },
+	{ "history", cmd_history, 0, cmd_history_help,
+	  "remember nightly results, find change points, publish trends" },
 	{ "list", cmd_list, 0, cmd_list_help,
 	  "list workloads, collectors or suites" },
 	{ "plot", cmd_plot, 0, cmd_plot_help,

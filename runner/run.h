@@ -41,6 +41,8 @@ struct run_opts {
 	const char **kernels;		/* --kernel [NAME=]KERNEL, as given */
 	size_t nkernels;
 	int boots;			/* --boots N; 0: not given */
+	bool history;			/* --history: import the sets when the run ends */
+	const char *history_db;		/* its DB; NULL: the default */
 };
 
 struct run {
