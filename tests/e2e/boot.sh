@@ -120,7 +120,14 @@ for f in panic:boot-panic hang:boot-hang stall:boot-timeout broken:boot-failed g
 	if [ -n "$want" ]; then
 		check "faults: $k recorded as $want ($row)" \
 			[ "$(echo "$row" | cut -d, -f3,4)" = "failed,$want" ]
-		check "faults: $k's console kept" [ -s "$frun/boots/1-$k/console.log" ]
+		if [ "$k" = broken ]; then
+			# qemu refuses the image: nothing on the console, the error in metadata
+			check "faults: $k's console kept, qemu's complaint recorded" \
+				[ -e "$frun/boots/1-$k/console.log" ] &&
+				[ -n "$(json "$frun/faults-$k/metadata.json" '.boots[0].error // empty')" ]
+		else
+			check "faults: $k's console kept" [ -s "$frun/boots/1-$k/console.log" ]
+		fi
 	else
 		check "faults: the good kernel after them ran ($row)" \
 			[ "$(echo "$row" | cut -d, -f3)" = ok ]
