@@ -112,6 +112,52 @@ enum rec { REC_OK, REC_BLANK, REC_BAD, REC_CUT, REC_EOF };
 static const unsigned char stop[256] = { ['\0'] = 1, [','] = 1, ['\n'] = 1, ['"'] = 1 };
 
 /*
+ * The quoted field at ps->p: unquoted in place (a doubled quote becomes
+ * one; the opening quote made room), NUL-terminated, ps->p left on the
+ * comma or newline after it.  False when malformed (reported).
+ */
+static bool parse_quoted(struct parser *ps)
+{
+	char *dst = ++ps->p, *q;
+	size_t qline = ps->line;
+
+	for (;;) {
+		if (ps->p >= ps->end) {
+			problem(ps, qline, "unterminated quoted field");
+			return false;
+		}
+		if (*ps->p == '"') {
+			if (ps->p + 1 < ps->end && ps->p[1] == '"') {
+				*dst++ = '"';
+				ps->p += 2;
+				continue;
+			}
+			ps->p++;
+			break;
+		}
+		if (*ps->p == '\0') {
+			problem(ps, ps->line, "NUL byte in a field");
+			skip_line(ps);
+			return false;
+		}
+		if (*ps->p == '\n')
+			ps->line++;
+		*dst++ = *ps->p++;
+	}
+	q = ps->p;
+	if (q < ps->end && *q == '\r' && q + 1 < ps->end && q[1] == '\n')
+		q++;
+	if (q < ps->end && *q != ',' && *q != '\n') {
+		problem(ps, ps->line, "text after a closing quote");
+		skip_line(ps);
+		return false;
+	}
+	*dst = '\0';
+	ps->p = q;
+	return true;
+}
+
+/*
  * parse_record - split the record at ps->p into ps->fields.  REC_CUT: the
  * file ended inside the record (no newline), REC_BAD: malformed (already
  * reported).
@@ -130,43 +176,9 @@ static enum rec parse_record(struct parser *ps, size_t *start_line)
 		char *start = ps->p, *q;
 
 		if (ps->p < ps->end && *ps->p == '"') {
-			char *dst = ++ps->p;
-			size_t qline = ps->line;
-
-			start = dst;
-			for (;;) {
-				if (ps->p >= ps->end) {
-					problem(ps, qline, "unterminated quoted field");
-					return REC_BAD;
-				}
-				if (*ps->p == '"') {
-					if (ps->p + 1 < ps->end && ps->p[1] == '"') {
-						*dst++ = '"';
-						ps->p += 2;
-						continue;
-					}
-					ps->p++;
-					break;
-				}
-				if (*ps->p == '\0') {
-					problem(ps, ps->line, "NUL byte in a field");
-					skip_line(ps);
-					return REC_BAD;
-				}
-				if (*ps->p == '\n')
-					ps->line++;
-				*dst++ = *ps->p++;
-			}
-			q = ps->p;
-			if (q < ps->end && *q == '\r' && q + 1 < ps->end && q[1] == '\n')
-				q++;
-			if (q < ps->end && *q != ',' && *q != '\n') {
-				problem(ps, ps->line, "text after a closing quote");
-				skip_line(ps);
+			start = ps->p + 1;
+			if (!parse_quoted(ps))
 				return REC_BAD;
-			}
-			*dst = '\0';	/* dst < ps->p: the opening quote made room */
-			ps->p = q;
 		} else {
 			/* the hot loop: the buffer ends in a NUL, which stops it */
 			q = ps->p;
@@ -241,6 +253,33 @@ static size_t count_lines(const char *p, size_t len)
 	return n;
 }
 
+/* The header row into c->cols.  False when there is none (reported). */
+static bool read_header(struct parser *ps, const char *path)
+{
+	struct csv *c = ps->c;
+	size_t line;
+	enum rec r;
+
+	do
+		r = parse_record(ps, &line);
+	while (r == REC_BLANK);
+	if (r != REC_OK) {
+		/* a malformed header was reported as such by parse_record() */
+		if (r == REC_CUT)
+			csv_problem(path, line, "header has no end of line");
+		else if (r == REC_EOF)
+			csv_problem(path, 0, "empty file: no header");
+		free(ps->fields);
+		return false;
+	}
+	c->ncols = ps->nfields;
+	c->cols = xcalloc(c->ncols, sizeof(*c->cols));
+	for (size_t i = 0; i < c->ncols; i++)
+		c->cols[i] = ps->fields[i] ? ps->fields[i] : (char *)"";
+	free(ps->fields);
+	return true;
+}
+
 int csv_load(const char *path, struct csv *c)
 {
 	struct parser ps = { .c = c, .line = 1, .grow = true };
@@ -259,24 +298,10 @@ int csv_load(const char *path, struct csv *c)
 	ps.p = c->buf;
 	ps.end = c->buf + len;
 
-	do
-		r = parse_record(&ps, &line);
-	while (r == REC_BLANK);
-	if (r != REC_OK) {
-		/* a malformed header was reported as such by parse_record() */
-		if (r == REC_CUT)
-			csv_problem(path, line, "header has no end of line");
-		else if (r == REC_EOF)
-			csv_problem(path, 0, "empty file: no header");
-		free(ps.fields);
+	if (!read_header(&ps, path)) {
 		csv_free(c);
 		return -EINVAL;
 	}
-	c->ncols = ps.nfields;
-	c->cols = xcalloc(c->ncols, sizeof(*c->cols));
-	for (size_t i = 0; i < c->ncols; i++)
-		c->cols[i] = ps.fields[i] ? ps.fields[i] : (char *)"";
-	free(ps.fields);
 	/* no more rows than lines: one allocation, no copying as the table grows */
 	cap_rows = count_lines(ps.p, (size_t)(ps.end - ps.p)) + 1;
 	c->cells = xmalloc(cap_rows * c->ncols * sizeof(*c->cells));

@@ -431,18 +431,17 @@ const char *jrn_kept(const struct walk *w)
 }
 
 /* Undo (or, for an earlier boot, list) the record LINE[0..LEN) found at byte AT. */
-static void do_record(struct walk *w, const char *line, size_t len, off_t at)
+/*
+ * A record's fields, its checksum checked, and its path unescaped into
+ * PATH (PATH_MAX).  The number of fields, or 0 when the record is damaged.
+ */
+static size_t split_record(const char *line, size_t len, const char *f[4], size_t fl[4],
+			   char *path)
 {
-	char path[PATH_MAX], value[VALUE_MAX + 1], sum[8];
-	const char *f[4];
-	size_t fl[4];
+	char sum[8];
 	size_t nf = 0, s = 0;
-	ssize_t plen, vlen = 0;
-	struct msg m;
-	int r;
+	ssize_t plen;
 
-	if (!len)
-		return;
 	for (size_t i = 0; i <= len && nf < 4; i++) {
 		if (i == len || line[i] == '\t') {
 			f[nf] = line + s;
@@ -451,23 +450,46 @@ static void do_record(struct walk *w, const char *line, size_t len, off_t at)
 		}
 	}
 	if (nf < 3 || s <= len || fl[nf - 1] != 8)
-		goto bad;
+		return 0;
 	jrn_hex32(sum, jrn_fnv1a(line, (size_t)(f[nf - 1] - 1 - line)));
 	if (memcmp(sum, f[nf - 1], 8))
-		goto bad;
-	plen = jrn_unescape(path, sizeof(path) - 1, f[1], fl[1]);
+		return 0;
+	plen = jrn_unescape(path, PATH_MAX - 1, f[1], fl[1]);
 	if (plen <= 0 || memchr(path, '\0', (size_t)plen) || path[0] != '/')
-		goto bad;
+		return 0;
 	path[plen] = '\0';
-	if (fl[0] == 4 && !memcmp(f[0], "knob", 4) && nf == 4) {
+	return nf;
+}
+
+static bool kind_is(const char *f, size_t fl, const char *kind)
+{
+	return fl == strlen(kind) && !memcmp(f, kind, fl);
+}
+
+/*
+ * Undo one record (LEN bytes at LINE, at offset AT).  On an earlier boot's
+ * journal nothing is undone: a reboot reset the knobs and took cgroups and
+ * tracefs instances with it; only files may remain, and that is said.
+ */
+static void do_record(struct walk *w, const char *line, size_t len, off_t at)
+{
+	char path[PATH_MAX], value[VALUE_MAX + 1];
+	const char *f[4];
+	size_t fl[4], nf;
+	ssize_t vlen;
+	struct msg m;
+	int r;
+
+	if (!len)
+		return;
+	nf = split_record(line, len, f, fl, path);
+	if (nf == 4 && kind_is(f[0], fl[0], "knob")) {
 		vlen = jrn_unescape(value, sizeof(value) - 1, f[2], fl[2]);
 		if (vlen < 0)
 			goto bad;
 		value[vlen] = '\0';
-		if (w->discard)
-			return;
-		r = undo_knob(w, path, value, (size_t)vlen);
-	} else if (fl[0] == 4 && !memcmp(f[0], "path", 4) && nf == 3) {
+		r = w->discard ? 0 : undo_knob(w, path, value, (size_t)vlen);
+	} else if (nf == 3 && kind_is(f[0], fl[0], "path")) {
 		if (w->discard) {
 			jrn_msg_start(&m, "warning: '");
 			jrn_msg_str(&m, path);
@@ -476,18 +498,12 @@ static void do_record(struct walk *w, const char *line, size_t len, off_t at)
 			return;
 		}
 		r = undo_path(w, path);
-	} else if (fl[0] == 6 && !memcmp(f[0], "cgroup", 6) && nf == 3) {
-		if (w->discard)
-			return;
-		r = undo_cgroup(w, path);
-	} else if (fl[0] == 7 && !memcmp(f[0], "tracefs", 7) && nf == 3) {
-		if (w->discard)
-			return;		/* instances do not outlive a reboot */
-		r = undo_tracefs(w, path);
-	} else if (fl[0] == 5 && !memcmp(f[0], "mount", 5) && nf == 3) {
-		if (w->discard)
-			return;
-		r = undo_mount(w, path);
+	} else if (nf == 3 && kind_is(f[0], fl[0], "cgroup")) {
+		r = w->discard ? 0 : undo_cgroup(w, path);
+	} else if (nf == 3 && kind_is(f[0], fl[0], "tracefs")) {
+		r = w->discard ? 0 : undo_tracefs(w, path);
+	} else if (nf == 3 && kind_is(f[0], fl[0], "mount")) {
+		r = w->discard ? 0 : undo_mount(w, path);
 	} else {
 		goto bad;
 	}

@@ -199,6 +199,61 @@ static void release_lock(int fd)
 }
 
 /*
+ * The journal's header line, split into its four fields F (pointing into
+ * HEAD, HEADER_MAX + 1 bytes).  Its length with the newline, 0 when it is
+ * missing or not mmab's, or -errno.
+ */
+static off_t read_header(int fd, off_t size, char *head, char *f[4])
+{
+	char *nl, *save = NULL;
+	ssize_t n;
+	int nf = 0;
+
+	if (size < 0)
+		return size;
+	n = jrn_pread_full(fd, head, HEADER_MAX, 0);
+	if (n < 0)
+		return n;
+	head[n] = '\0';
+	nl = strchr(head, '\n');
+	if (!nl)
+		return 0;
+	*nl = '\0';
+	for (char *t = strtok_r(head, "\t", &save); t && nf < 4; t = strtok_r(NULL, "\t", &save))
+		f[nf++] = t;
+	if (nf != 4 || strcmp(f[0], JOURNAL_MAGIC) || strcmp(f[1], JOURNAL_VERSION))
+		return 0;
+	return nl - head + 1;
+}
+
+/*
+ * A journal without a valid header: empty (created, then killed before the
+ * header was written: nothing happened) is removed; anything else is moved
+ * aside for a human, with *ENTRY_ERR -EBADMSG.  0 or -errno.
+ */
+static int not_a_journal(const char *jpath, off_t size, int *entry_err)
+{
+	char *aside;
+
+	if (size == 0) {
+		unlink(jpath);
+		return 0;
+	}
+	aside = xasprintf("%s.damaged", jpath);
+	if (rename(jpath, aside)) {
+		int ret = -errno;
+
+		free(aside);
+		return ret;
+	}
+	mmab_err("'%s' is not an mmab journal (version " JOURNAL_VERSION "); moved to '%s': "
+		 "check by hand what it lists", jpath, aside);
+	free(aside);
+	*entry_err = -EBADMSG;
+	return 0;
+}
+
+/*
  * Replay the journal at JPATH (the lock held) and remove it.  Returns 0 or
  * -errno when the journal could not be dealt with at all (it is left in
  * place); *restored counts entries undone and *entry_err is the first
@@ -210,11 +265,10 @@ static void release_lock(int fd)
 static int recover_locked(const char *dir, const char *jpath, bool verbose, int *restored,
 			  int *entry_err, char **carry, size_t *carry_len)
 {
-	char head[HEADER_MAX + 1], boot[64], *nl, *f[4], *save = NULL;
+	char head[HEADER_MAX + 1], boot[64], *f[4];
 	struct walk w = { 0 };
-	off_t size;
-	ssize_t n;
-	int fd, nf = 0;
+	off_t size, hlen;
+	int fd;
 
 	*restored = 0;
 	*entry_err = 0;
@@ -222,39 +276,10 @@ static int recover_locked(const char *dir, const char *jpath, bool verbose, int 
 	if (fd < 0)
 		return errno == ENOENT ? 0 : -errno;
 	size = jrn_file_size(fd);
-	n = jrn_pread_full(fd, head, HEADER_MAX, 0);
-	if (size < 0 || n < 0) {
+	hlen = read_header(fd, size, head, f);
+	if (hlen <= 0) {
 		close(fd);
-		return size < 0 ? (int)size : (int)n;
-	}
-	head[n] = '\0';
-	nl = strchr(head, '\n');
-	if (nl) {
-		*nl = '\0';
-		for (char *t = strtok_r(head, "\t", &save); t && nf < 4; t = strtok_r(NULL, "\t", &save))
-			f[nf++] = t;
-	}
-	if (!nl && size == 0) {
-		/* created, then killed before the header was written: nothing happened */
-		close(fd);
-		unlink(jpath);
-		return 0;
-	}
-	if (!nl || nf != 4 || strcmp(f[0], JOURNAL_MAGIC) || strcmp(f[1], JOURNAL_VERSION)) {
-		char *aside = xasprintf("%s.damaged", jpath);
-
-		close(fd);
-		if (rename(jpath, aside)) {
-			int ret = -errno;
-
-			free(aside);
-			return ret;
-		}
-		mmab_err("'%s' is not an mmab journal (version " JOURNAL_VERSION "); moved to '%s': "
-			 "check by hand what it lists", jpath, aside);
-		free(aside);
-		*entry_err = -EBADMSG;
-		return 0;
+		return hlen < 0 ? (int)hlen : not_a_journal(jpath, size, entry_err);
 	}
 	w.fd = fd;
 	w.verbose = verbose;
@@ -265,7 +290,7 @@ static int recover_locked(const char *dir, const char *jpath, bool verbose, int 
 			  "the reboot already reset the settings it lists", f[2], f[3]);
 		w.discard = true;
 	}
-	jrn_walk_back(&w, nl - head + 1, size);
+	jrn_walk_back(&w, hlen, size);
 	close(fd);
 	if (w.keep_len && !w.discard && !carry) {
 		/* only what still fails stays, for the next `mmab restore` */

@@ -100,45 +100,33 @@ static json_t *cpu_model(void)
  * `sha256sum`, both exec'd with argv (no shell), rather than linking zlib
  * and a hash library for one line of metadata.
  */
-static json_t *config_sha256(void)
+/* Fork ARGV with stdin IN and stdout OUT (-1: inherited), stderr quiet; the pid or -1. */
+static pid_t spawn_fds(const char *const argv[], int in, int out)
 {
-	const char *gz[] = { "gzip", "-dc", "/proc/config.gz", NULL };
-	const char *sum[] = { "sha256sum", NULL };
-	int p1[2] = { -1, -1 }, p2[2] = { -1, -1 }, st1 = -1, st2 = -1;
-	pid_t a = -1, b = -1;
-	char hex[65] = "";
-	size_t got = 0;
-	json_t *v = json_null();
+	pid_t pid = fork();
 
-	if (access("/proc/config.gz", R_OK))
-		return v;
-	if (pipe2(p1, O_CLOEXEC) || pipe2(p2, O_CLOEXEC))
-		goto out;
-	fflush(NULL);
-	a = fork();
-	if (a == 0) {
+	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
 
-		dup2(p1[1], STDOUT_FILENO);
+		if (in >= 0)
+			dup2(in, STDIN_FILENO);
+		if (out >= 0)
+			dup2(out, STDOUT_FILENO);
 		if (null >= 0)
 			dup2(null, STDERR_FILENO);
-		execvp(gz[0], (char *const *)gz);
+		execvp(argv[0], (char *const *)argv);
 		_exit(127);
 	}
-	if (a > 0)
-		b = fork();
-	if (b == 0) {
-		dup2(p1[0], STDIN_FILENO);
-		dup2(p2[1], STDOUT_FILENO);
-		execvp(sum[0], (char *const *)sum);
-		_exit(127);
-	}
-	close(p1[0]);
-	close(p1[1]);
-	close(p2[1]);
-	p1[0] = p1[1] = p2[1] = -1;
-	while (b > 0 && got < 64) {
-		ssize_t n = read(p2[0], hex + got, 64 - got);
+	return pid;
+}
+
+/* Read up to LEN bytes from FD into BUF (NUL-terminated); the count. */
+static size_t read_some(int fd, char *buf, size_t len)
+{
+	size_t got = 0;
+
+	while (got < len) {
+		ssize_t n = read(fd, buf + got, len - got);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -146,27 +134,52 @@ static json_t *config_sha256(void)
 			break;
 		got += (size_t)n;
 	}
-	hex[got] = '\0';
-out:
-	for (int *fd = &p1[0]; fd <= &p1[1]; fd++)
-		if (*fd >= 0)
-			close(*fd);
-	for (int *fd = &p2[0]; fd <= &p2[1]; fd++)
-		if (*fd >= 0)
-			close(*fd);
-	if (a > 0)
-		waitpid(a, &st1, 0);
-	if (b > 0)
-		waitpid(b, &st2, 0);
-	if (got == 64 && strspn(hex, "0123456789abcdef") == 64 && WIFEXITED(st1) &&
-	    !WEXITSTATUS(st1) && WIFEXITED(st2) && !WEXITSTATUS(st2)) {
-		json_decref(v);
-		v = json_string(hex);
-	}
-	return v;
+	buf[got] = '\0';
+	return got;
 }
 
-json_t *machine_machine_info(void)
+static bool exited_ok(pid_t pid)
+{
+	int st;
+
+	return pid > 0 && waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st);
+}
+
+/* The SHA-256 of the kernel's config (gzip -dc /proc/config.gz | sha256sum), or null. */
+static json_t *config_sha256(void)
+{
+	const char *gz[] = { "gzip", "-dc", "/proc/config.gz", NULL };
+	const char *sum[] = { "sha256sum", NULL };
+	int p1[2], p2[2];
+	pid_t a = -1, b = -1;
+	char hex[65] = "";
+	size_t got = 0;
+	bool ok;
+
+	if (access("/proc/config.gz", R_OK) || pipe2(p1, O_CLOEXEC))
+		return json_null();
+	if (pipe2(p2, O_CLOEXEC)) {
+		close(p1[0]);
+		close(p1[1]);
+		return json_null();
+	}
+	fflush(NULL);
+	a = spawn_fds(gz, -1, p1[1]);
+	if (a > 0)
+		b = spawn_fds(sum, p1[0], p2[1]);
+	close(p1[0]);
+	close(p1[1]);
+	close(p2[1]);
+	if (b > 0)
+		got = read_some(p2[0], hex, 64);
+	close(p2[0]);
+	ok = exited_ok(a) & exited_ok(b);
+	if (ok && got == 64 && strspn(hex, "0123456789abcdef") == 64)
+		return json_string(hex);
+	return json_null();
+}
+
+json_t *machine_info(void)
 {
 	json_t *m = json_object(), *thp = json_object();
 	struct utsname u;

@@ -15,12 +15,12 @@ extern const char *const machine_standard_knobs[];
 extern const char *const machine_thp_knobs[];
 
 /*
- * machine_machine_info - a new JSON object with the machine's facts for
+ * machine_info - a new JSON object with the machine's facts for
  * metadata.json: uname, cmdline, kernel_config_sha256, hostname, cpu_model,
  * cpus, mem_total_kb and thp (raw text of the THP files).  Read before
  * anything changes.  Never fails: what cannot be read is null.
  */
-json_t *machine_machine_info(void);
+json_t *machine_info(void);
 
 /*
  * machine_read_ahead_kb - the read-ahead of the block device MAJOR:MINOR (a file

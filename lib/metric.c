@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lib/mmab.h"
 #include "lib/metric.h"
+#include "lib/mmab.h"
 
 static const char *const dir_names[] = {
 	[METRIC_HIGHER] = "higher",

@@ -13,9 +13,9 @@
 #include <string.h>
 #include <strings.h>
 
+#include "lib/metric.h"
 #include "lib/mmab.h"
 #include "lib/options.h"
-#include "lib/metric.h"
 
 static void *field_of(const struct opt_spec *o, void *priv)
 {
@@ -242,85 +242,102 @@ static const char *type_example(enum opt_type t)
 	}
 }
 
-static int set_one(const struct opt_spec *o, void *priv, const char *value, char *err,
-		   size_t errlen)
+/* LONG, DOUBLE and SECONDS: parsed, checked against the limits, stored.  -EINVAL: not a number. */
+static int set_number(const struct opt_spec *o, void *f, const char *value, char *err,
+		      size_t errlen)
 {
-	void *f = field_of(o, priv);
-	char buf[512];
-	long l;
 	double d;
-	bool b;
-	struct opt_size sz;
+	long l;
 	int ret;
 
-	switch (o->type) {
-	case OPT_LONG:
+	if (o->type == OPT_LONG) {
 		ret = mmab_parse_long(value, &l);
-		if (ret == -ERANGE) {
+		if (ret == -ERANGE)
 			snprintf(err, errlen, "%s: '%s' is out of range", o->name, value);
-			return ret;
-		}
 		if (ret)
-			break;
+			return ret;
 		ret = check_range(o, value, (double)l, err, errlen);
 		if (!ret)
 			*(long *)f = l;
 		return ret;
+	}
+	ret = o->type == OPT_SECONDS ? opts_parse_seconds(value, &d) : mmab_parse_double(value, &d);
+	if (ret)
+		return ret;
+	ret = check_range(o, value, d, err, errlen);
+	if (!ret)
+		*(double *)f = d;
+	return ret;
+}
+
+static int set_choice(const struct opt_spec *o, void *f, const char *value, char *err,
+		      size_t errlen)
+{
+	char buf[512];
+
+	for (int i = 0; o->choices && o->choices[i]; i++) {
+		if (!strcmp(o->choices[i], value)) {
+			*(int *)f = i;
+			return 0;
+		}
+	}
+	list_choices(o->choices, ", ", buf, sizeof(buf));
+	snprintf(err, errlen, "%s: '%s' is not one of: %s", o->name, value, buf);
+	return -EINVAL;
+}
+
+static int set_size(const struct opt_spec *o, void *f, const char *value, char *err,
+		    size_t errlen)
+{
+	struct opt_size sz;
+	int ret = parse_size(value, &sz);
+
+	if (ret == -ERANGE)
+		snprintf(err, errlen, "%s: '%s' is out of range", o->name, value);
+	if (ret)
+		return ret;
+	/* limits are in bytes: a percentage is checked once the memory is known */
+	if (sz.pct == 0) {
+		ret = check_range(o, value, (double)sz.bytes, err, errlen);
+		if (ret)
+			return ret;
+	}
+	*(struct opt_size *)f = sz;
+	return 0;
+}
+
+static int set_one(const struct opt_spec *o, void *priv, const char *value, char *err,
+		   size_t errlen)
+{
+	void *f = field_of(o, priv);
+	bool b;
+	int ret = -EINVAL;
+
+	switch (o->type) {
+	case OPT_LONG:
 	case OPT_DOUBLE:
-		ret = mmab_parse_double(value, &d);
-		if (ret)
-			break;
-		ret = check_range(o, value, d, err, errlen);
-		if (!ret)
-			*(double *)f = d;
-		return ret;
 	case OPT_SECONDS:
-		ret = opts_parse_seconds(value, &d);
-		if (ret)
-			break;
-		ret = check_range(o, value, d, err, errlen);
-		if (!ret)
-			*(double *)f = d;
-		return ret;
+		ret = set_number(o, f, value, err, errlen);
+		break;
+	case OPT_SIZE:
+		ret = set_size(o, f, value, err, errlen);
+		break;
+	case OPT_CHOICE:
+		return set_choice(o, f, value, err, errlen);
 	case OPT_BOOL:
 		ret = parse_bool(value, &b);
-		if (ret)
-			break;
-		*(bool *)f = b;
-		return 0;
+		if (!ret)
+			*(bool *)f = b;
+		break;
 	case OPT_STRING:
 		free(*(char **)f);
 		*(char **)f = xstrdup(value);
 		return 0;
-	case OPT_CHOICE:
-		for (int i = 0; o->choices && o->choices[i]; i++) {
-			if (!strcmp(o->choices[i], value)) {
-				*(int *)f = i;
-				return 0;
-			}
-		}
-		list_choices(o->choices, ", ", buf, sizeof(buf));
-		snprintf(err, errlen, "%s: '%s' is not one of: %s", o->name, value, buf);
-		return -EINVAL;
-	case OPT_SIZE:
-		ret = parse_size(value, &sz);
-		if (ret == -ERANGE) {
-			snprintf(err, errlen, "%s: '%s' is out of range", o->name, value);
-			return ret;
-		}
-		if (ret)
-			break;
-		/* limits are in bytes: a percentage is checked once the memory is known */
-		if (sz.pct == 0) {
-			ret = check_range(o, value, (double)sz.bytes, err, errlen);
-			if (ret)
-				return ret;
-		}
-		*(struct opt_size *)f = sz;
-		return 0;
 	}
-	snprintf(err, errlen, "%s: '%s' is not %s", o->name, value, type_example(o->type));
-	return -EINVAL;
+	/* -ERANGE was said by the parser or check_range; -EINVAL is a malformed value */
+	if (ret == -EINVAL)
+		snprintf(err, errlen, "%s: '%s' is not %s", o->name, value, type_example(o->type));
+	return ret;
 }
 
 int opts_set(const struct opt_spec *spec, void *priv, const char *key, const char *value,

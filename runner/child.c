@@ -28,9 +28,9 @@
 #include <unistd.h>
 
 #include "lib/cgroup.h"
-#include "runner/child.h"
 #include "lib/journal.h"
 #include "lib/mmab.h"
+#include "runner/child.h"
 
 #define DEFAULT_GRACE_S 5.0
 /* How long killed tasks may take to leave the cgroup before rmdir gives up. */
@@ -341,10 +341,39 @@ static void classify(const struct child_spec *spec, struct child_result *res, in
  * runner received meanwhile (the child was killed for it).  0 when the
  * outcome is in *RES, -errno when the runner itself failed (reported).
  */
+/*
+ * After the child was reaped: the cgroup's OOM kills and peak (or, without
+ * a cgroup, what it left in its process group killed), then the outcome:
+ * what the child could not do before its workload ran, read from ERR_FD,
+ * or how it ended.
+ */
+static void reap_result(const struct child_spec *spec, const char *cg, pid_t pid, int err_fd,
+			int status, bool timed_out, struct child_result *res)
+{
+	struct child_err cerr;
+
+	if (cg[0]) {
+		long ooms = cgroup_oom_kills(cg);
+
+		res->oom_kills = ooms > 0 ? ooms : 0;
+		res->memory_peak = cgroup_memory_peak(cg);
+	} else {
+		kill(-pid, SIGKILL);	/* what it left in its process group */
+	}
+	if (read(err_fd, &cerr, sizeof(cerr)) == sizeof(cerr)) {
+		if (cerr.stage == STAGE_EXEC)
+			mmab_err("cannot run '%s': %s", spec->argv[0], strerror(cerr.err));
+		else
+			mmab_err("%s: the child could not %s: %s", spec->name ? spec->name : "child",
+				 stage_name(cerr.stage), strerror(cerr.err));
+	} else {
+		classify(spec, res, status, timed_out);
+	}
+}
+
 static int fork_and_wait(const struct child_spec *spec, const char *cg,
 			 struct child_result *res, int *got_sig)
 {
-	struct child_err cerr;
 	sigset_t block, old;
 	bool timed_out = false;
 	int errp[2], sfd, status = 0, ret = 0;
@@ -390,23 +419,7 @@ static int fork_and_wait(const struct child_spec *spec, const char *cg,
 		kill_all(cg, pid, SIGKILL);
 		goto out_sfd;
 	}
-	if (cg[0]) {
-		long ooms = cgroup_oom_kills(cg);
-
-		res->oom_kills = ooms > 0 ? ooms : 0;
-		res->memory_peak = cgroup_memory_peak(cg);
-	} else {
-		kill(-pid, SIGKILL);	/* what it left in its process group */
-	}
-	if (read(errp[0], &cerr, sizeof(cerr)) == sizeof(cerr)) {
-		if (cerr.stage == STAGE_EXEC)
-			mmab_err("cannot run '%s': %s", spec->argv[0], strerror(cerr.err));
-		else
-			mmab_err("%s: the child could not %s: %s", spec->name ? spec->name : "child",
-				 stage_name(cerr.stage), strerror(cerr.err));
-	} else {
-		classify(spec, res, status, timed_out);
-	}
+	reap_result(spec, cg, pid, errp[0], status, timed_out, res);
 out_sfd:
 	close(sfd);
 out_mask:

@@ -20,13 +20,13 @@
 #include "collectors/collector.h"
 #include "collectors/sampler.h"
 #include "lib/csv.h"
+#include "lib/journal.h"
 #include "lib/machine.h"
+#include "lib/mmab.h"
 #include "lib/resultset.h"
 #include "runner/child.h"
 #include "runner/cmdline.h"
 #include "runner/cmds.h"
-#include "lib/journal.h"
-#include "lib/mmab.h"
 #include "runner/plan.h"
 #include "workloads/workload.h"
 
@@ -390,7 +390,7 @@ struct collect {
 static int start_set(struct collect *c, int argc, char **argv)
 {
 	char start[32], why[256], *path;
-	json_t *machine = machine_machine_info(), *knobs = machine_knob_values(NULL, machine_standard_knobs);
+	json_t *machine = machine_info(), *knobs = machine_knob_values(NULL, machine_standard_knobs);
 	int ret, err = 0;
 
 	mmab_iso_time(start, sizeof(start), (double)time(NULL));
@@ -471,6 +471,20 @@ static int run_command(struct collect *c, struct child_result *res)
 	return ret;
 }
 
+/* Everything checked before anything changes: collectors, the command, the output. */
+static int check_request(struct collect *c)
+{
+	c->colmeta = json_array();
+	if (pick_collectors(&c->o, &c->cfgs, &c->ncfgs, c->colmeta))
+		return MMAB_EXIT_USAGE;
+	if (!mmab_found(c->o.command[0])) {
+		mmab_err("command '%s' not found", c->o.command[0]);
+		return MMAB_EXIT_USAGE;
+	}
+	c->dir = c->o.outdir ? xstrdup(c->o.outdir) : plan_run_id("results/collect", time(NULL));
+	return check_outdir(c->dir);
+}
+
 int cmd_collect(int argc, char **argv)
 {
 	struct collect c = { .status_fd = -1 };
@@ -481,18 +495,7 @@ int cmd_collect(int argc, char **argv)
 	ret = parse_args(&c.o, argc, argv);
 	if (ret)
 		return ret;
-	c.colmeta = json_array();
-	if (pick_collectors(&c.o, &c.cfgs, &c.ncfgs, c.colmeta)) {
-		ret = MMAB_EXIT_USAGE;
-		goto out;
-	}
-	if (!mmab_found(c.o.command[0])) {
-		mmab_err("command '%s' not found", c.o.command[0]);
-		ret = MMAB_EXIT_USAGE;
-		goto out;
-	}
-	c.dir = c.o.outdir ? xstrdup(c.o.outdir) : plan_run_id("results/collect", time(NULL));
-	ret = check_outdir(c.dir);
+	ret = check_request(&c);
 	if (ret)
 		goto out;
 	if (!mmab_is_root()) {

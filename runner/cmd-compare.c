@@ -13,8 +13,8 @@
 
 #include "analysis/compare.h"
 #include "analysis/rset.h"
-#include "runner/cmds.h"
 #include "lib/mmab.h"
+#include "runner/cmds.h"
 
 const char cmd_compare_help[] =
 	"usage: mmab compare [-f text|md|csv|json|html] [-b BASELINE] RESULT_SET..\n"

@@ -13,10 +13,10 @@
 #include <string.h>
 
 #include "collectors/collector.h"
-#include "runner/cmds.h"
 #include "lib/mem.h"
 #include "lib/mmab.h"
 #include "lib/options.h"
+#include "runner/cmds.h"
 #include "runner/suite.h"
 #include "workloads/workload.h"
 

@@ -11,8 +11,8 @@
 
 #include "analysis/plot.h"
 #include "analysis/rset.h"
-#include "runner/cmds.h"
 #include "lib/mmab.h"
+#include "runner/cmds.h"
 
 const char cmd_plot_help[] =
 	"usage: mmab plot [-f png|svg] [-o DIR] RESULT_SET..\n"

@@ -11,8 +11,8 @@
 
 #include "analysis/report.h"
 #include "analysis/rset.h"
-#include "runner/cmds.h"
 #include "lib/mmab.h"
+#include "runner/cmds.h"
 
 const char cmd_report_help[] =
 	"usage: mmab report [-o DIR] [-b BASELINE] RESULT_SET..\n"

@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "runner/cmds.h"
 #include "lib/journal.h"
 #include "lib/mmab.h"
+#include "runner/cmds.h"
 
 const char cmd_restore_help[] =
 	"usage: mmab restore\n"

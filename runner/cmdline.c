@@ -7,8 +7,8 @@
 #include <stdarg.h>
 #include <string.h>
 
-#include "runner/cmdline.h"
 #include "lib/journal.h"
+#include "runner/cmdline.h"
 
 int cmd_usage_error(const char *help, const char *fmt, ...)
 {

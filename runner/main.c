@@ -8,9 +8,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "runner/cmds.h"
 #include "lib/journal.h"
 #include "lib/mmab.h"
+#include "runner/cmds.h"
 
 enum cmd_flags {
 	CMD_RECOVER = 1 << 0,	/* as root, first restore what a crashed run left */

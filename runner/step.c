@@ -19,20 +19,20 @@
 
 #include "collectors/collector.h"
 #include "collectors/sampler.h"
-#include "lib/machine.h"
-#include "lib/resultset.h"
-#include "runner/child.h"
 #include "lib/journal.h"
+#include "lib/machine.h"
 #include "lib/mem.h"
 #include "lib/mmab.h"
+#include "lib/resultset.h"
+#include "runner/ballast.h"
+#include "runner/child.h"
 #include "runner/plan.h"
 #include "runner/settle.h"
 #include "runner/step.h"
-#include "runner/ballast.h"
 #include "workloads/workload.h"
 
 #define STEP_OVERHEAD_SETTLE 2.0	/* seconds: sync, drop, compact, idle wait */
-#define BALLAST_S_PER_GIB 0.6		/* measured on the test VM: README, Ballast */
+#define BALLAST_S_PER_GIB 0.6		/* seconds to lock a GiB: README, "Cost" */
 #define BALLAST_ADJUST_S 0.5		/* a kept ballast following MemAvailable back */
 
 /* What a workload child gets. */
@@ -104,7 +104,7 @@ static int iter_child(void *arg)
 	/*
 	 * With a ballast, a global OOM must take the workload, not the holder
 	 * (the biggest process there is; the -1000 it asks for is refused
-	 * where root lacks CAP_SYS_RESOURCE, as on the test VM) nor the
+	 * where root lacks CAP_SYS_RESOURCE, in some VM sandboxes) nor the
 	 * runner.  Raising needs no privilege, and fio, stress-ng and every
 	 * process the workload forks inherit it.  1000 outweighs any RSS.
 	 */
@@ -203,9 +203,10 @@ static uint64_t ballast_drift_allowed(uint64_t eff)
 /*
  * Put the ballast for EFF in place (EFF 0: none), keeping the one already
  * there when it was made for the same size and MemAvailable is still within
- * ballast_drift_allowed() of EFF: locking 20 GiB anew costs 3-8 s a step on
- * the test VM, most of a small suite's time, and a ballast that stays put
- * also keeps the same physical pages out of play for every iteration.  A
+ * ballast_drift_allowed() of EFF: locking most of a big machine anew costs
+ * seconds a step (README, "Cost"), most of a small suite's time, and a
+ * ballast that stays put also keeps the same physical pages out of play for
+ * every iteration.  A
  * workload that left memory behind (or gave some back) shows as drift: the
  * holder is then asked to follow MemAvailable back (ballast_adjust(), well
  * under a second), and the ballast is made again only when that fails, so
@@ -296,27 +297,20 @@ void step_env_end(struct step_env *e)
 }
 
 /* Variant knobs, ballast, settle, collectors, the child; the caller rolls back. */
-static int run_iteration(struct step_env *r, const struct step *s, struct step_record *rec)
+/*
+ * Before the workload: the variant's knobs, settling, the effective size
+ * (settled again after a new ballast, so the workload starts compacted).
+ * 0, 1 when the step failed (recorded in REC), or -errno when the runner
+ * itself failed.
+ */
+static int prepare_machine(struct step_env *r, const struct step *s, struct step_record *rec)
 {
-	const struct suite_workload *sw = s->sw;
 	const struct suite_variant *v = s->variant;
-	const char *iter_dir = s->iter_dir;
-	uint64_t eff = s->eff;
 	struct settle_opts so = { .drop_caches = true, .compact = true };
 	struct settle_report sr = { 0 };
 	bool made = false;
-	struct sampler *sampler = NULL;
-	struct child_result res = { 0 };
-	struct iter_arg arg = { .sw = sw };
-	struct child_spec spec = { 0 };
-	json_t *knobs_pre = NULL, *knobs_post = NULL;
-	char *log = xasprintf("%s/stderr.log", iter_dir);
-	char *scratch = xstrdup(r->scratch_dir);
-	char when[32];
 	int ret = 0;
 
-	mmab_iso_time(when, sizeof(when), (double)time(NULL));
-	json_object_set_new(rec->info, "start", json_string(when));
 	for (size_t k = 0; v && k < v->nknobs; k++) {
 		ret = journal_set_knob(r->journal, v->knobs[k].path, v->knobs[k].value);
 		if (ret) {
@@ -325,70 +319,134 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 			snprintf(what, sizeof(what), "cannot set %s to '%s'", v->knobs[k].name,
 				 v->knobs[k].value);
 			fail_step(s, rec, what, ret);
-			ret = 0;
-			goto out;
+			return 1;
 		}
 	}
 	/*
 	 * Settle first: what the last workload freed is then back (and the
 	 * drift ensure_ballast() judges is real), and a new ballast is sized
-	 * on a machine without stale page cache.  A ballast made afresh is
-	 * followed by another settle, so the workload starts compacted.
+	 * on a machine without stale page cache.
 	 */
 	if (r->suite->settle)
 		ret = settle_machine(&so, &sr);
 	if (!ret) {
-		ret = ensure_ballast(r, eff, rec->info, &made);
+		ret = ensure_ballast(r, s->eff, rec->info, &made);
 		if (ret) {
 			fail_step(s, rec, "cannot put the ballast in place", ret);
-			ret = 0;
-			goto out;
+			return 1;
 		}
 		if (r->suite->settle && made)
 			ret = settle_machine(&so, &sr);
 	}
 	if (ret) {
 		fail_step(s, rec, "cannot settle the machine", ret);
-		ret = 0;
-		goto out;
+		return 1;
 	}
 	if (r->suite->settle)
 		json_object_set_new(rec->info, "settle", json_pack("{s:f, s:I, s:f, s:b}",
 			"seconds", sr.seconds, "dirty_kb", (json_int_t)sr.dirty_kb,
 			"idle_pct", sr.idle_pct, "timed_out", sr.timed_out));
-	/* journaled first: a crash leaves no scratch files behind */
-	ret = journal_add_path(r->journal, scratch);
+	return 0;
+}
+
+/* An empty scratch directory, journaled first: a crash leaves no files behind.  0 or 1. */
+static int make_scratch(struct step_env *r, const struct step *s, struct step_record *rec)
+{
+	int ret = journal_add_path(r->journal, r->scratch_dir);
+
 	if (!ret)
-		ret = mmab_rm_rf(scratch);
-	if (!ret && mkdir(scratch, 0700))
+		ret = mmab_rm_rf(r->scratch_dir);
+	if (!ret && mkdir(r->scratch_dir, 0700))
 		ret = -errno;
 	if (ret) {
 		char what[PATH_MAX + 64];
 
-		snprintf(what, sizeof(what), "cannot create the scratch directory '%s'", scratch);
+		snprintf(what, sizeof(what), "cannot create the scratch directory '%s'",
+			 r->scratch_dir);
 		fail_step(s, rec, what, ret);
-		ret = 0;
-		goto out;
+		return 1;
 	}
-	arg.metrics_path = xasprintf("%s/metrics.csv", iter_dir);
+	return 0;
+}
+
+/* The child's outcome into REC: status, reason, exit code, peak, OOM kills. */
+static void record_child(const struct step *s, const struct child_result *res,
+			 struct step_record *rec)
+{
+	rec->row.exit_code = res->exit_code;
+	rec->row.signal = res->signal;
+	rec->row.status = res->outcome == CHILD_OK ? "ok" :
+			  res->outcome == CHILD_SKIPPED ? "skipped" : "failed";
+	snprintf(rec->reason, sizeof(rec->reason), "%s",
+		 res->outcome == CHILD_OK ? "" : res->reason);
+	if (res->outcome == CHILD_FAILED && !strcmp(res->reason, "error")) {
+		/* it never ran: child_run said why on the runner's stderr */
+		iter_log(s->iter_dir, "the workload child could not be started (see mmab's output)");
+	} else {
+		rec->row.duration_s = res->duration_s;
+	}
+	json_object_set_new(rec->info, "memory_peak_bytes",
+			    res->memory_peak ? json_integer((json_int_t)res->memory_peak)
+					     : json_null());
+	json_object_set_new(rec->info, "oom_kills", json_integer(res->oom_kills));
+}
+
+/*
+ * The ballast holder was killed during the step (the global OOM killer,
+ * or anyone): the workload ran on the whole machine from then on, so
+ * whatever it measured is not the effective size's.  Failed, whatever the
+ * child did; the next step makes a new ballast.
+ */
+static void check_ballast(struct step_env *r, const struct step *s, struct step_record *rec)
+{
+	if (ballast_alive(r->ballast))
+		return;
+	rec->row.status = "failed";
+	snprintf(rec->reason, sizeof(rec->reason), "ballast-oom");
+	mmab_warn("%s: the ballast was killed during the step (OOM?): "
+		  "recorded as failed, a new one is made for the next step", s->name);
+	iter_log(s->iter_dir, "the ballast holder was killed during this step (the OOM "
+		 "killer?); the workload ran on the whole machine from then on");
+	json_object_set_new(rec->info, "ballast_killed", json_true());
+	ballast_stop(r->ballast);
+	r->ballast = NULL;
+	r->ballast_eff = 0;
+}
+
+/*
+ * The workload child with the collectors around it, and what it changed
+ * through the journal (still in place until the rollback).  0, or -errno
+ * when the runner itself failed (reported by child_run).
+ */
+static int run_child(struct step_env *r, const struct step *s, struct step_record *rec)
+{
+	const struct suite_workload *sw = s->sw;
+	struct iter_arg arg = { .sw = sw, .oom_first = r->ballast != NULL };
+	struct sampler *sampler = NULL;
+	struct child_result res = { 0 };
+	struct child_spec spec;
+	json_t *knobs_pre, *knobs_post;
+	char *log = xasprintf("%s/stderr.log", s->iter_dir);
+	int ret;
+
+	arg.metrics_path = xasprintf("%s/metrics.csv", s->iter_dir);
 	arg.ctx = (struct wl_ctx){
-		.iter_dir = iter_dir, .scratch_dir = scratch,
-		.mem_bytes = eff ? eff : r->mem_total,
+		.iter_dir = s->iter_dir, .scratch_dir = r->scratch_dir,
+		.mem_bytes = s->eff ? s->eff : r->mem_total,
 		.seed = plan_step_seed(r->run_seed, sw->id, s->iteration),
 		.iteration = s->iteration,
 		.timeout_s = sw->timeout_s > 0 ? sw->timeout_s : r->suite->timeout_s,
 		.journal = r->journal,
 	};
-	arg.oom_first = r->ballast != NULL;
 	json_object_set_new(rec->info, "seed", json_integer((json_int_t)arg.ctx.seed));
 	/* what the workload really started with, beside what it was meant to have */
 	json_object_set_new(rec->info, "mem_available_kb_at_start",
 			    json_integer(mem_meminfo_kb("MemAvailable")));
 	json_object_set_new(rec->info, "effective_memory_bytes",
-			    eff ? json_integer((json_int_t)eff) : json_null());
+			    s->eff ? json_integer((json_int_t)s->eff) : json_null());
 	if (r->ncols) {
 		/* what fails is reported by the sampler, which knows which collector and why */
-		if (sampler_start(&sampler, iter_dir, r->cols, r->ncols))
+		if (sampler_start(&sampler, s->iter_dir, r->cols, r->ncols))
 			sampler = NULL;
 		sampler_record_dropped(r->col_meta, r->cols, r->ncols, sampler);
 	}
@@ -401,57 +459,37 @@ static int run_iteration(struct step_env *r, const struct step *s, struct step_r
 	knobs_pre = machine_knob_values(NULL, r->watch_names);
 	ret = child_run(&spec, &res);
 	sampler_stop(sampler);
-	if (ret)
-		goto out;	/* the runner itself failed: reported by child_run */
-	/* what the workload changed through the journal is still in place until rollback */
-	knobs_post = machine_knob_values(NULL, r->watch_names);
-	rec->workload_knobs = machine_knob_changes(knobs_pre, knobs_post);
-	if (rec->workload_knobs)
-		json_object_set(rec->info, "workload_knobs", rec->workload_knobs);
-	rec->row.exit_code = res.exit_code;
-	rec->row.signal = res.signal;
-	rec->row.status = res.outcome == CHILD_OK ? "ok" :
-			  res.outcome == CHILD_SKIPPED ? "skipped" : "failed";
-	snprintf(rec->reason, sizeof(rec->reason), "%s", res.outcome == CHILD_OK ? "" : res.reason);
-	if (res.outcome == CHILD_FAILED && !strcmp(res.reason, "error")) {
-		/* it never ran: child_run said why on the runner's stderr */
-		iter_log(iter_dir, "the workload child could not be started (see mmab's output)");
-	} else {
-		rec->row.duration_s = res.duration_s;
+	if (!ret) {
+		knobs_post = machine_knob_values(NULL, r->watch_names);
+		rec->workload_knobs = machine_knob_changes(knobs_pre, knobs_post);
+		if (rec->workload_knobs)
+			json_object_set(rec->info, "workload_knobs", rec->workload_knobs);
+		json_decref(knobs_post);
+		record_child(s, &res, rec);
+		check_ballast(r, s, rec);
 	}
-	json_object_set_new(rec->info, "memory_peak_bytes",
-			    res.memory_peak ? json_integer((json_int_t)res.memory_peak)
-					    : json_null());
-	json_object_set_new(rec->info, "oom_kills", json_integer(res.oom_kills));
-	if (!ballast_alive(r->ballast)) {
-		/*
-		 * The holder was killed (the global OOM killer, or anyone): the
-		 * workload ran on the whole machine from then on, so whatever it
-		 * measured is not the effective size's.  Failed, whatever the
-		 * child did; the next step makes a new ballast.
-		 */
-		rec->row.status = "failed";
-		snprintf(rec->reason, sizeof(rec->reason), "ballast-oom");
-		mmab_warn("%s: the ballast was killed during the step (OOM?): "
-			  "recorded as failed, a new one is made for the next step", s->name);
-		iter_log(iter_dir, "the ballast holder was killed during this step (the OOM "
-			 "killer?); the workload ran on the whole machine from then on");
-		json_object_set_new(rec->info, "ballast_killed", json_true());
-		ballast_stop(r->ballast);
-		r->ballast = NULL;
-		r->ballast_eff = 0;
-	}
-out:
 	json_decref(knobs_pre);
-	json_decref(knobs_post);
-	mmab_rm_rf(scratch);
 	free(arg.metrics_path);
-	free(scratch);
 	free(log);
 	return ret;
 }
 
-/* iteration.json: for the record, so a failure to write it only warns. */
+static int run_iteration(struct step_env *r, const struct step *s, struct step_record *rec)
+{
+	char when[32];
+	int ret;
+
+	mmab_iso_time(when, sizeof(when), (double)time(NULL));
+	json_object_set_new(rec->info, "start", json_string(when));
+	ret = prepare_machine(r, s, rec);
+	if (!ret)
+		ret = make_scratch(r, s, rec);
+	if (!ret)
+		ret = run_child(r, s, rec);
+	mmab_rm_rf(r->scratch_dir);
+	return ret < 0 ? ret : 0;
+}
+
 static void write_iteration_json(const char *iter_dir, struct step_record *rec)
 {
 	char *path = xasprintf("%s/iteration.json", iter_dir);

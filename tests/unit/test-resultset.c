@@ -254,7 +254,7 @@ static void test_json_read(void **state)
 
 static void test_machine_info(void **state)
 {
-	json_t *m = machine_machine_info();
+	json_t *m = machine_info();
 	const char *keys[] = { "uname", "cmdline", "kernel_config_sha256", "hostname",
 			       "cpu_model", "cpus", "mem_total_kb", "thp", NULL };
 	json_t *sha = json_object_get(m, "kernel_config_sha256");

@@ -1,0 +1,125 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One `mmab run` as it goes (runner/cmd-run.c parses the command): the
+ * suite and its plan, what was resolved from them before anything is
+ * touched (effective sizes, what cannot run here, collectors, knob names),
+ * the result sets being written and the journal.  The files of the run:
+ * run.c resolves and answers questions about the plan, run-dry.c prints a
+ * dry run, run-sets.c writes the run directory and its result sets,
+ * run-exec.c runs the steps.
+ */
+#ifndef MMAB_RUN_H
+#define MMAB_RUN_H
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "runner/plan.h"
+#include "runner/step.h"
+#include "runner/suite.h"
+
+struct collector_cfg;
+struct journal;
+struct progress;
+
+/* The effective size below which the rest of the system may not survive. */
+#define SCALE_MIN ((uint64_t)128 << 20)
+
+struct run_opts {
+	const char *suite;
+	const char *label;
+	const char *outdir;
+	const char *scale;
+	const char *only;
+	const char *variants;
+	const char *resume;
+	int iterations;
+	bool dry_run;
+};
+
+struct run {
+	struct run_opts o;
+	int argc;
+	char **argv;
+	struct suite suite;
+	bool suite_loaded;
+	struct plan plan;
+	uint64_t mem_total;
+	uint64_t *eff;			/* per suite workload: effective bytes, 0 = whole machine */
+	char **skip_why;		/* per suite workload: why it cannot run, NULL if it can */
+	struct collector_cfg *cols;	/* collectors that can run here, intervals resolved */
+	size_t ncols;
+	json_t *col_meta;
+	const char *cgroup;
+	char *run_dir;			/* as the user will see it */
+	char *scratch_dir;		/* absolute (the journal takes absolute paths only) */
+	char **set_dirs;
+	int *status_fd;
+	json_t **meta;
+	json_t **as_run;		/* per set: knob values with the variant in place */
+	json_t *machine;
+	json_t *before;
+	const char **knob_names;	/* standard set + every variant's knobs */
+	const char **watch_names;	/* those + THP: what a workload may change */
+	struct journal *journal;
+	struct step_env env;		/* what the steps share (runner/step.h) */
+	struct progress *progress;
+	unsigned n_ok, n_failed, n_skipped;
+	char start_iso[32];
+};
+
+/*
+ * run_resolve - everything the plan needs from this machine, checked before
+ * anything is touched: each workload's effective size (bad scales are
+ * reported as FILE:LINE), whether it can run here, the collectors that can,
+ * and the knobs metadata.json records.  0 or -EINVAL (reported).
+ */
+int run_resolve(struct run *r);
+/* run_set_variant - the suite variant of result set SET, NULL without variants. */
+const struct suite_variant *run_set_variant(const struct run *r, size_t set);
+/* run_step_estimate - seconds step I should take (0: skipped), for the ETA. */
+double run_step_estimate(const struct run *r, size_t i);
+/* run_step_name - "idle #2 [b]": step I for messages. */
+void run_step_name(const struct run *r, size_t i, char *buf, size_t len);
+/* run_mark_done - done[i] for the steps a status.csv row already records (--resume). */
+void run_mark_done(struct run *r, bool *done);
+
+/* run_dry - print the plan, the knobs that would change and the ETA; touch nothing. */
+void run_dry(struct run *r);
+
+/* run_make_dir - a new run directory RESULTS/RUN_ID (-2, -3 ... when taken).  0 or -errno. */
+int run_make_dir(struct run *r);
+/* run_create_sets - run.json, and per set its directory, suite.ini and metadata.json. */
+int run_create_sets(struct run *r);
+/* run_reopen_sets - the sets of a resumed run: their metadata.json gains a resume entry. */
+int run_reopen_sets(struct run *r);
+/* run_open_status - open every set's status.csv for appending.  0 or -errno (reported). */
+int run_open_status(struct run *r);
+/* run_finish_sets - the end time into every set's metadata.json. */
+void run_finish_sets(struct run *r);
+/* run_set_metadata - metadata.json of set S as results/README.md lists it. */
+json_t *run_set_metadata(struct run *r, size_t s);
+
+/*
+ * run_open_journal - take the lock, recover what a crashed run left, open
+ * the journal and make SIGINT/SIGTERM/SIGHUP roll it back.  0 or an exit code.
+ */
+int run_open_journal(struct run *r);
+/* run_scratch_path - RUN_DIR/scratch, absolute (the journal takes absolute paths only). */
+int run_scratch_path(struct run *r);
+/*
+ * run_preflight_variants - set every variant's knobs once, read back what
+ * the kernel made of them, roll back.  0, MMAB_EXIT_USAGE (a value the
+ * kernel refuses, reported as FILE:LINE) or MMAB_EXIT_FAIL.
+ */
+int run_preflight_variants(struct run *r);
+/*
+ * run_execute - run every step not done yet, in plan order, each outcome
+ * appended to its set's status.csv before the next starts.  0 or an exit
+ * code (the run stopped: --resume continues it).
+ */
+int run_execute(struct run *r);
+
+#endif
