@@ -63,7 +63,8 @@ for s in bootab-old-a bootab-new-b; do
 	check "$s: vm object (accel $(json "$m" .vm.accel), this host's name)" \
 		[ "$(json "$m" .vm.hostname)" = "$(cat /proc/sys/kernel/hostname)" ]
 	check "$s: variant ${s##*-}" [ "$(json "$m" .variant)" = "${s##*-}" ]
-	check "$s: two boots recorded, both ok" [ "$(json "$m" '[.boots[].outcome] | join(",")')" = "ok,ok" ]
+	outcomes=$(json "$m" '[.boots[].outcome] | join(",")')
+	check "$s: two boots recorded, both ok (got $outcomes)" [ "$outcomes" = "ok,ok" ]
 	check "$s: 2 ok rows" [ "$(grep -c ',ok,' "$run/$s/status.csv")" -eq 2 ]
 	check "$s: iteration 2 ran in boot 2" [ "$(json "$run/$s/idle/2/iteration.json" .boot)" = 2 ]
 	check "$s: kernel_warnings counted" \
