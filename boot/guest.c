@@ -8,6 +8,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -34,7 +35,7 @@ int guest_channel_open(void)
 		    !strncmp(name, CHANNEL_PORT_NAME "\n", strlen(CHANNEL_PORT_NAME) + 1)) {
 			char *dev = xasprintf("/dev/%s", e->d_name);
 
-			fd = open(dev, O_WRONLY | O_CLOEXEC);
+			fd = open(dev, O_RDWR | O_CLOEXEC);
 			if (fd < 0)
 				fd = -errno;
 			free(dev);
@@ -85,6 +86,34 @@ int guest_heartbeat_start(int fd)
 	if (!ret)
 		pthread_detach(t);
 	return -ret;
+}
+
+int guest_await_bye(int fd, double timeout_s)
+{
+	double end = mmab_now() + timeout_s;
+	char buf[64];
+
+	for (;;) {
+		struct pollfd p = { fd, POLLIN, 0 };
+		int left = (int)((end - mmab_now()) * 1000), n;
+		ssize_t r;
+
+		if (left <= 0)
+			return -ETIMEDOUT;
+		n = poll(&p, 1, left);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return n ? -errno : -ETIMEDOUT;
+		r = read(fd, buf, sizeof(buf) - 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return r ? -errno : -EPIPE;
+		buf[r] = '\0';
+		if (strstr(buf, "bye"))
+			return 0;
+	}
 }
 
 bool guest_cmdline_opt(const char *key, char *buf, size_t len)

@@ -31,6 +31,13 @@ int guest_send(int fd, const char *fmt, ...) MMAB_PRINTF(2, 3);
 int guest_heartbeat_start(int fd);
 
 /*
+ * guest_await_bye - wait up to TIMEOUT_S for the host's "bye" on FD, the
+ * answer to `done`: qemu may exit at the guest's isa-debug-exit before it
+ * has passed `done` on.  0, or -ETIMEDOUT / -errno.
+ */
+int guest_await_bye(int fd, double timeout_s);
+
+/*
  * guest_cmdline_opt - the value of KEY=VALUE on the kernel command line
  * (/proc/cmdline) into BUF; false when absent.  For mmab.test_fault=.
  */

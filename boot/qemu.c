@@ -185,6 +185,10 @@ static void channel_line(struct watch *w, char *line)
 	case CHAN_DONE:
 		w->done = true;
 		w->res->guest_rc = m.rc;
+		/* the guest exits once it has this: `done` cannot be lost in qemu's exit */
+		/* MSG_NOSIGNAL: qemu may be gone already (no SIGPIPE then) */
+		if (send(w->chan_fd, "bye\n", 4, MSG_NOSIGNAL | MSG_DONTWAIT) != 4)
+			mmab_info("the guest's done unanswered: %s", strerror(errno));
 		break;
 	default:
 		break;

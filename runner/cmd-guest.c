@@ -135,5 +135,7 @@ int cmd_guest(int argc, char **argv)
 	if (umount("/data"))
 		mmab_warn("guest: cannot unmount /data: %s", strerror(errno));
 	guest_send(fd, "done %d", rc);
+	if (guest_await_bye(fd, 10))
+		mmab_warn("guest: no answer from the host to done");
 	guest_exit();
 }
