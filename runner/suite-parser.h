@@ -60,6 +60,8 @@ struct suite_sect {
 	bool settle;
 	double timeout_s;
 	int order;
+	int effective_method;
+	int page_reporting;
 };
 
 /* The runner's own keys in a workload section, through runner_specs. */

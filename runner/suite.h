@@ -6,7 +6,8 @@
  * reported as FILE:LINE: message before anything on the machine is touched.
  *
  *   [suite]                 name, description, iterations, scale, collectors,
- *                           interval_ms, settle, timeout, seed, order
+ *                           interval_ms, settle, timeout, seed, order,
+ *                           effective_method, page_reporting
  *   [collector NAME]        interval_ms, events (perf/stalls: "+ev,-ev" edits)
  *   [WORKLOAD]              the workload's own options (its opt_spec table) plus
  *   [WORKLOAD ALIAS]        the runner's keys: timeout, scale, memcg_limit
@@ -66,6 +67,8 @@ struct suite {
 	uint64_t seed;
 	bool seed_set;
 	enum suite_order order;
+	int effective_method;	/* enum ballast_method (runner/ballast.h): auto, hotplug, mlock */
+	bool page_reporting_keep; /* leave free page reporting on (default: off for the run) */
 	struct collector_cfg *collectors;
 	size_t ncollectors;
 	struct suite_workload *workloads;
