@@ -5,9 +5,9 @@
 # Not root: print the exact apt-get command and fail if something is missing.
 # Usage: deps.sh GROUP...   (groups: build run check)
 
-build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev"
+build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev libsqlite3-dev libpq-dev"
 run="fio stress-ng linux-perf gnuplot-nox"
-check="chromium fonts-dejavu-core procps jq"
+check="chromium fonts-dejavu-core procps jq postgresql"
 
 want=
 for g in "$@"; do

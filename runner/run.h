@@ -37,6 +37,8 @@ struct run_opts {
 	const char *resume;
 	int iterations;
 	bool dry_run;
+	bool history;			/* --history: import the sets when the run ends */
+	const char *history_db;		/* its DB; NULL: the default */
 };
 
 struct run {
