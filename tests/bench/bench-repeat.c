@@ -147,24 +147,36 @@ static char *derive_suite(const char *src, const char *method, bool all)
 	return out;
 }
 
-/* Run ./mmab on C; C->set_dir gets the result set.  0 or -errno. */
-static int run_config(struct config *c)
+/* C's suite, derived from the built-in one, written to *INI (malloc'd).  0 or -errno. */
+static int write_suite(const struct config *c, char **ini)
 {
-	char *src, *suite, *ini, *log, *out, *label, *runs, iters[16], *last, *p;
-	const char *argv[16];
-	int ret, st, k = 0;
-	double t0;
+	char *src, *suite, *path = xasprintf("runner/suites/%s.ini", c->scale);
+	int ret = mmab_read_file(path, &src, NULL);
 
-	ini = xasprintf("runner/suites/%s.ini", c->scale);
-	ret = mmab_read_file(ini, &src, NULL);
-	free(ini);
+	free(path);
 	if (ret)
 		return ret;
 	suite = derive_suite(src, c->method, c->all);
 	free(src);
-	ini = xasprintf("%s/repeat-%s-%s.ini", outdir, c->scale, c->method);
-	ret = mmab_write_file_atomic(ini, suite, strlen(suite));
+	*ini = xasprintf("%s/repeat-%s-%s.ini", outdir, c->scale, c->method);
+	ret = mmab_write_file_atomic(*ini, suite, strlen(suite));
 	free(suite);
+	if (ret) {
+		free(*ini);
+		*ini = NULL;
+	}
+	return ret;
+}
+
+/* Run ./mmab on C; C->set_dir gets the result set.  0 or -errno. */
+static int run_config(struct config *c)
+{
+	char *ini, *log, *out, *label, *runs, iters[16], *last, *p;
+	const char *argv[16];
+	int ret, st, k = 0;
+	double t0;
+
+	ret = write_suite(c, &ini);
 	if (ret)
 		return ret;
 	label = xasprintf("repeat-%s-%s", c->scale, c->method);
