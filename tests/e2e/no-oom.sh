@@ -5,7 +5,7 @@
 # quick suite (each built-in workload, with the options the suite gives it)
 # at the quick scale, 5 iterations, one variant (madvise), as root and for
 # real: every step ok, no OOM kill anywhere on the machine (vmstat
-# oom_kill), no step recorded as oom or ballast-oom.  About 4 minutes.
+# oom_kill), no step recorded as oom or ballast-oom.  Budget: 5 minutes.
 # Every knob as found, no cgroup left.
 . tests/lib.sh
 
