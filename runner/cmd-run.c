@@ -20,6 +20,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot/guest.h"
+#include "boot/kernel.h"
 #include "history/history.h"
 #include "lib/journal.h"
 #include "lib/machine.h"
@@ -36,6 +38,7 @@
 const char cmd_run_help[] =
 "usage: mmab run [-s SUITE] [-l LABEL] [-o RESULTS_DIR] [-n ITERATIONS]\n"
 "                [--scale PCT|SIZE] [--only WORKLOAD[,..]] [--variant NAME[,..]]\n"
+"                [--kernel [NAME=]KERNEL ... [--boots N]]\n"
 "                [--resume RUN_DIR] [--dry-run] [--history [DB]]\n"
 "\n"
 "Run a suite of workloads, each iteration in its own child process and memory\n"
@@ -54,6 +57,14 @@ const char cmd_run_help[] =
 "                         A workload section's own `scale` still wins\n"
 "      --only WL[,..]     run only these workloads (section ids or workload names)\n"
 "      --variant V[,..]   run only these variants of the suite\n"
+"      --kernel [NAME=]KERNEL\n"
+"                         boot KERNEL and run the suite in it (repeat for an A/B):\n"
+"                         a linux-image-*.deb, a bzImage (IMAGE,modules=DIR), a\n"
+"                         kernel build tree or an installed release; NAME\n"
+"                         (default: the release) names its result sets\n"
+"                         LABEL-NAME[-VARIANT]; -l defaults to the suite's name\n"
+"      --boots N          boot each kernel N times, alternating A B A B, the\n"
+"                         iterations spread over its boots (default 2)\n"
 "      --resume RUN_DIR   continue an interrupted run at its first step without\n"
 "                         a row in status.csv (the plan comes from run.json)\n"
 "      --dry-run          print the plan (order of iterations, knobs that would\n"
@@ -85,7 +96,8 @@ const char cmd_run_help[] =
 "(not root, or every workload unsupported), 128+N killed by signal N.\n";
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
-	enum { OPT_SCALE = 256, OPT_ONLY, OPT_VARIANT, OPT_RESUME, OPT_DRY, OPT_HISTORY };
+	enum { OPT_SCALE = 256, OPT_ONLY, OPT_VARIANT, OPT_RESUME, OPT_DRY, OPT_KERNEL,
+	       OPT_BOOTS, OPT_GUEST, OPT_HISTORY };
 	static const struct option longopts[] = {
 		{ "suite", required_argument, NULL, 's' },
 		{ "label", required_argument, NULL, 'l' },
@@ -96,6 +108,9 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		{ "variant", required_argument, NULL, OPT_VARIANT },
 		{ "resume", required_argument, NULL, OPT_RESUME },
 		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "boots", required_argument, NULL, OPT_BOOTS },
+		{ "guest", required_argument, NULL, OPT_GUEST },
 		{ "history", optional_argument, NULL, OPT_HISTORY },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -120,6 +135,17 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		case OPT_VARIANT: o->variants = optarg; break;
 		case OPT_RESUME: o->resume = optarg; break;
 		case OPT_DRY: o->dry_run = true; break;
+		case OPT_GUEST: o->guest = optarg; break;
+		case OPT_KERNEL:
+			o->kernels = xrealloc(o->kernels, (o->nkernels + 1) * sizeof(*o->kernels));
+			o->kernels[o->nkernels++] = optarg;
+			break;
+		case OPT_BOOTS:
+			if (mmab_parse_long(optarg, &n) || n < 1 || n > 1000)
+				return cmd_usage_error(cmd_run_help, "--boots '%s': expected a number "
+						       "of boots per kernel, 1 to 1000", optarg);
+			o->boots = (int)n;
+			break;
 		case OPT_HISTORY:
 			/* run takes no operand: a word after --history is its DB */
 			o->history = true;
@@ -136,58 +162,54 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_error(cmd_run_help, "unexpected argument '%s'", argv[optind]);
-	if (o->resume && (o->suite || o->label || o->outdir || o->iterations || o->scale ||
-			  o->only || o->variants))
+	if ((o->resume || o->guest) && (o->suite || o->label || o->outdir || o->iterations ||
+					o->scale || o->only || o->variants || o->nkernels ||
+					o->boots || (o->resume && o->guest)))
 		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
 				       "RUN_DIR/run.json; it takes no -s, -l, -o, -n, --scale, "
-				       "--only or --variant");
+				       "--only, --variant, --kernel or --boots");
 	return 0;
 }
 /* The kernel release as a label: characters a label may not hold become '-'. */
 static char *default_label(void)
 {
 	struct utsname u;
-	char *l;
+	char *l = uname(&u) ? NULL : mmab_label_from(u.release);
 
-	if (uname(&u))
-		return xstrdup("mmab");
-	l = xstrdup(u.release);
-	for (char *p = l; *p; p++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-", *p))
-			*p = '-';
-	if (strlen(l) > 64)
-		l[64] = '\0';
-	if (!mmab_label_valid(l)) {
-		free(l);
-		l = xstrdup("mmab");
-	}
-	return l;
+	return l ? l : xstrdup("mmab");
 }
 /* ---- setup and teardown of a run ---- */
 
-static int load_resume(struct run *r)
+/*
+ * A plan recorded in DIR/run.json and the suite it was made from
+ * (SUITE_DIR/suite.ini, the first set's directory when NULL), parsed as
+ * FLAGS say (a kernel A/B's host: its knobs are the booted kernels').
+ * 0 or MMAB_EXIT_USAGE (reported).
+ */
+static int load_recorded(struct run *r, const char *dir, const char *suite_dir, unsigned flags)
 {
 	char err[1024], *path, *ini = NULL;
 	json_t *root = NULL, *sets;
 	const char *first;
 	int ret;
 
-	path = xasprintf("%s/run.json", r->o.resume);
+	path = xasprintf("%s/run.json", dir);
 	ret = rset_json_read(path, &root, err, sizeof(err));
 	free(path);
 	if (ret) {
-		mmab_err("--resume: %s", err);
+		mmab_err("%s", err);
 		return MMAB_EXIT_USAGE;
 	}
 	sets = json_object_get(root, "sets");
 	first = json_string_value(json_object_get(json_array_get(sets, 0), "label"));
 	if (!first || !mmab_label_valid(first)) {
-		mmab_err("%s/run.json: no result set listed", r->o.resume);
+		mmab_err("%s/run.json: no result set listed", dir);
 		ret = MMAB_EXIT_USAGE;
 		goto out;
 	}
 	/* the suite exactly as it was run, from the first set's copy */
-	path = xasprintf("%s/%s/suite.ini", r->o.resume, first);
+	path = suite_dir ? xasprintf("%s/suite.ini", suite_dir)
+			 : xasprintf("%s/%s/suite.ini", dir, first);
 	ret = mmab_read_file(path, &ini, NULL);
 	if (ret) {
 		mmab_err("cannot read '%s': %s", path, strerror(-ret));
@@ -195,7 +217,9 @@ static int load_resume(struct run *r)
 		ret = MMAB_EXIT_USAGE;
 		goto out;
 	}
-	ret = suite_parse(path, ini, &r->suite);
+	if (json_array_size(json_object_get(root, "kernels")) && !(flags & SUITE_GUEST))
+		flags |= SUITE_BOOTS;
+	ret = suite_parse(path, ini, &r->suite, flags);
 	free(path);
 	free(ini);
 	if (ret) {
@@ -205,34 +229,70 @@ static int load_resume(struct run *r)
 	r->suite_loaded = true;
 	ret = plan_from_json(&r->plan, root, &r->suite, err, sizeof(err));
 	if (ret) {
-		mmab_err("%s/run.json: %s", r->o.resume, err);
+		mmab_err("%s/run.json: %s", dir, err);
 		ret = MMAB_EXIT_USAGE;
-		goto out;
 	}
-	r->run_dir = xstrdup(r->o.resume);
 out:
 	json_decref(root);
 	return ret;
 }
+static int load_resume(struct run *r)
+{
+	int ret = load_recorded(r, r->o.resume, NULL, 0);
+
+	if (!ret)
+		r->run_dir = xstrdup(r->o.resume);
+	return ret;
+}
+/*
+ * --guest JOB (hidden: `mmab guest` runs it inside a booted kernel): that
+ * boot's share of a kernel A/B, JOB/run.json and JOB/suite.ini as the host
+ * wrote them, run into JOB/run with this kernel checking the suite's knobs.
+ */
+static int load_guest(struct run *r)
+{
+	int ret = load_recorded(r, r->o.guest, r->o.guest, SUITE_GUEST);
+
+	if (ret)
+		return ret;
+	r->run_dir = xasprintf("%s/run", r->o.guest);
+	r->channel_fd = guest_channel_fd();
+	return 0;
+}
 static int load_new(struct run *r)
 {
 	struct plan_args a = { 0 };
+	struct kernel *ks = NULL;
 	char err[1024], *label;
+	size_t nk = 0;
 	int ret;
 
-	ret = suite_load(r->o.suite ? r->o.suite : "quick", &r->suite);
+	ret = suite_load(r->o.suite ? r->o.suite : "quick", &r->suite,
+			 r->o.nkernels ? SUITE_BOOTS : 0);
 	if (ret)
 		return MMAB_EXIT_USAGE;
 	r->suite_loaded = true;
-	label = r->o.label ? xstrdup(r->o.label) : default_label();
+	ret = run_gather_kernels(r, &ks, &nk);
+	if (ret)
+		return ret;
+	if (r->o.boots && !nk) {
+		mmab_err("--boots is for a run that boots kernels: add --kernel");
+		free(ks);
+		return MMAB_EXIT_USAGE;
+	}
+	/* a kernel A/B is named by what it runs; its sets by the kernels */
+	label = r->o.label ? xstrdup(r->o.label) : nk ? xstrdup(r->suite.name) : default_label();
 	a = (struct plan_args){
 		.label = label, .iterations = r->o.iterations, .only = r->o.only,
 		.variants = r->o.variants, .scale = r->o.scale,
 		.seed = r->suite.seed_set ? r->suite.seed : plan_random_seed(),
-		.start = time(NULL),
+		.start = time(NULL), .kernels = ks, .nkernels = nk, .boots = r->o.boots,
 	};
 	ret = plan_build(&r->plan, &r->suite, &a, err, sizeof(err));
 	free(label);
+	for (size_t k = 0; k < nk; k++)
+		kernel_free(&ks[k]);
+	free(ks);
 	if (ret) {
 		mmab_err("%s", err);
 		return MMAB_EXIT_USAGE;
@@ -265,9 +325,11 @@ static void run_free(struct run *r)
 	json_decref(r->col_meta);
 	json_decref(r->machine);
 	json_decref(r->before);
+	run_boots_free(r);
 	plan_free(&r->plan);
 	if (r->suite_loaded)
 		suite_free(&r->suite);
+	free(r->o.kernels);
 }
 /* Validate everything; nothing on the machine changes before this returns 0. */
 static int prepare(struct run *r)
@@ -280,7 +342,7 @@ static int prepare(struct run *r)
 		mmab_err("cannot read MemTotal from /proc/meminfo");
 		return MMAB_EXIT_FAIL;
 	}
-	ret = r->o.resume ? load_resume(r) : load_new(r);
+	ret = r->o.resume ? load_resume(r) : r->o.guest ? load_guest(r) : load_new(r);
 	if (ret)
 		return ret;
 	if (run_resolve(r))
@@ -296,6 +358,33 @@ static int prepare(struct run *r)
 			r->set_dirs[s] = xasprintf("%s/%s", r->run_dir, r->plan.sets[s].label);
 	}
 	return 0;
+}
+/*
+ * The run proper, once the journal is open: on this kernel, the variants'
+ * knobs tried, then the steps; with kernels to boot, their caches made
+ * ready (a kernel that cannot boot is bad input, found before the run
+ * directory exists), then the boots (runner/run-boots.c).
+ */
+static int run_all(struct run *r)
+{
+	bool boots = run_boots_here(r);
+	int ret = boots ? run_boots_prepare(r) : run_preflight_variants(r);
+
+	if (!ret && r->o.resume)
+		ret = run_reopen_sets(r) ? MMAB_EXIT_FAIL : 0;
+	else if (!ret && r->o.guest)
+		ret = mmab_mkdir_p(r->run_dir, 0755) || run_create_sets(r) ? MMAB_EXIT_FAIL : 0;
+	else if (!ret)
+		ret = run_make_dir(r) || run_create_sets(r) ? MMAB_EXIT_FAIL : 0;
+	if (!ret)
+		ret = run_scratch_path(r) ? MMAB_EXIT_FAIL : 0;
+	if (!ret)
+		ret = run_open_status(r) ? MMAB_EXIT_FAIL : 0;
+	if (!ret)
+		ret = boots ? run_boots_execute(r) : run_execute(r);
+	if (!ret)
+		run_finish_sets(r);
+	return ret;
 }
 /*
  * --history: the store, checked before anything runs (a typo must not
@@ -326,12 +415,12 @@ static int run_history(const struct run *r, bool import)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run r = { .argc = argc, .argv = argv };
+	struct run r = { .argc = argc, .argv = argv, .channel_fd = -1 };
 	int ret, cret;
 
 	ret = parse_args(&r.o, argc, argv);
 	if (ret)
-		return ret;
+		goto out;
 	ret = prepare(&r);
 	if (ret)
 		goto out;
@@ -354,19 +443,7 @@ int cmd_run(int argc, char **argv)
 	ret = run_open_journal(&r);
 	if (ret)
 		goto out;
-	ret = run_preflight_variants(&r);
-	if (!ret && r.o.resume)
-		ret = run_reopen_sets(&r) ? MMAB_EXIT_FAIL : 0;
-	else if (!ret)
-		ret = run_make_dir(&r) || run_create_sets(&r) ? MMAB_EXIT_FAIL : 0;
-	if (!ret)
-		ret = run_scratch_path(&r) ? MMAB_EXIT_FAIL : 0;
-	if (!ret)
-		ret = run_open_status(&r) ? MMAB_EXIT_FAIL : 0;
-	if (!ret)
-		ret = run_execute(&r);
-	if (!ret)
-		run_finish_sets(&r);
+	ret = run_all(&r);
 	cret = journal_close(r.journal);
 	if (cret) {
 		mmab_err("cannot restore every knob: %s; run 'mmab restore'", strerror(-cret));

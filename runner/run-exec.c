@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "boot/guest.h"
 #include "collectors/collector.h"
 #include "lib/journal.h"
 #include "lib/machine.h"
@@ -110,6 +111,26 @@ static int record_step(struct run *r, size_t i, struct step_record *rec, const c
 	return 0;
 }
 
+/*
+ * In a booted kernel (--guest), tell the host a step begins (STATUS NULL)
+ * or ended, its outcome synced to disk first, so the host may rely on
+ * every step it was told of even if this kernel dies next.
+ */
+static void note_step(struct run *r, size_t i, const char *status)
+{
+	const struct plan_step *st = &r->plan.steps[i];
+	const char *set = r->plan.sets[st->set].label, *id = r->suite.workloads[st->workload].id;
+
+	if (r->channel_fd < 0)
+		return;
+	if (!status) {
+		guest_send(r->channel_fd, "begin %s %s %d", set, id, st->iteration);
+		return;
+	}
+	sync();
+	guest_send(r->channel_fd, "end %s %s %d %s", set, id, st->iteration, status);
+}
+
 static int run_step(struct run *r, size_t i)
 {
 	const struct plan_step *st = &r->plan.steps[i];
@@ -126,6 +147,7 @@ static int run_step(struct run *r, size_t i)
 
 	run_step_name(r, i, name, sizeof(name));
 	progress_begin(r->progress, i, name);
+	note_step(r, i, NULL);
 	if (r->skip_why[st->workload]) {
 		snprintf(rec.reason, sizeof(rec.reason), "%s", r->skip_why[st->workload]);
 	} else {
@@ -148,6 +170,8 @@ static int run_step(struct run *r, size_t i)
 		}
 	}
 	ret = record_step(r, i, &rec, iter_dir, mmab_now() - t0);
+	if (!ret)
+		note_step(r, i, rec.row.status);
 out:
 	json_decref(rec.info);
 	json_decref(rec.workload_knobs);
@@ -162,8 +186,7 @@ int run_open_journal(struct run *r)
 		journal_install_signals(r->journal);
 	return ret;
 }
-/* A terminal that can redraw a line: not a log, not TERM=dumb (an editor's shell). */
-static bool terminal(void)
+bool run_terminal(void)
 {
 	const char *term = getenv("TERM");
 
@@ -200,7 +223,7 @@ int run_execute(struct run *r)
 		left += !done[i];
 		ballast |= !done[i] && r->eff[w] && !r->skip_why[w];
 	}
-	r->progress = progress_new(r->plan.nsteps, est, keys, terminal(), stderr);
+	r->progress = progress_new(r->plan.nsteps, est, keys, run_terminal(), stderr);
 	for (size_t i = 0; i < r->plan.nsteps; i++)
 		if (done[i])
 			progress_done_before(r->progress, i);

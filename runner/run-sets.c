@@ -80,7 +80,7 @@ json_t *run_set_metadata(struct run *r, size_t s)
 
 		json_object_set(m, keys[i], v ? v : json_null());
 	}
-	json_object_set_new(m, "knobs", json_pack("{s:O, s:O}", "before", r->before,
+	json_object_set_new(m, "knobs", json_pack("{s:O?, s:O?}", "before", r->before,
 						  "as_run", r->as_run[s]));
 	/* the scratch files of the page-cache workloads live here too */
 	json_object_set_new(m, "storage", machine_storage_info(r->run_dir));
@@ -97,7 +97,7 @@ json_t *run_set_metadata(struct run *r, size_t s)
 	json_object_set_new(m, "argv", argv_json(r->argc, r->argv));
 	return m;
 }
-static int write_meta(struct run *r, size_t s)
+int run_write_meta(struct run *r, size_t s)
 {
 	char *path = xasprintf("%s/metadata.json", r->set_dirs[s]);
 	int ret = rset_json_write(path, r->meta[s]);
@@ -165,7 +165,7 @@ int run_create_sets(struct run *r)
 		if (ret)
 			return ret;
 		r->meta[s] = run_set_metadata(r, s);
-		ret = write_meta(r, s);
+		ret = run_write_meta(r, s);
 		if (ret)
 			return ret;
 	}
@@ -214,7 +214,7 @@ int run_reopen_sets(struct run *r)
 		}
 		json_array_append_new(res, json_pack("{s:s, s:o}", "start", r->start_iso,
 						     "argv", argv_json(r->argc, r->argv)));
-		if (write_meta(r, s))
+		if (run_write_meta(r, s))
 			return -EIO;
 	}
 	return 0;
@@ -228,6 +228,6 @@ void run_finish_sets(struct run *r)
 		if (!r->meta[s])
 			continue;
 		json_object_set_new(r->meta[s], "end", json_string(end));
-		write_meta(r, s);
+		run_write_meta(r, s);
 	}
 }

@@ -13,6 +13,7 @@
 #include "collectors/collector.h"
 #include "lib/machine.h"
 #include "lib/mmab.h"
+#include "boot/qemu.h"
 #include "lib/resultset.h"
 #include "runner/run.h"
 #include "workloads/workload.h"
@@ -62,10 +63,15 @@ static int resolve_scales(struct run *r)
 	}
 	return 0;
 }
+bool run_boots_here(const struct run *r)
+{
+	return r->plan.nkernels && !r->o.guest;
+}
 static void check_supported(struct run *r)
 {
 	r->skip_why = xcalloc(r->suite.nworkloads, sizeof(*r->skip_why));
-	for (size_t k = 0; k < r->plan.nworkloads; k++) {
+	/* a booted kernel says what it supports */
+	for (size_t k = 0; k < r->plan.nworkloads && !run_boots_here(r); k++) {
 		size_t i = r->plan.workloads[k];
 		const struct suite_workload *w = &r->suite.workloads[i];
 		char why[256] = "";
@@ -89,7 +95,8 @@ static void resolve_collectors(struct run *r)
 
 		if (!cfg.interval_ms)
 			cfg.interval_ms = cfg.c->default_interval_ms;
-		ok = !cfg.c->available || !cfg.c->available(why, sizeof(why));
+		/* a booted kernel says which can run there */
+		ok = run_boots_here(r) || !cfg.c->available || !cfg.c->available(why, sizeof(why));
 		json_array_append_new(r->col_meta, json_pack("{s:s, s:I, s:s}",
 			"name", cfg.c->name, "interval_ms", (json_int_t)cfg.interval_ms,
 			"status", ok ? "ok" : (why[0] ? why : "unavailable")));
@@ -162,10 +169,13 @@ double run_step_estimate(const struct run *r, size_t i)
 void run_step_name(const struct run *r, size_t i, char *buf, size_t len)
 {
 	const struct plan_step *st = &r->plan.steps[i];
-	const char *variant = r->plan.sets[st->set].variant;
+	const struct plan_set *set = &r->plan.sets[st->set];
+	const char *variant = set->variant;
+	const char *kernel = set->kernel >= 0 ? r->plan.kernels[set->kernel].name : NULL;
 
-	snprintf(buf, len, "%s #%d%s%s%s", r->suite.workloads[st->workload].id, st->iteration,
-		 variant ? " [" : "", variant ? variant : "", variant ? "]" : "");
+	snprintf(buf, len, "%s #%d%s%s%s%s%s", r->suite.workloads[st->workload].id, st->iteration,
+		 variant || kernel ? " [" : "", kernel ? kernel : "", kernel && variant ? ", " : "",
+		 variant ? variant : "", variant || kernel ? "]" : "");
 }
 /* ---- dry run ---- */
 
@@ -191,6 +201,14 @@ void run_mark_done(struct run *r, bool *done)
 
 int run_resolve(struct run *r)
 {
+	/* sizes are the booted kernels': the smallest guest's memory bounds them */
+	for (size_t k = 0; run_boots_here(r) && k < r->plan.nkernels; k++) {
+		uint64_t m = r->plan.kernels[k].memory ? r->plan.kernels[k].memory :
+			     QEMU_MEMORY_DEFAULT;
+
+		if (!k || m < r->mem_total)
+			r->mem_total = m;
+	}
 	if (resolve_scales(r))
 		return -EINVAL;
 	check_supported(r);

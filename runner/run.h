@@ -37,6 +37,10 @@ struct run_opts {
 	const char *resume;
 	int iterations;
 	bool dry_run;
+	const char *guest;		/* --guest JOB: a booted kernel's share of a kernel A/B */
+	const char **kernels;		/* --kernel [NAME=]KERNEL, as given */
+	size_t nkernels;
+	int boots;			/* --boots N; 0: not given */
 	bool history;			/* --history: import the sets when the run ends */
 	const char *history_db;		/* its DB; NULL: the default */
 };
@@ -70,6 +74,8 @@ struct run {
 	struct progress *progress;
 	unsigned n_ok, n_failed, n_skipped;
 	char start_iso[32];
+	int channel_fd;			/* --guest: the host's channel (boot/channel.h), -1: none */
+	struct boots *boots;		/* a kernel A/B's boots (runner/run-boots.c) */
 };
 
 /*
@@ -79,14 +85,56 @@ struct run {
  * and the knobs metadata.json records.  0 or -EINVAL (reported).
  */
 int run_resolve(struct run *r);
+/*
+ * run_boots_here - does this run boot its kernels (the host of a kernel
+ * A/B), its steps running in them and not here?
+ */
+bool run_boots_here(const struct run *r);
 /* run_set_variant - the suite variant of result set SET, NULL without variants. */
 const struct suite_variant *run_set_variant(const struct run *r, size_t set);
 /* run_step_estimate - seconds step I should take (0: skipped), for the ETA. */
 double run_step_estimate(const struct run *r, size_t i);
-/* run_step_name - "idle #2 [b]": step I for messages. */
+/* run_step_name - "idle #2 [b]", "idle #2 [old, b]" with kernels: step I for messages. */
 void run_step_name(const struct run *r, size_t i, char *buf, size_t len);
 /* run_mark_done - done[i] for the steps a status.csv row already records (--resume). */
 void run_mark_done(struct run *r, bool *done);
+
+/*
+ * run_gather_kernels - the kernels the run boots: the suite's [kernel]
+ * sections, then each --kernel, resolved and named (boot/kernel.h).  0
+ * with *KS (*N of them; none when the run boots nothing), or
+ * MMAB_EXIT_USAGE (reported with the origin: FILE:LINE or the argument).
+ * runner/run-boots.c.
+ */
+struct kernel;
+int run_gather_kernels(struct run *r, struct kernel **ks, size_t *n);
+/*
+ * run_boots_prepare - everything the boots need, before the run directory
+ * exists: each kernel ready (a package unpacked into the cache), its
+ * modules found, its initramfs and the root disk made unless cached.  A
+ * kernel that cannot be booted (no virtio-blk, a damaged package) is bad
+ * input: MMAB_EXIT_USAGE (reported); MMAB_EXIT_FAIL when mmab cannot
+ * make what it needs.
+ */
+int run_boots_prepare(struct run *r);
+/*
+ * run_boots_execute - boot after boot (plan order), each running its share
+ * of the steps in the kernel under test, its results merged into the sets
+ * and each of its steps recorded in status.csv (a fault's steps with its
+ * reason) before the next boot.  0 or an exit code (the run stopped:
+ * --resume continues it).
+ */
+int run_boots_execute(struct run *r);
+/* run_boots_dry - --dry-run's part: the VM, the caches, what would be made. */
+void run_boots_dry(struct run *r, FILE *f);
+/*
+ * run_boots_set_meta - metadata.json of kernel set S before its kernel
+ * booted: no environment yet (it will be the guest's), the kernel, vm and
+ * boots objects.  M is run_set_metadata's, changed in place.
+ * runner/run-boots-merge.c.
+ */
+void run_boots_set_meta(struct run *r, size_t s, json_t *m);
+void run_boots_free(struct run *r);
 
 /* run_dry - print the plan, the knobs that would change and the ETA; touch nothing. */
 void run_dry(struct run *r);
@@ -99,6 +147,8 @@ int run_create_sets(struct run *r);
 int run_reopen_sets(struct run *r);
 /* run_open_status - open every set's status.csv for appending.  0 or -errno (reported). */
 int run_open_status(struct run *r);
+/* run_write_meta - set S's metadata.json from r->meta[s].  0 or -errno (reported). */
+int run_write_meta(struct run *r, size_t s);
 /* run_finish_sets - the end time into every set's metadata.json. */
 void run_finish_sets(struct run *r);
 /* run_set_metadata - metadata.json of set S as results/README.md lists it. */
@@ -117,6 +167,8 @@ int run_scratch_path(struct run *r);
  * kernel refuses, reported as FILE:LINE) or MMAB_EXIT_FAIL.
  */
 int run_preflight_variants(struct run *r);
+/* run_terminal - can stderr redraw a line: not a log, not TERM=dumb (an editor's shell)? */
+bool run_terminal(void);
 /*
  * run_execute - run every step not done yet, in plan order, each outcome
  * appended to its set's status.csv before the next starts.  0 or an exit

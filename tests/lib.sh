@@ -55,3 +55,26 @@ machine_as_found() {
 	_left=$(mmab_cgroups)
 	check "$1: no mmab cgroup left ${_left}" [ -z "$_left" ]
 }
+
+# refused DESCRIPTION PATTERN ARGS...: `mmab run ARGS -o $tmp/bad` exits 2
+# saying PATTERN on stderr (two checks).
+refused() {
+	_ref_desc=$1 _ref_pattern=$2
+	shift 2
+	"$MMAB" run "$@" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
+	_ref_rc=$?
+	check "$_ref_desc: exit 2 (got $_ref_rc)" [ $_ref_rc -eq 2 ]
+	check "$_ref_desc: says '$_ref_pattern'" grep -q -- "$_ref_pattern" "$tmp/err"
+}
+
+# fake_kernel_image PATH RELEASE: a file with an x86 boot protocol header
+# whose version string says RELEASE: what mmab reads of a kernel image, and
+# nothing that boots.
+fake_kernel_image() {
+	head -c 20480 /dev/zero > "$1"
+	printf 'HdrS' | dd of="$1" bs=1 seek=$((0x202)) conv=notrunc 2>/dev/null
+	printf '\017\002' | dd of="$1" bs=1 seek=$((0x206)) conv=notrunc 2>/dev/null
+	printf '\000\076' | dd of="$1" bs=1 seek=$((0x20E)) conv=notrunc 2>/dev/null
+	printf '%s (e2e@mmab) #1 SMP' "$2" | dd of="$1" bs=1 seek=$((0x4000)) conv=notrunc \
+		2>/dev/null
+}
