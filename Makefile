@@ -40,7 +40,7 @@ endif
 
 B := build
 
-LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c runner/*.c))
+LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c boot/*.c runner/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/embed.o $(B)/embed-table.o
 EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* workloads/fio/*.fio))
 
