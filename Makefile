@@ -2,7 +2,7 @@
 #
 # mmab: one non-recursive Makefile.  `make` builds ./mmab, `make check` runs
 # every test, `make bench` the benchmarks, `make quick` the README's main job.
-# Every source file in runner/, workloads/, collectors/ and analysis/ is part
+# Every source file in runner/, workloads/, collectors/, analysis/ and boot/ is part
 # of the build; adding a workload or collector never touches this file.
 
 PREFIX  ?= /usr/local

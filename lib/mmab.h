@@ -118,6 +118,12 @@ void mmab_format_size(char *buf, size_t len, uint64_t bytes);
 
 /* Labels are plain names: [A-Za-z0-9._+-], not starting with '.', <= 64. */
 bool mmab_label_valid(const char *s);
+/*
+ * mmab_label_from - S made a label: characters a label may not hold become
+ * '-', cut at 64.  A new string, or NULL when even that is no label (empty,
+ * or starting with '.' or '-').
+ */
+char *mmab_label_from(const char *s);
 
 bool mmab_is_root(void);
 /*
@@ -135,6 +141,23 @@ bool mmab_found(const char *name);
  * Returns the child's pid or -errno.
  */
 pid_t mmab_spawn(char *const argv[], const char *out_path, const char *err_path);
+/* What mmab_spawn_with() sets up in the child before the exec. */
+struct mmab_spawn {
+	char *const *argv;
+	char *const *envp;	/* NULL: the parent's environment */
+	int in_fd, out_fd, err_fd;	/* dup'd onto 0, 1, 2 when above 2; else inherited */
+	const char *out_path;	/* stdout, stderr appended to these files (after the fds) */
+	const char *err_path;
+	const int *keep_fds;	/* open across the exec at the same numbers (FD_CLOEXEC cleared) */
+	size_t nkeep;
+	bool die_with_parent;	/* PR_SET_PDEATHSIG SIGKILL: killed when mmab dies, even by kill -9 */
+};
+/*
+ * mmab_spawn_with - fork and exec SP->argv (never through a shell) as SP
+ * says.  Returns the child's pid, or -errno when it could not be started
+ * (the exec's own error included).
+ */
+pid_t mmab_spawn_with(const struct mmab_spawn *sp);
 /*
  * mmab_spawn_wait - mmab_spawn then wait; *wstatus gets the wait status.
  * Returns 0 when the program ran (whatever its exit status) or -errno.

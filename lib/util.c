@@ -10,6 +10,8 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -477,6 +479,22 @@ bool mmab_label_valid(const char *s)
 	return true;
 }
 
+char *mmab_label_from(const char *s)
+{
+	char *l = xstrdup(s);
+
+	for (char *p = l; *p; p++)
+		if (!isalnum((unsigned char)*p) && !strchr("._+-", *p))
+			*p = '-';
+	if (strlen(l) > 64)
+		l[64] = '\0';
+	if (!mmab_label_valid(l)) {
+		free(l);
+		return NULL;
+	}
+	return l;
+}
+
 bool mmab_is_root(void)
 {
 	return geteuid() == 0;
@@ -528,10 +546,36 @@ static int redirect(const char *path, int target)
 	return 0;
 }
 
-pid_t mmab_spawn(char *const argv[], const char *out_path, const char *err_path)
+/* In the child: the descriptors and the parent-death signal SP asks for. 0 or errno. */
+static int spawn_setup(const struct mmab_spawn *sp, pid_t parent)
 {
+	const int fds[3] = { sp->in_fd, sp->out_fd, sp->err_fd };
+
+	if (sp->die_with_parent) {
+		prctl(PR_SET_PDEATHSIG, SIGKILL);
+		/* the parent may have died before prctl: then nobody is left to wait */
+		if (getppid() != parent)
+			_exit(127);
+	}
+	for (int i = 0; i < 3; i++)
+		if (fds[i] > 2 && dup2(fds[i], i) < 0)
+			return errno;
+	if ((sp->out_path && redirect(sp->out_path, STDOUT_FILENO)) ||
+	    (sp->err_path && redirect(sp->err_path, STDERR_FILENO)))
+		return errno;
+	for (size_t i = 0; i < sp->nkeep; i++) {
+		int fl = fcntl(sp->keep_fds[i], F_GETFD);
+
+		if (fl < 0 || fcntl(sp->keep_fds[i], F_SETFD, fl & ~FD_CLOEXEC) < 0)
+			return errno;
+	}
+	return 0;
+}
+
+pid_t mmab_spawn_with(const struct mmab_spawn *sp)
+{
+	pid_t parent = getpid(), pid;
 	int pipefd[2];
-	pid_t pid;
 	int err = 0;
 	ssize_t n;
 
@@ -548,11 +592,12 @@ pid_t mmab_spawn(char *const argv[], const char *out_path, const char *err_path)
 	}
 	if (pid == 0) {
 		close(pipefd[0]);
-		if ((out_path && redirect(out_path, STDOUT_FILENO)) ||
-		    (err_path && redirect(err_path, STDERR_FILENO))) {
-			err = errno;
-		} else {
-			execvp(argv[0], argv);
+		err = spawn_setup(sp, parent);
+		if (!err) {
+			if (sp->envp)
+				execvpe(sp->argv[0], sp->argv, sp->envp);
+			else
+				execvp(sp->argv[0], sp->argv);
 			err = errno;
 		}
 		if (write(pipefd[1], &err, sizeof(err)) < 0)
@@ -569,6 +614,13 @@ pid_t mmab_spawn(char *const argv[], const char *out_path, const char *err_path)
 		return -err;
 	}
 	return pid;
+}
+
+pid_t mmab_spawn(char *const argv[], const char *out_path, const char *err_path)
+{
+	const struct mmab_spawn sp = { .argv = argv, .out_path = out_path, .err_path = err_path };
+
+	return mmab_spawn_with(&sp);
 }
 
 int mmab_spawn_wait(char *const argv[], const char *out_path, const char *err_path,

@@ -230,7 +230,7 @@ static int list_suites(const char *indent, bool verbose)
 	for (size_t i = 0; names[i]; i++) {
 		struct suite s;
 
-		if (suite_load(names[i], &s)) {
+		if (suite_load(names[i], &s, 0)) {
 			/* a built-in suite that does not load is a bug: say so */
 			printf("%s%-*s  (does not load here: see the errors above)\n", indent, w,
 			       names[i]);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot/kernel.h"
 #include "lib/journal.h"
 #include "lib/machine.h"
 #include "lib/mem.h"
@@ -35,6 +36,7 @@
 const char cmd_run_help[] =
 "usage: mmab run [-s SUITE] [-l LABEL] [-o RESULTS_DIR] [-n ITERATIONS]\n"
 "                [--scale PCT|SIZE] [--only WORKLOAD[,..]] [--variant NAME[,..]]\n"
+"                [--kernel [NAME=]KERNEL ... [--boots N]]\n"
 "                [--resume RUN_DIR] [--dry-run]\n"
 "\n"
 "Run a suite of workloads, each iteration in its own child process and memory\n"
@@ -53,6 +55,14 @@ const char cmd_run_help[] =
 "                         A workload section's own `scale` still wins\n"
 "      --only WL[,..]     run only these workloads (section ids or workload names)\n"
 "      --variant V[,..]   run only these variants of the suite\n"
+"      --kernel [NAME=]KERNEL\n"
+"                         boot KERNEL and run the suite in it (repeat for an A/B):\n"
+"                         a linux-image-*.deb, a bzImage (IMAGE,modules=DIR), a\n"
+"                         kernel build tree or an installed release; NAME\n"
+"                         (default: the release) names its result sets\n"
+"                         LABEL-NAME[-VARIANT]; -l defaults to the suite's name\n"
+"      --boots N          boot each kernel N times, alternating A B A B, the\n"
+"                         iterations spread over its boots (default 2)\n"
 "      --resume RUN_DIR   continue an interrupted run at its first step without\n"
 "                         a row in status.csv (the plan comes from run.json)\n"
 "      --dry-run          print the plan (order of iterations, knobs that would\n"
@@ -80,7 +90,8 @@ const char cmd_run_help[] =
 "(not root, or every workload unsupported), 128+N killed by signal N.\n";
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
-	enum { OPT_SCALE = 256, OPT_ONLY, OPT_VARIANT, OPT_RESUME, OPT_DRY };
+	enum { OPT_SCALE = 256, OPT_ONLY, OPT_VARIANT, OPT_RESUME, OPT_DRY, OPT_KERNEL,
+	       OPT_BOOTS };
 	static const struct option longopts[] = {
 		{ "suite", required_argument, NULL, 's' },
 		{ "label", required_argument, NULL, 'l' },
@@ -91,6 +102,8 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		{ "variant", required_argument, NULL, OPT_VARIANT },
 		{ "resume", required_argument, NULL, OPT_RESUME },
 		{ "dry-run", no_argument, NULL, OPT_DRY },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "boots", required_argument, NULL, OPT_BOOTS },
 		{ NULL, 0, NULL, 0 }
 	};
 	long n;
@@ -114,6 +127,16 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		case OPT_VARIANT: o->variants = optarg; break;
 		case OPT_RESUME: o->resume = optarg; break;
 		case OPT_DRY: o->dry_run = true; break;
+		case OPT_KERNEL:
+			o->kernels = xrealloc(o->kernels, (o->nkernels + 1) * sizeof(*o->kernels));
+			o->kernels[o->nkernels++] = optarg;
+			break;
+		case OPT_BOOTS:
+			if (mmab_parse_long(optarg, &n) || n < 1 || n > 1000)
+				return cmd_usage_error(cmd_run_help, "--boots '%s': expected a number "
+						       "of boots per kernel, 1 to 1000", optarg);
+			o->boots = (int)n;
+			break;
 		case ':':
 			return cmd_usage_error(cmd_run_help, "option '%s' needs a value",
 					       argv[optind - 1]);
@@ -125,31 +148,19 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 	if (optind < argc)
 		return cmd_usage_error(cmd_run_help, "unexpected argument '%s'", argv[optind]);
 	if (o->resume && (o->suite || o->label || o->outdir || o->iterations || o->scale ||
-			  o->only || o->variants))
+			  o->only || o->variants || o->nkernels || o->boots))
 		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
 				       "RUN_DIR/run.json; it takes no -s, -l, -o, -n, --scale, "
-				       "--only or --variant");
+				       "--only, --variant, --kernel or --boots");
 	return 0;
 }
 /* The kernel release as a label: characters a label may not hold become '-'. */
 static char *default_label(void)
 {
 	struct utsname u;
-	char *l;
+	char *l = uname(&u) ? NULL : mmab_label_from(u.release);
 
-	if (uname(&u))
-		return xstrdup("mmab");
-	l = xstrdup(u.release);
-	for (char *p = l; *p; p++)
-		if (!strchr("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._+-", *p))
-			*p = '-';
-	if (strlen(l) > 64)
-		l[64] = '\0';
-	if (!mmab_label_valid(l)) {
-		free(l);
-		l = xstrdup("mmab");
-	}
-	return l;
+	return l ? l : xstrdup("mmab");
 }
 /* ---- setup and teardown of a run ---- */
 
@@ -183,7 +194,7 @@ static int load_resume(struct run *r)
 		ret = MMAB_EXIT_USAGE;
 		goto out;
 	}
-	ret = suite_parse(path, ini, &r->suite);
+	ret = suite_parse(path, ini, &r->suite, 0);
 	free(path);
 	free(ini);
 	if (ret) {
@@ -205,22 +216,37 @@ out:
 static int load_new(struct run *r)
 {
 	struct plan_args a = { 0 };
+	struct kernel *ks = NULL;
 	char err[1024], *label;
+	size_t nk = 0;
 	int ret;
 
-	ret = suite_load(r->o.suite ? r->o.suite : "quick", &r->suite);
+	ret = suite_load(r->o.suite ? r->o.suite : "quick", &r->suite,
+			 r->o.nkernels ? SUITE_BOOTS : 0);
 	if (ret)
 		return MMAB_EXIT_USAGE;
 	r->suite_loaded = true;
-	label = r->o.label ? xstrdup(r->o.label) : default_label();
+	ret = run_gather_kernels(r, &ks, &nk);
+	if (ret)
+		return ret;
+	if (r->o.boots && !nk) {
+		mmab_err("--boots is for a run that boots kernels: add --kernel");
+		free(ks);
+		return MMAB_EXIT_USAGE;
+	}
+	/* a kernel A/B is named by what it runs; its sets by the kernels */
+	label = r->o.label ? xstrdup(r->o.label) : nk ? xstrdup(r->suite.name) : default_label();
 	a = (struct plan_args){
 		.label = label, .iterations = r->o.iterations, .only = r->o.only,
 		.variants = r->o.variants, .scale = r->o.scale,
 		.seed = r->suite.seed_set ? r->suite.seed : plan_random_seed(),
-		.start = time(NULL),
+		.start = time(NULL), .kernels = ks, .nkernels = nk, .boots = r->o.boots,
 	};
 	ret = plan_build(&r->plan, &r->suite, &a, err, sizeof(err));
 	free(label);
+	for (size_t k = 0; k < nk; k++)
+		kernel_free(&ks[k]);
+	free(ks);
 	if (ret) {
 		mmab_err("%s", err);
 		return MMAB_EXIT_USAGE;
@@ -256,6 +282,7 @@ static void run_free(struct run *r)
 	plan_free(&r->plan);
 	if (r->suite_loaded)
 		suite_free(&r->suite);
+	free(r->o.kernels);
 }
 /* Validate everything; nothing on the machine changes before this returns 0. */
 static int prepare(struct run *r)
@@ -292,12 +319,17 @@ int cmd_run(int argc, char **argv)
 
 	ret = parse_args(&r.o, argc, argv);
 	if (ret)
-		return ret;
+		goto out;
 	ret = prepare(&r);
 	if (ret)
 		goto out;
 	if (r.o.dry_run) {
 		run_dry(&r);
+		goto out;
+	}
+	if (r.plan.nkernels) {
+		mmab_err("booting the kernels is not built yet: --dry-run shows the plan");
+		ret = MMAB_EXIT_FAIL;
 		goto out;
 	}
 	if (!mmab_is_root()) {

@@ -142,36 +142,102 @@ static char *names_of(const struct suite *s, bool variants)
 	return out;
 }
 
+/* "variant 'b'", "kernel 'old'", "kernel 'old', variant 'b'": what set I is, for messages. */
+static char *set_origin(const struct plan *p, size_t i)
+{
+	const struct plan_set *set = &p->sets[i];
+	const char *k = set->kernel >= 0 ? p->kernels[set->kernel].name : NULL;
+
+	if (k && set->variant)
+		return xasprintf("kernel '%s', variant '%s'", k, set->variant);
+	return k ? xasprintf("kernel '%s'", k) : xasprintf("variant '%s'", set->variant);
+}
+
+/* Append set LABEL (variant V of the suite, or none; kernel K or -1), checked. */
+static int add_set(struct plan *p, char *label, const struct suite_variant *v, int vidx, int k,
+		   char *err, size_t errlen)
+{
+	char *a, *b;
+	int ret = 0;
+
+	p->sets[p->nsets++] = (struct plan_set){ .label = label,
+		.variant = v ? xstrdup(v->name) : NULL, .variant_idx = vidx, .kernel = k };
+	if (!mmab_label_valid(label)) {
+		a = v ? xasprintf(" or name the set with label = in [variant %s]", v->name)
+		      : xstrdup(k >= 0 ? " or a shorter kernel NAME" : "");
+		b = v || k >= 0 ? set_origin(p, p->nsets - 1) : xstrdup("");
+		ret = fail(err, errlen, "result-set label '%s'%s%s is not a plain name "
+			   "([A-Za-z0-9._+-], at most 64 characters); use a shorter -l%s", label,
+			   *b ? " of " : "", b, a);
+		free(a);
+		free(b);
+		return ret;
+	}
+	for (size_t i = 0; i + 1 < p->nsets && !ret; i++) {
+		if (strcmp(p->sets[i].label, label))
+			continue;
+		a = set_origin(p, i);
+		b = set_origin(p, p->nsets - 1);
+		ret = fail(err, errlen, "%s and %s both write set '%s'", a, b, label);
+		free(a);
+		free(b);
+	}
+	return ret;
+}
+
+/*
+ * One set per variant (or one), per kernel when there are kernels: LABEL,
+ * LABEL-VARIANT or the variant's own label; with kernels, LABEL-NAME,
+ * LABEL-NAME-VARIANT, or VARIANT_LABEL-NAME.
+ */
 static int add_sets(struct plan *p, const struct suite *s, const struct plan_args *a, char *err,
 		    size_t errlen)
 {
-	if (!s->nvariants) {
-		p->sets = xcalloc(1, sizeof(*p->sets));
-		p->sets[0] = (struct plan_set){ .label = xstrdup(a->label), .variant_idx = -1 };
-		p->nsets = 1;
-		return 0;
-	}
-	p->sets = xcalloc(s->nvariants, sizeof(*p->sets));
-	for (size_t i = 0; i < s->nvariants; i++) {
-		const struct suite_variant *v = &s->variants[i];
-		char *label;
+	size_t nk = p->nkernels ? p->nkernels : 1, nv = s->nvariants ? s->nvariants : 1;
+	int ret = 0;
 
-		if (a->variants && !in_list(a->variants, v->name))
-			continue;
-		label = v->label ? xstrdup(v->label) : xasprintf("%s-%s", a->label, v->name);
-		p->sets[p->nsets++] = (struct plan_set){
-			.label = label, .variant = xstrdup(v->name), .variant_idx = (int)i };
-		if (!mmab_label_valid(label))
-			return fail(err, errlen,
-				    "result-set label '%s' of variant '%s' is not a plain name "
-				    "([A-Za-z0-9._+-], at most 64 characters); use a shorter -l "
-				    "or name the set with label = in [variant %s]",
-				    label, v->name, v->name);
-		for (size_t k = 0; k + 1 < p->nsets; k++)
-			if (!strcmp(p->sets[k].label, label))
-				return fail(err, errlen, "variants '%s' and '%s' both write set '%s'",
-					    p->sets[k].variant, v->name, label);
+	p->sets = xcalloc(nk * nv, sizeof(*p->sets));
+	for (size_t k = 0; k < nk && !ret; k++) {
+		const char *kname = p->nkernels ? p->kernels[k].name : NULL;
+		int ki = p->nkernels ? (int)k : -1;
+		char *base = kname ? xasprintf("%s-%s", a->label, kname) : xstrdup(a->label);
+
+		if (!s->nvariants)
+			ret = add_set(p, xstrdup(base), NULL, -1, ki, err, errlen);
+		for (size_t i = 0; i < s->nvariants && !ret; i++) {
+			const struct suite_variant *v = &s->variants[i];
+			char *label;
+
+			if (a->variants && !in_list(a->variants, v->name))
+				continue;
+			if (v->label)
+				label = kname ? xasprintf("%s-%s", v->label, kname) : xstrdup(v->label);
+			else
+				label = xasprintf("%s-%s", base, v->name);
+			ret = add_set(p, label, v, (int)i, ki, err, errlen);
+		}
+		free(base);
 	}
+	return ret;
+}
+
+/* The kernels of A, copied, and how often each boots. */
+static int add_kernels(struct plan *p, const struct plan_args *a, char *err, size_t errlen)
+{
+	if (!a->nkernels)
+		return 0;
+	p->backend = xstrdup(a->backend ? a->backend : "qemu");
+	p->boots_per_kernel = a->boots > 0 ? a->boots : PLAN_BOOTS_DEFAULT;
+	p->kernels = xcalloc(a->nkernels, sizeof(*p->kernels));
+	for (size_t k = 0; k < a->nkernels; k++) {
+		if (!a->kernels[k].name || !mmab_label_valid(a->kernels[k].name))
+			return fail(err, errlen, "kernel %zu has no plain name", k + 1);
+		kernel_copy(&p->kernels[p->nkernels++], &a->kernels[k]);
+	}
+	if (p->iterations < p->boots_per_kernel)
+		return fail(err, errlen, "%d iteration%s cannot fill %d boots of each kernel: "
+			    "ask for at least as many iterations (-n) as boots (--boots)",
+			    p->iterations, p->iterations == 1 ? "" : "s", p->boots_per_kernel);
 	return 0;
 }
 
@@ -208,7 +274,9 @@ int plan_build(struct plan *p, const struct suite *s, const struct plan_args *a,
 	p->scale = a->scale ? xstrdup(a->scale) : NULL;
 	if (p->iterations < 1)
 		return fail(err, errlen, "iterations must be at least 1");
-	ret = add_sets(p, s, a, err, errlen);
+	ret = add_kernels(p, a, err, errlen);
+	if (!ret)
+		ret = add_sets(p, s, a, err, errlen);
 	if (ret)
 		return ret;
 	p->workloads = xcalloc(s->nworkloads, sizeof(*p->workloads));
@@ -226,11 +294,36 @@ int plan_build(struct plan *p, const struct suite *s, const struct plan_args *a,
 	return 0;
 }
 
+/* The steps of iterations FIRST, FIRST+STEP, ... of the sets of kernel K (-1: all), boot B. */
+static void order_rounds(struct plan *p, gsl_rng *rng, int first, int step, int k, int b,
+			 size_t *perm)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < p->nsets; i++)
+		if (k < 0 || p->sets[i].kernel == k)
+			m++;
+	for (int it = first; it <= p->iterations; it += step) {
+		for (size_t w = 0; w < p->nworkloads; w++) {
+			size_t n = 0;
+
+			for (size_t i = 0; i < p->nsets; i++)
+				if (k < 0 || p->sets[i].kernel == k)
+					perm[n++] = i;
+			if (rng && m > 1)
+				gsl_ran_shuffle(rng, perm, m, sizeof(*perm));
+			for (size_t i = 0; i < m; i++)
+				p->steps[p->nsteps++] = (struct plan_step){
+					.set = perm[i], .workload = p->workloads[w], .iteration = it,
+					.boot = b };
+		}
+	}
+}
+
 void plan_order(struct plan *p)
 {
-	size_t *perm = xcalloc(p->nsets, sizeof(*perm));
+	size_t *perm = xcalloc(p->nsets ? p->nsets : 1, sizeof(*perm));
 	gsl_rng *rng = NULL;
-	size_t n = 0;
 
 	if (p->order == ORDER_SHUFFLED) {
 		rng = gsl_rng_alloc(gsl_rng_mt19937);
@@ -241,22 +334,43 @@ void plan_order(struct plan *p)
 		gsl_rng_set(rng, (unsigned long)p->seed);
 	}
 	free(p->steps);
-	p->nsteps = (size_t)p->iterations * p->nworkloads * p->nsets;
-	p->steps = xcalloc(p->nsteps, sizeof(*p->steps));
-	for (int it = 1; it <= p->iterations; it++) {
-		for (size_t w = 0; w < p->nworkloads; w++) {
-			for (size_t k = 0; k < p->nsets; k++)
-				perm[k] = k;
-			if (rng && p->nsets > 1)
-				gsl_ran_shuffle(rng, perm, p->nsets, sizeof(*perm));
-			for (size_t k = 0; k < p->nsets; k++)
-				p->steps[n++] = (struct plan_step){
-					.set = perm[k], .workload = p->workloads[w], .iteration = it };
+	free(p->boots);
+	p->boots = NULL;
+	p->nboots = 0;
+	p->nsteps = 0;
+	p->steps = xcalloc((size_t)p->iterations * p->nworkloads * p->nsets + 1, sizeof(*p->steps));
+	if (!p->nkernels)
+		order_rounds(p, rng, 1, 1, -1, -1, perm);
+	else
+		p->boots = xcalloc((size_t)p->boots_per_kernel * p->nkernels, sizeof(*p->boots));
+	for (int b = 1; p->nkernels && b <= p->boots_per_kernel; b++) {
+		for (size_t k = 0; k < p->nkernels; k++) {
+			p->boots[p->nboots] = (struct plan_boot){ .kernel = k, .number = b };
+			order_rounds(p, rng, b, p->boots_per_kernel, (int)k, (int)p->nboots, perm);
+			p->nboots++;
 		}
 	}
 	if (rng)
 		gsl_rng_free(rng);
 	free(perm);
+}
+
+int plan_boot_of(const struct plan *p, size_t kernel, int iteration)
+{
+	int number;
+
+	if (!p->boots_per_kernel || iteration < 1)
+		return -1;
+	number = (iteration - 1) % p->boots_per_kernel + 1;
+	for (size_t b = 0; b < p->nboots; b++)
+		if (p->boots[b].kernel == kernel && p->boots[b].number == number)
+			return (int)b;
+	return -1;
+}
+
+char *plan_boot_dir(const struct plan *p, size_t b)
+{
+	return xasprintf("%d-%s", p->boots[b].number, p->kernels[p->boots[b].kernel].name);
 }
 
 const char *plan_effective_scale(const struct plan *p, const struct suite *s,
@@ -269,6 +383,20 @@ const char *plan_effective_scale(const struct plan *p, const struct suite *s,
 	return s->scale ? s->scale : "100%";
 }
 
+/* run.json's backend, boots, kernels and boot_order. */
+static json_t *kernels_to_json(const struct plan *p)
+{
+	json_t *ks = json_array(), *order = json_array();
+
+	for (size_t k = 0; k < p->nkernels; k++)
+		json_array_append_new(ks, kernel_to_json(&p->kernels[k]));
+	for (size_t b = 0; b < p->nboots; b++)
+		json_array_append_new(order, json_pack("{s:s, s:i}",
+			"kernel", p->kernels[p->boots[b].kernel].name, "number", p->boots[b].number));
+	return json_pack("{s:s, s:i, s:o, s:o}", "backend", p->backend,
+			 "boots", p->boots_per_kernel, "kernels", ks, "boot_order", order);
+}
+
 json_t *plan_to_json(const struct plan *p, const struct suite *s, json_t *argv)
 {
 	json_t *root = json_object(), *sets = json_array(), *steps = json_array();
@@ -276,16 +404,23 @@ json_t *plan_to_json(const struct plan *p, const struct suite *s, json_t *argv)
 	for (size_t i = 0; i < p->nsets; i++) {
 		const struct plan_set *set = &p->sets[i];
 
-		json_array_append_new(sets, json_pack("{s:o, s:s, s:s}",
+		json_t *o = json_pack("{s:o, s:s, s:s}",
 			"variant", set->variant ? json_string(set->variant) : json_null(),
-			"label", set->label, "dir", set->label));
+			"label", set->label, "dir", set->label);
+
+		if (set->kernel >= 0)
+			json_object_set_new(o, "kernel", json_string(p->kernels[set->kernel].name));
+		json_array_append_new(sets, o);
 	}
 	for (size_t i = 0; i < p->nsteps; i++) {
 		const struct plan_step *st = &p->steps[i];
-
-		json_array_append_new(steps, json_pack("{s:s, s:s, s:i}",
+		json_t *o = json_pack("{s:s, s:s, s:i}",
 			"set", p->sets[st->set].label, "workload", s->workloads[st->workload].id,
-			"iteration", st->iteration));
+			"iteration", st->iteration);
+
+		if (st->boot >= 0)
+			json_object_set_new(o, "boot", json_integer(p->boots[st->boot].number));
+		json_array_append_new(steps, o);
 	}
 	json_object_set_new(root, "mmab_version", json_string(MMAB_VERSION));
 	json_object_set_new(root, "run_id", json_string(p->run_id));
@@ -299,6 +434,8 @@ json_t *plan_to_json(const struct plan *p, const struct suite *s, json_t *argv)
 	json_object_set_new(root, "sets", sets);
 	json_object_set_new(root, "plan", steps);
 	json_object_set_new(root, "argv", argv ? json_incref(argv) : json_array());
+	if (p->nkernels)
+		json_object_update_new(root, kernels_to_json(p));
 	return root;
 }
 
@@ -323,6 +460,72 @@ static int find_workload(const struct suite *s, const char *id)
 	return -1;
 }
 
+static int find_kernel(const struct plan *p, const char *name)
+{
+	for (size_t k = 0; name && k < p->nkernels; k++)
+		if (!strcmp(p->kernels[k].name, name))
+			return (int)k;
+	return -1;
+}
+
+/* A set's "kernel": required with kernels, refused without. */
+static int set_kernel_from_json(struct plan *p, struct plan_set *set, const json_t *o, char *err,
+				size_t errlen)
+{
+	const json_t *k = json_object_get(o, "kernel");
+
+	if (!p->nkernels && k && !json_is_null(k))
+		return fail(err, errlen, "set '%s' names a kernel, and the run boots none",
+			    set->label);
+	if (!p->nkernels)
+		return 0;
+	set->kernel = find_kernel(p, json_string_value(k));
+	if (set->kernel < 0)
+		return fail(err, errlen, "set '%s': missing or unknown kernel", set->label);
+	return 0;
+}
+
+/* The kernels, boots per kernel and boot order of run.json, when it has them. */
+static int kernels_from_json(struct plan *p, const json_t *root, char *err, size_t errlen)
+{
+	const json_t *ks = json_object_get(root, "kernels"), *order = json_object_get(root,
+										"boot_order");
+	json_int_t n = json_integer_value(json_object_get(root, "boots"));
+	const char *backend = get_str(root, "backend");
+
+	if (!ks || json_is_null(ks))
+		return 0;
+	if (!json_array_size(ks) || !backend || n < 1 || n > 10000 || !json_array_size(order))
+		return fail(err, errlen, "kernels without a backend, boots or boot_order");
+	p->backend = xstrdup(backend);
+	p->boots_per_kernel = (int)n;
+	p->kernels = xcalloc(json_array_size(ks), sizeof(*p->kernels));
+	for (size_t k = 0; k < json_array_size(ks); k++) {
+		int ret = kernel_from_json(&p->kernels[p->nkernels], json_array_get(ks, k), err,
+					   errlen);
+
+		p->nkernels++;
+		if (ret)
+			return ret;
+		if (find_kernel(p, p->kernels[k].name) != (int)k)
+			return fail(err, errlen, "kernel '%s' listed twice", p->kernels[k].name);
+	}
+	p->boots = xcalloc(json_array_size(order), sizeof(*p->boots));
+	for (size_t b = 0; b < json_array_size(order); b++) {
+		const json_t *o = json_array_get(order, b);
+		int k = find_kernel(p, get_str(o, "kernel"));
+		json_int_t num = json_integer_value(json_object_get(o, "number"));
+
+		if (k < 0 || num < 1 || num > n)
+			return fail(err, errlen, "boot_order %zu: unknown kernel or bad number", b + 1);
+		p->boots[p->nboots++] = (struct plan_boot){ .kernel = (size_t)k, .number = (int)num };
+		if (plan_boot_of(p, (size_t)k, (int)num) != (int)b)
+			return fail(err, errlen, "boot %d of kernel '%s' listed twice", (int)num,
+				    p->kernels[k].name);
+	}
+	return 0;
+}
+
 static int sets_from_json(struct plan *p, const json_t *sets, const struct suite *s, char *err,
 			  size_t errlen)
 {
@@ -343,7 +546,10 @@ static int sets_from_json(struct plan *p, const json_t *sets, const struct suite
 			return fail(err, errlen, "set '%s' listed twice", label);
 		set->label = xstrdup(label);
 		set->variant_idx = -1;
+		set->kernel = -1;
 		p->nsets++;
+		if (set_kernel_from_json(p, set, o, err, errlen))
+			return -EINVAL;
 		if (!variant)
 			continue;
 		set->variant = xstrdup(variant);
@@ -354,6 +560,23 @@ static int sets_from_json(struct plan *p, const json_t *sets, const struct suite
 			return fail(err, errlen, "set '%s': variant '%s' is not in the suite",
 				    label, variant);
 	}
+	return 0;
+}
+
+/* A step's "boot": its set's kernel's boot that runs its iteration. */
+static int step_boot_from_json(const struct plan *p, struct plan_step *st, const json_t *o,
+			       char *err, size_t errlen)
+{
+	const json_t *b = json_object_get(o, "boot");
+	int k = p->sets[st->set].kernel;
+
+	if (k < 0)
+		return b && !json_is_null(b) ? fail(err, errlen, "a boot, and no kernel") : 0;
+	st->boot = plan_boot_of(p, (size_t)k, st->iteration);
+	if (st->boot < 0 || !json_is_integer(b) ||
+	    json_integer_value(b) != p->boots[st->boot].number)
+		return fail(err, errlen, "its boot is not the one iteration %d of kernel '%s' "
+			    "runs in", st->iteration, p->kernels[k].name);
 	return 0;
 }
 
@@ -372,12 +595,15 @@ static int steps_from_json(struct plan *p, const json_t *steps, const struct sui
 		json_int_t it = json_integer_value(json_object_get(o, "iteration"));
 		int si = set ? find_set(p, set) : -1, wi = wl ? find_workload(s, wl) : -1;
 		bool seen = false;
+		char why[512];
 
 		if (si < 0 || wi < 0 || it < 1 || it > 1000000 || !mmab_label_valid(wl))
 			return fail(err, errlen, "plan step %zu: unknown set or workload, or bad "
 				    "iteration", i + 1);
 		p->steps[i] = (struct plan_step){ .set = (size_t)si, .workload = (size_t)wi,
-						  .iteration = (int)it };
+						  .iteration = (int)it, .boot = -1 };
+		if (step_boot_from_json(p, &p->steps[i], o, why, sizeof(why)))
+			return fail(err, errlen, "plan step %zu: %s", i + 1, why);
 		if (it > p->iterations)
 			p->iterations = (int)it;
 		for (size_t k = 0; k < p->nworkloads; k++)
@@ -407,7 +633,9 @@ int plan_from_json(struct plan *p, const json_t *root, const struct suite *s, ch
 	p->seed = (uint64_t)json_integer_value(seed);
 	p->order = order && !strcmp(order, "shuffled") ? ORDER_SHUFFLED : ORDER_INTERLEAVED;
 	p->scale = scale ? xstrdup(scale) : NULL;
-	ret = sets_from_json(p, json_object_get(root, "sets"), s, err, errlen);
+	ret = kernels_from_json(p, root, err, errlen);
+	if (!ret)
+		ret = sets_from_json(p, json_object_get(root, "sets"), s, err, errlen);
 	if (!ret)
 		ret = steps_from_json(p, json_object_get(root, "plan"), s, err, errlen);
 	return ret;
@@ -420,6 +648,11 @@ void plan_free(struct plan *p)
 		free(p->sets[i].variant);
 	}
 	free(p->sets);
+	for (size_t k = 0; k < p->nkernels; k++)
+		kernel_free(&p->kernels[k]);
+	free(p->kernels);
+	free(p->boots);
+	free(p->backend);
 	free(p->workloads);
 	free(p->steps);
 	free(p->run_id);

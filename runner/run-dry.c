@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "boot/kernel.h"
 #include "lib/knob.h"
 #include "lib/mmab.h"
 #include "runner/progress.h"
@@ -63,11 +64,52 @@ static void dry_header(struct run *r, bool *done, FILE *f)
 	fputc('\n', f);
 }
 
+/* The kernels and their boots, in order. */
+static void dry_kernels(const struct run *r, FILE *f)
+{
+	const struct plan *p = &r->plan;
+
+	fprintf(f, "\nkernels (booted by %s, %d time%s each, alternating):\n", p->backend,
+		p->boots_per_kernel, p->boots_per_kernel == 1 ? "" : "s");
+	for (size_t k = 0; k < p->nkernels; k++) {
+		const struct kernel *kn = &p->kernels[k];
+
+		fprintf(f, "  %-12s %-9s %s\n", kn->name, kernel_kind_name(kn->kind), kn->release);
+		fprintf(f, "  %-12s %s\n", "", kn->path);
+		if (kn->modules)
+			fprintf(f, "  %-12s modules %s\n", "", kn->modules);
+		if (kn->append)
+			fprintf(f, "  %-12s append %s\n", "", kn->append);
+	}
+	fprintf(f, "boots:");
+	for (size_t b = 0; b < p->nboots; b++) {
+		char *d = plan_boot_dir(p, b);
+		size_t n = 0;
+
+		for (size_t i = 0; i < p->nsteps; i++)
+			n += p->steps[i].boot == (int)b;
+		fprintf(f, "%s %s (%zu step%s)", b ? "," : "", d, n, n == 1 ? "" : "s");
+		free(d);
+	}
+	fputc('\n', f);
+}
+
 /* Each variant's knobs: current -> new. */
 static void dry_knobs(struct run *r, FILE *f)
 {
 	char cur[4096];
 
+	if (r->plan.nkernels) {
+		fprintf(f, "\nknobs each booted kernel would set (checked there):\n");
+		for (size_t v = 0; v < r->suite.nvariants; v++) {
+			const struct suite_variant *sv = &r->suite.variants[v];
+
+			fprintf(f, "  variant %s:%s\n", sv->name, sv->nknobs ? "" : " none");
+			for (size_t k = 0; k < sv->nknobs; k++)
+				fprintf(f, "    %-44s %s\n", sv->knobs[k].name, sv->knobs[k].value);
+		}
+		return;
+	}
 	fprintf(f, "\nknobs that would change (current -> new):\n");
 	for (size_t s = 0; s < r->plan.nsets; s++) {
 		const struct suite_variant *v = run_set_variant(r, s);
@@ -121,7 +163,14 @@ static void dry_plan(struct run *r, const bool *done, FILE *f)
 	fprintf(f, "\nplan (%zu steps):\n", r->plan.nsteps);
 	for (size_t i = 0; i < r->plan.nsteps; i++) {
 		double e = done[i] ? 0 : run_step_estimate(r, i);
+		int b = r->plan.steps[i].boot;
 
+		if (b >= 0 && (!i || r->plan.steps[i - 1].boot != b)) {
+			char *d = plan_boot_dir(&r->plan, (size_t)b);
+
+			fprintf(f, "  boot %s:\n", d);
+			free(d);
+		}
 		run_step_name(r, i, buf, sizeof(buf));
 		progress_format_duration(est, sizeof(est), e);
 		total += e;
@@ -129,7 +178,8 @@ static void dry_plan(struct run *r, const bool *done, FILE *f)
 			r->skip_why[r->plan.steps[i].workload] ? "skip" : est);
 	}
 	progress_format_duration(est, sizeof(est), total);
-	fprintf(f, "\nestimated time: %s\n", est);
+	fprintf(f, "\nestimated time: %s%s\n", est,
+		r->plan.nkernels ? " of steps, not counting the boots" : "");
 }
 
 void run_dry(struct run *r)
@@ -137,6 +187,8 @@ void run_dry(struct run *r)
 	bool *done = xcalloc(r->plan.nsteps, sizeof(*done));
 
 	dry_header(r, done, stdout);
+	if (r->plan.nkernels)
+		dry_kernels(r, stdout);
 	dry_knobs(r, stdout);
 	dry_workloads(r, stdout);
 	dry_plan(r, done, stdout);

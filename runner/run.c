@@ -162,10 +162,13 @@ double run_step_estimate(const struct run *r, size_t i)
 void run_step_name(const struct run *r, size_t i, char *buf, size_t len)
 {
 	const struct plan_step *st = &r->plan.steps[i];
-	const char *variant = r->plan.sets[st->set].variant;
+	const struct plan_set *set = &r->plan.sets[st->set];
+	const char *variant = set->variant;
+	const char *kernel = set->kernel >= 0 ? r->plan.kernels[set->kernel].name : NULL;
 
-	snprintf(buf, len, "%s #%d%s%s%s", r->suite.workloads[st->workload].id, st->iteration,
-		 variant ? " [" : "", variant ? variant : "", variant ? "]" : "");
+	snprintf(buf, len, "%s #%d%s%s%s%s%s", r->suite.workloads[st->workload].id, st->iteration,
+		 variant || kernel ? " [" : "", kernel ? kernel : "", kernel && variant ? ", " : "",
+		 variant ? variant : "", variant || kernel ? "]" : "");
 }
 /* ---- dry run ---- */
 

@@ -37,6 +37,9 @@ struct run_opts {
 	const char *resume;
 	int iterations;
 	bool dry_run;
+	const char **kernels;		/* --kernel [NAME=]KERNEL, as given */
+	size_t nkernels;
+	int boots;			/* --boots N; 0: not given */
 };
 
 struct run {
@@ -81,10 +84,20 @@ int run_resolve(struct run *r);
 const struct suite_variant *run_set_variant(const struct run *r, size_t set);
 /* run_step_estimate - seconds step I should take (0: skipped), for the ETA. */
 double run_step_estimate(const struct run *r, size_t i);
-/* run_step_name - "idle #2 [b]": step I for messages. */
+/* run_step_name - "idle #2 [b]", "idle #2 [old, b]" with kernels: step I for messages. */
 void run_step_name(const struct run *r, size_t i, char *buf, size_t len);
 /* run_mark_done - done[i] for the steps a status.csv row already records (--resume). */
 void run_mark_done(struct run *r, bool *done);
+
+/*
+ * run_gather_kernels - the kernels the run boots: the suite's [kernel]
+ * sections, then each --kernel, resolved and named (boot/kernel.h).  0
+ * with *KS (*N of them; none when the run boots nothing), or
+ * MMAB_EXIT_USAGE (reported with the origin: FILE:LINE or the argument).
+ * runner/run-boots.c.
+ */
+struct kernel;
+int run_gather_kernels(struct run *r, struct kernel **ks, size_t *n);
 
 /* run_dry - print the plan, the knobs that would change and the ETA; touch nothing. */
 void run_dry(struct run *r);

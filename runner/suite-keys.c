@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Sections and keys of a suite: [suite], [collector NAME], [WORKLOAD [ID]]
- * and [variant NAME] are opened here, and each key is checked against what
+ * Sections and keys of a suite: [suite], [collector NAME], [WORKLOAD [ID]],
+ * [variant NAME] and [kernel NAME] are opened here, and each key is checked against what
  * its section takes (option tables with units and limits, collector
  * events, knob names, paths and values read from the running kernel),
  * every mistake reported as FILE:LINE.  Touches nothing on the machine.
@@ -49,6 +49,25 @@ static const struct opt_spec runner_specs[] = {
 	  1ULL << 50, "bytes", "memory cgroup limit of the workload's child", NULL },
 	OPT_END
 };
+/* What a [kernel NAME] section's keys fill, through kernel_specs. */
+struct kernel_keys {
+	char *image;
+	char *append;
+	struct opt_size memory;
+	long cpus;
+};
+static const struct opt_spec kernel_specs[] = {
+	{ "image", OPT_STRING, offsetof(struct kernel_keys, image), NULL, 0, 0, NULL,
+	  "the kernel: a .deb, a bzImage (,modules=DIR), a build tree or an installed release",
+	  NULL },
+	{ "append", OPT_STRING, offsetof(struct kernel_keys, append), NULL, 0, 0, NULL,
+	  "more kernel command line", NULL },
+	{ "memory", OPT_SIZE, offsetof(struct kernel_keys, memory), NULL, 128 << 20, 1ULL << 42,
+	  "bytes", "guest RAM", NULL },
+	{ "cpus", OPT_LONG, offsetof(struct kernel_keys, cpus), NULL, 1, 1024, "CPUs",
+	  "guest CPUs", NULL },
+	OPT_END
+};
 /* ---- sections ---- */
 
 static void open_suite(struct parser *p)
@@ -84,27 +103,55 @@ static void open_collector(struct parser *p, const char *name)
 	p->idx = p->ncolsects++;
 	p->kind = SECT_COLLECTOR;
 }
+/*
+ * NAME for a [WHAT NAME] section: a plain name not taken by an earlier one,
+ * which opened at line FIRST (0: none did).  False when not (reported; the
+ * section is ignored).
+ */
+static bool section_name_ok(struct parser *p, const char *what, const char *name, int first)
+{
+	char *desc = xasprintf("%s name", what);
+	bool ok = sp_plain_name(p, desc, name);
+
+	free(desc);
+	if (ok && first) {
+		sp_err(p, p->line, "[%s %s] appears twice (first at line %d)", what, name, first);
+		ok = false;
+	}
+	if (!ok)
+		p->kind = SECT_IGNORE;
+	return ok;
+}
 static void open_variant(struct parser *p, const char *name)
 {
 	struct suite *s = p->s;
+	int first = 0;
 
-	if (!sp_plain_name(p, "variant name", name)) {
-		p->kind = SECT_IGNORE;
+	for (size_t i = 0; i < s->nvariants && !first; i++)
+		if (!strcmp(s->variants[i].name, name))
+			first = s->variants[i].line;
+	if (!section_name_ok(p, "variant", name, first))
 		return;
-	}
-	for (size_t i = 0; i < s->nvariants; i++) {
-		if (!strcmp(s->variants[i].name, name)) {
-			sp_err(p, p->line, "[variant %s] appears twice (first at line %d)", name,
-			     s->variants[i].line);
-			p->kind = SECT_IGNORE;
-			return;
-		}
-	}
 	s->variants = xrealloc(s->variants, (s->nvariants + 1) * sizeof(*s->variants));
 	s->variants[s->nvariants] = (struct suite_variant){ .name = xstrdup(name),
 							    .line = p->line };
 	p->idx = s->nvariants++;
 	p->kind = SECT_VARIANT;
+}
+static void open_kernel(struct parser *p, const char *name)
+{
+	struct suite *s = p->s;
+	int first = 0;
+
+	for (size_t i = 0; i < s->nkernels && !first; i++)
+		if (!strcmp(s->kernels[i].name, name))
+			first = s->kernels[i].line;
+	if (!section_name_ok(p, "kernel", name, first))
+		return;
+	s->kernels = xrealloc(s->kernels, (s->nkernels + 1) * sizeof(*s->kernels));
+	s->kernels[s->nkernels] = (struct suite_kernel){ .name = xstrdup(name), .line = p->line };
+	p->idx = s->nkernels++;
+	p->kind = SECT_KERNEL;
 }
 static void open_workload(struct parser *p, const char *name, const char *alias)
 {
@@ -166,11 +213,13 @@ void sp_open_section(struct parser *p, const char *header)
 			sp_err(p, p->line, "[suite] takes no name");
 		else
 			open_suite(p);
-	} else if (!strcmp(w1, "collector") || !strcmp(w1, "variant")) {
+	} else if (!strcmp(w1, "collector") || !strcmp(w1, "variant") || !strcmp(w1, "kernel")) {
 		if (!w2)
 			sp_err(p, p->line, "[%s] needs a name: [%s NAME]", w1, w1);
 		else if (w1[0] == 'c')
 			open_collector(p, w2);
+		else if (w1[0] == 'k')
+			open_kernel(p, w2);
 		else
 			open_variant(p, w2);
 	} else {
@@ -419,12 +468,48 @@ static void knob_value_check(struct parser *p, const char *name, const char *pat
 	}
 	free(raw);
 }
+/*
+ * The knob at PATH as this machine has it: a regular file inside /proc/sys
+ * or /sys/kernel/mm (symlinks followed), readable and writable, taking
+ * VALUE.  False when not (reported).
+ */
+static bool knob_here_ok(struct parser *p, const char *key, const char *path, const char *value)
+{
+	char real[4096], resolved[4096];
+	int errors = p->errors;
+	struct stat st;
+
+	if (stat(path, &st)) {
+		sp_err(p, p->line, "knob '%s' does not exist on this machine (%s: %s)", key, path,
+		     strerror(errno));
+		return false;
+	}
+	/* a symlink must not lead the knob out of /proc/sys or /sys/kernel/mm */
+	if (!realpath(path, real) || knob_resolve(real, resolved, sizeof(resolved))) {
+		sp_err(p, p->line, "knob '%s' leads outside /proc/sys and /sys/kernel/mm", key);
+		return false;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		sp_err(p, p->line, "'%s' is not a knob: %s is not a file", key, resolved);
+		return false;
+	}
+	if (!(st.st_mode & S_IWUSR)) {
+		sp_err(p, p->line, "knob '%s' is read-only", key);
+		return false;
+	}
+	if (!(st.st_mode & S_IRUSR)) {
+		sp_err(p, p->line, "knob '%s' is write-only (an action, not a setting): "
+		     "there is no value to restore", key);
+		return false;
+	}
+	knob_value_check(p, key, path, value);
+	return p->errors == errors;
+}
 static void variant_knob(struct parser *p, struct suite_variant *v, const char *key,
 			 const char *value)
 {
-	char path[4096], real[4096];
 	struct suite_knob *k;
-	struct stat st;
+	char path[4096];
 
 	if (knob_resolve(key, path, sizeof(path))) {
 		sp_err(p, p->line, "'%s' is not a knob: use a sysctl name (vm.dirty_ratio) or a "
@@ -433,34 +518,13 @@ static void variant_knob(struct parser *p, struct suite_variant *v, const char *
 	}
 	if (!sp_first_time(p, path, key))
 		return;
-	if (stat(path, &st)) {
-		sp_err(p, p->line, "knob '%s' does not exist on this machine (%s: %s)", key, path,
-		     strerror(errno));
-		return;
-	}
-	/* a symlink must not lead the knob out of /proc/sys or /sys/kernel/mm */
-	if (!realpath(path, real) || knob_resolve(real, path, sizeof(path))) {
-		sp_err(p, p->line, "knob '%s' leads outside /proc/sys and /sys/kernel/mm", key);
-		return;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		sp_err(p, p->line, "'%s' is not a knob: %s is not a file", key, path);
-		return;
-	}
-	if (!(st.st_mode & S_IWUSR)) {
-		sp_err(p, p->line, "knob '%s' is read-only", key);
-		return;
-	}
-	if (!(st.st_mode & S_IRUSR)) {
-		sp_err(p, p->line, "knob '%s' is write-only (an action, not a setting): "
-		     "there is no value to restore", key);
-		return;
-	}
 	if (!*value) {
 		sp_err(p, p->line, "knob '%s' has no value", key);
 		return;
 	}
-	knob_value_check(p, key, path, value);
+	/* a run that boots kernels sets the knob there: each of them checks it */
+	if (p->knobs_here && !knob_here_ok(p, key, path, value))
+		return;
 	v->knobs = xrealloc(v->knobs, (v->nknobs + 1) * sizeof(*v->knobs));
 	k = &v->knobs[v->nknobs++];
 	*k = (struct suite_knob){ .name = xstrdup(key), .path = xstrdup(path),
@@ -487,6 +551,49 @@ void sp_variant_key(struct parser *p, const char *key, const char *value)
 		}
 	}
 	v->label = xstrdup(value);
+}
+void sp_kernel_key(struct parser *p, const char *key, const char *value)
+{
+	struct suite_kernel *k = &p->s->kernels[p->idx];
+	struct kernel_keys kk = { 0 };
+	char err[1024];
+	int ret;
+
+	if (!sp_first_time(p, key, key))
+		return;
+	ret = opts_set(kernel_specs, &kk, key, value, err, sizeof(err));
+	if (ret == -ENOENT) {
+		char *valid = sp_join_specs(kernel_specs, NULL, NULL);
+
+		sp_err(p, p->line, "unknown key '%s' in [%s] (valid keys: %s)", key, p->sect, valid);
+		free(valid);
+	} else if (ret) {
+		sp_err(p, p->line, "%s", err);
+	} else if (!strcmp(key, "image")) {
+		if (!*kk.image)
+			sp_err(p, p->line, "image: expected a .deb, a bzImage, a build tree or an "
+			     "installed release");
+		else
+			k->image = xstrdup(kk.image);
+	} else if (!strcmp(key, "append")) {
+		k->append = xstrdup(kk.append);
+	} else if (!strcmp(key, "memory")) {
+		if (kk.memory.pct > 0)
+			sp_err(p, p->line, "memory takes an absolute size (1G, 2048M), not %s", value);
+		else
+			k->memory = kk.memory.bytes;
+	} else {
+		k->cpus = (int)kk.cpus;
+	}
+	opts_free(kernel_specs, &kk);
+}
+/* Every [kernel] section names its image. */
+void sp_finish_kernels(struct parser *p)
+{
+	for (size_t i = 0; i < p->s->nkernels; i++)
+		if (!p->s->kernels[i].image)
+			sp_err(p, p->s->kernels[i].line, "[kernel %s] needs image = KERNEL",
+			     p->s->kernels[i].name);
 }
 /* ---- the whole suite ---- */
 

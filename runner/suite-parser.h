@@ -28,6 +28,7 @@ enum sect_kind {
 	SECT_COLLECTOR,
 	SECT_WORKLOAD,
 	SECT_VARIANT,
+	SECT_KERNEL,
 };
 
 /* A [collector NAME] section, merged into the collector list at the end. */
@@ -71,6 +72,7 @@ struct runner_keys {
 
 struct parser {
 	const char *file;		/* for messages */
+	bool knobs_here;		/* check knobs against this machine (not a run that boots) */
 	const char *pos;		/* the reader's position in the text */
 	int line;			/* the line inih is working on */
 	int errors;
@@ -116,6 +118,8 @@ void sp_suite_key(struct parser *p, const char *key, const char *value);
 void sp_collector_key(struct parser *p, const char *key, const char *value);
 void sp_workload_key(struct parser *p, const char *key, const char *value);
 void sp_variant_key(struct parser *p, const char *key, const char *value);
+void sp_kernel_key(struct parser *p, const char *key, const char *value);
+void sp_finish_kernels(struct parser *p);
 void sp_merge_collectors(struct parser *p);
 void sp_check_collectors(struct parser *p);
 

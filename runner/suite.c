@@ -58,6 +58,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 	case SECT_VARIANT:
 		sp_variant_key(p, key, value);
 		break;
+	case SECT_KERNEL:
+		sp_kernel_key(p, key, value);
+		break;
 	}
 	return 1;
 }
@@ -175,6 +178,7 @@ static void finish(struct parser *p)
 	s->seed_set = p->seed_set;
 	sp_merge_collectors(p);
 	sp_check_collectors(p);
+	sp_finish_kernels(p);
 	/* a bad workload section was reported already: no pile-on */
 	if (!s->nworkloads && !p->wl_tried) {
 		char *valid = sp_join_workloads();
@@ -194,8 +198,23 @@ static void parser_free(struct parser *p)
 		free(p->colsects[i].events);
 	free(p->colsects);
 }
+/* Does TEXT have a [kernel ...] section?  Known before the first knob is read. */
+static bool has_kernel_section(const char *text)
+{
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL) {
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (*l++ != '[')
+			continue;
+		while (*l == ' ' || *l == '\t')
+			l++;
+		if (!strncmp(l, "kernel", 6) && (l[6] == ' ' || l[6] == '\t'))
+			return true;
+	}
+	return false;
+}
 /* FILE is recorded in s->file and names the errors. */
-int suite_parse(const char *file, const char *text, struct suite *s)
+int suite_parse(const char *file, const char *text, struct suite *s, unsigned flags)
 {
 	struct parser p = { .file = file, .pos = text, .s = s };
 	char scale[64], err[256];
@@ -204,6 +223,8 @@ int suite_parse(const char *file, const char *text, struct suite *s)
 	memset(s, 0, sizeof(*s));
 	s->file = xstrdup(file);
 	s->text = xstrdup(text);
+	p.knobs_here = (flags & SUITE_GUEST) ||
+		       (!(flags & SUITE_BOOTS) && !has_kernel_section(text));
 	if (opts_defaults(sp_suite_specs, &p.ss, err, sizeof(err))) {
 		/* a bug in sp_suite_specs, not in the file */
 		sp_err(&p, 0, "%s", err);
@@ -257,7 +278,7 @@ static char *builtin_list(void)
 		sp_append_name(&out, names[i]);
 	return out;
 }
-int suite_load(const char *name_or_path, struct suite *s)
+int suite_load(const char *name_or_path, struct suite *s, unsigned flags)
 {
 	char *text = NULL, *file;
 	const char *data;
@@ -272,7 +293,7 @@ int suite_load(const char *name_or_path, struct suite *s)
 		free(key);
 		if (data) {
 			file = xasprintf(BUILTIN_PREFIX "%s", name_or_path);
-			ret = suite_parse(file, data, s);
+			ret = suite_parse(file, data, s, flags);
 			free(file);
 			return ret;
 		}
@@ -299,7 +320,7 @@ int suite_load(const char *name_or_path, struct suite *s)
 		free(text);
 		return -EINVAL;
 	}
-	ret = suite_parse(name_or_path, text, s);
+	ret = suite_parse(name_or_path, text, s, flags);
 	free(text);
 	return ret;
 }
@@ -330,6 +351,12 @@ void suite_free(struct suite *s)
 		free(v->label);
 	}
 	free(s->variants);
+	for (size_t i = 0; i < s->nkernels; i++) {
+		free(s->kernels[i].name);
+		free(s->kernels[i].image);
+		free(s->kernels[i].append);
+	}
+	free(s->kernels);
 	for (size_t i = 0; i < s->ncollectors; i++)
 		free((char *)s->collectors[i].events);
 	free(s->collectors);

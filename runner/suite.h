@@ -12,6 +12,13 @@
  *   [WORKLOAD ALIAS]        the runner's keys: timeout, scale, memcg_limit
  *   [variant NAME]          label = SET name (optional); KNOB = VALUE lines:
  *                           vm.dirty_ratio = 5, /sys/kernel/mm/... = always
+ *   [kernel NAME]           a kernel to boot and run the suite in (boot/kernel.h):
+ *                           image = KERNEL, append, memory, cpus
+ *
+ * A suite that boots kernels ([kernel] sections, or `mmab run --kernel`)
+ * sets its variants' knobs in those kernels, not here: on this machine only
+ * their names are checked, and each booted kernel checks the rest when it
+ * loads the suite (SUITE_GUEST).
  */
 #ifndef MMAB_SUITE_H
 #define MMAB_SUITE_H
@@ -40,6 +47,16 @@ struct suite_variant {
 	char *label;		/* result-set name; NULL: LABEL-NAME */
 	struct suite_knob *knobs;
 	size_t nknobs;
+	int line;
+};
+
+/* A [kernel NAME] section: resolved by boot/kernel.c when the run starts. */
+struct suite_kernel {
+	char *name;
+	char *image;		/* KERNEL as written; relative to the suite file's directory */
+	char *append;		/* extra kernel command line, NULL: none */
+	uint64_t memory;	/* guest RAM in bytes, 0: the backend's default */
+	int cpus;		/* 0: the backend's default */
 	int line;
 };
 
@@ -72,17 +89,31 @@ struct suite {
 	size_t nworkloads;
 	struct suite_variant *variants;
 	size_t nvariants;
+	struct suite_kernel *kernels;
+	size_t nkernels;
+};
+
+enum suite_flags {
+	SUITE_BOOTS = 1 << 0,	/* the run boots kernels (--kernel): knobs are checked there */
+	SUITE_GUEST = 1 << 1,	/* this is a booted kernel: check knobs here despite [kernel] */
 };
 
 /*
  * suite_load - load a built-in suite by NAME ("quick") or a file by path.
- * Errors are printed as FILE:LINE: message.  Returns 0, -ENOENT (no such
- * suite; the built-in ones are listed) or -EINVAL.  Free with suite_free().
+ * Errors are printed as FILE:LINE: message.  FLAGS: enum suite_flags.
+ * Returns 0, -ENOENT (no such suite; the built-in ones are listed) or
+ * -EINVAL.  Free with suite_free().
  */
-int suite_load(const char *name_or_path, struct suite *s);
+int suite_load(const char *name_or_path, struct suite *s, unsigned flags);
 
 /* suite_parse - parse TEXT as if read from FILE (for tests and built-ins). */
-int suite_parse(const char *file, const char *text, struct suite *s);
+int suite_parse(const char *file, const char *text, struct suite *s, unsigned flags);
+
+/* suite_boots - does S boot kernels of its own ([kernel] sections)? */
+static inline bool suite_boots(const struct suite *s)
+{
+	return s->nkernels > 0;
+}
 
 void suite_free(struct suite *s);
 

@@ -55,3 +55,14 @@ machine_as_found() {
 	_left=$(mmab_cgroups)
 	check "$1: no mmab cgroup left ${_left}" [ -z "$_left" ]
 }
+
+# refused DESCRIPTION PATTERN ARGS...: `mmab run ARGS -o $tmp/bad` exits 2
+# saying PATTERN on stderr (two checks).
+refused() {
+	_ref_desc=$1 _ref_pattern=$2
+	shift 2
+	"$MMAB" run "$@" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
+	_ref_rc=$?
+	check "$_ref_desc: exit 2 (got $_ref_rc)" [ $_ref_rc -eq 2 ]
+	check "$_ref_desc: says '$_ref_pattern'" grep -q -- "$_ref_pattern" "$tmp/err"
+}

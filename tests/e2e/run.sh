@@ -25,16 +25,7 @@ json_key() { grep -q "^  \"$2\": " "$1"; }
 
 knob_snapshot "$tmp/before"
 
-# ---- bad input: exit 2, FILE:LINE, nothing created or changed
-# refused DESCRIPTION PATTERN ARGS...: `mmab run ARGS` exits 2 saying PATTERN
-refused() {
-	desc=$1 pattern=$2
-	shift 2
-	"$MMAB" run "$@" -o "$tmp/bad" >"$tmp/out" 2>"$tmp/err"
-	rc=$?
-	check "$desc: exit 2 (got $rc)" [ $rc -eq 2 ]
-	check "$desc: says '$pattern'" grep -q -- "$pattern" "$tmp/err"
-}
+# ---- bad input: exit 2, FILE:LINE, nothing created or changed (refused: tests/lib.sh)
 refused "bad suite" 'run-bad.ini:9: ' -s $fx/run-bad.ini
 printf '[suite]\nname = x\n\n[idle]\nduration = 1\n\n[variant v]\n/etc/hostname = evil\n' \
 	> "$tmp/badknob.ini"

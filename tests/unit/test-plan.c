@@ -4,7 +4,8 @@
  * by iteration), shuffling that is reproducible from the seed and keeps
  * every round complete, result-set labels and the names that may not
  * escape the run directory, --only/--variant filtering, per-iteration
- * seeds, and the run.json round trip --resume depends on.
+ * seeds, the run.json round trip --resume depends on, and a kernel A/B's
+ * sets, boots (A B A B, iteration k in boot ((k-1) mod N)+1) and run.json.
  */
 #include <errno.h>
 #include <regex.h>
@@ -338,6 +339,183 @@ static void test_effective_scale(void **state)
 	assert_string_equal(plan_effective_scale(&p, &s, &w), "100%");
 }
 
+
+/* plan_build of S and A fails saying WHAT. */
+static void build_refused(const struct suite *s, const struct plan_args *a, const char *what)
+{
+	struct plan p;
+	char err[512];
+
+	assert_int_equal(plan_build(&p, s, a, err, sizeof(err)), -EINVAL);
+	if (!strstr(err, what))
+		fail_msg("expected '%s', got '%s'", what, err);
+	plan_free(&p);
+}
+
+static struct kernel test_kernels[2];
+
+static const struct kernel *two_kernels(void)
+{
+	test_kernels[0] = (struct kernel){ .name = (char *)"old", .spec = (char *)"a.deb",
+		.kind = KERNEL_DEB, .path = (char *)"/k/a.deb", .release = (char *)"6.1.0-57" };
+	test_kernels[1] = (struct kernel){ .name = (char *)"new", .spec = (char *)"b",
+		.kind = KERNEL_IMAGE, .path = (char *)"/k/b", .image = (char *)"/k/b",
+		.release = (char *)"6.12.1", .memory = 1ULL << 30, .cpus = 1 };
+	return test_kernels;
+}
+
+static void test_kernel_boots(void **state)
+{
+	struct suite s = make_suite(2);
+	struct plan_args a = args();
+	struct plan p;
+	char err[512];
+	size_t n = 0;
+
+	(void)state;
+	a.kernels = two_kernels();
+	a.nkernels = 2;
+	a.iterations = 5;
+	assert_int_equal(plan_build(&p, &s, &a, err, sizeof(err)), 0);
+	assert_string_equal(p.backend, "qemu");
+	assert_int_equal(p.boots_per_kernel, PLAN_BOOTS_DEFAULT);
+	assert_int_equal(p.nsets, 4);
+	assert_string_equal(p.sets[0].label, "stock-old-base");
+	assert_string_equal(p.sets[1].label, "stock-old-defer");
+	assert_string_equal(p.sets[2].label, "stock-new-base");
+	assert_string_equal(p.sets[3].label, "stock-new-defer");
+	assert_int_equal(p.sets[3].kernel, 1);
+	assert_int_equal(p.sets[3].variant_idx, 1);
+	/* boots alternate A B A B */
+	assert_int_equal(p.nboots, 4);
+	for (size_t b = 0; b < 4; b++) {
+		assert_int_equal(p.boots[b].kernel, b % 2);
+		assert_int_equal(p.boots[b].number, (int)b / 2 + 1);
+	}
+	{
+		char *d = plan_boot_dir(&p, 3);
+
+		assert_string_equal(d, "2-new");
+		free(d);
+	}
+	/* every step once, in boot order; iteration k in boot ((k-1) mod 2)+1 of its kernel */
+	assert_int_equal(p.nsteps, 5 * 3 * 4);
+	for (size_t b = 0; b < p.nboots; b++) {
+		int first = p.boots[b].number;
+
+		for (int it = first; it <= 5; it += 2)
+			for (size_t w = 0; w < 3; w++)
+				for (size_t v = 0; v < 2; v++, n++) {
+					const struct plan_step *st = &p.steps[n];
+
+					assert_int_equal(st->boot, (int)b);
+					assert_int_equal(st->iteration, it);
+					assert_int_equal(st->workload, w);
+					assert_int_equal(st->set, p.boots[b].kernel * 2 + v);
+					assert_int_equal(plan_boot_of(&p, p.boots[b].kernel, it), (int)b);
+				}
+	}
+	assert_int_equal(n, p.nsteps);
+	plan_free(&p);
+	/* an iteration for every boot */
+	a.iterations = 2;
+	a.boots = 3;
+	build_refused(&s, &a, "2 iterations cannot fill 3 boots");
+}
+
+static void test_kernel_labels(void **state)
+{
+	struct suite s = make_suite(3);
+	struct plan_args a = args();
+	struct kernel ks[2];
+	struct plan p;
+	char err[512];
+
+	(void)state;
+	memcpy(ks, two_kernels(), sizeof(ks));
+	a.kernels = ks;
+	a.nkernels = 2;
+	a.variants = "never";
+	/* a variant's own label names the set, with the kernel's name */
+	assert_int_equal(plan_build(&p, &s, &a, err, sizeof(err)), 0);
+	assert_int_equal(p.nsets, 2);
+	assert_string_equal(p.sets[0].label, "no-thp-old");
+	assert_string_equal(p.sets[1].label, "no-thp-new");
+	plan_free(&p);
+	/* without variants: LABEL-NAME */
+	s = make_suite(0);
+	a.variants = NULL;
+	assert_int_equal(plan_build(&p, &s, &a, err, sizeof(err)), 0);
+	assert_string_equal(p.sets[0].label, "stock-old");
+	assert_string_equal(p.sets[1].label, "stock-new");
+	plan_free(&p);
+	/* two kernels whose sets would meet: l-a-b-c twice */
+	a.label = "l";
+	ks[0].name = (char *)"a-b";
+	ks[1].name = (char *)"a";
+	{
+		struct suite_variant v2[] = { { .name = (char *)"c" }, { .name = (char *)"b-c" } };
+
+		s.variants = v2;
+		s.nvariants = 2;
+		build_refused(&s, &a, "kernel 'a-b', variant 'c' and kernel 'a', variant 'b-c' "
+			      "both write set 'l-a-b-c'");
+	}
+	/* a label too long with the kernel's name */
+	s = make_suite(0);
+	a.label = "a-label-of-sixty-two-characters-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	build_refused(&s, &a, "of kernel 'a-b' is not a plain name");
+}
+
+static void test_kernel_json(void **state)
+{
+	struct suite s = make_suite(2);
+	struct plan_args a = args();
+	struct plan p, q;
+	json_t *j, *steps, *boot;
+	char err[512];
+
+	(void)state;
+	a.kernels = two_kernels();
+	a.nkernels = 2;
+	a.iterations = 4;
+	a.boots = 2;
+	s.order = ORDER_SHUFFLED;
+	assert_int_equal(plan_build(&p, &s, &a, err, sizeof(err)), 0);
+	j = plan_to_json(&p, &s, NULL);
+	assert_string_equal(json_string_value(json_object_get(j, "backend")), "qemu");
+	assert_int_equal(json_integer_value(json_object_get(j, "boots")), 2);
+	assert_int_equal(plan_from_json(&q, j, &s, err, sizeof(err)), 0);
+	assert_int_equal(q.nkernels, 2);
+	assert_string_equal(q.kernels[1].name, "new");
+	assert_int_equal(q.kernels[1].memory, 1ULL << 30);
+	assert_int_equal(q.boots_per_kernel, 2);
+	assert_int_equal(q.nboots, p.nboots);
+	assert_memory_equal(q.boots, p.boots, p.nboots * sizeof(*p.boots));
+	for (size_t i = 0; i < p.nsets; i++)
+		assert_int_equal(q.sets[i].kernel, p.sets[i].kernel);
+	assert_int_equal(q.nsteps, p.nsteps);
+	assert_memory_equal(q.steps, p.steps, p.nsteps * sizeof(*p.steps));
+	plan_free(&q);
+	/* a step in the wrong boot of its kernel */
+	steps = json_object_get(j, "plan");
+	boot = json_object_get(json_array_get(steps, 0), "boot");
+	json_object_set_new(json_array_get(steps, 0), "boot",
+			    json_integer(3 - json_integer_value(boot)));
+	assert_int_equal(plan_from_json(&q, j, &s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "plan step 1: its boot is not the one iteration"));
+	plan_free(&q);
+	json_object_set_new(json_array_get(steps, 0), "boot", json_integer(1));
+	/* a set naming a kernel the run does not boot */
+	json_object_set_new(json_array_get(json_object_get(j, "sets"), 0), "kernel",
+			    json_string("other"));
+	assert_int_equal(plan_from_json(&q, j, &s, err, sizeof(err)), -EINVAL);
+	assert_non_null(strstr(err, "missing or unknown kernel"));
+	plan_free(&q);
+	json_decref(j);
+	plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -350,6 +528,9 @@ int main(void)
 		cmocka_unit_test(test_run_id),
 		cmocka_unit_test(test_json_round_trip),
 		cmocka_unit_test(test_effective_scale),
+		cmocka_unit_test(test_kernel_boots),
+		cmocka_unit_test(test_kernel_labels),
+		cmocka_unit_test(test_kernel_json),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -23,7 +23,7 @@
 
 static void parse(const char *text, struct suite *s)
 {
-	assert_int_equal(suite_parse("t.ini", text, s), 0);
+	assert_int_equal(suite_parse("t.ini", text, s, 0), 0);
 }
 
 static void test_estimate_capped(void **state)

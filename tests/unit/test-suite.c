@@ -31,8 +31,9 @@
 
 #define THP_DEFRAG "/sys/kernel/mm/transparent_hugepage/defrag"
 
-/* Run suite_parse or suite_load with stderr captured into *errs (malloc'd). */
-static int capture(const char *file, const char *text, struct suite *s, char **errs)
+/* Run suite_parse or suite_load with FLAGS, stderr captured into *errs (malloc'd). */
+static int capture_flags(const char *file, const char *text, struct suite *s, char **errs,
+			 unsigned flags)
 {
 	char path[] = "/tmp/mmab-test-suite.XXXXXX";
 	int fd = mkstemp(path), saved, ret;
@@ -41,7 +42,7 @@ static int capture(const char *file, const char *text, struct suite *s, char **e
 	fflush(stderr);
 	saved = dup(STDERR_FILENO);
 	dup2(fd, STDERR_FILENO);
-	ret = text ? suite_parse(file, text, s) : suite_load(file, s);
+	ret = text ? suite_parse(file, text, s, flags) : suite_load(file, s, flags);
 	fflush(stderr);
 	dup2(saved, STDERR_FILENO);
 	close(saved);
@@ -49,6 +50,11 @@ static int capture(const char *file, const char *text, struct suite *s, char **e
 	assert_int_equal(mmab_read_file(path, errs, NULL), 0);
 	unlink(path);
 	return ret;
+}
+
+static int capture(const char *file, const char *text, struct suite *s, char **errs)
+{
+	return capture_flags(file, text, s, errs, 0);
 }
 
 /* Parse TEXT as t.ini, expecting failure; the messages, one per line. */
@@ -399,6 +405,57 @@ static void test_knobs(void **state)
 	suite_free(&s);
 }
 
+/* [kernel NAME] sections, and where a suite that boots kernels checks its knobs. */
+static void test_kernels(void **state)
+{
+	static const char boots[] = "[idle]\n[variant v]\nvm.no_such_knob = 1\n"
+				    "[kernel old]\nimage = a.deb\nappend = quiet x=1\n"
+				    "memory = 2G\ncpus = 2\n[kernel new]\nimage = /b/bzImage\n";
+	struct suite s;
+	char *errs;
+
+	(void)state;
+	/* the knobs are the booted kernels' to check: here only their names */
+	parse_ok(boots, &s);
+	assert_true(suite_boots(&s));
+	assert_int_equal(s.nkernels, 2);
+	assert_string_equal(s.kernels[0].name, "old");
+	assert_string_equal(s.kernels[0].image, "a.deb");
+	assert_string_equal(s.kernels[0].append, "quiet x=1");
+	assert_int_equal(s.kernels[0].memory, 2ULL << 30);
+	assert_int_equal(s.kernels[0].cpus, 2);
+	assert_int_equal(s.kernels[0].line, 4);
+	assert_string_equal(s.kernels[1].image, "/b/bzImage");
+	assert_null(s.kernels[1].append);
+	assert_int_equal(s.kernels[1].memory, 0);
+	assert_int_equal(s.kernels[1].cpus, 0);
+	assert_string_equal(s.variants[0].knobs[0].path, "/proc/sys/vm/no_such_knob");
+	suite_free(&s);
+	/* ... and the booted kernel does check them */
+	assert_int_equal(capture_flags("t.ini", boots, &s, &errs, SUITE_GUEST), -EINVAL);
+	assert_non_null(strstr(errs, "t.ini:3: knob 'vm.no_such_knob' does not exist"));
+	free(errs);
+	/* --kernel on the command line: the same, without a [kernel] section */
+	assert_int_equal(capture_flags("t.ini", "[idle]\n[variant v]\nvm.no_such_knob = 1\n", &s,
+				       &errs, SUITE_BOOTS), 0);
+	assert_string_equal(errs, "");
+	assert_false(suite_boots(&s));
+	free(errs);
+	suite_free(&s);
+	expect_error("[idle]\n[kernel]\nimage = a\n", 2, "[kernel] needs a name: [kernel NAME]");
+	expect_error("[idle]\n[kernel a/b]\nimage = a\n", 2, "kernel name 'a/b' is not a plain name");
+	expect_error("[idle]\n[kernel a]\nimage = x\n[kernel a]\nimage = y\n", 4,
+		     "[kernel a] appears twice (first at line 2)");
+	expect_error("[idle]\n[kernel a]\nappend = x\n", 2, "[kernel a] needs image = KERNEL");
+	expect_error("[idle]\n[kernel a]\nimage = x\nimage = y\n", 4, "image is set twice");
+	expect_error("[idle]\n[kernel a]\nimage = x\nmemory = 50%\n", 4,
+		     "memory takes an absolute size");
+	expect_error("[idle]\n[kernel a]\nimage = x\nmemory = 64M\n", 4, "memory: '64M' is not");
+	expect_error("[idle]\n[kernel a]\nimage = x\ncpus = 0\n", 4, "cpus: '0' is not between");
+	expect_error("[idle]\n[kernel a]\nimage = x\nsmp = 2\n", 4,
+		     "unknown key 'smp' in [kernel a] (valid keys: image, append, memory, cpus)");
+}
+
 static void test_collectors(void **state)
 {
 	const struct collector *c = collectors[0];
@@ -623,6 +680,7 @@ int main(void)
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_no_cascade),
 		cmocka_unit_test(test_knobs),
+		cmocka_unit_test(test_kernels),
 		cmocka_unit_test(test_collectors),
 		cmocka_unit_test(test_events),
 		cmocka_unit_test(test_runner_keys_free),
