@@ -390,6 +390,75 @@ void derived_slabs_free(struct derived_slab *s, size_t n)
 	free(s);
 }
 
+double derived_slab_growth(const struct derived_slab_iter *it, size_t n, const char *cache)
+{
+	double sum = 0;
+	size_t used = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!it[i].have)
+			continue;
+		used++;
+		for (size_t k = 0; k < it[i].n; k++)
+			if (!strcmp(it[i].sl[k].cache, cache) && isfinite(it[i].sl[k].growth_pages))
+				sum += it[i].sl[k].growth_pages;
+	}
+	return used ? sum / (double)used : NAN;
+}
+
+struct cache_score {
+	const char *cache;
+	double score;		/* the largest mean growth of any set, pages */
+};
+
+static int cmp_cache(const void *a, const void *b)
+{
+	const struct cache_score *x = a, *y = b;
+
+	if (x->score != y->score)
+		return x->score < y->score ? 1 : -1;
+	return strcmp(x->cache, y->cache);
+}
+
+size_t derived_slab_top(struct derived_slab_iter *const *its, const size_t *nits, size_t nsets,
+			size_t max, const char ***out)
+{
+	struct cache_score *cs = NULL;
+	const char **names;
+	size_t ncs = 0, top = 0;
+
+	for (size_t s = 0; s < nsets; s++)
+		for (size_t i = 0; i < nits[s]; i++)
+			for (size_t c = 0; c < its[s][i].n; c++) {
+				const char *name = its[s][i].sl[c].cache;
+				bool seen = false;
+
+				for (size_t j = 0; j < ncs && !seen; j++)
+					seen = !strcmp(cs[j].cache, name);
+				if (seen)
+					continue;
+				cs = xrealloc(cs, (ncs + 1) * sizeof(*cs));
+				cs[ncs++] = (struct cache_score){ name, -INFINITY };
+			}
+	for (size_t j = 0; j < ncs; j++)
+		for (size_t s = 0; s < nsets; s++) {
+			double g = derived_slab_growth(its[s], nits[s], cs[j].cache);
+
+			if (g > cs[j].score)
+				cs[j].score = g;
+		}
+	if (ncs)
+		qsort(cs, ncs, sizeof(*cs), cmp_cache);
+	while (top < ncs && top < max && cs[top].score > 0)
+		top++;
+	names = xcalloc(top + 1, sizeof(*names));
+	for (size_t j = 0; j < top; j++)
+		names[j] = cs[j].cache;
+	free(cs);
+	*out = names;
+	return top;
+}
+
 /* ---- stalls ---- */
 
 static int cmp_event(const void *a, const void *b)

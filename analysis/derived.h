@@ -11,6 +11,7 @@
 #ifndef MMAB_DERIVED_H
 #define MMAB_DERIVED_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/csv.h"
@@ -106,6 +107,30 @@ extern const struct derived_def derived_slab_defs[2];	/* growth, occupancy */
  */
 size_t derived_slabs(const struct csv *si, struct derived_slab **out);
 void derived_slabs_free(struct derived_slab *s, size_t n);
+
+/* One iteration's caches as derived_slabs gave them; have: it had a slabinfo.csv. */
+struct derived_slab_iter {
+	const struct derived_slab *sl;
+	size_t n;
+	bool have;
+};
+
+/*
+ * derived_slab_growth - the mean growth (pages) of CACHE over the
+ * iterations IT[0..n) that have a slabinfo.csv (a cache absent from one
+ * had no pages there); NaN when none has.
+ */
+double derived_slab_growth(const struct derived_slab_iter *it, size_t n, const char *cache);
+
+/*
+ * derived_slab_top - the caches that grew most in any of NSETS sets, set s
+ * being the iterations ITS[s][0..nits[s]): at most MAX of them, each with
+ * a positive score (its largest mean growth in any set), highest first,
+ * ties by name.  Compare's slab rows and the slab plots show the same
+ * caches.  Returns how many; *out is malloc'd, its names point into ITS.
+ */
+size_t derived_slab_top(struct derived_slab_iter *const *its, const size_t *nits, size_t nsets,
+			size_t max, const char ***out);
 
 /* The stalls of one event over one iteration. */
 struct derived_stall {

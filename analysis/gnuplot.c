@@ -3,7 +3,7 @@
  * Speaking gnuplot safely: strings from result sets turned into inert
  * gnuplot expressions, file-name parts that are safe anywhere, templates
  * filled with @NAME@ variables, and the palette every plot shares.  Used by
- * the plot driver (plot.c) and the data collection (plot-data.c).
+ * the plot driver (plot.c) and the producers of plot data (plot-*.c).
  */
 #include <errno.h>
 #include <stdbool.h>

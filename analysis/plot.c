@@ -117,36 +117,24 @@ static char *cut_label(const char *s, size_t max)
 }
 
 /*
- * Tick labels for the sets P draws.  Sets of one run share a long label
- * prefix ("6.18.44-fc-v595-madvise", "6.18.44-fc-v595-defer"): side by side
- * under a bar panel the full labels run into each other, so what every
- * label shares up to a separator is shown as '~' ("~madvise", "~defer"),
- * as compare's text output does; what still does not fit is cut.
+ * The tick label of the I-th set P draws.  Sets of one run share a long
+ * label prefix ("6.18.44-fc-v595-madvise", "6.18.44-fc-v595-defer"): side
+ * by side under a bar panel the full labels run into each other, so the
+ * shared part is shown as '~' ("~madvise", "~defer"), as compare's text
+ * output does (rset_label_short); what still does not fit is cut.
  */
 static char *short_label(const struct ctx *c, const struct pd_plot *p, size_t i)
 {
-	const char *l = c->sets[p->sets[i]].label;
-	size_t common = strlen(l), cut = 0;
+	const char **labels = xcalloc(p->nsets + 1, sizeof(*labels));
 	char *tmp, *out;
 
-	if (p->nsets < 2)
-		return cut_label(l, 16);
-	for (size_t k = 0; k < p->nsets; k++) {
-		const char *o = c->sets[p->sets[k]].label;
-		size_t n = 0;
-
-		while (n < common && o[n] == l[n])
-			n++;
-		common = n;
-	}
-	for (size_t k = 0; k < common; k++)
-		if (strchr("-_.+", l[k]))
-			cut = k + 1;
-	if (!cut || !l[cut])
-		return cut_label(l, 16);
-	tmp = xasprintf("~%s", l + cut);
+	for (size_t k = 0; k < p->nsets; k++)
+		labels[k] = c->sets[p->sets[k]].label;
+	/* two labels of 13 characters already run into each other under a third of 800 px */
+	tmp = rset_label_short(labels, p->nsets, i, 0);
 	out = cut_label(tmp, 16);
 	free(tmp);
+	free(labels);
 	return out;
 }
 
@@ -192,6 +180,42 @@ static char *template(const char *name)
 	return t ? xstrdup(t) : NULL;
 }
 
+/*
+ * P's title as a gnuplot expression that fits its width: about 10 pixels
+ * a character at the title's font, broken at the last space (or comma,
+ * parenthesis) that fits into a second line, and cut with a '~' beyond two
+ * lines.  The HTML caption keeps the whole title.
+ */
+static char *title_expr(const struct pd_plot *p)
+{
+	size_t max = (size_t)p->width / 10, len = strlen(p->title), cut = 0;
+	char *first, *rest, *qa, *qb, *out;
+
+	if (len <= max)
+		return gp_quote(p->title);
+	for (size_t i = max / 2; i < max; i++)
+		if (strchr(" ,(", p->title[i]))
+			cut = p->title[i] == ' ' ? i : i + 1;
+	if (!cut)
+		cut = max;
+	first = xasprintf("%.*s", (int)cut, p->title);
+	rest = p->title[cut] == ' ' ? xstrdup(p->title + cut + 1) : xstrdup(p->title + cut);
+	if (strlen(rest) > max) {
+		char *t = xasprintf("%.*s~", (int)max - 1, rest);
+
+		free(rest);
+		rest = t;
+	}
+	qa = gp_quote(first);
+	qb = gp_quote(rest);
+	out = xasprintf("%s.\"\\n\".%s", qa, qb);
+	free(qa);
+	free(qb);
+	free(first);
+	free(rest);
+	return out;
+}
+
 /* The script of P: its template filled with the common and its own variables. */
 static int script_of(struct ctx *c, const struct pd_plot *p, const char *base, char **out)
 {
@@ -220,7 +244,7 @@ static int script_of(struct ctx *c, const struct pd_plot *p, const char *base, c
 	vars[nv++] = (struct gp_var){ "SETS", sets_block(c, p) };
 	vars[nv++] = (struct gp_var){ "OUTPUT", gp_quote(img) };
 	vars[nv++] = (struct gp_var){ "DATA", gp_quote(file) };
-	vars[nv++] = (struct gp_var){ "TITLE", gp_quote(p->title) };
+	vars[nv++] = (struct gp_var){ "TITLE", title_expr(p) };
 	for (size_t i = 0; i < p->nvars; i++)
 		vars[nv++] = p->vars[i];
 	err = gp_fill(tpl, vars, nv, out);
@@ -411,22 +435,55 @@ static bool has_control(const char *s)
 	return false;
 }
 
-int plot_all(struct rset *sets, size_t n, const struct plot_opts *o, struct plot_list *out)
+/* The context of one call writing into O->outdir, created if needed. */
+static int ctx_open(struct ctx *c, struct rset *sets, size_t n, const struct plot_opts *o,
+		    struct plot_list *out)
 {
-	struct ctx c = { sets, n, o, out, out->n, o->fmt == PLOT_SVG ? "svg" : "png", 0 };
-	char **ws = NULL;
-	size_t nw = 0;
 	int err;
 
+	*c = (struct ctx){ sets, n, o, out, out->n, o->fmt == PLOT_SVG ? "svg" : "png", 0 };
 	if (has_control(o->outdir)) {
 		mmab_err("plot: the output directory's name holds control characters");
 		return -EINVAL;
 	}
 	err = mmab_mkdir_p(o->outdir, 0755);
-	if (err) {
+	if (err)
 		mmab_err("cannot create '%s': %s", o->outdir, strerror(-err));
-		return err;
+	return err;
+}
+
+/* Every plot of workload W. */
+static void plot_workload(struct ctx *c, const char *w)
+{
+	struct pd_set *ps = xcalloc(c->n, sizeof(*ps));
+	struct pd_out po = { NULL, 0 };
+
+	for (size_t s = 0; s < c->n; s++)
+		pd_load(&c->sets[s], w, &ps[s]);
+	pd_timeseries(ps, c->n, w, &po);
+	pd_bars(ps, c->n, w, &po);
+	pd_cdfs(ps, c->n, w, &po);
+	pd_heatmaps(ps, c->n, w, &po);
+	pd_slabs(ps, c->n, w, &po);
+	for (size_t i = 0; i < po.n; i++) {
+		emit(c, w, &po.v[i]);
+		pd_plot_free(&po.v[i]);
 	}
+	free(po.v);
+	for (size_t s = 0; s < c->n; s++)
+		pd_free(&ps[s]);
+	free(ps);
+}
+
+int plot_all(struct rset *sets, size_t n, const struct plot_opts *o, struct plot_list *out)
+{
+	struct ctx c;
+	char **ws = NULL;
+	size_t nw = 0;
+	int err = ctx_open(&c, sets, n, o, out);
+
+	if (err)
+		return err;
 	/* every workload of every set, in the order the first set ran them */
 	for (size_t s = 0; s < n; s++)
 		for (size_t i = 0; i < sets[s].n_workloads; i++) {
@@ -439,27 +496,40 @@ int plot_all(struct rset *sets, size_t n, const struct plot_opts *o, struct plot
 				ws[nw++] = sets[s].workloads[i];
 			}
 		}
-	for (size_t k = 0; k < nw; k++) {
-		struct pd_set *ps = xcalloc(n, sizeof(*ps));
-		struct pd_out po = { NULL, 0 };
+	for (size_t k = 0; k < nw; k++)
+		plot_workload(&c, ws[k]);
+	free(ws);
+	if (o->render)
+		render(&c);
+	return c.err;
+}
 
-		for (size_t s = 0; s < n; s++)
-			pd_load(&sets[s], ws[k], &ps[s]);
-		pd_timeseries(ps, n, ws[k], &po);
-		pd_bars(ps, n, ws[k], &po);
-		pd_cdfs(ps, n, ws[k], &po);
-		pd_heatmaps(ps, n, ws[k], &po);
-		pd_slabs(ps, n, ws[k], &po);
+int plot_verdicts(const struct cmp_table *t, const struct plot_opts *o, struct plot_list *out)
+{
+	struct ctx c;
+	size_t drawn = 0;
+	int err = ctx_open(&c, t->sets, t->n_sets, o, out);
+
+	if (err)
+		return err;
+	for (size_t r = 0; r < t->n_rows && drawn < PLOT_VERDICTS_MAX; r++) {
+		const struct cmp_row *row = &t->rows[r];
+		struct pd_out po = { NULL, 0 };
+		bool proven = false;
+
+		for (size_t s = 0; s < t->n_sets; s++)
+			proven |= row->cells[s].verdict >= CMP_BETTER;
+		if (!proven)
+			continue;
+		pd_values(t, row, &po);
 		for (size_t i = 0; i < po.n; i++) {
-			emit(&c, ws[k], &po.v[i]);
+			emit(&c, row->workload, &po.v[i]);
+			c.out->items[c.out->n - 1].row = row;
 			pd_plot_free(&po.v[i]);
 		}
 		free(po.v);
-		for (size_t s = 0; s < n; s++)
-			pd_free(&ps[s]);
-		free(ps);
+		drawn++;
 	}
-	free(ws);
 	if (o->render)
 		render(&c);
 	return c.err;

@@ -15,11 +15,12 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "analysis/compare.h"
 #include "analysis/rset.h"
 
 enum plot_fmt { PLOT_PNG, PLOT_SVG };
 
-enum plot_kind { PK_TIMESERIES, PK_BARS, PK_CDF, PK_HEATMAP, PK_SLAB };
+enum plot_kind { PK_TIMESERIES, PK_BARS, PK_CDF, PK_HEATMAP, PK_SLAB, PK_VALUES };
 
 struct plot_opts {
 	const char *outdir;	/* created if missing; nothing is written elsewhere */
@@ -40,6 +41,7 @@ struct plot_item {
 	char *image;		/* BASE.png|svg; NULL when skipped, not drawn or not rendered */
 	char *note;		/* why it was skipped or not drawn; for a plot drawn,
 				   the sets that had no data for it; else NULL */
+	const struct cmp_row *row;	/* PK_VALUES: the row of the comparison drawn */
 };
 
 struct plot_list {
@@ -58,5 +60,16 @@ struct plot_list {
  */
 int plot_all(struct rset *sets, size_t n, const struct plot_opts *o, struct plot_list *out);
 void plot_list_free(struct plot_list *l);
+
+#define PLOT_VERDICTS_MAX 24	/* most verdict plots of one comparison */
+
+/*
+ * plot_verdicts - for each row of T with a proven change (at most
+ * PLOT_VERDICTS_MAX, in table order), a plot of every set's values
+ * iteration by iteration (PK_VALUES, item->row the row; T must outlive
+ * OUT's use of it), written and appended like plot_all's.  Returns as
+ * plot_all does.
+ */
+int plot_verdicts(const struct cmp_table *t, const struct plot_opts *o, struct plot_list *out);
 
 #endif

@@ -1,12 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Reading result sets (results/README.md): finding them from what the user
- * typed (a directory, a run directory, a label under ./results), and
- * loading metadata.json, status.csv and every iteration's metrics.csv.
- * A result set written by a run that crashed, or edited by hand, is read
- * as far as it goes: each problem is reported once as FILE:LINE: message
- * and counted, and what is left is still analysed.  Collector CSVs are
- * read by the analyses that need them, from rset_iter.dir.
+ * Loading a result set (results/README.md): metadata.json, status.csv and
+ * every iteration's metrics.csv.  A result set written by a run that
+ * crashed, or edited by hand, is read as far as it goes: each problem is
+ * reported once as FILE:LINE: message and counted, and what is left is
+ * still analysed.  Collector CSVs are read by the analyses that need them,
+ * from rset_iter.dir.  Finding sets from what the user typed is in
+ * rset-find.c.
  */
 #include <dirent.h>
 #include <errno.h>
@@ -14,219 +14,12 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
+#include <unistd.h>
 
 #include "lib/csv.h"
+#include "analysis/rset-int.h"
 #include "analysis/rset.h"
 #include "lib/mmab.h"
-
-static bool is_dir(const char *path)
-{
-	struct stat st;
-
-	return !stat(path, &st) && S_ISDIR(st.st_mode);
-}
-
-static bool is_set(const char *dir)
-{
-	char *p = xasprintf("%s/metadata.json", dir);
-	struct stat st;
-	bool ok = !stat(p, &st) && S_ISREG(st.st_mode);
-
-	free(p);
-	return ok;
-}
-
-static const char *results_root(void)
-{
-	const char *r = getenv("MMAB_RESULTS");
-
-	return r && *r ? r : "results";
-}
-
-/* "a/b/" -> "a/b": paths are printed and joined, keep them tidy */
-static char *trim_slashes(const char *s)
-{
-	char *d = xstrdup(s);
-	size_t n = strlen(d);
-
-	while (n > 1 && d[n - 1] == '/')
-		d[--n] = '\0';
-	return d;
-}
-
-static void push(char ***v, size_t *n, char *s)
-{
-	*v = xrealloc(*v, (*n + 1) * sizeof(**v));
-	(*v)[(*n)++] = s;
-}
-
-static int cmp_str(const void *a, const void *b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* Subdirectories of DIR that are result sets, sorted by name. */
-static void sets_below(const char *dir, char ***v, size_t *n)
-{
-	size_t first = *n;
-	struct dirent *de;
-	DIR *d = opendir(dir);
-
-	if (!d)
-		return;
-	while ((de = readdir(d))) {
-		char *p;
-
-		if (de->d_name[0] == '.')
-			continue;
-		p = xasprintf("%s/%s", dir, de->d_name);
-		if (is_dir(p) && is_set(p))
-			push(v, n, p);
-		else
-			free(p);
-	}
-	closedir(d);
-	qsort(*v + first, *n - first, sizeof(**v), cmp_str);
-}
-
-/*
- * The sets of a run directory in the order of run.json's "sets" (the order
- * the user declared the variants in), then any others by name.
- */
-static void sets_of_run(const char *dir, char ***v, size_t *n)
-{
-	char *path = xasprintf("%s/run.json", dir);
-	json_t *run = json_load_file(path, 0, NULL);
-	char **found = NULL;
-	size_t nfound = 0;
-
-	free(path);
-	sets_below(dir, &found, &nfound);
-	if (run) {
-		json_t *sets = json_object_get(run, "sets"), *s;
-		size_t i;
-
-		json_array_foreach(sets, i, s) {
-			const char *sub = json_string_value(json_object_get(s, "dir"));
-
-			if (!sub)
-				sub = json_string_value(json_object_get(s, "label"));
-			if (!sub || !mmab_label_valid(sub))
-				continue;
-			for (size_t k = 0; k < nfound; k++) {
-				if (found[k] && !strcmp(strrchr(found[k], '/') + 1, sub)) {
-					push(v, n, found[k]);
-					found[k] = NULL;
-					break;
-				}
-			}
-		}
-		json_decref(run);
-	}
-	for (size_t k = 0; k < nfound; k++)
-		if (found[k])
-			push(v, n, found[k]);
-	free(found);
-}
-
-int rset_expand(const char *arg, char ***dirs, size_t *n)
-{
-	const char *root = results_root();
-	char **cand = NULL;
-	size_t ncand = 0;
-	char *path;
-	DIR *d;
-
-	if (is_dir(arg)) {
-		path = trim_slashes(arg);
-		if (is_set(path)) {
-			push(dirs, n, path);
-			return 0;
-		}
-		sets_of_run(path, &cand, &ncand);
-		if (!ncand) {
-			mmab_err("'%s' is neither a result set (no metadata.json) nor a run directory",
-				 arg);
-			free(path);
-			return -ENOENT;
-		}
-		free(path);
-		goto out_take;
-	}
-	if (strchr(arg, '/') || !mmab_label_valid(arg)) {
-		mmab_err("no result set at '%s'", arg);
-		return -ENOENT;
-	}
-	/* a run id (results/RUN) or a label (results/RUN/LABEL, results/LABEL) */
-	path = xasprintf("%s/%s", root, arg);
-	if (is_dir(path)) {
-		int err = rset_expand(path, dirs, n);
-
-		free(path);
-		return err;
-	}
-	free(path);
-	d = opendir(root);
-	if (d) {
-		struct dirent *de;
-
-		while ((de = readdir(d))) {
-			if (de->d_name[0] == '.')
-				continue;
-			path = xasprintf("%s/%s/%s", root, de->d_name, arg);
-			if (is_dir(path) && is_set(path))
-				push(&cand, &ncand, path);
-			else
-				free(path);
-		}
-		closedir(d);
-	}
-	if (!ncand) {
-		mmab_err("no result set '%s': not a directory, nor a label under '%s'", arg, root);
-		return -ENOENT;
-	}
-	if (ncand > 1) {
-		qsort(cand, ncand, sizeof(*cand), cmp_str);
-		mmab_err("'%s' is ambiguous: %zu result sets have that label; give one of these:",
-			 arg, ncand);
-		for (size_t i = 0; i < ncand; i++) {
-			fprintf(stderr, "\t%s\n", cand[i]);
-			free(cand[i]);
-		}
-		free(cand);
-		return -EINVAL;
-	}
-out_take:
-	for (size_t i = 0; i < ncand; i++)
-		push(dirs, n, cand[i]);
-	free(cand);
-	return 0;
-}
-
-int rset_resolve(const char *arg, char *out, size_t len)
-{
-	char **dirs = NULL;
-	size_t n = 0;
-	int err = rset_expand(arg, &dirs, &n);
-
-	if (!err && n > 1) {
-		mmab_err("'%s' holds %zu result sets; name one of these:", arg, n);
-		for (size_t i = 0; i < n; i++)
-			fprintf(stderr, "\t%s\n", dirs[i]);
-		err = -EINVAL;
-	}
-	if (!err && (size_t)snprintf(out, len, "%s", dirs[0]) >= len) {
-		mmab_err("path too long: '%s'", dirs[0]);
-		err = -ENAMETOOLONG;
-	}
-	for (size_t i = 0; i < n; i++)
-		free(dirs[i]);
-	free(dirs);
-	return err;
-}
-
-/* ---- loading ---- */
 
 static void set_problem(struct rset *rs, const char *file, size_t line, const char *msg)
 {
@@ -245,10 +38,10 @@ static bool has_workload(const struct rset *rs, const char *w)
 static void add_workload(struct rset *rs, const char *w)
 {
 	if (!has_workload(rs, w))
-		push(&rs->workloads, &rs->n_workloads, xstrdup(w));
+		rset_push(&rs->workloads, &rs->n_workloads, xstrdup(w));
 }
 
-static struct rset_iter *find_iter(struct rset *rs, const char *w, int it)
+const struct rset_iter *rset_iter_find(const struct rset *rs, const char *w, int it)
 {
 	for (size_t i = 0; i < rs->n_iters; i++)
 		if (rs->iters[i].iteration == it && !strcmp(rs->iters[i].workload, w))
@@ -269,6 +62,9 @@ static struct rset_iter *add_iter(struct rset *rs, const char *w, int it, const 
 	r->reason = xstrdup(reason);
 	r->duration_s = duration;
 	r->dir = xasprintf("%s/%s/%d", rs->path, w, it);
+	r->seed = RSET_NO_SEED;
+	r->boot = 0;
+	r->kernel_warnings = -1;
 	add_workload(rs, w);
 	return r;
 }
@@ -388,7 +184,7 @@ static bool load_status(struct rset *rs)
 			set_problem(rs, path, line, "empty status: row skipped");
 			continue;
 		}
-		if (find_iter(rs, w, it)) {
+		if (rset_iter_find(rs, w, it)) {
 			set_problem(rs, path, line, "iteration listed twice: the first row counts");
 			continue;
 		}
@@ -401,6 +197,42 @@ static bool load_status(struct rset *rs)
 	csv_free(&c);
 	free(path);
 	return true;
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+	int x = *(const int *)a, y = *(const int *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* The iteration directories of WDIR (numbers) without an iteration of W yet, sorted. */
+static size_t dirs_unlisted(struct rset *rs, const char *wdir, const char *w, int **out)
+{
+	DIR *wd = opendir(wdir);
+	struct dirent *de;
+	int *its = NULL;
+	size_t nits = 0;
+
+	while (wd && (de = readdir(wd))) {
+		char *p;
+		int it;
+
+		if (!parse_iteration(de->d_name, &it))
+			continue;
+		p = xasprintf("%s/%s", wdir, de->d_name);
+		if (rset_is_dir(p) && !rset_iter_find(rs, w, it)) {
+			its = xrealloc(its, (nits + 1) * sizeof(*its));
+			its[nits++] = it;
+		}
+		free(p);
+	}
+	if (wd)
+		closedir(wd);
+	if (nits)
+		qsort(its, nits, sizeof(*its), cmp_int);
+	*out = its;
+	return nits;
 }
 
 /*
@@ -419,38 +251,14 @@ static void scan_disk(struct rset *rs, bool have_status)
 		return;
 	while ((de = readdir(d)))
 		if (mmab_label_valid(de->d_name))
-			push(&names, &n, xstrdup(de->d_name));
+			rset_push(&names, &n, xstrdup(de->d_name));
 	closedir(d);
-	qsort(names, n, sizeof(*names), cmp_str);
+	qsort(names, n, sizeof(*names), rset_cmp_str);
 	for (size_t i = 0; i < n; i++) {
 		char *wdir = xasprintf("%s/%s", rs->path, names[i]);
-		int *its = NULL;
-		size_t nits = 0;
-		DIR *wd = opendir(wdir);
+		int *its;
+		size_t nits = dirs_unlisted(rs, wdir, names[i], &its);
 
-		while (wd && (de = readdir(wd))) {
-			char *p;
-			int it;
-
-			if (!parse_iteration(de->d_name, &it))
-				continue;
-			p = xasprintf("%s/%s", wdir, de->d_name);
-			if (is_dir(p) && !find_iter(rs, names[i], it)) {
-				its = xrealloc(its, (nits + 1) * sizeof(*its));
-				its[nits++] = it;
-			}
-			free(p);
-		}
-		if (wd)
-			closedir(wd);
-		/* iterations in numeric order */
-		for (size_t a = 1; a < nits; a++)
-			for (size_t b = a; b > 0 && its[b - 1] > its[b]; b--) {
-				int t = its[b];
-
-				its[b] = its[b - 1];
-				its[b - 1] = t;
-			}
 		for (size_t k = 0; k < nits; k++) {
 			if (have_status) {
 				char *msg = xasprintf("no row for %s/%d (its directory exists): "
@@ -511,80 +319,134 @@ static bool same_str(const char *a, const char *b)
 	return !strcmp(a ? a : "", b ? b : "");
 }
 
+/* The columns of a metrics.csv. */
+struct mcols {
+	int metric, value, unit, dir, agg;
+};
+
+/*
+ * One row of IT's metrics.csv at LINE, added to its metric (created at the
+ * first iteration that has it).  Problems are reported against PATH.
+ */
+static void metric_row(struct rset *rs, const struct rset_iter *it, const struct csv *c,
+		       const struct mcols *k, size_t r, const char *path)
+{
+	const char *name = csv_str(c, r, k->metric), *vs = csv_str(c, r, k->value);
+	const char *unit = csv_str(c, r, k->unit), *ds = csv_str(c, r, k->dir);
+	const char *as = csv_str(c, r, k->agg);
+	size_t line = csv_row_line(c, r);
+	enum metric_dir dir = METRIC_NONE;
+	enum metric_agg agg = AGG_MEAN;
+	struct rset_metric *m;
+	double v = NAN;
+
+	if (!name) {
+		set_problem(rs, path, line, "empty metric name: row skipped");
+		return;
+	}
+	if (vs && mmab_parse_double(vs, &v)) {
+		set_problem(rs, path, line, "value is not a number: taken as n/a");
+		v = NAN;
+	}
+	if (!ds || metric_dir_parse(ds, &dir)) {
+		set_problem(rs, path, line, "direction is not higher, lower or none: none");
+		dir = METRIC_NONE;
+	}
+	if (!as || metric_agg_parse(as, &agg)) {
+		set_problem(rs, path, line, "aggregate is not mean, hmean, total, max or min: mean");
+		agg = AGG_MEAN;
+	}
+	m = find_metric(rs, it->workload, name);
+	if (!m) {
+		rs->metrics = xrealloc(rs->metrics, (rs->n_metrics + 1) * sizeof(*rs->metrics));
+		m = &rs->metrics[rs->n_metrics++];
+		memset(m, 0, sizeof(*m));
+		m->workload = xstrdup(it->workload);
+		m->name = xstrdup(name);
+		m->unit = xstrdup(unit ? unit : "");
+		m->dir = dir;
+		m->agg = agg;
+	} else {
+		for (size_t i = 0; i < m->n; i++)
+			if (m->iterations[i] == it->iteration) {
+				set_problem(rs, path, line, "metric repeated: the first row counts");
+				return;
+			}
+		if (!same_str(m->unit, unit) || m->dir != dir || m->agg != agg)
+			set_problem(rs, path, line, "unit, direction or aggregate differs from an "
+				    "earlier iteration: the first one counts");
+	}
+	metric_add(m, v, it->iteration);
+}
+
 static void load_metrics(struct rset *rs, const struct rset_iter *it)
 {
 	char *path = xasprintf("%s/metrics.csv", it->dir);
-	int cm, cv, cu, cd, ca;
+	struct mcols k;
 	struct csv c;
 
 	if (!rset_csv(rs, it->dir, "metrics.csv", false, NULL, &c)) {
 		free(path);
 		return;
 	}
-	cm = csv_col(&c, "metric");
-	cv = csv_col(&c, "value");
-	cu = csv_col(&c, "unit");
-	cd = csv_col(&c, "direction");
-	ca = csv_col(&c, "aggregate");
-	if (cm < 0 || cv < 0) {
+	k = (struct mcols){ csv_col(&c, "metric"), csv_col(&c, "value"), csv_col(&c, "unit"),
+			    csv_col(&c, "direction"), csv_col(&c, "aggregate") };
+	if (k.metric < 0 || k.value < 0)
 		set_problem(rs, path, 1, "no metric or value column: file ignored");
-		goto out;
-	}
-	for (size_t r = 0; r < c.nrows; r++) {
-		const char *name = csv_str(&c, r, cm), *vs = csv_str(&c, r, cv);
-		const char *unit = csv_str(&c, r, cu), *ds = csv_str(&c, r, cd);
-		const char *as = csv_str(&c, r, ca);
-		size_t line = csv_row_line(&c, r);
-		enum metric_dir dir = METRIC_NONE;
-		enum metric_agg agg = AGG_MEAN;
-		struct rset_metric *m;
-		double v = NAN;
-
-		if (!name) {
-			set_problem(rs, path, line, "empty metric name: row skipped");
-			continue;
-		}
-		if (vs && mmab_parse_double(vs, &v)) {
-			set_problem(rs, path, line, "value is not a number: taken as n/a");
-			v = NAN;
-		}
-		if (!ds || metric_dir_parse(ds, &dir)) {
-			set_problem(rs, path, line, "direction is not higher, lower or none: none");
-			dir = METRIC_NONE;
-		}
-		if (!as || metric_agg_parse(as, &agg)) {
-			set_problem(rs, path, line,
-				    "aggregate is not mean, hmean, total, max or min: mean");
-			agg = AGG_MEAN;
-		}
-		m = find_metric(rs, it->workload, name);
-		if (!m) {
-			rs->metrics = xrealloc(rs->metrics, (rs->n_metrics + 1) * sizeof(*rs->metrics));
-			m = &rs->metrics[rs->n_metrics++];
-			memset(m, 0, sizeof(*m));
-			m->workload = xstrdup(it->workload);
-			m->name = xstrdup(name);
-			m->unit = xstrdup(unit ? unit : "");
-			m->dir = dir;
-			m->agg = agg;
-		} else {
-			bool dup = false;
-
-			for (size_t k = 0; k < m->n; k++)
-				dup |= m->iterations[k] == it->iteration;
-			if (dup) {
-				set_problem(rs, path, line, "metric repeated: the first row counts");
-				continue;
-			}
-			if (!same_str(m->unit, unit) || m->dir != dir || m->agg != agg)
-				set_problem(rs, path, line,
-					    "unit, direction or aggregate differs from an earlier "
-					    "iteration: the first one counts");
-		}
-		metric_add(m, v, it->iteration);
-	}
-out:
+	else
+		for (size_t r = 0; r < c.nrows; r++)
+			metric_row(rs, it, &c, &k, r, path);
 	csv_free(&c);
+	free(path);
+}
+
+/* An integer member KEY of O into *out; a member of another type is a problem. */
+static void json_int_member(struct rset *rs, const char *path, json_t *o, const char *key,
+			    long long min, long long *out)
+{
+	json_t *v = json_object_get(o, key);
+
+	if (!v || json_is_null(v))
+		return;
+	if (!json_is_integer(v) || json_integer_value(v) < min) {
+		char *msg = xasprintf("%s is not an integer of at least %lld: n/a", key, min);
+
+		set_problem(rs, path, 0, msg);
+		free(msg);
+		return;
+	}
+	*out = json_integer_value(v);
+}
+
+/*
+ * IT's iteration.json: its seed (pairing), the boot of a kernel A/B and
+ * the kernel's warnings.  No file is no problem (a skipped step, an older
+ * set); a file that is not a JSON object is.
+ */
+static void load_iteration_json(struct rset *rs, struct rset_iter *it)
+{
+	char *path = xasprintf("%s/iteration.json", it->dir);
+	long long seed = RSET_NO_SEED, boot = 0, warnings = -1;
+	json_error_t e;
+	json_t *o;
+
+	if (access(path, F_OK)) {
+		free(path);
+		return;
+	}
+	o = json_load_file(path, 0, &e);
+	if (!json_is_object(o)) {
+		set_problem(rs, path, o || e.line < 0 ? 0 : (size_t)e.line,
+			    o ? "not a JSON object: ignored" : e.text);
+	} else {
+		json_int_member(rs, path, o, "seed", 0, &seed);
+		json_int_member(rs, path, o, "boot", 1, &boot);
+		json_int_member(rs, path, o, "kernel_warnings", 0, &warnings);
+		it->seed = seed;
+		it->boot = boot <= INT_MAX ? (int)boot : 0;
+		it->kernel_warnings = warnings <= LONG_MAX ? (long)warnings : -1;
+	}
+	json_decref(o);
 	free(path);
 }
 
@@ -599,11 +461,11 @@ int rset_load(const char *dir, struct rset *rs)
 	bool have_status;
 
 	memset(rs, 0, sizeof(*rs));
-	if (!is_dir(dir))
+	if (!rset_is_dir(dir))
 		return -ENOTDIR;
-	if (!is_set(dir))
+	if (!rset_is_set(dir))
 		return -ENOENT;
-	rs->path = trim_slashes(dir);
+	rs->path = rset_trim_slashes(dir);
 	load_meta(rs);
 	label = rset_meta_str(rs, "label");
 	if (label && *label) {
@@ -619,6 +481,7 @@ int rset_load(const char *dir, struct rset *rs)
 	for (size_t i = 0; i < rs->n_iters; i++) {
 		struct rset_iter *it = &rs->iters[i];
 
+		load_iteration_json(rs, it);
 		if (rset_iter_used(it))
 			load_metrics(rs, it);
 	}
@@ -699,4 +562,25 @@ size_t rset_count(const struct rset *rs, const char *workload, const char *statu
 			n++;
 	}
 	return n;
+}
+
+char *rset_label_short(const char *const *labels, size_t n, size_t i, size_t width)
+{
+	const char *l = labels[i] ? labels[i] : "";
+	size_t common = strlen(l), cut = 0;
+
+	if (strlen(l) <= width || n < 2)
+		return xstrdup(l);
+	for (size_t k = 0; k < n; k++) {
+		const char *o = labels[k] ? labels[k] : "";
+		size_t j = 0;
+
+		while (j < common && o[j] == l[j])
+			j++;
+		common = j;
+	}
+	for (size_t k = 0; k < common; k++)
+		if (strchr("-_.+", l[k]))
+			cut = k + 1;
+	return !cut || !l[cut] ? xstrdup(l) : xasprintf("~%s", l + cut);
 }

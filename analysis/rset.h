@@ -27,7 +27,13 @@ struct rset_iter {
 	char *reason;		/* "", "oom", "timeout", "signal 9", "exit 1", text */
 	double duration_s;	/* NaN when not recorded */
 	char *dir;		/* <set>/<workload>/<iteration> */
+	/* from its iteration.json (absent: before the run wrote one, or a skip) */
+	long long seed;		/* the workload's seed; RSET_NO_SEED when absent */
+	int boot;		/* the boot of a kernel A/B it ran in (1..N); 0 when absent */
+	long kernel_warnings;	/* WARNING:/BUG:/KASAN console lines meanwhile; -1: absent */
 };
+
+#define RSET_NO_SEED (-1LL)
 
 /*
  * One workload metric pooled over the iterations that reported it: those
@@ -104,8 +110,21 @@ struct csv;
 bool rset_csv(struct rset *rs, const char *dir, const char *name, bool optional,
 	      const char *why, struct csv *c);
 
+/* rset_iter_find - the iteration IT of workload W, or NULL. */
+const struct rset_iter *rset_iter_find(const struct rset *rs, const char *w, int it);
+
 /* rset_count - iterations of WORKLOAD (NULL: all) with STATUS (NULL: any). */
 size_t rset_count(const struct rset *rs, const char *workload, const char *status);
+
+/*
+ * rset_label_short - LABELS[i] in a way that tells it from LABELS[0..n):
+ * the label itself when it is at most WIDTH characters, when n < 2, or
+ * when the labels share no prefix up to a separator ("-_.+"); otherwise
+ * what they share is shown as '~' ("6.18-fc-madvise", "6.18-fc-defer" ->
+ * "~madvise", "~defer"), which may still be longer than WIDTH (the caller
+ * cuts it to its taste).  Malloc'd.
+ */
+char *rset_label_short(const char *const *labels, size_t n, size_t i, size_t width);
 
 /* rset_iter_used - whether the iteration's files are pooled ("ok", "unknown"). */
 bool rset_iter_used(const struct rset_iter *it);

@@ -3,11 +3,14 @@
  * The statistics behind every verdict, on GSL.  The distributions (Student
  * t, normal) are GSL's; what is written here is bookkeeping: which values
  * count (NaN is n/a and skipped), Welch's degrees of freedom, ranks with
- * ties, the exact null distribution of Mann-Whitney U (a count of rank
- * arrangements, not a special function) and the Benjamini-Hochberg step-up.
+ * ties, the exact null distributions of Mann-Whitney U and of Wilcoxon's
+ * signed-rank V (counts of rank arrangements, not special functions; GSL
+ * has neither test), the Benjamini-Hochberg step-up, and the power
+ * formulas.
  * Conventions follow R, so results can be checked there: sd with n-1,
  * the median of an even sample is the mean of the middle two,
- * wilcox.test's exact/normal switch and continuity correction,
+ * wilcox.test's exact/normal switch and continuity correction (both
+ * tests),
  * p.adjust(method = "BH").
  */
 #include <math.h>
@@ -120,6 +123,27 @@ static void welch(const double *a, size_t na, const double *b, size_t nb, struct
 }
 
 /*
+ * The two-sided p of statistic K under a null distribution symmetric about
+ * DEG/2 given as counts C[0..deg]: the nearer tail, doubled, at most 1.
+ * Frees C.
+ */
+static double two_sided(double *c, size_t deg, size_t k)
+{
+	double total = 0, tail = 0, p;
+
+	if (2 * k > deg)
+		k = deg - k;
+	for (size_t j = 0; j <= deg; j++) {
+		total += c[j];
+		if (j <= k)
+			tail += c[j];
+	}
+	free(c);
+	p = 2 * tail / total;
+	return p > 1 ? 1 : p;
+}
+
+/*
  * Exact two-sided p of U (a's statistic) for sizes m, n without ties.
  * Under H0 every choice of a's ranks is equally likely; the number of
  * choices giving U = u is the coefficient of q^u in the Gaussian binomial
@@ -131,7 +155,6 @@ static double mwu_exact_p(double u, size_t m, size_t n)
 {
 	size_t deg = m * n, k = (size_t)u;
 	double *c = xcalloc(deg + 1, sizeof(*c));
-	double total = 0, tail = 0, p;
 
 	c[0] = 1;
 	for (size_t i = 1; i <= m; i++) {
@@ -140,17 +163,8 @@ static double mwu_exact_p(double u, size_t m, size_t n)
 		for (size_t j = i; j <= deg; j++)
 			c[j] += c[j - i];
 	}
-	/* the distribution is symmetric about mn/2: use the nearer tail */
-	if (2 * k > deg)
-		k = deg - k;
-	for (size_t j = 0; j <= deg; j++) {
-		total += c[j];
-		if (j <= k)
-			tail += c[j];
-	}
-	free(c);
-	p = 2 * tail / total;
-	return p > 1 ? 1 : p;
+	/* the distribution is symmetric about mn/2 */
+	return two_sided(c, deg, k);
 }
 
 /*
@@ -228,6 +242,137 @@ void stats_compare(const double *a, size_t na, const double *b, size_t nb, struc
 		welch(x, nx, y, ny, t);
 	free(x);
 	free(y);
+}
+
+/* ---- paired samples ---- */
+
+/*
+ * Exact two-sided p of the signed-rank statistic V for N differences
+ * without ties or zeros: under H0 each rank's sign is a fair coin, so the
+ * number of sign choices giving V = v is the coefficient of q^v in
+ * prod_{i=1..N} (1 + q^i), built one factor at a time.
+ */
+static double signrank_exact_p(double v, size_t n)
+{
+	size_t deg = n * (n + 1) / 2, k = (size_t)v;
+	double *c = xcalloc(deg + 1, sizeof(*c));
+
+	c[0] = 1;
+	for (size_t i = 1; i <= n; i++)
+		for (size_t j = deg; j >= i; j--)
+			c[j] += c[j - i];
+	return two_sided(c, deg, k);
+}
+
+static int cmp_abs(const void *a, const void *b)
+{
+	double x = fabs(*(const double *)a), y = fabs(*(const double *)b);
+
+	return (x > y) - (x < y);
+}
+
+/* Wilcoxon's signed-rank test of the differences D[0..n) (R's wilcox.test). */
+static double signrank(const double *d, size_t n)
+{
+	double *x = xmalloc((n ? n : 1) * sizeof(*x)), v = 0, ties = 0, z, sigma, p;
+	size_t m = 0;
+	bool tied = false, zeros = false;
+
+	for (size_t i = 0; i < n; i++) {
+		if (d[i] == 0)
+			zeros = true;
+		else
+			x[m++] = d[i];
+	}
+	qsort(x, m, sizeof(*x), cmp_abs);
+	for (size_t i = 0; i < m;) {
+		size_t j = i;
+
+		while (j + 1 < m && fabs(x[j + 1]) == fabs(x[i]))
+			j++;
+		if (j > i) {
+			double t = (double)(j - i + 1);
+
+			tied = true;
+			ties += t * t * t - t;
+		}
+		for (size_t k = i; k <= j; k++)
+			if (x[k] > 0)
+				v += (double)(i + j + 2) / 2;	/* average of ranks i+1 .. j+1 */
+		i = j + 1;
+	}
+	free(x);
+	if (!m)
+		return NAN;
+	if (!tied && !zeros && m < MWU_EXACT_MAX)
+		return signrank_exact_p(v, m);
+	sigma = sqrt((double)m * (double)(m + 1) * (double)(2 * m + 1) / 24 - ties / 48);
+	if (sigma == 0)
+		return NAN;
+	z = v - (double)m * (double)(m + 1) / 4;
+	z = (z - copysign(0.5, z) * (z != 0)) / sigma;
+	p = 2 * gsl_cdf_ugaussian_Q(fabs(z));
+	return p > 1 ? 1 : p;
+}
+
+void stats_paired(const double *a, const double *b, size_t n, struct stats_paired *p)
+{
+	double *d = xmalloc((n ? n : 1) * sizeof(*d)), se, tq;
+	size_t k = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (isfinite(a[i]) && isfinite(b[i]))
+			d[k++] = b[i] - a[i];
+	p->n = k;
+	p->diff = k ? gsl_stats_mean(d, 1, k) : NAN;
+	p->sd = p->ci_low = p->ci_high = p->p_t = NAN;
+	p->p_wilcoxon = signrank(d, k);
+	if (k > 1) {
+		p->sd = gsl_stats_sd_m(d, 1, k, p->diff);
+		se = p->sd / sqrt((double)k);
+		if (se == 0) {
+			p->p_t = p->diff == 0 ? NAN : 0;
+			p->ci_low = p->ci_high = p->diff;
+		} else {
+			p->p_t = fmin(1, 2 * gsl_cdf_tdist_Q(fabs(p->diff) / se, (double)(k - 1)));
+			tq = gsl_cdf_tdist_Pinv(0.975, (double)(k - 1));
+			p->ci_low = p->diff - tq * se;
+			p->ci_high = p->diff + tq * se;
+		}
+	}
+	free(d);
+}
+
+/* ---- power ---- */
+
+double stats_mde(double se, double df, double alpha, double power)
+{
+	if (!isfinite(se) || !isfinite(df) || df <= 0)
+		return NAN;
+	return (gsl_cdf_tdist_Pinv(1 - alpha / 2, df) + gsl_cdf_tdist_Pinv(power, df)) * se;
+}
+
+double stats_n_needed(double va, double vb, bool paired, double diff, double alpha, double power,
+		      size_t max)
+{
+	if (!isfinite(diff) || diff == 0 || !isfinite(va) || (!paired && !isfinite(vb)))
+		return NAN;
+	for (size_t n = 2; n <= max; n++) {
+		double se, df;
+
+		if (paired) {
+			se = sqrt(va / (double)n);
+			df = (double)(n - 1);
+		} else {
+			se = sqrt((va + vb) / (double)n);
+			/* Welch-Satterthwaite with n a side */
+			df = va + vb > 0 ? (double)(n - 1) * (va + vb) * (va + vb) / (va * va + vb * vb)
+					 : (double)(2 * n - 2);
+		}
+		if (se == 0 || stats_mde(se, df, alpha, power) <= fabs(diff))
+			return (double)n;
+	}
+	return NAN;
 }
 
 static int cmp_p(const void *a, const void *b, void *p)

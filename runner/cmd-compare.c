@@ -17,7 +17,7 @@
 #include "runner/cmds.h"
 
 const char cmd_compare_help[] =
-	"usage: mmab compare [-f text|md|csv|json|html] [-b BASELINE] RESULT_SET..\n"
+	"usage: mmab compare [-v] [-f text|md|csv|json|html] [-b BASELINE] RESULT_SET..\n"
 	"\n"
 	"Compare result sets against a baseline with honest statistics.\n"
 	"\n"
@@ -25,25 +25,44 @@ const char cmd_compare_help[] =
 	"directory (every set it holds, in the order of its run.json), or a label\n"
 	"or run id found under ./results ($MMAB_RESULTS to look elsewhere).\n"
 	"\n"
-	"  -f, --format FMT     text (default: 80 columns, for a mailing list; colours\n"
-	"                       on a terminal unless NO_COLOR is set), md (GitHub\n"
-	"                       tables), csv or json (one record per set and metric:\n"
-	"                       workload, metric, unit, direction, set, n, mean,\n"
-	"                       median, stddev, min, max, change_pct, ci_low, ci_high,\n"
-	"                       p_welch, p_mwu, verdict, cov, q; json adds the sets,\n"
-	"                       their iterations and the environment diff; change_pct\n"
-	"                       compares the means shown, ci_low and ci_high bound the\n"
-	"                       difference of the arithmetic means, in the metric's\n"
-	"                       unit), html (the fragment `mmab report` embeds)\n"
+	"  -f, --format FMT     text (default: a compact table for a mailing list, 80\n"
+	"                       columns: one line per metric, the sets side by side,\n"
+	"                       each its mean and change against the baseline, proven\n"
+	"                       changes marked; the workload metrics with a better\n"
+	"                       direction and every row with a proven change), md (the\n"
+	"                       same table for GitHub), csv or json (one record per\n"
+	"                       set and metric: workload, metric, unit, direction,\n"
+	"                       set, n, mean, median, stddev, min, max, change_pct,\n"
+	"                       ci_low, ci_high, p_welch, p_mwu, verdict, cov, q, test\n"
+	"                       (paired-t or welch), p_paired, p_wilcoxon, pairs,\n"
+	"                       dropped, mde_pct (the smallest change the test detects\n"
+	"                       at this n and noise, power 0.8), n_needed (iterations\n"
+	"                       a side that would prove a change not proven, in a run\n"
+	"                       of its workload alone); json adds the sets, their\n"
+	"                       iterations (with seed), alerts and the environment\n"
+	"                       diff; change_pct compares the means shown, ci_low and\n"
+	"                       ci_high bound the difference the test used estimates,\n"
+	"                       in the metric's unit), html (the fragment `mmab\n"
+	"                       report` embeds)\n"
 	"  -b, --baseline SET   the set the others are compared with (a label, a\n"
 	"                       directory or a set given); default: the first\n"
+	"  -v, --verbose        text and md: every row with its statistics (n, mean,\n"
+	"                       median, stddev, CoV, min, max, CI, p, q, the power of\n"
+	"                       the test), colours on a terminal unless NO_COLOR is set\n"
 	"\n"
 	"For every metric of every workload: n, mean (harmonic for rates), median,\n"
 	"stddev, CoV, min, max per set; against the baseline the change of the mean,\n"
 	"the 95% confidence interval of the difference (Welch), p from Welch's t-test\n"
 	"and from Mann-Whitney U (exact below 50 values without ties, else normal\n"
-	"with tie correction), and q, Welch's p adjusted by Benjamini-Hochberg over\n"
-	"every comparison in the table with 3 or more values a side.  The verdict is\n"
+	"with tie correction).  A set is paired with the baseline for a workload when\n"
+	"every iteration k that ended ok on both sides has the same seed there\n"
+	"(iteration.json): the runner gives iteration k of every variant the same\n"
+	"seed.  Paired sets are tested on the differences of their pairs: the paired\n"
+	"t-test with the CI of the mean difference, and Wilcoxon's signed-rank test\n"
+	"beside it; an iteration that failed on one side is dropped and counted.\n"
+	"q is the p of the test used (paired t, else Welch) adjusted by\n"
+	"Benjamini-Hochberg over every comparison in the table with 3 or more\n"
+	"values (pairs) a side.  The verdict is\n"
 	"better or worse (differs, for metrics without a better direction) when\n"
 	"q < 0.05, else \"no difference proven\"; with fewer than 3 iterations on a\n"
 	"side it is \"cannot judge\".  Failed iterations are listed, not pooled.\n"
@@ -250,16 +269,18 @@ int cmd_compare(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "baseline", required_argument, NULL, 'b' },
+		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum compare_fmt fmt = CMP_TEXT;
 	const char *baseline = NULL;
 	struct rset *sets = NULL;
 	size_t n = 0, base = 0;
+	unsigned flags = 0;
 	int opt, ret, err;
 
 	optind = 0;	/* glibc: start afresh, whatever parsed argv before */
-	while ((opt = getopt_long(argc, argv, "f:b:", longopts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "f:b:v", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
 			if (parse_format(optarg, &fmt)) {
@@ -271,6 +292,9 @@ int cmd_compare(int argc, char **argv)
 		case 'b':
 			baseline = optarg;
 			break;
+		case 'v':
+			flags |= CMP_VERBOSE;
+			break;
 		default:
 			fputs(cmd_compare_help, stderr);
 			return MMAB_EXIT_USAGE;
@@ -278,14 +302,16 @@ int cmd_compare(int argc, char **argv)
 	}
 	if (optind >= argc) {
 		mmab_err("compare: no result set given");
-		fprintf(stderr, "usage: mmab compare [-f text|md|csv|json|html] [-b BASELINE] "
+		fprintf(stderr, "usage: mmab compare [-v] [-f text|md|csv|json|html] [-b BASELINE] "
 			"RESULT_SET..\n");
 		return MMAB_EXIT_USAGE;
 	}
 	ret = cmd_load_sets(argc - optind, argv + optind, baseline, &sets, &n, &base);
 	if (ret)
 		return ret;
-	err = compare_write(stdout, fmt, sets, n, base, want_color(fmt));
+	if ((flags & CMP_VERBOSE) && want_color(fmt))
+		flags |= CMP_COLOR;
+	err = compare_write(stdout, fmt, sets, n, base, flags);
 	if (err) {
 		mmab_err("compare: cannot write the comparison: %s", strerror(-err));
 		ret = MMAB_EXIT_FAIL;

@@ -76,6 +76,19 @@ static void note_skipped(const struct plot_item *it)
 	free(s);
 }
 
+/* Each image drawn on stdout, each plot skipped (with its reason) on stderr. */
+static void list_plots(const struct plot_list *pl, const char *outdir)
+{
+	for (size_t i = 0; i < pl->n; i++) {
+		const struct plot_item *it = &pl->items[i];
+
+		if (it->image)
+			printf("%s/%s\n", outdir, it->image);
+		else if (it->note && !it->script)
+			note_skipped(it);
+	}
+}
+
 int cmd_plot(int argc, char **argv)
 {
 	static const struct option longopts[] = {
@@ -93,14 +106,11 @@ int cmd_plot(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "f:o:", longopts, NULL)) != -1) {
 		switch (opt) {
 		case 'f':
-			if (!strcmp(optarg, "png")) {
-				po.fmt = PLOT_PNG;
-			} else if (!strcmp(optarg, "svg")) {
-				po.fmt = PLOT_SVG;
-			} else {
+			if (strcmp(optarg, "png") && strcmp(optarg, "svg")) {
 				mmab_err("plot: unknown format '%s' (png, svg)", optarg);
 				return MMAB_EXIT_USAGE;
 			}
+			po.fmt = !strcmp(optarg, "svg") ? PLOT_SVG : PLOT_PNG;
 			break;
 		case 'o':
 			po.outdir = optarg;
@@ -123,14 +133,7 @@ int cmd_plot(int argc, char **argv)
 	if (ret)
 		return ret;
 	err = plot_all(sets, n, &po, &pl);
-	for (size_t i = 0; i < pl.n; i++) {
-		const struct plot_item *it = &pl.items[i];
-
-		if (it->image)
-			printf("%s/%s\n", po.outdir, it->image);
-		else if (it->note && !it->script)
-			note_skipped(it);
-	}
+	list_plots(&pl, po.outdir);
 	if (err == -ENOENT)
 		ret = MMAB_EXIT_SKIP;
 	else if (err)

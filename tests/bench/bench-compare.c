@@ -7,8 +7,10 @@
  * stalls, histograms), cycled over 10 iterations; besides the captured
  * length (3 s at 0.25 s), longer iterations are made by repeating the
  * captured samples at 1 s, as a 1-minute and a 10-minute iteration would
- * leave them.  Each case is timed in process (load, compare, print text)
- * and through the real command (fork/exec of ./mmab compare).
+ * leave them.  Iteration k has the same seed in both sets, so they are
+ * compared pair by pair, as the variants of a run are.  Each case is
+ * timed in process (load, compare, print the compact text) and through
+ * the real command (fork/exec of ./mmab compare).
  *
  * Usage: bench-compare OUTDIR  (writes OUTDIR/bench-compare.csv)
  */
@@ -158,6 +160,15 @@ static void make_set(const char *dir, const char *label, int samples)
 			free(in);
 			free(res);
 			free(text);
+		}
+		/* iteration k has the same seed in both sets, as in a run: paired tests */
+		{
+			char *path = xasprintf("%s/iteration.json", idir);
+			char *json = xasprintf("{\"seed\": %d}\n", 1000 + it);
+
+			put(path, json, strlen(json));
+			free(json);
+			free(path);
 		}
 		s = xasprintf("%sthpfault,%d,ok,,0,,%d\n", status, it, samples ? samples : 3);
 		free(status);

@@ -5,7 +5,8 @@
 # stock-rerun, and the hostile set): every image a real PNG or SVG with its
 # data file and a script that runs on its own; nothing written outside -o
 # DIR; then each report rendered by headless Chromium: its DOM has the
-# tables, each with rows, every <img> a PNG file of the report, no script
+# answer first (verdicts, comparison, then environment), the tables, each
+# with rows, every <img> a PNG file of the report, no script
 # element, no event handler, no URL off the report, and the screenshot is
 # not blank.  Needs no root and touches nothing on the machine.
 . tests/lib.sh
@@ -125,6 +126,8 @@ for r in ab hostile; do
 		/^<\/table/ {if (!rows) e++; t = 0} END {print e + 0}' "$tmp/$r.tags")
 	[ "$ntables" -ge 4 ] && [ "$empty" -eq 0 ]
 	check "$r: $ntables tables, none empty" [ $? -eq 0 ]
+	order=$(sed -n 's/^<section id="\([a-z]*\)".*/\1/p' "$tmp/$r.tags" | tr '\n' ' ')
+	check "$r: the answer first: $order" [ "$order" = "verdicts comparison environment iterations plots " ]
 	grep -q '^<section id="comparison">' "$tmp/$r.tags" &&
 		grep -Eq '^<td class="(nodiff|na|better|worse|differs)">' "$tmp/$r.tags"
 	check "$r: the comparison with its verdicts" [ $? -eq 0 ]

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for analysis/derived.c, analysis/compare.c, compare-fmt.c,
+ * Unit tests for analysis/derived.c, compare*.c (the table and its formats),
  * html.c and `mmab compare`:
  * - every derived formula against hand-computed fixtures
  *   (tests/fixtures/compare/derived/, values worked out beside each
@@ -36,76 +36,16 @@
 #include "lib/mmab.h"
 #include "tests/unit/capture.h"
 
+#define CMPFIX_NAME "compare"
+#include "tests/unit/cmpfix.h"
+
 #define DER "tests/fixtures/compare/derived/"
 #define REP "tests/fixtures/report/"
-
-static char tmp_root[64];
-
-static int setup_tmp(void **state)
-{
-	(void)state;
-	snprintf(tmp_root, sizeof(tmp_root), "/tmp/mmab-test-compare-XXXXXX");
-	return mkdtemp(tmp_root) ? 0 : -1;
-}
-
-static int teardown_tmp(void **state)
-{
-	(void)state;
-	return mmab_rm_rf(tmp_root);
-}
 
 static void load(const char *path, struct csv *c)
 {
 	assert_int_equal(csv_load(path, c), 0);
 	assert_int_equal(c->problems, 0);
-}
-
-static void write_file(const char *path, const char *text)
-{
-	char *dir = xstrdup(path);
-
-	*strrchr(dir, '/') = '\0';
-	assert_int_equal(mmab_mkdir_p(dir, 0755), 0);
-	assert_int_equal(mmab_write_file_atomic(path, text, strlen(text)), 0);
-	free(dir);
-}
-
-static const struct cmp_row *row_of(const struct cmp_table *t, const char *w, const char *m)
-{
-	for (size_t i = 0; i < t->n_rows; i++)
-		if (!strcmp(t->rows[i].workload, w) && !strcmp(t->rows[i].metric, m))
-			return &t->rows[i];
-	fail_msg("no row %s %s", w, m);
-	return NULL;
-}
-
-/* The whole output of compare_print in FMT, as a string. */
-static char *render(const struct cmp_table *t, enum compare_fmt fmt, int color)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	assert_non_null(f);
-	assert_int_equal(compare_print(f, fmt, t, color), 0);
-	fclose(f);
-	return buf;
-}
-
-static size_t max_columns(const char *s)
-{
-	size_t max = 0, col = 0;
-
-	for (; *s; s++) {
-		if (*s == '\n') {
-			col = 0;
-			continue;
-		}
-		col += (*s & 0xc0) != 0x80;
-		if (col > max)
-			max = col;
-	}
-	return max;
 }
 
 /* ---- derived figures against hand-computed fixtures ---- */
@@ -388,19 +328,6 @@ static void test_real_sets(void **state)
 
 /* ---- A/A honesty and real effects ---- */
 
-static size_t flagged(const struct cmp_table *t)
-{
-	size_t n = 0;
-
-	for (size_t r = 0; r < t->n_rows; r++)
-		for (size_t s = 0; s < t->n_sets; s++) {
-			enum cmp_verdict v = t->rows[r].cells[s].verdict;
-
-			n += v == CMP_BETTER || v == CMP_WORSE || v == CMP_DIFFERS;
-		}
-	return n;
-}
-
 /* The A/A pair captured on the VM: the same kernel twice. */
 static void test_aa_captured(void **state)
 {
@@ -420,7 +347,7 @@ static void test_aa_captured(void **state)
 	/* nothing but the label and times differs: no warning */
 	for (size_t i = 0; i < t.n_env; i++)
 		assert_true(t.env[i].compared);
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_true(max_columns(out) <= 80);
 	assert_non_null(strstr(out, "no difference proven"));
 	assert_non_null(strstr(out, "Benjamini-Hochberg"));
@@ -428,54 +355,19 @@ static void test_aa_captured(void **state)
 	assert_null(strstr(out, "WARNING"));
 	assert_null(strchr(out, '\033'));
 	free(out);
+	/* the compact table: one line a metric, nothing proven, no mark */
+	out = render(&t, CMP_TEXT, 0);
+	assert_true(max_columns(out) <= 80);
+	assert_non_null(strstr(out, "mmab compare: stock-rerun against stock (baseline)\n"));
+	assert_non_null(strstr(out, "\n  fault_rate "));
+	assert_non_null(strstr(out, "Verdicts: 0 better, 0 worse, 0 differ in "));
+	assert_null(strstr(out, "*B"));
+	assert_null(strstr(out, "WARNING"));
+	free(out);
 	compare_free(&t);
 	rset_free(&sets[0]);
 	rset_free(&sets[1]);
 }
-
-struct fake_metric {
-	const char *name, *unit, *dir, *agg;
-	double mean, sd;
-};
-
-/* A result set under tmp_root with N iterations of normally distributed metrics. */
-static char *fake_set(const char *name, const char *meta, int n, const struct fake_metric *m,
-		      size_t nm, const double *shift, gsl_rng *rng)
-{
-	char *dir = xasprintf("%s/%s", tmp_root, name), *p, *status;
-
-	p = xasprintf("%s/metadata.json", dir);
-	write_file(p, meta);
-	free(p);
-	status = xstrdup("workload,iteration,status,reason,exit_code,signal,duration_s\n");
-	for (int i = 1; i <= n; i++) {
-		char *text = xstrdup("metric,value,unit,direction,aggregate\n"), *s;
-
-		for (size_t k = 0; k < nm; k++) {
-			double v = m[k].mean + (shift ? shift[k] : 0) + gsl_ran_gaussian(rng, m[k].sd);
-
-			s = xasprintf("%s%s,%.17g,%s,%s,%s\n", text, m[k].name, v, m[k].unit, m[k].dir,
-				      m[k].agg);
-			free(text);
-			text = s;
-		}
-		p = xasprintf("%s/w/%d/metrics.csv", dir, i);
-		write_file(p, text);
-		free(p);
-		free(text);
-		s = xasprintf("%sw,%d,ok,,0,,1\n", status, i);
-		free(status);
-		status = s;
-	}
-	p = xasprintf("%s/status.csv", dir);
-	write_file(p, status);
-	free(p);
-	free(status);
-	return dir;
-}
-
-static const char meta_a[] = "{\"label\":\"a\",\"uname\":{\"release\":\"6.18\"},\"cpu_model\":\"X\"}";
-static const char meta_b[] = "{\"label\":\"b\",\"uname\":{\"release\":\"6.18\"},\"cpu_model\":\"X\"}";
 
 /* Simulated A/A tables of 40 metrics, 10 iterations a side. */
 static void test_aa_simulated(void **state)
@@ -528,8 +420,9 @@ static void test_effects(void **state)
 		{ "throughput", "MB/s", "higher", "hmean", 100, 5 },
 		{ "pages", "pages", "none", "mean", 100, 5 },
 		{ "same", "x", "higher", "mean", 100, 5 },
+		{ "info", "x", "none", "mean", 100, 5 },
 	};
-	const double shift[] = { -20, -20, +20, 0 };
+	const double shift[] = { -20, -20, +20, 0, 0 };
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 	struct rset sets[3];
 	struct cmp_table t;
@@ -537,11 +430,11 @@ static void test_effects(void **state)
 
 	(void)state;
 	gsl_rng_set(rng, 7);
-	da = fake_set("eff-a", meta_a, 10, m, 4, NULL, rng);
-	db = fake_set("eff-b", meta_b, 10, m, 4, shift, rng);
+	da = fake_set("eff-a", meta_a, 10, m, 5, NULL, rng);
+	db = fake_set("eff-b", meta_b, 10, m, 5, shift, rng);
 	/* two iterations only: no verdict */
 	dc = fake_set("eff-c", "{\"label\":\"c\",\"uname\":{\"release\":\"6.18\"},"
-		      "\"cpu_model\":\"X\"}", 2, m, 4, shift, rng);
+		      "\"cpu_model\":\"X\"}", 2, m, 5, shift, rng);
 	assert_int_equal(rset_load(da, &sets[0]), 0);
 	assert_int_equal(rset_load(db, &sets[1]), 0);
 	assert_int_equal(rset_load(dc, &sets[2]), 0);
@@ -557,17 +450,45 @@ static void test_effects(void **state)
 	/* change of about -20%, CI of the difference around -20 */
 	assert_true(row_of(&t, "w", "latency")->cells[1].change_pct < -10);
 	assert_true(row_of(&t, "w", "latency")->cells[1].t.ci_high < 0);
-	/* BH over the two complete comparisons a side x 4 metrics; n<3 left out */
-	assert_int_equal(t.n_tests, 4);
-	out = render(&t, CMP_TEXT, 1);
+	/* BH over the complete comparisons: 5 metrics of b; c's (n < 3) left out */
+	assert_int_equal(row_of(&t, "w", "info")->cells[1].verdict, CMP_NO_DIFF);
+	assert_int_equal(t.n_tests, 5);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE | CMP_COLOR);
 	assert_non_null(strstr(out, "\033[32mBETTER\033[0m"));
 	assert_non_null(strstr(out, "\033[31mWORSE\033[0m"));
 	assert_non_null(strstr(out, "cannot judge"));
 	assert_true(max_columns(out) <= 80 + 9);	/* colour codes are not columns */
 	free(out);
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_true(max_columns(out) <= 80);
 	assert_non_null(strstr(out, "  BETTER  b              w            latency"));
+	free(out);
+	/*
+	 * compact: proven changes marked in the line of their metric, the set
+	 * with two values judged "?"; the summaries are in no row (none changed)
+	 */
+	out = render(&t, CMP_TEXT, 0);
+	assert_true(max_columns(out) <= 80);
+	assert_non_null(strstr(out, "mmab compare: b, c against a (baseline)\n"));
+	assert_non_null(strstr(out, "\n  latency "));
+	assert_non_null(strstr(out, "%*B "));
+	assert_non_null(strstr(out, "%*W "));
+	assert_non_null(strstr(out, "%*D "));
+	assert_non_null(strstr(out, "%)?\n"));
+	assert_non_null(strstr(out, "  BETTER  b              w            latency"));
+	assert_null(strstr(out, "\n  info "));	/* no better direction, not proven */
+	{
+		const struct cmp_row *r = row_of(&t, "w", "pages");
+		char *line = xasprintf("\n  pages%*s", 10, "");
+
+		assert_int_equal(r->cells[1].verdict, CMP_DIFFERS);	/* proven: shown */
+		assert_non_null(strstr(out, line));
+		free(line);
+	}
+	free(out);
+	out = render(&t, CMP_MD, 0);
+	assert_non_null(strstr(out, "| metric | a | b | c |\n|---|--:|--:|--:|\n"));
+	assert_non_null(strstr(out, " better** |"));
 	free(out);
 	compare_free(&t);
 	for (int i = 0; i < 3; i++)
@@ -579,14 +500,6 @@ static void test_effects(void **state)
 }
 
 /* ---- the environment diff ---- */
-
-static const struct cmp_env *env_of(const struct cmp_table *t, const char *key)
-{
-	for (size_t i = 0; i < t->n_env; i++)
-		if (!strcmp(t->env[i].key, key))
-			return &t->env[i];
-	return NULL;
-}
 
 static void test_env(void **state)
 {
@@ -659,9 +572,15 @@ static void test_env(void **state)
 	assert_null(env_of(&t, "knobs.before.vm.dirty_ratio"));
 	assert_null(env_of(&t, "suite.ini"));
 
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_non_null(strstr(out, "WARNING: hi differs in more than the thing compared:"));
 	assert_non_null(strstr(out, "Compared: hi vs the baseline in"));
+	assert_true(max_columns(out) <= 80);
+	free(out);
+	out = render(&t, CMP_TEXT, 0);
+	assert_non_null(strstr(out, "WARNING: hi differs in more than the thing compared: "));
+	assert_non_null(strstr(out, "Compared: hi against the baseline in: uname.release 6.18 "
+				    "-> 6.19;"));
 	assert_true(max_columns(out) <= 80);
 	free(out);
 	out = render(&t, CMP_JSON, 0);
@@ -726,18 +645,29 @@ static void test_formats_hostile(void **state)
 	free(out);
 
 	/* markdown: no raw HTML either, table cells not split */
-	out = render(&t, CMP_MD, 0);
+	out = render(&t, CMP_MD, CMP_VERBOSE);
 	for (size_t i = 0; i < ARRAY_SIZE(raw); i++)
 		assert_null(strstr(out, raw[i]));
 	assert_non_null(strstr(out, "| &lt;img src=x onerror=alert(7)&gt;,'q' | us&lt;b&gt; |"));
 	free(out);
 
 	/* text: the failed iteration shown with its reason, 80 columns */
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_non_null(strstr(out, "#2 failed: oom <script>alert(8)</script> & \"quoted\""));
 	assert_non_null(strstr(out, "1 ok, 1 failed"));
 	assert_non_null(strstr(out, "cannot judge"));
 	assert_true(max_columns(out) <= 80);
+	free(out);
+	/* the compact table: the same, in 80 columns; markdown escaped */
+	out = render(&t, CMP_TEXT, 0);
+	assert_non_null(strstr(out, " #2 failed oom <script>alert(8)</script> & \"quoted\""));
+	assert_true(max_columns(out) <= 80);
+	free(out);
+	out = render(&t, CMP_MD, 0);
+	for (size_t i = 0; i < ARRAY_SIZE(raw); i++)
+		assert_null(strstr(out, raw[i]));
+	assert_non_null(strstr(out, "| &lt;img src=x onerror=alert(7)&gt;,'q' |"));
+	assert_non_null(strstr(out, "Not used: "));
 	free(out);
 
 	/* CSV: the schema's fields, one record per (set, metric), read back intact */
@@ -798,12 +728,14 @@ static void test_text_no_control(void **state)
 	capture_begin();
 	assert_int_equal(compare_build(sets, 2, 0, &t), 0);
 	free(capture_end());
-	out = render(&t, CMP_TEXT, 0);
-	assert_null(strchr(out, '\033'));
-	assert_null(strchr(out, '\a'));
-	assert_null(strstr(out, "\nFAKE LINE"));
-	assert_non_null(strstr(out, "a?[2J?"));
-	free(out);
+	for (unsigned flags = 0; flags <= CMP_VERBOSE; flags += CMP_VERBOSE) {
+		out = render(&t, CMP_TEXT, flags);
+		assert_null(strchr(out, '\033'));
+		assert_null(strchr(out, '\a'));
+		assert_null(strstr(out, "\nFAKE LINE"));
+		assert_non_null(strstr(out, "a?[2J?"));
+		free(out);
+	}
 	compare_free(&t);
 	rset_free(&sets[0]);
 	rset_free(&sets[1]);
@@ -832,12 +764,17 @@ static void test_text_long_labels(void **state)
 	capture_begin();
 	assert_int_equal(compare_build(sets, 2, 0, &t), 0);
 	free(capture_end());
-	out = render(&t, CMP_TEXT, 0);
+	out = render(&t, CMP_TEXT, CMP_VERBOSE);
 	assert_non_null(strstr(out, "\n  ~madvise "));
 	assert_non_null(strstr(out, "\n  ~defer "));
 	/* the header still names both sets in full */
 	assert_non_null(strstr(out, "6.18.44-fc-v595-madvise"));
 	assert_non_null(strstr(out, "6.18.44-fc-v595-defer"));
+	free(out);
+	/* compact: the column heads shortened alike, the first line in full */
+	out = render(&t, CMP_TEXT, 0);
+	assert_non_null(strstr(out, "  ~madvise                ~defer\n"));
+	assert_non_null(strstr(out, "6.18.44-fc-v595-defer against 6.18.44-fc-v595-madvise"));
 	free(out);
 	compare_free(&t);
 	rset_free(&sets[0]);
@@ -893,6 +830,10 @@ static void test_cmd(void **state)
 	free(out), free(err);
 
 	assert_int_equal(run_cmd(&out, &err, REP "stock", REP "stock-rerun", NULL), MMAB_EXIT_OK);
+	assert_non_null(strstr(out, "mmab compare: stock-rerun against stock (baseline)\n"));
+	free(out), free(err);
+	assert_int_equal(run_cmd(&out, &err, "-v", REP "stock", REP "stock-rerun", NULL),
+			 MMAB_EXIT_OK);
 	assert_non_null(strstr(out, "mmab compare: 2 result sets, baseline stock\n"));
 	free(out), free(err);
 	/* -b picks a set given, by label */
@@ -907,7 +848,7 @@ static void test_cmd(void **state)
 	/* -b not among the sets: loaded and put first */
 	assert_int_equal(run_cmd(&out, &err, "--baseline", REP "stock-rerun", REP "stock", NULL),
 			 MMAB_EXIT_OK);
-	assert_non_null(strstr(out, "2 result sets, baseline stock-rerun"));
+	assert_non_null(strstr(out, "stock against stock-rerun (baseline)"));
 	free(out), free(err);
 	/* a damaged set: still compared, problems reported, exit 2 */
 	assert_int_equal(run_cmd(&out, &err, "-f", "json", REP "stock",

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for analysis/plot.c and plot-data.c:
+ * Unit tests for analysis/plot.c and the plot-*.c producers:
  * - gp_quote against hostile strings (quotes, backslashes, backticks,
  *   @macros, newlines, bytes that are not UTF-8, "]]>"), checked both as
  *   text and by gnuplot itself printing them back with nothing run;
@@ -9,6 +9,8 @@
  * - the data files for tests/fixtures/report/synthetic/ equal the values
  *   computed by hand (worked out beside each assertion), failed
  *   iterations left out, plots without data skipped with their reason;
+ * - error bars cut at 0 (or a log panel's floor for latencies), and the
+ *   plot of a verdict's values, iteration by iteration;
  * - real gnuplot runs (skipped when gnuplot is missing): every plot of the
  *   captured sets drawn as PNG and SVG, a set whose label tries to run a
  *   command through gnuplot, truncated and malformed collector files
@@ -393,6 +395,10 @@ static void test_synthetic(void **state)
 	near(cell(&c, 0, "n"), 2, "bars n");
 	if (fabs(cell(&c, 0, "ci95") - 75 * 12.706204736174707) > 1e-6)
 		fail_msg("bars ci95 %.17g", cell(&c, 0, "ci95"));
+	/* a rate cannot be negative: the error bar stops at 0 */
+	near(cell(&c, 0, "lo"), 0, "bars lo");
+	if (fabs(cell(&c, 0, "hi") - (150 + 75 * 12.706204736174707)) > 1e-6)
+		fail_msg("bars hi %.17g", cell(&c, 0, "hi"));
 	csv_free(&c);
 
 	/*
@@ -520,6 +526,14 @@ static void test_bar_labels(void **state)
 	assert_non_null(strstr(gp, "array SETSHORT[2] = ['~madvise', '~defer']"));
 	assert_non_null(strstr(gp, "array SETLABEL[2] = ['6.18.44-fc-v595-madvise', "
 				   "'6.18.44-fc-v595-defer']"));
+	free(gp);
+	free(p);
+	/* a title longer than 80 characters (800 px) is broken into two lines */
+	p = xasprintf("%s/thpfault-heatmap-1-6.18.44-fc-v595-madvise.gp", out);
+	assert_int_equal(mmab_read_file(p, &gp, NULL), 0);
+	assert_non_null(strstr(gp, "set title '6.18.44-fc-v595-madvise: free blocks per buddy "
+				   "order (thpfault, zones summed,'.\"\\n\".'mean of 3 "
+				   "iterations)'"));
 	free(gp);
 	free(p);
 	plot_list_free(&l);
@@ -776,6 +790,135 @@ static void test_gnuplot_fails(void **state)
 	free(out);
 }
 
+/*
+ * Error bars and scales: a latency (us) on a log scale from a power of 10
+ * below its mean, its error bar cut there; a count that cannot be negative
+ * cut at 0; a metric with negative values not cut at all.
+ */
+static void test_bars_cut(void **state)
+{
+	static const char *const metrics[3][3] = {
+		{ "lat_us", "us", "lower" }, { "pages", "pages", "higher" }, { "delta", "x", "none" } };
+	static const double v[3][3] = { { 1, 2, 100 }, { 1, 2, 30 }, { -5, 3, 10 } };
+	char *dir = xasprintf("%s/cut", tmp_root), *out = xasprintf("%s/cut-plots", tmp_root);
+	struct plot_opts o = { out, PLOT_PNG, false, NULL };
+	struct plot_list l = { NULL, 0 };
+	char *p, *gp;
+	struct rset rs;
+	struct csv c;
+
+	(void)state;
+	p = xasprintf("%s/metadata.json", dir);
+	write_file(p, "{\"label\":\"cut\"}");
+	free(p);
+	p = xasprintf("%s/status.csv", dir);
+	write_file(p, "workload,iteration,status,reason,exit_code,signal,duration_s\n"
+		      "w,1,ok,,0,,1\nw,2,ok,,0,,1\nw,3,ok,,0,,1\n");
+	free(p);
+	for (int i = 0; i < 3; i++) {
+		char *text = xstrdup("metric,value,unit,direction,aggregate\n"), *x;
+
+		for (int m = 0; m < 3; m++) {
+			char *row = xasprintf("%s,%g,%s,%s,mean\n", metrics[m][0], v[m][i],
+					      metrics[m][1], metrics[m][2]);
+
+			x = xasprintf("%s%s", text, row);
+			free(text);
+			free(row);
+			text = x;
+		}
+		p = xasprintf("%s/w/%d/metrics.csv", dir, i + 1);
+		write_file(p, text);
+		free(p);
+		free(text);
+	}
+	assert_int_equal(rset_load(dir, &rs), 0);
+	capture_begin();
+	assert_int_equal(plot_all(&rs, 1, &o, &l), 0);
+	free(capture_end());
+	load_csv(out, "w-bars.csv", &c);
+	assert_int_equal(c.nrows, 3);
+	/*
+	 * lat_us: values 1 to 100, a log scale from 1 (a power of 10 below
+	 * every value); mean 103/3, its lower end below 0: cut at that floor
+	 */
+	near(cell(&c, 0, "mean"), 103.0 / 3, "lat mean");
+	near(cell(&c, 0, "lo"), 1, "lat lo");
+	near(cell(&c, 0, "hi"), 103.0 / 3 + cell(&c, 0, "ci95"), "lat hi");
+	/* pages: cut at 0 */
+	near(cell(&c, 1, "lo"), 0, "pages lo");
+	/* delta has a negative value: its error bar goes where it goes */
+	near(cell(&c, 2, "lo"), 8.0 / 3 - cell(&c, 2, "ci95"), "delta lo");
+	assert_true(cell(&c, 2, "lo") < -5);
+	csv_free(&c);
+	p = xasprintf("%s/w-bars.gp", out);
+	assert_int_equal(mmab_read_file(p, &gp, NULL), 0);
+	assert_non_null(strstr(gp, "array MLOG[3] = [1, 0, 0]"));
+	assert_non_null(strstr(gp, "array MFLOOR[3] = [1, "));
+	assert_non_null(strstr(gp, "array MNEG[3] = [0, 0, 1]"));
+	free(gp);
+	free(p);
+	plot_list_free(&l);
+	rset_free(&rs);
+	free(dir);
+	free(out);
+}
+
+/*
+ * The plot of a verdict: each iteration's value per set, iterations
+ * joined across sets when they were compared pair by pair
+ * (tests/fixtures/compare/kernel-ab: lat in us, paired).
+ */
+static void test_verdict_plot(void **state)
+{
+	const char *dirs[] = { "tests/fixtures/compare/kernel-ab/ab-old",
+			       "tests/fixtures/compare/kernel-ab/ab-new" };
+	char *out = xasprintf("%s/verdicts", tmp_root), *data, *gp, *p;
+	struct plot_opts o = { out, PLOT_PNG, false, NULL };
+	struct plot_list l = { NULL, 0 };
+	struct cmp_table t;
+	struct rset rs[2];
+
+	(void)state;
+	for (int i = 0; i < 2; i++)
+		assert_int_equal(rset_load(dirs[i], &rs[i]), 0);
+	capture_begin();
+	assert_int_equal(compare_build(rs, 2, 0, &t), 0);
+	assert_int_equal(plot_verdicts(&t, &o, &l), 0);
+	free(capture_end());
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.items[0].kind, PK_VALUES);
+	assert_ptr_equal(l.items[0].row, &t.rows[0]);
+	assert_string_equal(l.items[0].data, "w-values-lat.csv");
+	/*
+	 * set, x = set + 0.3 ((k - 0.5) / 5 - 0.5), iteration, value, the set's
+	 * mean (1045 / 5 = 209 and 996.5 / 5 = 199.3), iteration by iteration
+	 */
+	p = xasprintf("%s/w-values-lat.csv", out);
+	assert_int_equal(mmab_read_file(p, &data, NULL), 0);
+	assert_string_equal(data, "set,x,iteration,value,mean\n"
+			    "1,0.88,1,120,209\n2,1.88,1,111,199.3\n\n"
+			    "1,0.94,2,310,209\n2,1.94,2,299.5,199.3\n\n"
+			    "1,1,3,205,209\n2,2,3,196,199.3\n\n"
+			    "1,1.06,4,150,209\n2,2.06,4,139,199.3\n\n"
+			    "1,1.12,5,260,209\n2,2.12,5,251,199.3\n");
+	free(data);
+	free(p);
+	p = xasprintf("%s/w-values-lat.gp", out);
+	assert_int_equal(mmab_read_file(p, &gp, NULL), 0);
+	/* a latency, but within a decade (111 to 310 us): a linear scale from 0 */
+	assert_non_null(strstr(gp, "LOG = 0\n"));
+	assert_non_null(strstr(gp, "PAIRED = 1\n"));
+	assert_non_null(strstr(gp, "set yrange [0:*]"));
+	free(gp);
+	free(p);
+	plot_list_free(&l);
+	compare_free(&t);
+	rset_free(&rs[0]);
+	rset_free(&rs[1]);
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -793,6 +936,8 @@ int main(void)
 		cmocka_unit_test(test_broken_files),
 		cmocka_unit_test(test_no_gnuplot),
 		cmocka_unit_test(test_gnuplot_fails),
+		cmocka_unit_test(test_bars_cut),
+		cmocka_unit_test(test_verdict_plot),
 	};
 
 	return cmocka_run_group_tests(tests, setup_tmp, teardown_tmp);

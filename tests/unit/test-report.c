@@ -304,6 +304,52 @@ static void test_complete(void **state)
 	free(out);
 }
 
+/*
+ * The answer first: the verdicts (each proven change with the plot of its
+ * values), then the comparison folded by workload, then the environment
+ * with the differences shown and the rest folded; the alerts of a kernel
+ * A/B under TCG said once (tests/fixtures/compare/kernel-ab).
+ */
+static void test_verdicts_first(void **state)
+{
+	const char *dirs[] = { "tests/fixtures/compare/kernel-ab/ab-old",
+			       "tests/fixtures/compare/kernel-ab/ab-new" };
+	char *out = xasprintf("%s/verdicts", tmp_root), *html;
+	const char *v, *c, *e, *fold;
+
+	(void)state;
+	if (!have_gnuplot())
+		skip();
+	assert_int_equal(report(dirs, 2, 0, out, NULL, &html), 0);
+	check_markup(html);
+	check_files(html, out);
+	v = strstr(html, "<section id=\"verdicts\">");
+	c = strstr(html, "<section id=\"comparison\">");
+	e = strstr(html, "<section id=\"environment\">");
+	assert_true(v && c && e && v < c && c < e);
+	/* the proven change, with its plot and what it rests on */
+	must_hold(html, "<img src=\"plots/w-values-lat.png\"");
+	must_hold(html, "<span class=\"better\">better</span> ab-new: 209 &rarr; 199.3, -4.64% "
+			"(95% CI ");
+	must_hold(html, "paired t on 5 pairs");
+	assert_true(strstr(html, "w-values-lat.png") < c);
+	/* TCG and the kernel's warnings: once each, in the verdicts */
+	assert_int_equal(count_lines(html, "ran in a VM under TCG"), 1);
+	assert_true(strstr(html, "ran in a VM under TCG") < c);
+	must_hold(html, "ab-new: the kernel logged 3 WARNING:, BUG: or KASAN lines");
+	/* the comparison folded, each workload's verdicts in its summary */
+	must_hold(html, "<details class=\"workload\"><summary><span class=\"workload\">w</span> "
+			"<span class=\"better\">1 better</span>");
+	/* the environment: the kernels shown, what they share folded */
+	fold = strstr(e, "<details class=\"env\">");
+	assert_non_null(fold);
+	assert_true(strstr(e, "<tr class=\"differs\"><th>kernel (A/B name)</th>") < fold);
+	assert_true(strstr(e, "<th>VM accelerator</th>") > fold);
+	assert_true(strstr(e, "<th>qemu</th>") > fold);
+	free(html);
+	free(out);
+}
+
 /* No gnuplot: the report is written, says so, and has no image. */
 static void test_missing_plots(void **state)
 {
@@ -412,6 +458,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hostile),
 		cmocka_unit_test(test_complete),
+		cmocka_unit_test(test_verdicts_first),
 		cmocka_unit_test(test_missing_plots),
 		cmocka_unit_test(test_broken),
 		cmocka_unit_test(test_baseline),

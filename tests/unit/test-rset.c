@@ -1,11 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * Unit tests for analysis/rset.c: finding result sets (a directory, a run
- * directory in run.json order, a label or run id under $MMAB_RESULTS,
- * ambiguous labels), loading the sets captured on the test VM, and a set
+ * Unit tests for analysis/rset.c and rset-find.c: finding result sets (a
+ * directory, a run directory in run.json order, a label or run id under
+ * $MMAB_RESULTS, ambiguous labels), loading the sets captured on the test VM, and a set
  * damaged in every way a crash or a hand edit can (bad metadata.json, bad
- * status rows, iterations without a row, missing or malformed metrics):
- * each problem reported as FILE:LINE: message, the rest still loaded.
+ * status rows, iterations without a row, missing or malformed metrics,
+ * iteration.json of the wrong shape): each problem reported as FILE:LINE:
+ * message, the rest still loaded; and the short labels of sets that share
+ * a prefix.
  */
 #include <errno.h>
 #include <math.h>
@@ -249,6 +251,102 @@ static void test_load_nostatus(void **state)
 	free(err);
 }
 
+/* Write TEXT to PATH, making its directory. */
+static void put(const char *path, const char *text)
+{
+	char *dir = xstrdup(path);
+
+	*strrchr(dir, '/') = '\0';
+	assert_int_equal(mmab_mkdir_p(dir, 0755), 0);
+	assert_int_equal(mmab_write_file_atomic(path, text, strlen(text)), 0);
+	free(dir);
+}
+
+/* iteration.json: seed, boot and kernel_warnings read; a bad file reported, n/a kept. */
+static void test_iteration_json(void **state)
+{
+	char root[] = "/tmp/mmab-test-rset-XXXXXX", *p, *err;
+	static const char *const files[] = {
+		"{\"seed\": 123456789012345, \"boot\": 2, \"kernel_warnings\": 3}",
+		"{\"seed\": null}",
+		"[1, 2]",
+		"{\"seed\": \"7\", \"boot\": 0, \"kernel_warnings\": -1}",
+	};
+	struct rset rs;
+
+	(void)state;
+	assert_non_null(mkdtemp(root));
+	p = xasprintf("%s/metadata.json", root);
+	put(p, "{\"label\":\"j\"}");
+	free(p);
+	p = xasprintf("%s/status.csv", root);
+	put(p, "workload,iteration,status,reason,exit_code,signal,duration_s\n"
+	       "w,1,ok,,0,,1\nw,2,ok,,0,,1\nw,3,ok,,0,,1\nw,4,ok,,0,,1\nw,5,ok,,0,,1\n");
+	free(p);
+	for (int i = 1; i <= 5; i++) {
+		p = xasprintf("%s/w/%d/metrics.csv", root, i);
+		put(p, "metric,value,unit,direction,aggregate\nx,1,s,lower,mean\n");
+		free(p);
+		if (i == 5)
+			break;	/* no iteration.json: an older set */
+		p = xasprintf("%s/w/%d/iteration.json", root, i);
+		put(p, files[i - 1]);
+		free(p);
+	}
+	capture_begin();
+	assert_int_equal(rset_load(root, &rs), 0);
+	err = capture_end();
+	assert_int_equal(rs.iters[0].seed, 123456789012345LL);
+	assert_int_equal(rs.iters[0].boot, 2);
+	assert_int_equal(rs.iters[0].kernel_warnings, 3);
+	/* null, or no file: no seed, no boot, no count */
+	assert_int_equal(rs.iters[1].seed, RSET_NO_SEED);
+	assert_int_equal(rs.iters[4].seed, RSET_NO_SEED);
+	assert_int_equal(rs.iters[4].boot, 0);
+	assert_int_equal(rs.iters[4].kernel_warnings, -1);
+	/* not an object; wrong types and ranges: reported, n/a */
+	assert_non_null(strstr(err, "w/3/iteration.json: not a JSON object: ignored"));
+	assert_non_null(strstr(err, "w/4/iteration.json: seed is not an integer of at least 0"));
+	assert_non_null(strstr(err, "w/4/iteration.json: boot is not an integer of at least 1"));
+	assert_non_null(strstr(err, "w/4/iteration.json: kernel_warnings is not an integer"));
+	assert_int_equal(rs.problems, 4);
+	assert_int_equal(rs.iters[3].seed, RSET_NO_SEED);
+	assert_int_equal(rs.iters[3].kernel_warnings, -1);
+	assert_non_null(rset_iter_find(&rs, "w", 5));
+	assert_null(rset_iter_find(&rs, "w", 6));
+	rset_free(&rs);
+	free(err);
+	mmab_rm_rf(root);
+}
+
+/* Labels of one run share a prefix: shown as '~' and what differs. */
+static void test_label_short(void **state)
+{
+	const char *const two[] = { "6.18.44-fc-v595-madvise", "6.18.44-fc-v595-defer" };
+	const char *const plain[] = { "stock", "stock-rerun" };
+	char *s;
+
+	(void)state;
+	s = rset_label_short(two, 2, 1, 16);
+	assert_string_equal(s, "~defer");
+	free(s);
+	/* it fits: whole; a width of 0 always shortens */
+	s = rset_label_short(two, 2, 0, 30);
+	assert_string_equal(s, "6.18.44-fc-v595-madvise");
+	free(s);
+	s = rset_label_short(two, 2, 0, 0);
+	assert_string_equal(s, "~madvise");
+	free(s);
+	/* no shared part up to a separator: whole */
+	s = rset_label_short(plain, 2, 1, 0);
+	assert_string_equal(s, "stock-rerun");
+	free(s);
+	/* one label alone: whole */
+	s = rset_label_short(two, 1, 0, 0);
+	assert_string_equal(s, "6.18.44-fc-v595-madvise");
+	free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -257,6 +355,8 @@ int main(void)
 		cmocka_unit_test(test_load_failed),
 		cmocka_unit_test(test_load_broken),
 		cmocka_unit_test(test_load_nostatus),
+		cmocka_unit_test(test_iteration_json),
+		cmocka_unit_test(test_label_short),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

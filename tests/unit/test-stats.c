@@ -8,8 +8,10 @@
  *   python3 tests/fixtures/compare/stats-reference.py
  * Then the calibration that makes verdicts honest: on simulated A/A pairs
  * (both samples from one distribution) Welch and Mann-Whitney reject at
- * about their nominal 5%, and Benjamini-Hochberg keeps a table of 40 null
- * metrics from flagging more than about 5% of tables.
+ * about their nominal 5%, so do the paired t and Wilcoxon's signed-rank
+ * test on pairs that share a large common part (a seed's effect), which
+ * they see through where Welch cannot; and Benjamini-Hochberg keeps a
+ * table of 40 null metrics from flagging more than about 5% of tables.
  */
 #include <math.h>
 #include <setjmp.h>
@@ -284,6 +286,162 @@ static void test_aa_calibration(void **state)
 	gsl_rng_free(r);
 }
 
+static void test_paired(void **state)
+{
+	/* R's ?wilcox.test: depression scores before (x) and after (y) */
+	const double x[] = { 1.83, 0.50, 1.62, 2.48, 1.68, 1.88, 1.55, 3.06, 1.30 };
+	const double y[] = { 0.878, 0.647, 0.598, 2.05, 1.06, 1.29, 1.06, 3.14, 1.29 };
+	/* by hand: every difference positive, no ties: V = 15 of 15, p = 2/32 */
+	const double a5[] = { 10.1, 12.3, 9.8, 11.0, 10.5 }, b5[] = { 11.0, 12.9, 10.1, 12.2, 10.9 };
+	const double z7[] = { 0, 0, 0, 0, 0, 0, 0 }, z8[] = { 0, 0, 0, 0, 0, 0, 0, 0 };
+	const double pd7[] = { 1.5, -0.5, 2.5, 3.5, -4.5, 5.5, 6.5 };
+	const double pdt[] = { 1, -2, 2, 3, 0, 4, -1, 5 };
+	const double na[] = { 1, NAN, 3, 4 }, nb[] = { 2, 5, NAN, 6 };
+	struct stats_paired p;
+
+	(void)state;
+	/*
+	 * R: t.test(x, y, paired = TRUE): t = 3.0354, df = 8, p = 0.01618; the
+	 * reference script (dy - dx): diff -0.43188888888888889, sd
+	 * 0.42685549207092456, p 0.016176627434908097, CI [-0.75999906550560936,
+	 * -0.10377871227216842]; wilcox.test two-sided: V = 5, p = 0.0390625
+	 * (R's one-sided "greater" on x - y: V = 40, p = 0.01953)
+	 */
+	stats_paired(x, y, 9, &p);
+	assert_int_equal(p.n, 9);
+	assert_float_equal(p.diff, -0.43188888888888889, 1e-12);
+	assert_float_equal(p.sd, 0.42685549207092456, 1e-12);
+	assert_float_equal(p.p_t, 0.016176627434908097, 1e-10);
+	assert_float_equal(p.ci_low, -0.75999906550560936, 1e-9);
+	assert_float_equal(p.ci_high, -0.10377871227216842, 1e-9);
+	assert_float_equal(p.p_wilcoxon, 0.0390625, 1e-15);
+	/* the other way round: the same p, the difference negated */
+	stats_paired(y, x, 9, &p);
+	assert_float_equal(p.diff, 0.43188888888888889, 1e-12);
+	assert_float_equal(p.p_wilcoxon, 0.0390625, 1e-15);
+
+	stats_paired(a5, b5, 5, &p);
+	assert_float_equal(p.diff, 0.68, 1e-12);	/* (0.9+0.6+0.3+1.2+0.4) / 5 */
+	assert_float_equal(p.p_wilcoxon, 2.0 / 32, 1e-15);
+	/* mixed signs, exact: V = 2+3+4+6+7 = 22 of 28, p = 2 * 14/128 (enumerated) */
+	stats_paired(z7, pd7, 7, &p);
+	assert_float_equal(p.p_wilcoxon, 0.21875, 1e-15);
+	/* ties and a zero: the normal approximation, V = 23 of 7 non-zero ranks */
+	stats_paired(z8, pdt, 8, &p);
+	assert_float_equal(p.p_wilcoxon, 0.14932461032048983, 1e-12);
+
+	/* pairs with a NaN member are skipped: (1,2) and (4,6) are left */
+	stats_paired(na, nb, 4, &p);
+	assert_int_equal(p.n, 2);
+	assert_float_equal(p.diff, 1.5, 1e-15);
+	/* no pair: nothing; one pair: a difference, no test */
+	stats_paired(na, nb, 0, &p);
+	assert_int_equal(p.n, 0);
+	assert_true(isnan(p.diff) && isnan(p.p_t) && isnan(p.p_wilcoxon));
+	stats_paired(na, nb, 1, &p);
+	assert_float_equal(p.diff, 1, 0);
+	assert_true(isnan(p.p_t) && isnan(p.ci_low) && isnan(p.sd));
+	/* every difference 0: undefined; every difference the same: certain */
+	stats_paired(z7, z7, 7, &p);
+	assert_true(isnan(p.p_t) && isnan(p.p_wilcoxon));
+	assert_float_equal(p.diff, 0, 0);
+	{
+		const double c[] = { 1, 2, 3 }, d[] = { 3, 4, 5 };
+
+		stats_paired(c, d, 3, &p);
+		assert_float_equal(p.p_t, 0, 0);
+		assert_float_equal(p.ci_low, 2, 0);
+		assert_float_equal(p.ci_high, 2, 0);
+		/*
+		 * three tied differences: normal, sigma^2 = 3*4*7/24 - (27-3)/48 = 3,
+		 * z = (6 - 3 - 0.5) / sqrt(3); python3 -c "import statistics,math;
+		 * print(2*statistics.NormalDist().cdf(-2.5/math.sqrt(3)))"
+		 */
+		assert_float_equal(p.p_wilcoxon, 0.14891467317876572, 1e-12);
+	}
+}
+
+static void test_power(void **state)
+{
+	(void)state;
+	/*
+	 * reference: t(0.8, 8) = 0.88888951776701997 and t(0.975, 8) =
+	 * 2.3060041350333709, sum 3.1948936529711866 (mde at SE 1, 8 df);
+	 * 4 df: 3.7174096824329757; with many df the normal's 1.96 + 0.8416
+	 */
+	assert_float_equal(stats_mde(1, 8, 0.05, 0.8), 3.1948936529711866, 1e-9);
+	assert_float_equal(stats_mde(2, 4, 0.05, 0.8), 2 * 3.7174096824329757, 1e-9);
+	assert_float_equal(stats_mde(1, 1e9, 0.05, 0.8), 1.959963984540054 + 0.8416212335729143,
+			   1e-6);
+	assert_true(isnan(stats_mde(NAN, 4, 0.05, 0.8)));
+	assert_true(isnan(stats_mde(1, 0, 0.05, 0.8)));
+	/*
+	 * FIELD.md's rule of thumb, two sides of n = 5 with CoV 5%: about
+	 * 2.8 * 5% * sqrt(2/5) = 8.9% (normal); the t distribution with Welch's
+	 * 8 df makes it 3.1949 * 5% * sqrt(2/5) = 10.1%
+	 */
+	assert_float_equal(stats_mde(5 * sqrt(2.0 / 5), 8, 0.05, 0.8), 10.103, 1e-3);
+
+	/* reference script, by stepping n: */
+	assert_float_equal(stats_n_needed(1, 1, false, 1, 0.05, 0.8, 1000), 17, 0);
+	assert_float_equal(stats_n_needed(1, 9, false, 2, 0.05, 0.8, 1000), 22, 0);
+	assert_float_equal(stats_n_needed(1, 9, false, -2, 0.05, 0.8, 1000), 22, 0);
+	assert_float_equal(stats_n_needed(4, 0, true, 1, 0.05, 0.8, 1000), 34, 0);
+	assert_float_equal(stats_n_needed(1, 0, true, 3, 0.05, 0.8, 1000), 4, 0);
+	/* nothing to detect, or more than MAX needed: n/a */
+	assert_true(isnan(stats_n_needed(1, 1, false, 0, 0.05, 0.8, 1000)));
+	assert_true(isnan(stats_n_needed(1, 1, false, 1, 0.05, 0.8, 16)));
+	assert_true(isnan(stats_n_needed(NAN, 1, false, 1, 0.05, 0.8, 16)));
+	/* no noise: the smallest sample a test can use */
+	assert_float_equal(stats_n_needed(0, 0, false, 1, 0.05, 0.8, 1000), 2, 0);
+}
+
+/*
+ * Paired A/A: each pair shares a large common part (sd 10: where a seed
+ * put the fragmenter's pages) and differs by noise (sd 1).  The paired
+ * tests reject at about 5%; given a true shift of 2 (1.4 sd of the
+ * differences: power 0.93 at n = 8) they find it nearly always, where
+ * Welch, drowned in the common part, rarely does.
+ */
+static void test_paired_calibration(void **state)
+{
+	enum { REPS = 2000, N = 8 };
+	gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+	int fp_t = 0, fp_w = 0, hit_t = 0, hit_welch = 0;
+	double a[N], b[N];
+	struct stats_paired p;
+	struct stats_test t;
+
+	(void)state;
+	gsl_rng_set(r, 20261207);
+	for (int i = 0; i < REPS; i++) {
+		for (int k = 0; k < N; k++) {
+			double common = gsl_ran_gaussian(r, 10);
+
+			a[k] = 100 + common + gsl_ran_gaussian(r, 1);
+			b[k] = 100 + common + gsl_ran_gaussian(r, 1);
+		}
+		stats_paired(a, b, N, &p);
+		fp_t += p.p_t < 0.05;
+		fp_w += p.p_wilcoxon < 0.05;
+		for (int k = 0; k < N; k++)
+			b[k] += 2;
+		stats_paired(a, b, N, &p);
+		stats_compare(a, N, b, N, &t);
+		hit_t += p.p_t < 0.05;
+		hit_welch += t.p_welch < 0.05;
+	}
+	print_message("# paired A/A: t %.2f%%, Wilcoxon %.2f%%; shift found: paired %.1f%%, "
+		      "Welch %.1f%% of %d\n", 100.0 * fp_t / REPS, 100.0 * fp_w / REPS,
+		      100.0 * hit_t / REPS, 100.0 * hit_welch / REPS, REPS);
+	assert_true(fp_t > REPS * 0.035 && fp_t < REPS * 0.065);
+	/* exact signed-rank at n = 8 is discrete: 2 * 5/256 = 3.9% is attainable */
+	assert_true(fp_w > REPS * 0.02 && fp_w <= REPS * 0.055);
+	assert_true(hit_t > REPS * 0.88);
+	assert_true(hit_welch < REPS * 0.2);
+	gsl_rng_free(r);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -294,6 +452,9 @@ int main(void)
 		cmocka_unit_test(test_mwu),
 		cmocka_unit_test(test_bh),
 		cmocka_unit_test(test_aa_calibration),
+		cmocka_unit_test(test_paired),
+		cmocka_unit_test(test_power),
+		cmocka_unit_test(test_paired_calibration),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
