@@ -10,6 +10,8 @@ DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/mmab
 MANDIR  ?= $(PREFIX)/share/man
+# the resume unit of multi-boot kexec runs: the administrator's unit directory
+UNITDIR ?= /etc/systemd/system
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
@@ -49,7 +51,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench-*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all deps deps-check check unit e2e bench quick install uninstall clean
+.PHONY: all deps deps-check deps-kexec check unit e2e bench quick install uninstall clean
 all: deps mmab
 
 # Missing Debian packages are installed when root, otherwise the exact
@@ -57,7 +59,10 @@ all: deps mmab
 deps:
 	$(Q)sh runner/deps.sh build run
 deps-check:
-	$(Q)sh runner/deps.sh build run check
+	$(Q)sh runner/deps.sh build run check guest
+# what `mmab run --kexec` needs on a bare-metal machine
+deps-kexec:
+	$(Q)sh runner/deps.sh kexec
 
 mmab: $(B)/runner/main.o $(B)/libmmab.a
 	@echo "  LD      $@"
@@ -106,13 +111,17 @@ quick: deps mmab
 	$(Q)sh runner/quick.sh
 
 install: mmab
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(UNITDIR)
 	install -m 0755 mmab $(DESTDIR)$(BINDIR)/mmab
 	install -m 0644 runner/suites/*.ini $(DESTDIR)$(DATADIR)/suites/
 	install -m 0644 runner/mmab.1 $(DESTDIR)$(MANDIR)/man1/mmab.1
+	sed 's|@BINDIR@|$(BINDIR)|g' boot/mmab-resume.service.in > $(B)/mmab-resume.service
+	install -m 0644 $(B)/mmab-resume.service $(DESTDIR)$(UNITDIR)/mmab-resume.service
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mmab $(DESTDIR)$(MANDIR)/man1/mmab.1
+	rm -f $(DESTDIR)$(BINDIR)/mmab $(DESTDIR)$(MANDIR)/man1/mmab.1 \
+		$(DESTDIR)$(UNITDIR)/mmab-resume.service
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

@@ -103,7 +103,10 @@ int kexec_unload(const char *tool);
  * own start job must not wait for the shutdown that stops it).  0 or -EIO.
  */
 int kexec_reboot(void);
-/* kexec_unit - `systemctl enable|disable mmab-resume.service`.  0 or -EIO. */
+/*
+ * kexec_unit - `systemctl enable|disable mmab-resume.service`.  0 or -EIO;
+ * disabling where there is no systemctl is done already.
+ */
 int kexec_unit(bool enable);
 
 /* ---- the state file: the run's position across boots ---- */

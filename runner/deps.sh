@@ -3,11 +3,15 @@
 #
 # Install the Debian packages mmab needs, only those missing, only as root.
 # Not root: print the exact apt-get command and fail if something is missing.
-# Usage: deps.sh GROUP...   (groups: build run check)
+# Usage: deps.sh GROUP...   (groups: build run check guest kexec)
 
 build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev"
 run="fio stress-ng linux-perf gnuplot-nox"
 check="chromium fonts-dejavu-core procps jq"
+# the kexec test's guest: a Debian image made without mounts, booted under qemu
+guest="mmdebstrap uidmap qemu-system-x86 e2fsprogs"
+# bare-metal kernel A/Bs (mmab run --kexec)
+kexec="kexec-tools kmod"
 
 want=
 for g in "$@"; do
@@ -15,6 +19,8 @@ for g in "$@"; do
 	build) want="$want $build" ;;
 	run) want="$want $run" ;;
 	check) want="$want $check" ;;
+	guest) want="$want $guest" ;;
+	kexec) want="$want $kexec" ;;
 	*) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
 	esac
 done
@@ -40,6 +46,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "mmab: installing missing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Debian's kexec-load would turn every reboot into a kexec of /vmlinuz
+case " $missing " in *" kexec-tools "*)
+	echo 'kexec-tools kexec-tools/load_kexec boolean false' | debconf-set-selections ;;
+esac
 apt-get update -qq || exit 1
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing || exit 1

@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "collectors/collector.h"
@@ -126,6 +127,9 @@ static int run_step(struct run *r, size_t i)
 
 	run_step_name(r, i, name, sizeof(name));
 	progress_begin(r->progress, i, name);
+	/* which of its kernel's boots ran it (results/README.md) */
+	if (st->boot >= 0)
+		json_object_set_new(rec.info, "boot", json_integer(r->plan.boots[st->boot].number));
 	if (r->skip_why[st->workload]) {
 		snprintf(rec.reason, sizeof(rec.reason), "%s", r->skip_why[st->workload]);
 	} else {
@@ -195,6 +199,10 @@ int run_execute(struct run *r)
 	for (size_t i = 0; i < r->plan.nsteps; i++) {
 		size_t w = r->plan.steps[i].workload;
 
+		/* another boot's share: neither done nor to run in this session */
+		if (r->one_boot && r->plan.steps[i].boot != (int)r->boot)
+			done[i] = true;
+
 		est[i] = run_step_estimate(r, i);
 		keys[i] = r->suite.workloads[w].id;
 		left += !done[i];
@@ -236,5 +244,40 @@ int run_execute(struct run *r)
 	free(done);
 	free(est);
 	free(keys);
+	return ret;
+}
+
+int run_session(struct run *r)
+{
+	int ret, cret;
+
+	/* facts and knob values before anything changes */
+	r->machine = machine_info();
+	r->before = machine_knob_values(NULL, r->knob_names);
+	mmab_iso_time(r->start_iso, sizeof(r->start_iso), (double)time(NULL));
+	ret = run_open_journal(r);
+	if (ret)
+		return ret;
+	ret = run_preflight_variants(r);
+	if (!ret && r->o.resume)
+		ret = run_reopen_sets(r) ? MMAB_EXIT_FAIL : 0;
+	else if (!ret)
+		ret = run_make_dir(r) || run_create_sets(r) ? MMAB_EXIT_FAIL : 0;
+	if (!ret)
+		ret = run_scratch_path(r) ? MMAB_EXIT_FAIL : 0;
+	if (!ret)
+		ret = run_open_status(r) ? MMAB_EXIT_FAIL : 0;
+	if (!ret)
+		ret = run_execute(r);
+	if (!ret && !r->one_boot)
+		run_finish_sets(r);
+	else if (r->one_boot && r->meta)
+		run_end_boot(r);
+	cret = journal_close(r->journal);
+	r->journal = NULL;
+	if (cret) {
+		mmab_err("cannot restore every knob: %s; run 'mmab restore'", strerror(-cret));
+		ret = MMAB_EXIT_FAIL;
+	}
 	return ret;
 }
