@@ -66,3 +66,14 @@ refused() {
 	check "$_ref_desc: exit 2 (got $_ref_rc)" [ $_ref_rc -eq 2 ]
 	check "$_ref_desc: says '$_ref_pattern'" grep -q -- "$_ref_pattern" "$tmp/err"
 }
+
+# fake_image PATH RELEASE: a file with an x86 boot protocol header whose
+# version string says RELEASE (all the kernel resolver reads)
+fake_image() {
+	head -c 20480 /dev/zero > "$1"
+	printf 'HdrS' | dd of="$1" bs=1 seek=$((0x202)) conv=notrunc 2>/dev/null
+	printf '\017\002' | dd of="$1" bs=1 seek=$((0x206)) conv=notrunc 2>/dev/null
+	printf '\000\076' | dd of="$1" bs=1 seek=$((0x20E)) conv=notrunc 2>/dev/null
+	printf '%s (e2e@mmab) #1 SMP' "$2" | dd of="$1" bs=1 seek=$((0x4000)) conv=notrunc \
+		2>/dev/null
+}

@@ -10,16 +10,6 @@
 
 mktmp
 
-# fake_image PATH RELEASE: a file with an x86 boot protocol header whose
-# version string says RELEASE (all the resolver reads)
-fake_image() {
-	head -c 20480 /dev/zero > "$1"
-	printf 'HdrS' | dd of="$1" bs=1 seek=$((0x202)) conv=notrunc 2>/dev/null
-	printf '\017\002' | dd of="$1" bs=1 seek=$((0x206)) conv=notrunc 2>/dev/null
-	printf '\000\076' | dd of="$1" bs=1 seek=$((0x20E)) conv=notrunc 2>/dev/null
-	printf '%s (e2e@mmab) #1 SMP' "$2" | dd of="$1" bs=1 seek=$((0x4000)) conv=notrunc \
-		2>/dev/null
-}
 fake_image "$tmp/a.img" 6.9.0-e2e
 fake_image "$tmp/b.img" 6.9.0-e2e
 mkdir -p "$tmp/tree/arch/x86" "$tmp/pkg/DEBIAN" "$tmp/pkg/usr/share/doc/x"

@@ -6,12 +6,13 @@
 # live in a private namespace, nothing is mounted on the host) and cached,
 # so make check builds it once.  The stock kernel (6.12 cloud) is unpacked
 # into /boot and /usr/lib/modules, not installed (no initramfs: the cloud
-# kernels have NVMe and ext4 built in); the other kernel (6.1 cloud) stays
-# a .deb in /root/kernels, for mmab to unpack, install and remove.  The
-# libraries the mmab binary needs are found from the binary itself.
+# kernels have NVMe and ext4 built in); the other kernel (6.1 cloud) is in
+# /root/kernels twice, as its .deb and unpacked (boot/, lib/modules/), for
+# mmab to install and remove.  The libraries the mmab binary needs are
+# found from the binary itself.
 #
 # Usage: image.sh MMAB_BINARY
-# Prints the image's path on stdout (a raw ext4 file system, 1 GiB sparse;
+# Prints the image's path on stdout (a raw ext4 file system, 2 GiB sparse;
 # boot a copy of it, never the image).  Needs root, mmdebstrap, uidmap and
 # e2fsprogs; kernel debs come from kernels.sh.  Exit 4 when it cannot run.
 #
@@ -27,7 +28,7 @@ aptcache=${MMAB_APT_CACHE:-/var/cache/mmab/apt-archives}
 die4() { echo "image.sh: $*" >&2; exit 4; }
 [ "$(id -u)" -eq 0 ] || die4 "needs root (mmdebstrap --mode=unshare, debugfs on root-owned files)"
 for t in mmdebstrap mkfs.ext4 debugfs dpkg-deb; do
-	command -v "$t" >/dev/null 2>&1 || die4 "no $t (make deps-kexec installs it)"
+	command -v "$t" >/dev/null 2>&1 || die4 "no $t (make deps-check installs it)"
 done
 
 debs=$(sh "$here/kernels.sh") || exit $?
@@ -60,7 +61,7 @@ trap 'rm -rf "$tmp"' EXIT
 start=$(date +%s)
 # Hooks: the apt cache in and out (essential debs kept for the sync-out);
 # kernels unpacked with tar so the merged-/usr /lib symlink survives; depmod
-# run from the host (the debs' postinst never runs); Debian's kexec-load
+# run in the chroot (the debs' postinst never runs); Debian's kexec-load
 # kept from turning reboots into kexecs; ramoops and the i6300esb watchdog
 # loaded early; a persistent journal; units that only cost boot time masked.
 mmdebstrap --mode=unshare --variant=minbase --quiet \
@@ -72,9 +73,10 @@ mmdebstrap --mode=unshare --variant=minbase --quiet \
 	--setup-hook="sync-in $aptcache /var/cache/apt/archives/" \
 	--customize-hook="sync-out /var/cache/apt/archives $aptcache" \
 	--customize-hook="dpkg-deb --fsys-tarfile '$stock_deb' | tar -x --keep-directory-symlink -C \"\$1\"" \
-	--customize-hook='for k in "$1"/usr/lib/modules/*; do /usr/sbin/depmod -b "$1" "${k##*/}"; done' \
+	--customize-hook='for k in "$1"/usr/lib/modules/*; do chroot "$1" /usr/sbin/depmod "${k##*/}"; done' \
 	--customize-hook='mkdir -p "$1/root/kernels"' \
 	--customize-hook="copy-in '$other_deb' /root/kernels/" \
+	--customize-hook="mkdir -p \"\$1/root/kernels/unpacked\" && dpkg-deb --fsys-tarfile '$other_deb' | tar -x -C \"\$1/root/kernels/unpacked\"" \
 	--customize-hook='echo mmab-guest > "$1/etc/hostname"; echo "127.0.0.1 localhost mmab-guest" > "$1/etc/hosts"' \
 	--customize-hook='sed -i "s/^LOAD_KEXEC=.*/LOAD_KEXEC=false/" "$1/etc/default/kexec"' \
 	--customize-hook='printf "ramoops\ni6300esb\n" > "$1/etc/modules-load.d/mmab-test.conf"' \
@@ -84,7 +86,7 @@ mmdebstrap --mode=unshare --variant=minbase --quiet \
 	--customize-hook='rm -rf "$1"/usr/share/doc/* "$1"/usr/share/man/* "$1"/usr/share/info/*; find "$1"/usr/share/locale -mindepth 1 -maxdepth 1 ! -name locale.alias -exec rm -rf {} +' \
 	bookworm "$tmp/root" http://deb.debian.org/debian \
 	"deb http://deb.debian.org/debian-security bookworm-security main" >&2
-truncate -s 1G "$tmp/disk.img"
+truncate -s 2G "$tmp/disk.img"
 mkfs.ext4 -q -F -L mmab-root -d "$tmp/root" "$tmp/disk.img"
 rm -f "$cache"/mmab-kexec-bookworm-*.img
 mv "$tmp/disk.img" "$img"
