@@ -2,7 +2,7 @@
 #
 # mmab: one non-recursive Makefile.  `make` builds ./mmab, `make check` runs
 # every test, `make bench` the benchmarks, `make quick` the README's main job.
-# Every source file in runner/, workloads/, collectors/, analysis/ and boot/ is part
+# Every source file in runner/, workloads/, collectors/, analysis/, history/ and boot/ is part
 # of the build; adding a workload or collector never touches this file.
 
 PREFIX  ?= /usr/local
@@ -10,14 +10,14 @@ DESTDIR ?=
 BINDIR  ?= $(PREFIX)/bin
 DATADIR ?= $(PREFIX)/share/mmab
 MANDIR  ?= $(PREFIX)/share/man
-# the resume unit of multi-boot kexec runs: the administrator's unit directory
-UNITDIR ?= /etc/systemd/system
+UNITDIR ?= $(PREFIX)/lib/systemd/system
+SYSCONFDIR ?= /etc
 
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 
-PKGS := gsl inih jansson libtracefs yaml-0.1
+PKGS := gsl inih jansson libtracefs yaml-0.1 sqlite3 libpq
 
 MMAB_CFLAGS := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wvla -Wundef \
@@ -42,9 +42,9 @@ endif
 
 B := build
 
-LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c boot/*.c runner/*.c))
+LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c history/*.c boot/*.c runner/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/embed.o $(B)/embed-table.o
-EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* workloads/fio/*.fio))
+EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* history/plots/*.gp history/*.css workloads/fio/*.fio))
 
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -110,17 +110,27 @@ bench: deps mmab $(BENCH_BIN)
 quick: deps mmab
 	$(Q)sh runner/quick.sh
 
+# The systemd units: the kexec runs' resume, the nightly job (its settings unless already there).
 install: mmab
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(MANDIR)/man1 \
 		$(DESTDIR)$(UNITDIR)
 	install -m 0755 mmab $(DESTDIR)$(BINDIR)/mmab
 	install -m 0644 runner/suites/*.ini $(DESTDIR)$(DATADIR)/suites/
 	install -m 0644 runner/mmab.1 $(DESTDIR)$(MANDIR)/man1/mmab.1
-	sed 's|@BINDIR@|$(BINDIR)|g' boot/mmab-resume.service.in > $(B)/mmab-resume.service
-	install -m 0644 $(B)/mmab-resume.service $(DESTDIR)$(UNITDIR)/mmab-resume.service
+	sed 's|@BINDIR@|$(BINDIR)|g' boot/mmab-resume.service.in > $(DESTDIR)$(UNITDIR)/mmab-resume.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mmab-resume.service
+	install -d $(DESTDIR)$(SYSCONFDIR)/mmab
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
+		history/systemd/mmab-nightly.service > $(DESTDIR)$(UNITDIR)/mmab-nightly.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mmab-nightly.service
+	install -m 0644 history/systemd/mmab-nightly.timer $(DESTDIR)$(UNITDIR)/
+	test -e $(DESTDIR)$(SYSCONFDIR)/mmab/nightly.env || \
+		install -m 0644 history/systemd/nightly.env $(DESTDIR)$(SYSCONFDIR)/mmab/nightly.env
 
+# (the nightly settings in SYSCONFDIR/mmab stay: they are yours)
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/mmab $(DESTDIR)$(MANDIR)/man1/mmab.1 \
+	rm -f $(DESTDIR)$(BINDIR)/mmab $(DESTDIR)$(MANDIR)/man1/mmab.1
+	rm -f $(DESTDIR)$(UNITDIR)/mmab-nightly.service $(DESTDIR)$(UNITDIR)/mmab-nightly.timer \
 		$(DESTDIR)$(UNITDIR)/mmab-resume.service
 	rm -rf $(DESTDIR)$(DATADIR)
 

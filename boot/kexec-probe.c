@@ -172,7 +172,7 @@ size_t kexec_lacks(const struct kexec_probe *p, FILE *f, const char *prefix)
 			 "not signed by a trusted key is refused", p->lockdown);
 	if (!p->unit_path[0])
 		n += say(f, prefix, KEXEC_UNIT " (`make install` installs it in "
-			 "/etc/systemd/system): it resumes the run after each boot");
+			 "PREFIX/lib/systemd/system): it resumes the run after each boot");
 	if (!p->stock_image[0])
 		n += say(f, prefix, "the running kernel's image /boot/vmlinuz-%s, to come back "
 			 "to after the last boot", p->release);

@@ -22,6 +22,7 @@
 
 #include "boot/kernel.h"
 #include "boot/kexec.h"
+#include "history/history.h"
 #include "lib/journal.h"
 #include "lib/machine.h"
 #include "lib/mem.h"
@@ -38,7 +39,7 @@ const char cmd_run_help[] =
 "usage: mmab run [-s SUITE] [-l LABEL] [-o RESULTS_DIR] [-n ITERATIONS]\n"
 "                [--scale PCT|SIZE] [--only WORKLOAD[,..]] [--variant NAME[,..]]\n"
 "                [--kernel [NAME=]KERNEL ... [--boots N] [--kexec]]\n"
-"                [--resume RUN_DIR] [--dry-run]\n"
+"                [--resume RUN_DIR] [--dry-run] [--history [DB]]\n"
 "\n"
 "Run a suite of workloads, each iteration in its own child process and memory\n"
 "cgroup, with the collectors sampling, and write one result set per variant.\n"
@@ -74,6 +75,9 @@ const char cmd_run_help[] =
 "                         a row in status.csv (the plan comes from run.json)\n"
 "      --dry-run          print the plan (order of iterations, knobs that would\n"
 "                         change, estimated time) and touch nothing\n"
+"      --history [DB]     import the result sets into the history when the run\n"
+"                         ends (`mmab help history`); DB: $MMAB_HISTORY, else\n"
+"                         RESULTS_DIR/history.sqlite.  Checked before the run\n"
 "  -h, --help             this help\n"
 "\n"
 "Variants run interleaved, A B A B (or shuffled within each round when the\n"
@@ -93,12 +97,13 @@ const char cmd_run_help[] =
 "`mmab list workloads -v`.  Suite syntax: README.md, section Suites.\n"
 "\n"
 "Exit status: 0 the run completed (failed iterations are data), 1 runner\n"
-"failure, 2 bad usage or suite (nothing changed), 4 nothing could run here\n"
+"failure (or the history import failed: the run is kept), 2 bad usage or suite\n"
+"(nothing changed), 4 nothing could run here\n"
 "(not root, or every workload unsupported), 128+N killed by signal N.\n";
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
 	enum { OPT_SCALE = 256, OPT_ONLY, OPT_VARIANT, OPT_RESUME, OPT_DRY, OPT_KERNEL,
-	       OPT_BOOTS, OPT_KEXEC, OPT_KEXEC_RESUME };
+	       OPT_BOOTS, OPT_KEXEC, OPT_KEXEC_RESUME, OPT_HISTORY };
 	static const struct option longopts[] = {
 		{ "suite", required_argument, NULL, 's' },
 		{ "label", required_argument, NULL, 'l' },
@@ -113,6 +118,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		{ "boots", required_argument, NULL, OPT_BOOTS },
 		{ "kexec", no_argument, NULL, OPT_KEXEC },
 		{ "kexec-resume", no_argument, NULL, OPT_KEXEC_RESUME },
+		{ "history", optional_argument, NULL, OPT_HISTORY },
 		{ NULL, 0, NULL, 0 }
 	};
 	long n;
@@ -148,6 +154,12 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 			break;
 		case OPT_KEXEC: o->kexec = true; break;
 		case OPT_KEXEC_RESUME: o->kexec_resume = true; break;
+		case OPT_HISTORY:
+			/* run takes no operand: a word after --history is its DB */
+			o->history = true;
+			o->history_db = optarg ? optarg : optind < argc && argv[optind][0] != '-'
+					? argv[optind++] : NULL;
+			break;
 		case ':':
 			return cmd_usage_error(cmd_run_help, "option '%s' needs a value",
 					       argv[optind - 1]);
@@ -166,6 +178,10 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 	if (o->kexec_resume && argc > 2)
 		return cmd_usage_error(cmd_run_help, "--kexec-resume (what " KEXEC_UNIT " runs) "
 				       "takes no other option: the run's state says it all");
+	if (o->history && (o->kexec || o->kexec_resume))
+		return cmd_usage_error(cmd_run_help, "--history imports a run when it ends; a "
+				       "multi-boot kexec run ends after several boots: import it then "
+				       "with `mmab history add`");
 	if (o->resume && o->kexec && !o->dry_run)
 		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
 				       "RUN_DIR/run.json, its backend included; it takes no --kexec");
@@ -339,6 +355,33 @@ static int prepare(struct run *r)
 	}
 	return 0;
 }
+/*
+ * --history: the store, checked before anything runs (a typo must not
+ * cost a night); with IMPORT, the sets imported.  0 or an exit code.
+ */
+static int run_history(const struct run *r, bool import)
+{
+	char *dir = r->o.resume ? xasprintf("%s/..", r->o.resume) : NULL;
+	char *db = r->o.history_db ? xstrdup(r->o.history_db)
+		   : hstore_default(r->o.outdir ? r->o.outdir : dir);
+	struct hstore *h;
+	int ret;
+
+	if (!import) {
+		ret = hstore_open(db, true, &h);
+		hstore_close(h);
+		ret = ret ? -ret : 0;
+	} else {
+		ret = history_add_args(db, r->set_dirs, r->plan.nsets);
+		if (ret)
+			mmab_err("the run is in '%s'; import it later with: mmab history add "
+				 "--db '%s' '%s'", r->run_dir, db, r->run_dir);
+	}
+	free(db);
+	free(dir);
+	return ret;
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run r = { .argc = argc, .argv = argv };
@@ -393,6 +436,8 @@ int cmd_run(int argc, char **argv)
 		ret = MMAB_EXIT_SKIP;
 		goto out;
 	}
+	if (r.o.history && (ret = run_history(&r, false)))
+		goto out;
 	ret = run_session(&r);
 	if (ret)
 		goto out;
@@ -403,6 +448,8 @@ int cmd_run(int argc, char **argv)
 	/* nothing could run: every step this session was skipped */
 	if (!r.n_ok && !r.n_failed && r.n_skipped)
 		ret = MMAB_EXIT_SKIP;
+	else if (r.o.history)
+		ret = run_history(&r, true) ? MMAB_EXIT_FAIL : ret;
 out:
 	run_free(&r);
 	return ret;

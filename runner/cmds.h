@@ -12,6 +12,7 @@
 int cmd_run(int argc, char **argv);
 int cmd_collect(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
+int cmd_history(int argc, char **argv);
 int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
@@ -39,6 +40,7 @@ unsigned cmd_sets_problems(const struct rset *sets, size_t n, const char *done);
 extern const char cmd_run_help[];
 extern const char cmd_collect_help[];
 extern const char cmd_compare_help[];
+extern const char cmd_history_help[];
 extern const char cmd_plot_help[];
 extern const char cmd_report_help[];
 extern const char cmd_restore_help[];

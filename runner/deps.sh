@@ -5,9 +5,9 @@
 # Not root: print the exact apt-get command and fail if something is missing.
 # Usage: deps.sh GROUP...   (groups: build run check guest kexec)
 
-build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev"
+build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev libsqlite3-dev libpq-dev"
 run="fio stress-ng linux-perf gnuplot-nox"
-check="chromium fonts-dejavu-core procps jq"
+check="chromium fonts-dejavu-core procps jq postgresql"
 # the kexec test's guest: a Debian image made without mounts, booted under qemu
 guest="mmdebstrap uidmap qemu-system-x86 e2fsprogs"
 # bare-metal kernel A/Bs (mmab run --kexec)

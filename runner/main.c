@@ -30,6 +30,8 @@ static const struct cmd commands[] = {
 	  "run any command with the collectors sampling" },
 	{ "compare", cmd_compare, 0, cmd_compare_help,
 	  "compare result sets with honest statistics" },
+	{ "history", cmd_history, 0, cmd_history_help,
+	  "remember nightly results, find change points, publish trends" },
 	{ "list", cmd_list, 0, cmd_list_help,
 	  "list workloads, collectors or suites" },
 	{ "plot", cmd_plot, 0, cmd_plot_help,

@@ -43,6 +43,8 @@ struct run_opts {
 	int boots;			/* --boots N; 0: not given */
 	bool kexec;			/* --kexec: boot the kernels on this machine */
 	bool kexec_resume;		/* --kexec-resume: mmab-resume.service after a boot */
+	bool history;			/* --history: import the sets when the run ends */
+	const char *history_db;		/* its DB; NULL: the default */
 };
 
 struct run {
