@@ -2,8 +2,9 @@
 #
 # mmab: one non-recursive Makefile.  `make` builds ./mmab, `make check` runs
 # every test, `make bench` the benchmarks, `make quick` the README's main job.
-# Every source file in runner/, workloads/, collectors/, analysis/, history/ and boot/ is part
-# of the build; adding a workload or collector never touches this file.
+# Every source file in runner/, workloads/, collectors/, analysis/, history/
+# and boot/ is part of the build; adding a workload or collector never touches
+# this file.
 
 PREFIX  ?= /usr/local
 DESTDIR ?=
@@ -17,7 +18,7 @@ CC      ?= cc
 CFLAGS  ?= -O2 -g
 LDFLAGS ?=
 
-PKGS := gsl inih jansson libtracefs yaml-0.1 sqlite3 libpq
+PKGS := gsl inih jansson libtracefs yaml-0.1 sqlite3 libpq liblzma
 
 MMAB_CFLAGS := -std=gnu11 -Wall -Wextra -Wformat=2 -Wshadow -Wstrict-prototypes \
 	-Wmissing-prototypes -Wpointer-arith -Wwrite-strings -Wvla -Wundef \
@@ -44,7 +45,7 @@ B := build
 
 LIB_SRC := $(filter-out runner/main.c,$(wildcard lib/*.c collectors/*.c workloads/*.c analysis/*.c history/*.c boot/*.c runner/*.c))
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o) $(B)/embed.o $(B)/embed-table.o
-EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* history/plots/*.gp history/*.css workloads/fio/*.fio))
+EMBED   := $(sort $(wildcard runner/suites/*.ini analysis/plots/*.gp analysis/report/* history/plots/*.gp history/*.css workloads/fio/*.fio boot/*.sh))
 
 UNIT_SRC := $(wildcard tests/unit/test-*.c)
 UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
@@ -57,9 +58,9 @@ all: deps mmab
 # Missing Debian packages are installed when root, otherwise the exact
 # command is printed.
 deps:
-	$(Q)sh runner/deps.sh build run
+	$(Q)sh runner/deps.sh build run vm
 deps-check:
-	$(Q)sh runner/deps.sh build run check guest
+	$(Q)sh runner/deps.sh build run check vm kernels guest
 # what `mmab run --kexec` needs on a bare-metal machine
 deps-kexec:
 	$(Q)sh runner/deps.sh kexec

@@ -2,7 +2,9 @@
 /*
  * Data files linked into the binary by lib/embed.sh: the built-in suites
  * (runner/suites/NAME.ini), gnuplot templates (analysis/plots/NAME.gp) and
- * report assets (analysis/report/) and fio job files (workloads/fio/).  Keys are paths relative to the source tree.
+ * report assets (analysis/report/), fio job files (workloads/fio/) and the
+ * guest's stage-1 init (boot/guest-init.sh).  Keys are paths relative to the
+ * source tree.
  */
 #ifndef MMAB_EMBED_H
 #define MMAB_EMBED_H

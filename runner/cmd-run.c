@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot/guest.h"
 #include "boot/kernel.h"
 #include "boot/kexec.h"
 #include "history/history.h"
@@ -103,7 +104,7 @@ const char cmd_run_help[] =
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
 	enum { OPT_SCALE = 256, OPT_ONLY, OPT_VARIANT, OPT_RESUME, OPT_DRY, OPT_KERNEL,
-	       OPT_BOOTS, OPT_KEXEC, OPT_KEXEC_RESUME, OPT_HISTORY };
+	       OPT_BOOTS, OPT_GUEST, OPT_KEXEC, OPT_KEXEC_RESUME, OPT_HISTORY };
 	static const struct option longopts[] = {
 		{ "suite", required_argument, NULL, 's' },
 		{ "label", required_argument, NULL, 'l' },
@@ -118,6 +119,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		{ "boots", required_argument, NULL, OPT_BOOTS },
 		{ "kexec", no_argument, NULL, OPT_KEXEC },
 		{ "kexec-resume", no_argument, NULL, OPT_KEXEC_RESUME },
+		{ "guest", required_argument, NULL, OPT_GUEST },
 		{ "history", optional_argument, NULL, OPT_HISTORY },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -142,6 +144,7 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		case OPT_VARIANT: o->variants = optarg; break;
 		case OPT_RESUME: o->resume = optarg; break;
 		case OPT_DRY: o->dry_run = true; break;
+		case OPT_GUEST: o->guest = optarg; break;
 		case OPT_KERNEL:
 			o->kernels = xrealloc(o->kernels, (o->nkernels + 1) * sizeof(*o->kernels));
 			o->kernels[o->nkernels++] = optarg;
@@ -170,8 +173,9 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_error(cmd_run_help, "unexpected argument '%s'", argv[optind]);
-	if (o->resume && (o->suite || o->label || o->outdir || o->iterations || o->scale ||
-			  o->only || o->variants || o->nkernels || o->boots))
+	if ((o->resume || o->guest) && (o->suite || o->label || o->outdir || o->iterations ||
+					o->scale || o->only || o->variants || o->nkernels ||
+					o->boots || (o->resume && o->guest)))
 		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
 				       "RUN_DIR/run.json; it takes no -s, -l, -o, -n, --scale, "
 				       "--only, --variant, --kernel or --boots");
@@ -197,29 +201,36 @@ static char *default_label(void)
 }
 /* ---- setup and teardown of a run ---- */
 
-static int load_resume(struct run *r)
+/*
+ * A plan recorded in DIR/run.json and the suite it was made from
+ * (SUITE_DIR/suite.ini, the first set's directory when NULL), parsed as
+ * FLAGS say (a kernel A/B's host: its knobs are the booted kernels').
+ * 0 or MMAB_EXIT_USAGE (reported).
+ */
+static int load_recorded(struct run *r, const char *dir, const char *suite_dir, unsigned flags)
 {
 	char err[1024], *path, *ini = NULL;
 	json_t *root = NULL, *sets;
 	const char *first;
 	int ret;
 
-	path = xasprintf("%s/run.json", r->o.resume);
+	path = xasprintf("%s/run.json", dir);
 	ret = rset_json_read(path, &root, err, sizeof(err));
 	free(path);
 	if (ret) {
-		mmab_err("--resume: %s", err);
+		mmab_err("%s", err);
 		return MMAB_EXIT_USAGE;
 	}
 	sets = json_object_get(root, "sets");
 	first = json_string_value(json_object_get(json_array_get(sets, 0), "label"));
 	if (!first || !mmab_label_valid(first)) {
-		mmab_err("%s/run.json: no result set listed", r->o.resume);
+		mmab_err("%s/run.json: no result set listed", dir);
 		ret = MMAB_EXIT_USAGE;
 		goto out;
 	}
 	/* the suite exactly as it was run, from the first set's copy */
-	path = xasprintf("%s/%s/suite.ini", r->o.resume, first);
+	path = suite_dir ? xasprintf("%s/suite.ini", suite_dir)
+			 : xasprintf("%s/%s/suite.ini", dir, first);
 	ret = mmab_read_file(path, &ini, NULL);
 	if (ret) {
 		mmab_err("cannot read '%s': %s", path, strerror(-ret));
@@ -227,7 +238,9 @@ static int load_resume(struct run *r)
 		ret = MMAB_EXIT_USAGE;
 		goto out;
 	}
-	ret = suite_parse(path, ini, &r->suite, 0);
+	if (json_array_size(json_object_get(root, "kernels")) && !(flags & SUITE_GUEST))
+		flags |= SUITE_BOOTS;
+	ret = suite_parse(path, ini, &r->suite, flags);
 	free(path);
 	free(ini);
 	if (ret) {
@@ -237,14 +250,35 @@ static int load_resume(struct run *r)
 	r->suite_loaded = true;
 	ret = plan_from_json(&r->plan, root, &r->suite, err, sizeof(err));
 	if (ret) {
-		mmab_err("%s/run.json: %s", r->o.resume, err);
+		mmab_err("%s/run.json: %s", dir, err);
 		ret = MMAB_EXIT_USAGE;
-		goto out;
 	}
-	r->run_dir = xstrdup(r->o.resume);
 out:
 	json_decref(root);
 	return ret;
+}
+static int load_resume(struct run *r)
+{
+	int ret = load_recorded(r, r->o.resume, NULL, 0);
+
+	if (!ret)
+		r->run_dir = xstrdup(r->o.resume);
+	return ret;
+}
+/*
+ * --guest JOB (hidden: `mmab guest` runs it inside a booted kernel): that
+ * boot's share of a kernel A/B, JOB/run.json and JOB/suite.ini as the host
+ * wrote them, run into JOB/run with this kernel checking the suite's knobs.
+ */
+static int load_guest(struct run *r)
+{
+	int ret = load_recorded(r, r->o.guest, r->o.guest, SUITE_GUEST);
+
+	if (ret)
+		return ret;
+	r->run_dir = xasprintf("%s/run", r->o.guest);
+	r->channel_fd = guest_channel_fd();
+	return 0;
 }
 static int load_new(struct run *r)
 {
@@ -319,6 +353,7 @@ static void run_free(struct run *r)
 	json_decref(r->col_meta);
 	json_decref(r->machine);
 	json_decref(r->before);
+	run_boots_free(r);
 	plan_free(&r->plan);
 	if (r->suite_loaded)
 		suite_free(&r->suite);
@@ -338,7 +373,7 @@ static int prepare(struct run *r)
 		mmab_err("cannot read MemTotal from /proc/meminfo");
 		return MMAB_EXIT_FAIL;
 	}
-	ret = r->o.resume ? load_resume(r) : load_new(r);
+	ret = r->o.resume ? load_resume(r) : r->o.guest ? load_guest(r) : load_new(r);
 	if (ret)
 		return ret;
 	if (run_resolve(r))
@@ -384,7 +419,7 @@ static int run_history(const struct run *r, bool import)
 
 int cmd_run(int argc, char **argv)
 {
-	struct run r = { .argc = argc, .argv = argv };
+	struct run r = { .argc = argc, .argv = argv, .channel_fd = -1 };
 	int ret;
 
 	ret = parse_args(&r.o, argc, argv);
@@ -423,11 +458,6 @@ int cmd_run(int argc, char **argv)
 	}
 	if (r.o.dry_run) {
 		run_dry(&r);
-		goto out;
-	}
-	if (r.plan.nkernels) {
-		mmab_err("booting the kernels is not built yet: --dry-run shows the plan");
-		ret = MMAB_EXIT_FAIL;
 		goto out;
 	}
 	if (!mmab_is_root()) {

@@ -17,6 +17,7 @@ int cmd_plot(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_restore(int argc, char **argv);
 int cmd_list(int argc, char **argv);
+int cmd_guest(int argc, char **argv);
 
 /*
  * For the commands that read result sets (compare, plot, report).
@@ -45,5 +46,6 @@ extern const char cmd_plot_help[];
 extern const char cmd_report_help[];
 extern const char cmd_restore_help[];
 extern const char cmd_list_help[];
+extern const char cmd_guest_help[];
 
 #endif

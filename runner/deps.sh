@@ -3,15 +3,53 @@
 #
 # Install the Debian packages mmab needs, only those missing, only as root.
 # Not root: print the exact apt-get command and fail if something is missing.
-# Usage: deps.sh GROUP...   (groups: build run check guest kexec)
+# Usage: deps.sh GROUP...   (groups: build run check vm kernels guest kexec)
+#   vm       what `mmab run --kernel` boots kernels with (qemu, busybox-static,
+#            mkfs.ext4/debugfs)
+#   kernels  the newest Debian 6.1 and 6.12 cloud kernel packages, downloaded
+#            (never installed) into $MMAB_CACHE_DIR/debs for the kernel A/B
+#            test; a kernel the archive does not offer is said and left out
+#   guest    the kexec test's guest: a Debian image made without mounts
+#   kexec    what `mmab run --kexec` needs on a bare-metal machine
 
-build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev libsqlite3-dev libpq-dev"
+build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev libsqlite3-dev libpq-dev liblzma-dev"
 run="fio stress-ng linux-perf gnuplot-nox"
 check="chromium fonts-dejavu-core procps jq postgresql"
-# the kexec test's guest: a Debian image made without mounts, booted under qemu
-guest="mmdebstrap uidmap qemu-system-x86 e2fsprogs"
-# bare-metal kernel A/Bs (mmab run --kexec)
+vm="qemu-system-x86 busybox-static e2fsprogs"
+guest="mmdebstrap uidmap"
 kexec="kexec-tools kmod"
+
+# The newest package whose name matches the extended regex $1, or nothing.
+newest_pkg() {
+	apt-cache search --names-only "$1" 2>/dev/null | cut -d' ' -f1 | sort -V | tail -1
+}
+
+# Download the test's kernel packages into the cache unless they are there.
+kernels() {
+	dir=${MMAB_CACHE_DIR:-/var/cache/mmab}/debs
+	updated=
+	for re in '^linux-image-6\.1\.0-[0-9]+-cloud-amd64-unsigned$' \
+		  '^linux-image-6\.12\.[0-9]+\+deb12-cloud-amd64-unsigned$'; do
+		pkg=$(newest_pkg "$re")
+		if [ -z "$pkg" ] && [ -z "$updated" ] && [ "$(id -u)" -eq 0 ]; then
+			apt-get update -qq >/dev/null 2>&1
+			updated=1
+			pkg=$(newest_pkg "$re")
+		fi
+		if [ -z "$pkg" ]; then
+			echo "mmab: the archive offers no package matching $re: the kernel A/B test will skip it" >&2
+			continue
+		fi
+		ls "$dir/${pkg}_"*.deb >/dev/null 2>&1 && continue
+		if [ "$(id -u)" -ne 0 ]; then
+			echo "mmab: as root run: mkdir -p $dir && cd $dir && apt-get download $pkg" >&2
+			continue
+		fi
+		echo "mmab: downloading $pkg into $dir" >&2
+		mkdir -p "$dir" && (cd "$dir" && apt-get download -qq -o APT::Sandbox::User=root "$pkg") ||
+			echo "mmab: cannot download $pkg: the kernel A/B test will skip" >&2
+	done
+}
 
 want=
 for g in "$@"; do
@@ -19,6 +57,8 @@ for g in "$@"; do
 	build) want="$want $build" ;;
 	run) want="$want $run" ;;
 	check) want="$want $check" ;;
+	vm) want="$want $vm" ;;
+	kernels) get_kernels=1 ;;
 	guest) want="$want $guest" ;;
 	kexec) want="$want $kexec" ;;
 	*) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
@@ -29,6 +69,8 @@ command -v dpkg-query >/dev/null 2>&1 || {
 	echo "mmab: not a Debian system; install the equivalents of:$want" >&2
 	exit 0
 }
+# after the packages (apt-get download needs the lists), whatever happens there
+[ -n "${get_kernels:-}" ] && trap kernels EXIT
 
 missing=
 for p in $want; do

@@ -14,6 +14,7 @@
 
 enum cmd_flags {
 	CMD_RECOVER = 1 << 0,	/* as root, first restore what a crashed run left */
+	CMD_HIDDEN = 1 << 1,	/* internal: not listed */
 };
 
 struct cmd {
@@ -30,6 +31,8 @@ static const struct cmd commands[] = {
 	  "run any command with the collectors sampling" },
 	{ "compare", cmd_compare, 0, cmd_compare_help,
 	  "compare result sets with honest statistics" },
+	{ "guest", cmd_guest, CMD_HIDDEN, cmd_guest_help,
+	  "stage 2 of a booted kernel (internal)" },
 	{ "history", cmd_history, 0, cmd_history_help,
 	  "remember nightly results, find change points, publish trends" },
 	{ "list", cmd_list, 0, cmd_list_help,
@@ -48,7 +51,8 @@ static void usage(FILE *f)
 {
 	fprintf(f, "usage: mmab [--version] [help] COMMAND [ARGS]\n\ncommands:\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
-		fprintf(f, "   %-9s %s\n", commands[i].name, commands[i].summary);
+		if (!(commands[i].flags & CMD_HIDDEN))
+			fprintf(f, "   %-9s %s\n", commands[i].name, commands[i].summary);
 	fprintf(f, "   %-9s %s\n", "help", "show a command's help");
 	fprintf(f, "\n'mmab help COMMAND' or 'mmab COMMAND --help' for details.\n");
 }

@@ -373,6 +373,42 @@ char *plan_boot_dir(const struct plan *p, size_t b)
 	return xasprintf("%d-%s", p->boots[b].number, p->kernels[p->boots[b].kernel].name);
 }
 
+size_t plan_boot_share(const struct plan *p, size_t b, const bool *done, struct plan *out)
+{
+	size_t k = p->boots[b].kernel, *map = xcalloc(p->nsets, sizeof(*map));
+
+	*out = (struct plan){
+		.run_id = xstrdup(p->run_id), .label = xstrdup(p->label), .seed = p->seed,
+		.order = p->order, .iterations = p->iterations,
+		.scale = p->scale ? xstrdup(p->scale) : NULL, .backend = xstrdup(p->backend),
+		.kernels = xcalloc(1, sizeof(*out->kernels)), .nkernels = 1,
+		.boots_per_kernel = p->boots_per_kernel, .boots = xcalloc(1, sizeof(*out->boots)),
+		.nboots = 1, .sets = xcalloc(p->nsets, sizeof(*out->sets)),
+		.workloads = xcalloc(p->nworkloads + 1, sizeof(*out->workloads)),
+		.nworkloads = p->nworkloads, .steps = xcalloc(p->nsteps + 1, sizeof(*out->steps)),
+	};
+	kernel_copy(&out->kernels[0], &p->kernels[k]);
+	out->boots[0] = (struct plan_boot){ .kernel = 0, .number = p->boots[b].number };
+	memcpy(out->workloads, p->workloads, p->nworkloads * sizeof(*p->workloads));
+	for (size_t s = 0; s < p->nsets; s++) {
+		if (p->sets[s].kernel != (int)k)
+			continue;
+		map[s] = out->nsets;
+		out->sets[out->nsets++] = (struct plan_set){ .label = xstrdup(p->sets[s].label),
+			.variant = p->sets[s].variant ? xstrdup(p->sets[s].variant) : NULL,
+			.variant_idx = p->sets[s].variant_idx, .kernel = 0 };
+	}
+	for (size_t i = 0; i < p->nsteps; i++) {
+		if (p->steps[i].boot != (int)b || (done && done[i]))
+			continue;
+		out->steps[out->nsteps] = p->steps[i];
+		out->steps[out->nsteps].set = map[p->steps[i].set];
+		out->steps[out->nsteps++].boot = 0;
+	}
+	free(map);
+	return out->nsteps;
+}
+
 const char *plan_effective_scale(const struct plan *p, const struct suite *s,
 				 const struct suite_workload *w)
 {

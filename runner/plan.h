@@ -125,6 +125,16 @@ int plan_boot_of(const struct plan *p, size_t kernel, int iteration);
 char *plan_boot_dir(const struct plan *p, size_t b);
 
 /*
+ * plan_boot_share - boot B's share of P as a plan of its own, for the
+ * runner inside the booted kernel: one kernel, one boot, that kernel's
+ * sets, and the steps of B that DONE (may be NULL) does not mark, in P's
+ * order.  Run id, label, seed, order, boots per kernel and scale are P's,
+ * so each step's seed is what it is in the whole run.  Returns the number
+ * of steps; OUT is freed with plan_free.
+ */
+size_t plan_boot_share(const struct plan *p, size_t b, const bool *done, struct plan *out);
+
+/*
  * plan_step_seed - the seed handed to one iteration: a hash of the run seed,
  * the workload id and the iteration.  Every variant gets the same seed for
  * the same iteration, so A and B see the same random pattern (common random

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "boot/kernel.h"
+#include "boot/qemu.h"
 #include "lib/knob.h"
 #include "lib/mmab.h"
 #include "runner/progress.h"
@@ -48,7 +49,8 @@ static void dry_header(struct run *r, bool *done, FILE *f)
 			v ? ")" : "");
 	}
 	fprintf(f, "\nmemory cgroups: %s; settle before each iteration: %s\n",
-		r->cgroup ? r->cgroup : "none", r->suite.settle ? "yes" : "no");
+		run_boots_here(r) ? "cgroup2 in the booted kernels" : r->cgroup ? r->cgroup : "none",
+		r->suite.settle ? "yes" : "no");
 	fprintf(f, "collectors:");
 	for (size_t i = 0; i < json_array_size(r->col_meta); i++) {
 		json_t *c = json_array_get(r->col_meta, i);
@@ -99,7 +101,7 @@ static void dry_knobs(struct run *r, FILE *f)
 {
 	char cur[4096];
 
-	if (r->plan.nkernels) {
+	if (run_boots_here(r)) {
 		fprintf(f, "\nknobs each booted kernel would set (checked there):\n");
 		for (size_t v = 0; v < r->suite.nvariants; v++) {
 			const struct suite_variant *sv = &r->suite.variants[v];
@@ -177,9 +179,19 @@ static void dry_plan(struct run *r, const bool *done, FILE *f)
 		fprintf(f, "  %4zu  %-40s %s\n", i + 1, buf, done[i] ? "done" :
 			r->skip_why[r->plan.steps[i].workload] ? "skip" : est);
 	}
+	if (run_boots_here(r)) {
+		double factor = qemu_kvm() ? 1 : QEMU_TCG_FACTOR;
+
+		progress_format_duration(est, sizeof(est), total);
+		fprintf(f, "\nestimated time: %s of steps as here", est);
+		total = (total + QEMU_BOOT_S * (double)r->plan.nboots) * factor;
+		progress_format_duration(est, sizeof(est), total);
+		fprintf(f, ", %s with %zu boots%s\n", est, r->plan.nboots,
+			factor > 1 ? " and emulation (TCG)" : "");
+		return;
+	}
 	progress_format_duration(est, sizeof(est), total);
-	fprintf(f, "\nestimated time: %s%s\n", est,
-		r->plan.nkernels ? " of steps, not counting the boots" : "");
+	fprintf(f, "\nestimated time: %s\n", est);
 }
 
 void run_dry(struct run *r)
@@ -187,8 +199,10 @@ void run_dry(struct run *r)
 	bool *done = xcalloc(r->plan.nsteps, sizeof(*done));
 
 	dry_header(r, done, stdout);
-	if (r->plan.nkernels)
+	if (run_boots_here(r)) {
 		dry_kernels(r, stdout);
+		run_boots_dry(r, stdout);
+	}
 	dry_knobs(r, stdout);
 	dry_workloads(r, stdout);
 	dry_plan(r, done, stdout);

@@ -12,9 +12,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "boot/guest.h"
 #include "collectors/collector.h"
 #include "lib/journal.h"
 #include "lib/machine.h"
@@ -111,6 +111,26 @@ static int record_step(struct run *r, size_t i, struct step_record *rec, const c
 	return 0;
 }
 
+/*
+ * In a booted kernel (--guest), tell the host a step begins (STATUS NULL)
+ * or ended, its outcome synced to disk first, so the host may rely on
+ * every step it was told of even if this kernel dies next.
+ */
+static void note_step(struct run *r, size_t i, const char *status)
+{
+	const struct plan_step *st = &r->plan.steps[i];
+	const char *set = r->plan.sets[st->set].label, *id = r->suite.workloads[st->workload].id;
+
+	if (r->channel_fd < 0)
+		return;
+	if (!status) {
+		guest_send(r->channel_fd, "begin %s %s %d", set, id, st->iteration);
+		return;
+	}
+	sync();
+	guest_send(r->channel_fd, "end %s %s %d %s", set, id, st->iteration, status);
+}
+
 static int run_step(struct run *r, size_t i)
 {
 	const struct plan_step *st = &r->plan.steps[i];
@@ -127,8 +147,9 @@ static int run_step(struct run *r, size_t i)
 
 	run_step_name(r, i, name, sizeof(name));
 	progress_begin(r->progress, i, name);
-	/* which of its kernel's boots ran it (results/README.md) */
-	if (st->boot >= 0)
+	note_step(r, i, NULL);
+	/* which of its kernel's boots ran it (kexec; the qemu host adds it when merging) */
+	if (r->one_boot && st->boot >= 0)
 		json_object_set_new(rec.info, "boot", json_integer(r->plan.boots[st->boot].number));
 	if (r->skip_why[st->workload]) {
 		snprintf(rec.reason, sizeof(rec.reason), "%s", r->skip_why[st->workload]);
@@ -152,6 +173,8 @@ static int run_step(struct run *r, size_t i)
 		}
 	}
 	ret = record_step(r, i, &rec, iter_dir, mmab_now() - t0);
+	if (!ret)
+		note_step(r, i, rec.row.status);
 out:
 	json_decref(rec.info);
 	json_decref(rec.workload_knobs);
@@ -166,8 +189,7 @@ int run_open_journal(struct run *r)
 		journal_install_signals(r->journal);
 	return ret;
 }
-/* A terminal that can redraw a line: not a log, not TERM=dumb (an editor's shell). */
-static bool terminal(void)
+bool run_terminal(void)
 {
 	const char *term = getenv("TERM");
 
@@ -208,7 +230,7 @@ int run_execute(struct run *r)
 		left += !done[i];
 		ballast |= !done[i] && r->eff[w] && !r->skip_why[w];
 	}
-	r->progress = progress_new(r->plan.nsteps, est, keys, terminal(), stderr);
+	r->progress = progress_new(r->plan.nsteps, est, keys, run_terminal(), stderr);
 	for (size_t i = 0; i < r->plan.nsteps; i++)
 		if (done[i])
 			progress_done_before(r->progress, i);
@@ -244,40 +266,5 @@ int run_execute(struct run *r)
 	free(done);
 	free(est);
 	free(keys);
-	return ret;
-}
-
-int run_session(struct run *r)
-{
-	int ret, cret;
-
-	/* facts and knob values before anything changes */
-	r->machine = machine_info();
-	r->before = machine_knob_values(NULL, r->knob_names);
-	mmab_iso_time(r->start_iso, sizeof(r->start_iso), (double)time(NULL));
-	ret = run_open_journal(r);
-	if (ret)
-		return ret;
-	ret = run_preflight_variants(r);
-	if (!ret && r->o.resume)
-		ret = run_reopen_sets(r) ? MMAB_EXIT_FAIL : 0;
-	else if (!ret)
-		ret = run_make_dir(r) || run_create_sets(r) ? MMAB_EXIT_FAIL : 0;
-	if (!ret)
-		ret = run_scratch_path(r) ? MMAB_EXIT_FAIL : 0;
-	if (!ret)
-		ret = run_open_status(r) ? MMAB_EXIT_FAIL : 0;
-	if (!ret)
-		ret = run_execute(r);
-	if (!ret && !r->one_boot)
-		run_finish_sets(r);
-	else if (r->one_boot && r->meta)
-		run_end_boot(r);
-	cret = journal_close(r->journal);
-	r->journal = NULL;
-	if (cret) {
-		mmab_err("cannot restore every knob: %s; run 'mmab restore'", strerror(-cret));
-		ret = MMAB_EXIT_FAIL;
-	}
 	return ret;
 }

@@ -104,7 +104,7 @@ json_t *run_set_metadata(struct run *r, size_t s)
 
 		json_object_set(m, keys[i], v ? v : json_null());
 	}
-	json_object_set_new(m, "knobs", json_pack("{s:O, s:O}", "before", r->before,
+	json_object_set_new(m, "knobs", json_pack("{s:O?, s:O?}", "before", r->before,
 						  "as_run", r->as_run[s]));
 	/* the scratch files of the page-cache workloads live here too */
 	json_object_set_new(m, "storage", machine_storage_info(r->run_dir));
@@ -119,11 +119,12 @@ json_t *run_set_metadata(struct run *r, size_t s)
 	json_object_set_new(m, "workloads", workloads_meta(r));
 	json_object_set_new(m, "seed", json_integer((json_int_t)r->plan.seed));
 	json_object_set_new(m, "argv", argv_json(r->argc, r->argv));
-	if (set->kernel >= 0)
+	/* the qemu backend's sets get theirs from run_boots_set_meta */
+	if (set->kernel >= 0 && r->plan.backend && !strcmp(r->plan.backend, "kexec"))
 		kernel_meta(r, set, m);
 	return m;
 }
-static int write_meta(struct run *r, size_t s)
+int run_write_meta(struct run *r, size_t s)
 {
 	char *path = xasprintf("%s/metadata.json", r->set_dirs[s]);
 	int ret = rset_json_write(path, r->meta[s]);
@@ -191,7 +192,7 @@ int run_create_sets(struct run *r)
 		if (ret)
 			return ret;
 		r->meta[s] = run_set_metadata(r, s);
-		ret = write_meta(r, s);
+		ret = run_write_meta(r, s);
 		if (ret)
 			return ret;
 	}
@@ -259,7 +260,7 @@ void run_end_boot(struct run *r)
 		    !last)
 			continue;
 		json_object_set_new(last, "end", json_string(end));
-		write_meta(r, s);
+		run_write_meta(r, s);
 	}
 }
 
@@ -295,7 +296,7 @@ int run_reopen_sets(struct run *r)
 							     "argv", argv_json(r->argc, r->argv)));
 		if (!json_array_size(res))
 			json_object_del(r->meta[s], "resumed");
-		if (write_meta(r, s))
+		if (run_write_meta(r, s))
 			return -EIO;
 	}
 	return 0;
@@ -309,6 +310,6 @@ void run_finish_sets(struct run *r)
 		if (!r->meta[s])
 			continue;
 		json_object_set_new(r->meta[s], "end", json_string(end));
-		write_meta(r, s);
+		run_write_meta(r, s);
 	}
 }

@@ -13,6 +13,7 @@
 #include "collectors/collector.h"
 #include "lib/machine.h"
 #include "lib/mmab.h"
+#include "boot/qemu.h"
 #include "lib/resultset.h"
 #include "runner/run.h"
 #include "workloads/workload.h"
@@ -62,10 +63,17 @@ static int resolve_scales(struct run *r)
 	}
 	return 0;
 }
+bool run_boots_here(const struct run *r)
+{
+	/* a kexec run boots this machine: its steps run here, after each kexec */
+	return r->plan.nkernels && !r->o.guest &&
+	       !(r->plan.backend && !strcmp(r->plan.backend, "kexec"));
+}
 static void check_supported(struct run *r)
 {
 	r->skip_why = xcalloc(r->suite.nworkloads, sizeof(*r->skip_why));
-	for (size_t k = 0; k < r->plan.nworkloads; k++) {
+	/* a booted kernel says what it supports */
+	for (size_t k = 0; k < r->plan.nworkloads && !run_boots_here(r); k++) {
 		size_t i = r->plan.workloads[k];
 		const struct suite_workload *w = &r->suite.workloads[i];
 		char why[256] = "";
@@ -89,7 +97,8 @@ static void resolve_collectors(struct run *r)
 
 		if (!cfg.interval_ms)
 			cfg.interval_ms = cfg.c->default_interval_ms;
-		ok = !cfg.c->available || !cfg.c->available(why, sizeof(why));
+		/* a booted kernel says which can run there */
+		ok = run_boots_here(r) || !cfg.c->available || !cfg.c->available(why, sizeof(why));
 		json_array_append_new(r->col_meta, json_pack("{s:s, s:I, s:s}",
 			"name", cfg.c->name, "interval_ms", (json_int_t)cfg.interval_ms,
 			"status", ok ? "ok" : (why[0] ? why : "unavailable")));
@@ -194,6 +203,14 @@ void run_mark_done(struct run *r, bool *done)
 
 int run_resolve(struct run *r)
 {
+	/* sizes are the booted kernels': the smallest guest's memory bounds them */
+	for (size_t k = 0; run_boots_here(r) && k < r->plan.nkernels; k++) {
+		uint64_t m = r->plan.kernels[k].memory ? r->plan.kernels[k].memory :
+			     QEMU_MEMORY_DEFAULT;
+
+		if (!k || m < r->mem_total)
+			r->mem_total = m;
+	}
 	if (resolve_scales(r))
 		return -EINVAL;
 	check_supported(r);

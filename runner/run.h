@@ -38,6 +38,7 @@ struct run_opts {
 	const char *resume;
 	int iterations;
 	bool dry_run;
+	const char *guest;		/* --guest JOB: a booted kernel's share of a kernel A/B */
 	const char **kernels;		/* --kernel [NAME=]KERNEL, as given */
 	size_t nkernels;
 	int boots;			/* --boots N; 0: not given */
@@ -76,6 +77,8 @@ struct run {
 	struct progress *progress;
 	unsigned n_ok, n_failed, n_skipped;
 	char start_iso[32];
+	int channel_fd;			/* --guest: the host's channel (boot/channel.h), -1: none */
+	struct boots *boots;		/* a kernel A/B's boots (runner/run-boots.c) */
 	bool one_boot;			/* this session runs boot BOOT's steps only (kexec) */
 	size_t boot;			/* index into plan.boots */
 	struct kexec_state *kx;		/* --kexec-resume: the multi-boot run's state */
@@ -88,6 +91,11 @@ struct run {
  * and the knobs metadata.json records.  0 or -EINVAL (reported).
  */
 int run_resolve(struct run *r);
+/*
+ * run_boots_here - does this run boot its kernels (the host of a kernel
+ * A/B), its steps running in them and not here?
+ */
+bool run_boots_here(const struct run *r);
 /* run_set_variant - the suite variant of result set SET, NULL without variants. */
 const struct suite_variant *run_set_variant(const struct run *r, size_t set);
 /* run_step_estimate - seconds step I should take (0: skipped), for the ETA. */
@@ -106,6 +114,33 @@ void run_mark_done(struct run *r, bool *done);
  */
 struct kernel;
 int run_gather_kernels(struct run *r, struct kernel **ks, size_t *n);
+/*
+ * run_boots_prepare - everything the boots need, before the run directory
+ * exists: each kernel ready (a package unpacked into the cache), its
+ * modules found, its initramfs and the root disk made unless cached.  A
+ * kernel that cannot be booted (no virtio-blk, a damaged package) is bad
+ * input: MMAB_EXIT_USAGE (reported); MMAB_EXIT_FAIL when mmab cannot
+ * make what it needs.
+ */
+int run_boots_prepare(struct run *r);
+/*
+ * run_boots_execute - boot after boot (plan order), each running its share
+ * of the steps in the kernel under test, its results merged into the sets
+ * and each of its steps recorded in status.csv (a fault's steps with its
+ * reason) before the next boot.  0 or an exit code (the run stopped:
+ * --resume continues it).
+ */
+int run_boots_execute(struct run *r);
+/* run_boots_dry - --dry-run's part: the VM, the caches, what would be made. */
+void run_boots_dry(struct run *r, FILE *f);
+/*
+ * run_boots_set_meta - metadata.json of kernel set S before its kernel
+ * booted: no environment yet (it will be the guest's), the kernel, vm and
+ * boots objects.  M is run_set_metadata's, changed in place.
+ * runner/run-boots-merge.c.
+ */
+void run_boots_set_meta(struct run *r, size_t s, json_t *m);
+void run_boots_free(struct run *r);
 
 /* run_dry - print the plan, the knobs that would change and the ETA; touch nothing. */
 void run_dry(struct run *r);
@@ -118,6 +153,8 @@ int run_create_sets(struct run *r);
 int run_reopen_sets(struct run *r);
 /* run_open_status - open every set's status.csv for appending.  0 or -errno (reported). */
 int run_open_status(struct run *r);
+/* run_write_meta - set S's metadata.json from r->meta[s].  0 or -errno (reported). */
+int run_write_meta(struct run *r, size_t s);
 /* run_finish_sets - the end time into every set's metadata.json. */
 void run_finish_sets(struct run *r);
 /* run_end_boot - with one_boot: the boot's end time into its kernel's sets. */
@@ -138,6 +175,8 @@ int run_scratch_path(struct run *r);
  * kernel refuses, reported as FILE:LINE) or MMAB_EXIT_FAIL.
  */
 int run_preflight_variants(struct run *r);
+/* run_terminal - can stderr redraw a line: not a log, not TERM=dumb (an editor's shell)? */
+bool run_terminal(void);
 /*
  * run_execute - run every step not done yet, in plan order, each outcome
  * appended to its set's status.csv before the next starts (with one_boot,
@@ -147,11 +186,12 @@ int run_preflight_variants(struct run *r);
 int run_execute(struct run *r);
 /*
  * run_session - the run on this machine, once prepared: the facts and knob
- * values before anything changes, the journal, the variants' knobs tried,
- * the run directory made (or reopened with --resume), every step to run
- * run, the journal closed.  With one_boot, the sets are reopened without a
- * resume entry and not finished: the boot is one of several.  0 or an exit
- * code (reported).
+ * values before anything changes, the journal, the variants' knobs tried
+ * (or the kernels' boots made ready), the run directory made (or reopened
+ * with --resume), every step to run run (or booted), the journal closed.
+ * With one_boot, the sets are reopened without a resume entry and not
+ * finished: the boot is one of several.  0 or an exit code (reported).
+ * runner/run-session.c.
  */
 int run_session(struct run *r);
 

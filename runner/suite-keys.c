@@ -36,6 +36,12 @@ const struct opt_spec sp_suite_specs[] = {
 	  "s", "per iteration; the workload is killed after it", NULL },
 	{ "order", OPT_CHOICE, offsetof(struct suite_sect, order), "interleaved", 0, 0, NULL,
 	  "variant order in each round (shuffled: seeded by seed)", order_names },
+	{ "boot_timeout", OPT_SECONDS, offsetof(struct suite_sect, boot_timeout_s), "0", 0, 604800,
+	  "s", "a booted kernel (--kernel) is stopped after this long (0: from the estimates)",
+	  NULL },
+	{ "heartbeat_timeout", OPT_SECONDS, offsetof(struct suite_sect, heartbeat_timeout_s), "0",
+	  0, 86400, "s", "a booted kernel silent this long is hung (0: 60 s, twice that emulated)",
+	  NULL },
 	OPT_END
 };
 /* [suite] keys that are not in sp_suite_specs, for the list of valid keys. */

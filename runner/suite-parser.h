@@ -61,6 +61,8 @@ struct suite_sect {
 	bool settle;
 	double timeout_s;
 	int order;
+	double boot_timeout_s;
+	double heartbeat_timeout_s;
 };
 
 /* The runner's own keys in a workload section, through runner_specs. */

@@ -173,6 +173,8 @@ static void finish(struct parser *p)
 	s->interval_ms = (unsigned)p->ss.interval_ms;
 	s->settle = p->ss.settle;
 	s->timeout_s = p->ss.timeout_s;
+	s->boot_timeout_s = p->ss.boot_timeout_s;
+	s->heartbeat_timeout_s = p->ss.heartbeat_timeout_s;
 	s->order = p->ss.order == 1 ? ORDER_SHUFFLED : ORDER_INTERLEAVED;
 	s->seed = p->seed;
 	s->seed_set = p->seed_set;

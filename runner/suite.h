@@ -6,7 +6,8 @@
  * reported as FILE:LINE: message before anything on the machine is touched.
  *
  *   [suite]                 name, description, iterations, scale, collectors,
- *                           interval_ms, settle, timeout, seed, order
+ *                           interval_ms, settle, timeout, seed, order,
+ *                           boot_timeout, heartbeat_timeout (kernels booted)
  *   [collector NAME]        interval_ms, events (perf/stalls: "+ev,-ev" edits)
  *   [WORKLOAD]              the workload's own options (its opt_spec table) plus
  *   [WORKLOAD ALIAS]        the runner's keys: timeout, scale, memcg_limit
@@ -80,6 +81,8 @@ struct suite {
 	unsigned interval_ms;	/* 0: each collector's default */
 	bool settle;		/* default true */
 	double timeout_s;	/* per iteration, default 600 */
+	double boot_timeout_s;	/* a booted kernel's whole boot, 0: from the estimates */
+	double heartbeat_timeout_s;	/* a booted kernel silent this long is hung, 0: default */
 	uint64_t seed;
 	bool seed_set;
 	enum suite_order order;

@@ -67,9 +67,10 @@ refused() {
 	check "$_ref_desc: says '$_ref_pattern'" grep -q -- "$_ref_pattern" "$tmp/err"
 }
 
-# fake_image PATH RELEASE: a file with an x86 boot protocol header whose
-# version string says RELEASE (all the kernel resolver reads)
-fake_image() {
+# fake_kernel_image PATH RELEASE: a file with an x86 boot protocol header
+# whose version string says RELEASE: what mmab reads of a kernel image, and
+# nothing that boots.
+fake_kernel_image() {
 	head -c 20480 /dev/zero > "$1"
 	printf 'HdrS' | dd of="$1" bs=1 seek=$((0x202)) conv=notrunc 2>/dev/null
 	printf '\017\002' | dd of="$1" bs=1 seek=$((0x206)) conv=notrunc 2>/dev/null

@@ -10,8 +10,8 @@
 
 mktmp
 
-fake_image "$tmp/a.img" 6.9.0-e2e
-fake_image "$tmp/b.img" 6.9.0-e2e
+fake_kernel_image "$tmp/a.img" 6.9.0-e2e
+fake_kernel_image "$tmp/b.img" 6.9.0-e2e
 mkdir -p "$tmp/tree/arch/x86" "$tmp/pkg/DEBIAN" "$tmp/pkg/usr/share/doc/x"
 printf 'Package: x\nVersion: 1\nArchitecture: all\nMaintainer: m <m@x>\nDescription: x\n' \
 	> "$tmp/pkg/DEBIAN/control"

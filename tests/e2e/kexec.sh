@@ -19,8 +19,8 @@ mktmp
 trap 'guest_kill; rm -rf "$tmp"' EXIT
 
 # ---- on this machine ----
-fake_image "$tmp/a.img" 6.9.0-e2e
-fake_image "$tmp/b.img" 6.9.1-e2e
+fake_kernel_image "$tmp/a.img" 6.9.0-e2e
+fake_kernel_image "$tmp/b.img" 6.9.1-e2e
 mkdir -p "$tmp/mods"
 refused "--kexec without a kernel" "--kexec boots kernels under test on this machine" \
 	--dry-run --kexec
@@ -113,7 +113,7 @@ printf '%s\n' -s /var/lib/mmab-test/kexec.ini -o /root/results \
 	--kernel "new=$new_rel" --boots 2 > "$stage/var/lib/mmab-test/args"
 guest_put_tree "$disk" "$stage"
 check "mmab, its unit and the test's files are on the guest's disk" \
-	[ "$(guest_cat "$disk" /etc/systemd/system/mmab-resume.service | grep -c ExecStart=/usr/local/bin/mmab)" -eq 1 ]
+	[ "$(guest_cat "$disk" /usr/local/lib/systemd/system/mmab-resume.service | grep -c ExecStart=/usr/local/bin/mmab)" -eq 1 ]
 debugfs -R "dump /boot/vmlinuz-$new_rel $tmp/vmlinuz" "$disk" >/dev/null 2>&1
 
 # ramoops keeps a panic's record across the reset; panic=5 resets into -kernel

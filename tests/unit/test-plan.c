@@ -516,6 +516,54 @@ static void test_kernel_json(void **state)
 	plan_free(&p);
 }
 
+/* A boot's share: its kernel's sets, its steps, through run.json as the guest reads it. */
+static void test_boot_share(void **state)
+{
+	struct suite s = make_suite(2);
+	struct plan_args a = args();
+	struct plan p, share, back;
+	bool *done;
+	json_t *j;
+	char err[512];
+	size_t n;
+
+	(void)state;
+	a.kernels = two_kernels();
+	a.nkernels = 2;
+	a.iterations = 4;
+	assert_int_equal(plan_build(&p, &s, &a, err, sizeof(err)), 0);
+	done = xcalloc(p.nsteps, sizeof(*done));
+	/* boot 2-new (index 3): iterations 2 and 4 of kernel new; the first step done */
+	for (size_t i = 0; i < p.nsteps; i++)
+		if (p.steps[i].boot == 3) {
+			done[i] = true;
+			break;
+		}
+	n = plan_boot_share(&p, 3, done, &share);
+	assert_int_equal(n, 2 * 3 * 2 - 1);
+	assert_int_equal(share.nkernels, 1);
+	assert_string_equal(share.kernels[0].name, "new");
+	assert_int_equal(share.nboots, 1);
+	assert_int_equal(share.boots[0].number, 2);
+	assert_int_equal(share.nsets, 2);
+	assert_string_equal(share.sets[0].label, "stock-new-base");
+	assert_int_equal(share.seed, p.seed);
+	assert_string_equal(share.run_id, p.run_id);
+	j = plan_to_json(&share, &s, NULL);
+	assert_int_equal(plan_from_json(&back, j, &s, err, sizeof(err)), 0);
+	assert_int_equal(back.nsteps, n);
+	for (size_t i = 0; i < n; i++) {
+		assert_int_equal(back.steps[i].boot, 0);
+		assert_int_equal(back.steps[i].iteration % 2, 0);
+		assert_int_equal(back.steps[i].iteration, share.steps[i].iteration);
+	}
+	plan_free(&back);
+	json_decref(j);
+	plan_free(&share);
+	free(done);
+	plan_free(&p);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -531,6 +579,7 @@ int main(void)
 		cmocka_unit_test(test_kernel_boots),
 		cmocka_unit_test(test_kernel_labels),
 		cmocka_unit_test(test_kernel_json),
+		cmocka_unit_test(test_boot_share),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
