@@ -85,8 +85,32 @@ int run_kexec_resume_load(struct run *r)
 
 /* ---- a boot that failed ---- */
 
-/* Its steps in status.csv with REASON, as the VM backend records a boot that failed. */
-static int record_failed_steps(struct run *r, size_t b, const char *reason)
+/* Step I's iteration.json for a boot that failed: what the VM backend writes. */
+static void failed_iteration(struct run *r, size_t i, const char *reason, const char *error)
+{
+	const struct plan_step *st = &r->plan.steps[i];
+	const char *id = r->suite.workloads[st->workload].id;
+	int err = 0;
+	char *dir = rset_iter_dir(r->set_dirs[st->set], id, st->iteration, &err), *path;
+	json_t *o;
+
+	if (!dir)
+		return;
+	path = xasprintf("%s/iteration.json", dir);
+	o = json_pack("{s:s, s:i, s:s, s:s, s:s, s:i}", "workload", id, "iteration",
+		      st->iteration, "status", "failed", "reason", reason, "error", error,
+		      "boot", r->plan.boots[st->boot].number);
+	rset_json_write(path, o);
+	json_decref(o);
+	free(path);
+	free(dir);
+}
+
+/*
+ * Boot B's steps in status.csv with REASON (and an iteration.json saying
+ * ERROR), as the VM backend records a boot that failed.
+ */
+static int record_failed_steps(struct run *r, size_t b, const char *reason, const char *error)
 {
 	bool *done = xcalloc(r->plan.nsteps, sizeof(*done));
 	int ret;
@@ -102,6 +126,7 @@ static int record_failed_steps(struct run *r, size_t b, const char *reason)
 
 		if (st->boot != (int)b || done[i])
 			continue;
+		failed_iteration(r, i, reason, error);
 		ret = rset_status_append(r->status_fd[st->set], &row);
 		if (ret)
 			mmab_err("cannot write '%s/status.csv': %s", r->set_dirs[st->set],
@@ -116,8 +141,12 @@ static int record_failed_steps(struct run *r, size_t b, const char *reason)
 	return ret;
 }
 
-/* The failed boot in its kernel's sets' metadata: a `boots` entry without uname. */
-static void note_failed_boot(struct run *r, size_t b, double start, const char *reason)
+/*
+ * The failed boot in its kernel's sets' metadata: a `boots` entry without
+ * uname, ERROR what was seen.
+ */
+static void note_failed_boot(struct run *r, size_t b, double start, const char *reason,
+			     const char *error)
 {
 	char iso[32], err[512];
 
@@ -135,9 +164,10 @@ static void note_failed_boot(struct run *r, size_t b, double start, const char *
 				boots = json_array();
 				json_object_set_new(m, "boots", boots);
 			}
-			json_array_append_new(boots, json_pack("{s:i, s:s, s:n, s:n, s:n, s:s}",
-				"number", r->plan.boots[b].number, "start", iso, "end", "uname",
-				"cmdline", "failed", reason));
+			json_array_append_new(boots, json_pack("{s:i, s:s, s:n, s:n, s:s, s:s, "
+				"s:s, s:n, s:n, s:n, s:n}", "number", r->plan.boots[b].number,
+				"start", iso, "end", "seconds", "outcome", "failed", "reason", reason,
+				"error", error, "release", "uname", "cmdline", "console"));
 			rset_json_write(path, m);
 		}
 		json_decref(m);
@@ -163,8 +193,8 @@ static void boot_failed(struct run *r, size_t b)
 	mmab_write_file_atomic(file, summary, strlen(summary));
 	free(file);
 	note_failed_boot(r, b, json_real_value(json_object_get(h, "time")),
-			 kexec_failure_reason(f));
-	if (record_failed_steps(r, b, kexec_failure_reason(f)))
+			 kexec_failure_reason(f), summary);
+	if (record_failed_steps(r, b, kexec_failure_reason(f), summary))
 		mmab_warn("boot %zu's steps are not all in status.csv", b + 1);
 	set_status(r->kx, b, kexec_failure_reason(f), summary);
 	free(d);
@@ -282,8 +312,8 @@ static int hand_over(struct run *r, size_t b, const char *tag)
 		if (!run_kexec_into(r->kx, next, nb, err, sizeof(err)))
 			return 0;
 		mmab_err("boot %zu: %s", next + 1, err);
-		note_failed_boot(r, next, (double)time(NULL), "boot-failed");
-		if (record_failed_steps(r, next, "boot-failed"))
+		note_failed_boot(r, next, (double)time(NULL), "boot-failed", err);
+		if (record_failed_steps(r, next, "boot-failed", err))
 			mmab_warn("boot %zu's steps are not all in status.csv", next + 1);
 		set_status(r->kx, next, "boot-failed", err);
 	}

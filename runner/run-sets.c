@@ -69,11 +69,13 @@ static void kernel_meta(struct run *r, const struct plan_set *set, json_t *m)
 	bool booted = r->one_boot && r->plan.boots[r->boot].kernel == (size_t)set->kernel;
 	json_t *uname = json_object_get(r->machine, "uname");
 
-	json_object_set_new(m, "kernel", json_pack("{s:s, s:s, s:s, s:o, s:s}", "name", k->name,
-		"spec", k->spec, "kind", kernel_kind_name(k->kind), "release",
+	/* the build config's hash is the booted kernel's kernel_config_sha256 */
+	json_object_set_new(m, "kernel", json_pack("{s:s, s:s, s:s, s:o, s:s, s:s?, s:n}", "name",
+		k->name, "spec", k->spec, "kind", kernel_kind_name(k->kind), "release",
 		booted && json_object_get(uname, "release") ?
 			json_copy(json_object_get(uname, "release")) : json_null(),
-		"backend", r->plan.backend ? r->plan.backend : "qemu"));
+		"backend", r->plan.backend ? r->plan.backend : "qemu", "append", k->append,
+		"config_sha256"));
 	json_object_set_new(m, "boots", json_array());
 	for (size_t i = 0; !booted && env_keys[i]; i++)
 		json_object_set_new(m, env_keys[i], json_null());
@@ -241,9 +243,13 @@ static void boot_begins(struct run *r, size_t s)
 		r->meta[s] = fresh;
 		boots = json_object_get(fresh, "boots");
 	}
-	json_array_append_new(boots, json_pack("{s:i, s:s, s:n, s:O, s:O}", "number", b->number,
-		"start", r->start_iso, "end", "uname", json_object_get(r->machine, "uname"),
-		"cmdline", json_object_get(r->machine, "cmdline")));
+	r->boot_t0 = mmab_now();
+	json_array_append_new(boots, json_pack("{s:i, s:s, s:n, s:n, s:s, s:n, s:n, s:O?, s:O?, "
+		"s:O?, s:n}", "number", b->number, "start", r->start_iso, "end", "seconds",
+		"outcome", "ok", "reason", "error", "release",
+		json_object_get(json_object_get(r->machine, "uname"), "release"),
+		"uname", json_object_get(r->machine, "uname"),
+		"cmdline", json_object_get(r->machine, "cmdline"), "console"));
 }
 
 /* run_end_boot - the end time of this boot into its sets' `boots` entries. */
@@ -260,6 +266,7 @@ void run_end_boot(struct run *r)
 		    !last)
 			continue;
 		json_object_set_new(last, "end", json_string(end));
+		json_object_set_new(last, "seconds", json_real(mmab_now() - r->boot_t0));
 		run_write_meta(r, s);
 	}
 }

@@ -81,6 +81,7 @@ struct run {
 	struct boots *boots;		/* a kernel A/B's boots (runner/run-boots.c) */
 	bool one_boot;			/* this session runs boot BOOT's steps only (kexec) */
 	size_t boot;			/* index into plan.boots */
+	double boot_t0;			/* when its steps began (mmab_now) */
 	struct kexec_state *kx;		/* --kexec-resume: the multi-boot run's state */
 };
 
