@@ -9,14 +9,15 @@
 #   kernels  the newest Debian 6.1 and 6.12 cloud kernel packages, downloaded
 #            (never installed) into $MMAB_CACHE_DIR/debs for the kernel A/B
 #            test; a kernel the archive does not offer is said and left out
-#   guest    the kexec test's guest: a Debian image made without mounts
+#   guest    the kexec tests: a Debian image made without mounts (mmdebstrap),
+#            depmod for the modules a kexec run installs (kmod)
 #   kexec    what `mmab run --kexec` needs on a bare-metal machine
 
 build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev libsqlite3-dev libpq-dev liblzma-dev"
 run="fio stress-ng linux-perf gnuplot-nox"
 check="chromium fonts-dejavu-core procps jq postgresql"
 vm="qemu-system-x86 busybox-static e2fsprogs"
-guest="mmdebstrap uidmap"
+guest="mmdebstrap uidmap kmod"
 kexec="kexec-tools kmod"
 
 # The newest package whose name matches the extended regex $1, or nothing.
