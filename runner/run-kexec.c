@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "boot/guard.h"
+#include "boot/kcache.h"
 #include "boot/kernel.h"
 #include "boot/kexec.h"
 #include "lib/machine.h"
@@ -79,16 +81,36 @@ static void kfiles_free(struct kfiles *f)
 	memset(f, 0, sizeof(*f));
 }
 
-/* F for kernel K: the forms used in place (the others wait for boot/kcache).  0 or -ENOTSUP. */
-static int kernel_files(const struct kernel *k, struct kfiles *f, char *err, size_t len)
+/*
+ * F for kernel K: a package unpacked into mmab's cache (boot/kcache.h, G
+ * guarding it; NULL for the dry run, which only says what it would do),
+ * the other forms used in place.  0, or -errno with the reason in ERR.
+ */
+static int kernel_files(const struct kernel *k, struct guard *g, struct kfiles *f, char *err,
+			size_t len)
 {
+	struct kprep kp;
 	char *p;
+	int ret;
 
 	memset(f, 0, sizeof(*f));
-	if (k->kind == KERNEL_DEB || k->kind == KERNEL_TREE || !k->image) {
-		snprintf(err, len, "a kexec run cannot boot a %s yet: give an installed release "
-			 "or IMAGE,modules=DIR", kernel_kind_name(k->kind));
+	/* a build tree's modules are not a lib/modules/REL to install */
+	if (k->kind == KERNEL_TREE) {
+		snprintf(err, len, "a kexec run cannot boot a build tree: `make modules_install "
+			 "INSTALL_MOD_PATH=DIR` and give IMAGE,modules=DIR/lib/modules/REL");
 		return -ENOTSUP;
+	}
+	if (k->kind == KERNEL_DEB) {
+		if (!g) {
+			kcache_describe(k, err, len);
+			return -EAGAIN;
+		}
+		ret = kcache_prepare(k, g, &kp, err, len);
+		if (ret)
+			return ret;
+		*f = (struct kfiles){ .image = kp.image, .modules = kp.modules, .config = kp.config };
+		free(kp.release);
+		return 0;
 	}
 	f->image = xstrdup(k->image);
 	f->modules = k->modules ? xstrdup(k->modules) : NULL;
@@ -124,9 +146,20 @@ static void dry_kernel(const struct kernel *k, const struct kexec_probe *p, FILE
 {
 	struct kfiles kf;
 	char err[512], *line;
+	int ret;
 
 	fprintf(f, "  %s: %s (%s %s)\n", k->name, k->release, kernel_kind_name(k->kind), k->path);
-	if (kernel_files(k, &kf, err, sizeof(err))) {
+	ret = kernel_files(k, NULL, &kf, err, sizeof(err));
+	if (ret == -EAGAIN) {
+		fprintf(f, "      package: %s\n      modules: its lib/modules/%s copied to "
+			"/lib/modules/%s for the run when absent there, removed after it\n",
+			err, k->release, k->release);
+		fprintf(f, "      initramfs: %s\n", p->mkinitramfs[0] ? "built by mkinitramfs "
+			"in the state directory" : "none (its root file system's drivers must be "
+			"built in)");
+		goto cmdline;
+	}
+	if (ret) {
 		fprintf(f, "      cannot be booted: %s\n", err);
 		return;
 	}
@@ -145,10 +178,11 @@ static void dry_kernel(const struct kernel *k, const struct kexec_probe *p, FILE
 			mmab_state_dir(), k->release);
 	else
 		fprintf(f, "      initramfs: none (its root file system's drivers must be built in)\n");
+	kfiles_free(&kf);
+cmdline:
 	line = kexec_cmdline(p->cmdline, k->append, KEXEC_PANIC_S, "RUN-N");
 	fprintf(f, "      command line: %s\n", line);
 	free(line);
-	kfiles_free(&kf);
 }
 
 void run_kexec_dry(struct run *r)
@@ -342,13 +376,13 @@ static json_t *new_state(struct run *r, const struct kexec_probe *p)
  * (reported).
  */
 static int ready_kernel(struct kexec_state *s, const struct kernel *k,
-			const struct kexec_probe *p)
+			const struct kexec_probe *p, struct guard *g)
 {
 	struct kfiles f;
 	char err[1024], *initrd = NULL, *log;
 	int ret;
 
-	ret = kernel_files(k, &f, err, sizeof(err));
+	ret = kernel_files(k, g, &f, err, sizeof(err));
 	if (!ret && f.modules)
 		ret = kexec_install_modules(s, "", f.modules, k->release, err, sizeof(err));
 	if (ret < 0) {
@@ -424,6 +458,7 @@ static int check_machine(const struct kexec_probe *p)
 int run_kexec_start(struct run *r)
 {
 	struct kexec_state s = { 0 };
+	struct guard *g;
 	struct kexec_probe p;
 	char err[1024];
 	int ret;
@@ -438,8 +473,16 @@ int run_kexec_start(struct run *r)
 		kexec_state_free(&s);
 		return MMAB_EXIT_FAIL;
 	}
+	/* a package half unpacked into the cache goes if mmab dies */
+	g = guard_start();
+	if (!g) {
+		ret = -errno;
+		mmab_err("cannot start the guardian of temporary files: %s", strerror(-ret));
+	}
 	for (size_t k = 0; k < r->plan.nkernels && !ret; k++)
-		ret = ready_kernel(&s, &r->plan.kernels[k], &p);
+		ret = ready_kernel(&s, &r->plan.kernels[k], &p, g);
+	if (g && guard_stop(g) && !ret)
+		ret = -EIO;
 	if (!ret && (ret = make_run_dir(r, &s)))
 		mmab_err("cannot record the run directory: %s", strerror(-ret));
 	if (!ret && (ret = kexec_unit(true)))

@@ -64,6 +64,17 @@ else
 	skip "this machine lacks nothing for a kexec run: the refusal is not tested here"
 fi
 
+# a Debian package: unpacked into mmab's cache when the run starts
+deb=$(ls /var/cache/mmab/debs/linux-image-6.1.0-*-cloud-amd64-unsigned_*.deb 2>/dev/null | tail -n 1)
+if [ -n "$deb" ]; then
+	# shellcheck disable=SC2086
+	"$MMAB" run --dry-run --kexec $args -n 2 --kernel "new=$deb" >"$tmp/out" 2>&1
+	check "dry run with a .deb: unpacked into the cache, its modules installed when absent" \
+		grep -q "modules: its lib/modules/6.1.0-.* copied to /lib/modules/" "$tmp/out"
+else
+	skip "no cached 6.1 cloud kernel package for the .deb dry run"
+fi
+
 # ---- in a qemu guest with systemd, for real ----
 [ "$(id -u)" -eq 0 ] || skip_all "the guest needs root (mmdebstrap, debugfs on the image)"
 for t in qemu-system-x86_64 mmdebstrap debugfs timeout; do
@@ -105,7 +116,7 @@ timeout = 60
 [idle]
 duration = 1
 [kernel crash]
-image = $unpacked/boot/vmlinuz-$old_rel,modules=$unpacked/lib/modules/$old_rel
+image = /root/kernels/$(basename "$(echo "$debs" | sed -n 1p)")
 append = mmabtest.crash
 EOF
 printf '%s\n' -s /var/lib/mmab-test/kexec.ini -o /root/results \
