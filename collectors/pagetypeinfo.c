@@ -131,62 +131,87 @@ static int pt_block_line(struct cursor *c, int ntypes, struct pt_blocks *b)
 	return 0;
 }
 
+/* Where the parser is: which table, with which migratetype columns. */
+struct pt_state {
+	enum { PT_NONE, PT_FREE, PT_BLOCKS, PT_MIXED } table;
+	char types[PT_MAX_TYPES][PROC_NAME_MAX];
+	int ntypes;
+};
+
+/* A line that starts a table (or states the pageblock size): 1 if it was one, else 0 or -errno. */
+static int pt_heading(struct cursor *c, struct pagetype_info *pi, struct pt_state *ps,
+		      int *r)
+{
+	uint64_t v;
+
+	if (cur_starts(c, "Page block order:")) {
+		c->p += strlen("Page block order:");
+		*r = cur_u64(c, &v, "page block order");
+		if (!*r && v >= BUDDY_MAX_ORDERS)
+			*r = cur_err(c, "page block order %llu is too big", (unsigned long long)v);
+		pi->pageblock_order = (int)v;
+		ps->table = PT_NONE;
+	} else if (cur_starts(c, "Pages per block:")) {
+		c->p += strlen("Pages per block:");
+		*r = cur_u64(c, &v, "pages per block");
+	} else if (cur_starts(c, "Free pages count per migrate type at order")) {
+		c->p += strlen("Free pages count per migrate type at order");
+		*r = pt_orders(c, pi);
+		ps->table = PT_FREE;
+	} else if (cur_starts(c, "Number of blocks type")) {
+		c->p += strlen("Number of blocks type");
+		*r = pt_types(c, ps->types, &ps->ntypes);
+		ps->table = PT_BLOCKS;
+	} else if (cur_starts(c, "Number of mixed blocks")) {
+		c->p += strlen("Number of mixed blocks");
+		*r = pt_types(c, ps->types, &ps->ntypes);
+		ps->table = PT_MIXED;
+	} else {
+		return 0;
+	}
+	return 1;
+}
+
+/* One "Node ..." row of the current table.  0 or -errno. */
+static int pt_row(struct cursor *c, struct pagetype_info *pi, struct pt_state *ps)
+{
+	struct pt_blocks mixed;
+	int r;
+
+	if (!cur_starts(c, "Node") || ps->table == PT_NONE)
+		return cur_err(c, "unexpected line '%.*s'",
+			       (int)(c->eol - c->p < 40 ? c->eol - c->p : 40), c->p);
+	if (ps->table == PT_FREE) {
+		pi->free = grow(pi->free, pi->nfree, &pi->free_cap, sizeof(*pi->free));
+		r = pt_free_line(c, pi, &pi->free[pi->nfree]);
+		pi->nfree += !r;
+	} else if (ps->table == PT_BLOCKS) {
+		pi->blk = grow(pi->blk, pi->nblk, &pi->blk_cap, sizeof(*pi->blk));
+		r = pt_block_line(c, ps->ntypes, &pi->blk[pi->nblk]);
+		if (!r)
+			memcpy(pi->blk[pi->nblk++].type, ps->types, sizeof(ps->types));
+	} else {
+		r = pt_block_line(c, ps->ntypes, &mixed);	/* checked, not kept */
+	}
+	return r;
+}
+
 int pagetype_parse(struct pagetype_info *pi, const char *file, const char *text, size_t len,
 		   char *err, size_t errlen)
 {
-	enum { NONE, FREE, BLOCKS, MIXED } st = NONE;
-	char types[PT_MAX_TYPES][PROC_NAME_MAX];
-	struct pt_blocks mixed;
-	int ntypes = 0, r;
+	struct pt_state ps = { .table = PT_NONE };
 	struct cursor c;
+	int r;
 
 	pi->nfree = pi->nblk = 0;
 	pi->norders = 0;
 	pi->pageblock_order = -1;
 	cur_init(&c, file, text, len, err, errlen);
 	while ((r = cur_next(&c)) > 0) {
-		uint64_t v;
-
 		if (cur_eol(&c))
 			continue;
-		if (cur_starts(&c, "Page block order:")) {
-			c.p += strlen("Page block order:");
-			r = cur_u64(&c, &v, "page block order");
-			if (!r && v >= BUDDY_MAX_ORDERS)
-				r = cur_err(&c, "page block order %llu is too big",
-					    (unsigned long long)v);
-			pi->pageblock_order = (int)v;
-			st = NONE;
-		} else if (cur_starts(&c, "Pages per block:")) {
-			c.p += strlen("Pages per block:");
-			r = cur_u64(&c, &v, "pages per block");
-		} else if (cur_starts(&c, "Free pages count per migrate type at order")) {
-			c.p += strlen("Free pages count per migrate type at order");
-			r = pt_orders(&c, pi);
-			st = FREE;
-		} else if (cur_starts(&c, "Number of blocks type")) {
-			c.p += strlen("Number of blocks type");
-			r = pt_types(&c, types, &ntypes);
-			st = BLOCKS;
-		} else if (cur_starts(&c, "Number of mixed blocks")) {
-			c.p += strlen("Number of mixed blocks");
-			r = pt_types(&c, types, &ntypes);
-			st = MIXED;
-		} else if (cur_starts(&c, "Node") && st == FREE) {
-			pi->free = grow(pi->free, pi->nfree, &pi->free_cap, sizeof(*pi->free));
-			r = pt_free_line(&c, pi, &pi->free[pi->nfree]);
-			pi->nfree += !r;
-		} else if (cur_starts(&c, "Node") && st == BLOCKS) {
-			pi->blk = grow(pi->blk, pi->nblk, &pi->blk_cap, sizeof(*pi->blk));
-			r = pt_block_line(&c, ntypes, &pi->blk[pi->nblk]);
-			if (!r)
-				memcpy(pi->blk[pi->nblk++].type, types, sizeof(types));
-		} else if (cur_starts(&c, "Node") && st == MIXED) {
-			r = pt_block_line(&c, ntypes, &mixed);	/* checked, not kept */
-		} else {
-			r = cur_err(&c, "unexpected line '%.*s'",
-				    (int)(c.eol - c.p < 40 ? c.eol - c.p : 40), c.p);
-		}
+		if (!pt_heading(&c, pi, &ps, &r))
+			r = pt_row(&c, pi, &ps);
 		if (!r && !cur_eol(&c))
 			r = cur_err(&c, "unexpected text at the end of the line");
 		if (r)

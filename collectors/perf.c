@@ -21,8 +21,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <jansson.h>
-#include <math.h>
 #include <poll.h>
 #include <pthread.h>
 #include <signal.h>
@@ -32,7 +30,6 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "lib/csv.h"
 #include "collectors/collector.h"
 #include "collectors/perf.h"
 #include "collectors/tracing.h"
@@ -59,303 +56,6 @@ const char *const perf_default_events[] = {
 	"page-faults",
 	NULL
 };
-
-/* ---- parsing ---- */
-
-/* a count as perf prints it: a number, "<not counted>" or "<not supported>" */
-static int parse_count(const char *s, struct perf_reading *r)
-{
-	r->count = NAN;
-	r->supported = true;
-	r->counted = false;
-	if (!strcmp(s, "<not supported>")) {
-		r->supported = false;
-		return 0;
-	}
-	if (!strcmp(s, "<not counted>"))
-		return 0;
-	if (mmab_parse_double(s, &r->count) || r->count < 0)
-		return -EINVAL;
-	r->counted = true;
-	return 0;
-}
-
-static int parse_json(const char *line, struct perf_reading *r)
-{
-	json_t *o = json_loads(line, 0, NULL);
-	json_t *iv, *cv, *ev, *rt;
-	int ret = -EINVAL;
-
-	if (!o)
-		return -EINVAL;
-	iv = json_object_get(o, "interval");
-	cv = json_object_get(o, "counter-value");
-	ev = json_object_get(o, "event");
-	rt = json_object_get(o, "event-runtime");
-	if (!json_is_number(iv) || !json_is_string(ev) || !cv ||
-	    json_string_length(ev) >= sizeof(r->event) || !json_string_length(ev))
-		goto out;
-	r->ts = json_number_value(iv);
-	snprintf(r->event, sizeof(r->event), "%s", json_string_value(ev));
-	if (json_is_string(cv))
-		ret = parse_count(json_string_value(cv), r);
-	else if (json_is_number(cv)) {
-		r->count = json_number_value(cv);
-		r->supported = r->counted = true;
-		ret = r->count >= 0 ? 0 : -EINVAL;
-	}
-	r->runtime_ns = json_is_number(rt) ? json_number_value(rt) : 0;
-	if (!ret && (!isfinite(r->ts) || r->ts < 0 || r->runtime_ns < 0))
-		ret = -EINVAL;
-out:
-	json_decref(o);
-	return ret;
-}
-
-static bool in_list(char *const *list, const char *s)
-{
-	for (size_t i = 0; list && list[i]; i++)
-		if (!strcmp(list[i], s))
-			return true;
-	return false;
-}
-
-static int parse_csv(const char *line, char *const *events, struct perf_reading *r)
-{
-	char *copy = xstrdup(line), *f[64];
-	size_t n = 0, k;
-	double rt = 0;
-	int ret = -EINVAL;
-
-	/* strtok_r would merge empty fields: split by hand */
-	for (char *p = copy; n < ARRAY_SIZE(f); ) {
-		f[n++] = p;
-		p = strchr(p, ',');
-		if (!p)
-			break;
-		*p++ = '\0';
-	}
-	while (*f[0] == ' ')
-		f[0]++;
-	if (mmab_parse_double(f[0], &r->ts)) {
-		/* no leading timestamp: one of perf's messages */
-		ret = 0;
-		goto out;
-	}
-	for (k = 1; k < n && !in_list(events, f[k]); k++)
-		;
-	if (k >= n || k < 3 || strlen(f[k]) >= sizeof(r->event))
-		goto out;
-	snprintf(r->event, sizeof(r->event), "%s", f[k]);
-	if (parse_count(f[k - 2], r))
-		goto out;
-	if (k + 1 < n && *f[k + 1] && mmab_parse_double(f[k + 1], &rt))
-		goto out;
-	r->runtime_ns = rt;
-	ret = (r->ts >= 0 && rt >= 0) ? 1 : -EINVAL;
-out:
-	free(copy);
-	return ret;
-}
-
-int perf_parse_line(const char *line, char *const *events, struct perf_reading *r)
-{
-	const char *p = line;
-	int ret;
-
-	memset(r, 0, sizeof(*r));
-	while (*p == ' ' || *p == '\t')
-		p++;
-	if (!*p || *p == '\n' || *p == '#')
-		return 0;
-	if (*p == '{') {
-		ret = parse_json(p, r);
-		return ret ? ret : 1;
-	}
-	return parse_csv(line, events, r);
-}
-
-/* ---- the series and its alignment ---- */
-
-struct perf_group {
-	double ts;		/* perf's timestamp of the interval */
-	double recv;		/* first of its lines received (monotonic) */
-	size_t first, n;	/* its readings */
-};
-
-struct perf_series {
-	struct perf_reading *r;
-	size_t nr, cap;
-	struct perf_group *g;
-	size_t ng, gcap;
-	char **unsupported;
-};
-
-struct perf_series *perf_series_new(void)
-{
-	struct perf_series *s = xcalloc(1, sizeof(*s));
-
-	s->unsupported = xcalloc(1, sizeof(*s->unsupported));
-	return s;
-}
-
-void perf_series_free(struct perf_series *s)
-{
-	if (!s)
-		return;
-	free(s->r);
-	free(s->g);
-	col_events_free(s->unsupported);
-	free(s);
-}
-
-char *const *perf_series_unsupported(const struct perf_series *s)
-{
-	return s->unsupported;
-}
-
-int perf_series_add(struct perf_series *s, const struct perf_reading *r, double recv)
-{
-	struct perf_group *last = s->ng ? &s->g[s->ng - 1] : NULL;
-
-	if (last && r->ts < last->ts)
-		return -EINVAL;
-	if (!last || r->ts != last->ts) {
-		if (s->ng == s->gcap) {
-			s->gcap = s->gcap ? 2 * s->gcap : 64;
-			s->g = xrealloc(s->g, s->gcap * sizeof(*s->g));
-		}
-		last = &s->g[s->ng++];
-		last->ts = r->ts;
-		last->recv = recv;
-		last->first = s->nr;
-		last->n = 0;
-	}
-	if (s->nr == s->cap) {
-		s->cap = s->cap ? 2 * s->cap : 256;
-		s->r = xrealloc(s->r, s->cap * sizeof(*s->r));
-	}
-	s->r[s->nr++] = *r;
-	last->n++;
-	if (recv < last->recv)
-		last->recv = recv;
-	if (!r->supported && !in_list(s->unsupported, r->event)) {
-		size_t n = col_events_count(s->unsupported);
-
-		s->unsupported = xrealloc(s->unsupported, (n + 2) * sizeof(*s->unsupported));
-		s->unsupported[n] = xstrdup(r->event);
-		s->unsupported[n + 1] = NULL;
-	}
-	return 0;
-}
-
-/* the longest and shortest run time among the group's counted readings (ns) */
-static bool group_runtime(const struct perf_series *s, const struct perf_group *g, double *max,
-			  double *min)
-{
-	bool any = false;
-
-	for (size_t i = g->first; i < g->first + g->n; i++) {
-		const struct perf_reading *r = &s->r[i];
-
-		if (!r->counted || r->runtime_ns <= 0)
-			continue;
-		if (!any || r->runtime_ns > *max)
-			*max = r->runtime_ns;
-		if (!any || r->runtime_ns < *min)
-			*min = r->runtime_ns;
-		any = true;
-	}
-	return any;
-}
-
-int perf_series_write(struct perf_series *s, FILE *out, const struct perf_timing *tm,
-		      struct perf_result *res)
-{
-	struct perf_result rs = { .start_t = NAN, .align_err_s = NAN };
-	double rt_max = 0, rt_min = 0, ref, enable, a, A, B, stagger, bound = INFINITY;
-	double ncpu = tm->ncpu;
-	size_t g1;
-
-	/* the first interval that counted: earlier ones ran before "enable" */
-	for (g1 = 0; g1 < s->ng; g1++)
-		if (group_runtime(s, &s->g[g1], &rt_max, &rt_min))
-			break;
-	if (g1 == s->ng)
-		goto out;
-	/* perf read its clock before printing: ref + ts <= reception, always */
-	for (size_t k = g1; k < s->ng; k++)
-		if (s->g[k].recv - s->g[k].ts < bound)
-			bound = s->g[k].recv - s->g[k].ts;
-	/*
-	 * The next interval tells how many CPUs each run time sums, if it is
-	 * long enough for the read skew (tens of µs) not to matter.
-	 */
-	if (g1 + 1 < s->ng) {
-		double mx = 0, mn = 0, dts = s->g[g1 + 1].ts - s->g[g1].ts, n;
-
-		if (dts >= tm->interval_s / 2 && group_runtime(s, &s->g[g1 + 1], &mx, &mn)) {
-			n = mx / 1e9 / dts;
-			if (n >= 0.9 && fabs(n - round(n)) < 0.1)
-				ncpu = round(n);
-		}
-	}
-	if (ncpu < 1)
-		ncpu = 1;
-	/*
-	 * The events counted from the enable E until perf read them, a delay
-	 * d >= 0 after its timestamp ts: ref + ts + d = E + run time (the
-	 * earliest-enabled event has the longest).  With E in [enable_lo,
-	 * enable_hi] and d about 0, ref lies in [A, hi + a]; it is also no
-	 * later than the reception bound.  When the bound cuts below A, perf
-	 * read its counters late (a busy machine): ref is at the bound, as
-	 * uncertain as the cut shows.
-	 */
-	a = rt_max / ncpu / 1e9 - s->g[g1].ts;
-	A = tm->enable_lo + a;
-	B = fmin(tm->enable_hi + a, bound);
-	stagger = (rt_max - rt_min) / ncpu / 1e9;
-	if (B >= A) {
-		ref = (A + B) / 2;
-		rs.align_err_s = (B - A) / 2 + stagger;
-	} else {
-		ref = B;
-		rs.from_bound = true;
-		rs.align_err_s = A - B + stagger;
-	}
-	enable = fmax(tm->enable_lo, fmin(tm->enable_hi, ref - a));
-	rs.start_t = enable - tm->t0;
-	for (size_t k = g1; k < s->ng; k++) {
-		const struct perf_group *g = &s->g[k];
-		double prev = k ? s->g[k - 1].ts : 0;
-		double t = ref + g->ts - tm->t0;
-		double len = k == g1 ? ref + g->ts - enable : g->ts - prev;
-		int partial = 0;
-
-		/* perf's timer never fires early: a short last interval was cut by SIGINT */
-		if (k == s->ng - 1 && g->ts - prev < 0.99 * tm->interval_s)
-			partial = 1;
-		rs.partial = partial;
-		rs.intervals++;
-		for (size_t i = g->first; i < g->first + g->n; i++) {
-			const struct perf_reading *r = &s->r[i];
-
-			if (!r->supported)
-				continue;
-			fprintf(out, "%.6f,", t);
-			csv_write_str(out, r->event);
-			if (r->counted)
-				fprintf(out, ",%.17g,%.6f,%d\n", r->count, len, partial);
-			else
-				fprintf(out, ",,%.6f,%d\n", len, partial);
-			rs.rows++;
-		}
-	}
-out:
-	if (res)
-		*res = rs;
-	return ferror(out) ? -EIO : 0;
-}
 
 /* ---- running perf ---- */
 
@@ -468,11 +168,7 @@ static void *perf_reader(void *arg)
 
 static void perf_kill(struct perf_priv *p)
 {
-	if (p->pid <= 0)
-		return;
-	kill(p->pid, SIGKILL);
-	while (waitpid(p->pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	mmab_kill_reap(p->pid);
 	p->pid = 0;
 }
 
@@ -718,48 +414,47 @@ static int perf_check_cfg(const struct collector_cfg *cfg, char *why, size_t why
 	return ret;
 }
 
-static int perf_open(struct collector_inst *ci)
+/* The events to count, checked, with tracefs mounted when they need it.  0 or -errno. */
+static int perf_prepare_events(struct collector_inst *ci, struct perf_priv *p)
 {
-	struct perf_priv *p = xcalloc(1, sizeof(*p));
-	unsigned interval_ms = ci->interval_ms ? ci->interval_ms : PERF_DEFAULT_INTERVAL_MS;
 	const char *tdir;
 	char why[512];
-	int out[2], ret;
+	int ret;
 
-	p->out_fd = -1;
-	p->ctl[0] = p->ctl[1] = p->ack[0] = p->ack[1] = p->wake[0] = p->wake[1] = -1;
 	ret = perf_check_cfg(ci->cfg, why, sizeof(why));
 	if (!ret)
 		ret = perf_events_of(ci->cfg, &p->events, why, sizeof(why));
 	if (ret) {
 		col_fail(ci, "%s", why);
-		goto out_free;
+		return ret;
 	}
-	if (interval_ms < PERF_MIN_INTERVAL_MS)
-		interval_ms = PERF_MIN_INTERVAL_MS;
 	/* mount tracefs ourselves: perf would mount it and leave it mounted */
 	if (perf_wants_tracefs(p->events)) {
 		ret = col_tracefs_get(ci->cfg ? ci->cfg->journal : NULL, &tdir);
 		if (ret) {
 			col_fail(ci, "cannot mount tracefs: %s", strerror(-ret));
-			goto out_free;
+			return ret;
 		}
 		p->tracefs_ref = true;
 		perf_drop_missing(p, tdir);
 	}
 	if (!p->events[0]) {
 		col_fail(ci, "none of the events exists on this kernel");
-		ret = -ENOENT;
-		goto out_free;
+		return -ENOENT;
 	}
-	p->series = perf_series_new();
-	p->tm.interval_s = interval_ms / 1000.0;
-	p->tm.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	return 0;
+}
+
+/* Start perf with its output on a pipe, and have it start counting.  0 or -errno. */
+static int perf_launch(struct collector_inst *ci, struct perf_priv *p, unsigned interval_ms)
+{
+	int out[2], ret;
+
 	if (pipe2(out, O_CLOEXEC) || pipe2(p->ctl, O_CLOEXEC) || pipe2(p->ack, O_CLOEXEC) ||
 	    pipe2(p->wake, O_CLOEXEC)) {
 		ret = -errno;
 		col_fail(ci, "cannot create a pipe: %s", strerror(-ret));
-		goto out_free;
+		return ret;
 	}
 	p->out_fd = out[1];
 	ret = perf_spawn(p, interval_ms);
@@ -772,7 +467,7 @@ static int perf_open(struct collector_inst *ci)
 	fcntl(p->out_fd, F_SETFL, fcntl(p->out_fd, F_GETFL) | O_NONBLOCK);
 	if (ret) {
 		col_fail(ci, "cannot run 'perf': %s", strerror(-ret));
-		goto out_free;
+		return ret;
 	}
 	ret = perf_handshake(p);
 	if (ret) {
@@ -781,13 +476,34 @@ static int perf_open(struct collector_inst *ci)
 		col_fail(ci, "'perf stat' did not start counting (%s): %s",
 			 ret == -ECHILD ? "it exited" : strerror(-ret), msg);
 		free(msg);
-		ret = ret == -ECHILD ? -EIO : ret;
-		goto out_free;
+		return ret == -ECHILD ? -EIO : ret;
 	}
 	/* perf holds its own ends of the control pipes now */
 	close(p->ctl[0]);
 	close(p->ack[1]);
 	p->ctl[0] = p->ack[1] = -1;
+	return 0;
+}
+
+static int perf_open(struct collector_inst *ci)
+{
+	struct perf_priv *p = xcalloc(1, sizeof(*p));
+	unsigned interval_ms = ci->interval_ms ? ci->interval_ms : PERF_DEFAULT_INTERVAL_MS;
+	int ret;
+
+	p->out_fd = -1;
+	p->ctl[0] = p->ctl[1] = p->ack[0] = p->ack[1] = p->wake[0] = p->wake[1] = -1;
+	if (interval_ms < PERF_MIN_INTERVAL_MS)
+		interval_ms = PERF_MIN_INTERVAL_MS;
+	ret = perf_prepare_events(ci, p);
+	if (ret)
+		goto out_free;
+	p->series = perf_series_new();
+	p->tm.interval_s = interval_ms / 1000.0;
+	p->tm.ncpu = (int)sysconf(_SC_NPROCESSORS_ONLN);
+	ret = perf_launch(ci, p, interval_ms);
+	if (ret)
+		goto out_free;
 	ret = col_thread_start(&p->reader, perf_reader, p);
 	if (ret) {
 		col_fail(ci, "cannot start the reader thread: %s", strerror(-ret));

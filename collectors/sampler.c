@@ -191,9 +191,8 @@ static void flush_all(struct sampler *s)
  * ~0.1 ms a tick takes (the CPU it uses is the same, only when changes).
  * Otherwise, or if that fails, it asks EEVDF for a 100 us slice (Linux
  * 6.12+, no privilege needed, ignored by older kernels): a short slice gives
- * it an earlier deadline, so it usually preempts too.  With both CPUs busy
- * on the test VM, the default scheduling left 10% of samples 1-2 ms late,
- * the short slice ~70 us.
+ * it an earlier deadline, so it usually preempts too (README.md has what
+ * each choice costs in sample lateness).
  */
 static bool realtime(void)
 {
@@ -245,6 +244,49 @@ static void check_duty(struct sampler *s, uint64_t now, uint64_t busy_ns)
 	s->busy_ns = 0;
 }
 
+/* Arm the timer for the earliest tick due (disarmed when no slot is active). */
+static void arm_next(struct sampler *s)
+{
+	struct itimerspec its = { 0 };
+	uint64_t due = UINT64_MAX;
+
+	for (size_t i = 0; i < s->n; i++)
+		if (s->slots[i].active && s->slots[i].next_ns < due)
+			due = s->slots[i].next_ns;
+	if (due != UINT64_MAX) {
+		its.it_value.tv_sec = (time_t)(due / NSEC);
+		its.it_value.tv_nsec = (long)(due % NSEC);
+	}
+	/* Disarmed when nothing is left to sample: only sampler_stop wakes us. */
+	timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+}
+
+/* Sample every slot due at NOW, skipping ticks too late to take. */
+static void sample_due(struct sampler *s, uint64_t now)
+{
+	for (size_t i = 0; i < s->n; i++) {
+		struct slot *sl = &s->slots[s->order[i]];
+		uint64_t done;
+
+		if (!sl->active || sl->next_ns > now)
+			continue;
+		slot_sample(s, sl);
+		sl->next_ns += sl->period_ns;
+		done = now_ns();
+		if (sl->next_ns + sl->period_ns / 2 <= done) {
+			/*
+			 * More than half a period late for the next tick: skip to
+			 * the first tick that is not, rather than sample in a burst.
+			 */
+			uint64_t k = (done - s->t0_ns - sl->period_ns / 2) / sl->period_ns + 1;
+			uint64_t next = s->t0_ns + k * sl->period_ns;
+
+			sl->missed += (next - sl->next_ns) / sl->period_ns;
+			sl->next_ns = next;
+		}
+	}
+}
+
 static void *sampler_main(void *arg)
 {
 	struct sampler *s = arg;
@@ -257,19 +299,10 @@ static void *sampler_main(void *arg)
 		short_slice();
 	s->duty_start = now_ns();
 	for (;;) {
-		struct itimerspec its = { 0 };
-		uint64_t due = UINT64_MAX, ticks, now;
+		uint64_t ticks, now;
 		ssize_t n;
 
-		for (size_t i = 0; i < s->n; i++)
-			if (s->slots[i].active && s->slots[i].next_ns < due)
-				due = s->slots[i].next_ns;
-		if (due != UINT64_MAX) {
-			its.it_value.tv_sec = (time_t)(due / NSEC);
-			its.it_value.tv_nsec = (long)(due % NSEC);
-		}
-		/* Disarmed when nothing is left to sample: only sampler_stop wakes us. */
-		timerfd_settime(s->tfd, TFD_TIMER_ABSTIME, &its, NULL);
+		arm_next(s);
 		/*
 		 * sampler_stop sets stop, then arms the timer to fire at once.  Checked
 		 * after our own arming, so whichever comes first, we do not sleep
@@ -283,27 +316,7 @@ static void *sampler_main(void *arg)
 		if (atomic_load(&s->stop))
 			break;
 		now = now_ns();
-		for (size_t i = 0; i < s->n; i++) {
-			struct slot *sl = &s->slots[s->order[i]];
-			uint64_t done;
-
-			if (!sl->active || sl->next_ns > now)
-				continue;
-			slot_sample(s, sl);
-			sl->next_ns += sl->period_ns;
-			done = now_ns();
-			if (sl->next_ns + sl->period_ns / 2 <= done) {
-				/*
-				 * More than half a period late for the next tick: skip to
-				 * the first tick that is not, rather than sample in a burst.
-				 */
-				uint64_t k = (done - s->t0_ns - sl->period_ns / 2) / sl->period_ns + 1;
-				uint64_t next = s->t0_ns + k * sl->period_ns;
-
-				sl->missed += (next - sl->next_ns) / sl->period_ns;
-				sl->next_ns = next;
-			}
-		}
+		sample_due(s, now);
 		if (now >= next_flush) {
 			flush_all(s);
 			next_flush += FLUSH_NS * ((now - next_flush) / FLUSH_NS + 1);
@@ -393,15 +406,10 @@ static int slot_open(struct sampler *s, struct slot *sl, const char *dir)
 	return 0;
 }
 
-int sampler_start(struct sampler **sp, const char *dir, const struct collector_cfg *cfgs,
-		  size_t ncfg)
+/* The slots of CFGS (NCFG of them), and the order they are sampled in when due together. */
+static void sampler_slots(struct sampler *s, const char *dir, const struct collector_cfg *cfgs,
+			  size_t ncfg)
 {
-	struct sampler *s = xcalloc(1, sizeof(*s));
-	sigset_t all, old;
-	int ret = 0;
-
-	*sp = NULL;
-	s->tfd = -1;
 	s->n = ncfg;
 	s->slots = xcalloc(ncfg, sizeof(*s->slots));
 	for (size_t i = 0; i < ncfg; i++) {
@@ -417,8 +425,8 @@ int sampler_start(struct sampler **sp, const char *dir, const struct collector_c
 	}
 	/*
 	 * When several are due at once, the short-interval ones go first: they
-	 * are the cheap ones (slabinfo and pagetypeinfo take 0.2-5 ms here) and
-	 * the ones whose timing matters most.
+	 * are the cheap ones (slabinfo and pagetypeinfo cost the kernel a walk
+	 * of its lists) and the ones whose timing matters most.
 	 */
 	s->order = xcalloc(ncfg, sizeof(*s->order));
 	for (size_t i = 0; i < ncfg; i++) {
@@ -430,6 +438,38 @@ int sampler_start(struct sampler **sp, const char *dir, const struct collector_c
 		}
 		s->order[j] = i;
 	}
+}
+
+/* The sampler thread, which takes no signals: the runner's handlers run elsewhere. */
+static int sampler_thread(struct sampler *s)
+{
+	sigset_t all, old;
+	int ret;
+
+	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
+	if (s->tfd < 0) {
+		ret = -errno;
+		mmab_err("cannot create the sampler's timer: %s", strerror(-ret));
+		return ret;
+	}
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
+	ret = -pthread_create(&s->thread, NULL, sampler_main, s);
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	if (ret)
+		mmab_err("cannot start the sampler thread: %s", strerror(-ret));
+	return ret;
+}
+
+int sampler_start(struct sampler **sp, const char *dir, const struct collector_cfg *cfgs,
+		  size_t ncfg)
+{
+	struct sampler *s = xcalloc(1, sizeof(*s));
+	int ret = 0;
+
+	*sp = NULL;
+	s->tfd = -1;
+	sampler_slots(s, dir, cfgs, ncfg);
 	/* Periodic collectors first: the t=0 sample follows them at once. */
 	for (size_t i = 0; i < ncfg && !ret; i++)
 		if (periodic(&s->slots[i]))
@@ -450,24 +490,10 @@ int sampler_start(struct sampler **sp, const char *dir, const struct collector_c
 	for (size_t i = 0; i < ncfg && !ret; i++)
 		if (!periodic(&s->slots[i]))
 			ret = slot_open(s, &s->slots[i], dir);
+	if (!ret)
+		ret = sampler_thread(s);
 	if (ret)
 		goto out_close;
-
-	s->tfd = timerfd_create(CLOCK_MONOTONIC, TFD_CLOEXEC);
-	if (s->tfd < 0) {
-		ret = -errno;
-		mmab_err("cannot create the sampler's timer: %s", strerror(-ret));
-		goto out_close;
-	}
-	/* The thread takes no signals: the runner's handlers run elsewhere. */
-	sigfillset(&all);
-	pthread_sigmask(SIG_BLOCK, &all, &old);
-	ret = -pthread_create(&s->thread, NULL, sampler_main, s);
-	pthread_sigmask(SIG_SETMASK, &old, NULL);
-	if (ret) {
-		mmab_err("cannot start the sampler thread: %s", strerror(-ret));
-		goto out_close;
-	}
 	s->running = true;
 	*sp = s;
 	return 0;

@@ -7,7 +7,7 @@
  * num_objs stays up is slab fragmentation — memory the shrinkers freed
  * objects from but could not give back.
  *
- * The file is about 25 KiB here (read to EOF, several pages), readable by
+ * The file is tens of KiB (read to EOF, several pages), readable by
  * root only, and costs the kernel a walk of every cache's partial slabs,
  * hence the 1 s default interval.  Format version 2.x is understood; the
  * extra statistics columns of SLAB debug kernels ("2.1 (statistics)") are

@@ -481,12 +481,71 @@ static int stalls_check_cfg(const struct collector_cfg *cfg, char *why, size_t w
 	return ret;
 }
 
-static int stalls_open(struct collector_inst *ci)
+/*
+ * P's own tracefs instance under TDIR: journaled, on the mono clock, its
+ * buffers sized, dropping new events when full.  0 or -errno (reported).
+ */
+static int stalls_instance(struct collector_inst *ci, struct stalls_priv *p, const char *tdir)
 {
-	static const char *const systems[] = { "vmscan", "compaction", "writeback", NULL };
-	struct stalls_priv *p = xcalloc(1, sizeof(*p));
 	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	size_t buf_kb = STALLS_BUF_KB_TOTAL / (size_t)(ncpu > 0 ? ncpu : 1);
+	int ret;
+
+	remove_stale_instances();
+	p->inst = create_instance(ci->cfg ? ci->cfg->journal : NULL, tdir);
+	if (!p->inst) {
+		ret = -errno;
+		col_fail(ci, "cannot create a tracefs instance: %s", strerror(-ret));
+		return ret;
+	}
+	/* "mono" is CLOCK_MONOTONIC (ktime_get_mono_fast_ns): the clock of t0 */
+	if (tracefs_instance_file_write(p->inst, "trace_clock", "mono") < 0) {
+		col_fail(ci, "cannot set the trace clock to 'mono'");
+		return -EINVAL;
+	}
+	if (buf_kb > STALLS_BUF_KB_MAX)
+		buf_kb = STALLS_BUF_KB_MAX;
+	if (buf_kb < STALLS_BUF_KB_MIN)
+		buf_kb = STALLS_BUF_KB_MIN;
+	if (tracefs_instance_set_buffer_size(p->inst, buf_kb, -1))
+		mmab_warn("stalls: cannot size the trace buffers to %zu KiB per CPU", buf_kb);
+	/* a full buffer drops new events rather than overwriting the begins of open stalls */
+	tracefs_option_disable(p->inst, TRACEFS_OPTION_OVERWRITE);
+	return 0;
+}
+
+/* Enable the KINDS asked for (those this kernel has), then tracing.  0 or -errno (reported). */
+static int stalls_enable(struct collector_inst *ci, struct stalls_priv *p, const char *tdir,
+			 char *const *kinds)
+{
+	static const char *const systems[] = { "vmscan", "compaction", "writeback", NULL };
+	int ret;
+
+	p->tep = tracefs_local_events_system(tdir, systems);
+	if (!p->tep) {
+		col_fail(ci, "cannot read the trace event formats under '%s'", tdir);
+		return -EIO;
+	}
+	for (size_t i = 0; kinds[i]; i++)
+		for (int k = 0; k < K_N; k++)
+			if (!strcmp(kinds[i], stall_defs[k].kind))
+				enable_kind(p, k);
+	if (!p->nhooks) {
+		col_fail(ci, "none of the stall tracepoints exists on this kernel");
+		return -ENOENT;
+	}
+	errno = 0;
+	if (tracefs_trace_on(p->inst) || pipe2(p->wake, O_CLOEXEC)) {
+		ret = errno ? -errno : -EIO;
+		col_fail(ci, "cannot start tracing: %s", strerror(-ret));
+		return ret;
+	}
+	return 0;
+}
+
+static int stalls_open(struct collector_inst *ci)
+{
+	struct stalls_priv *p = xcalloc(1, sizeof(*p));
 	char why[512], **kinds = NULL;
 	const char *tdir;
 	int ret;
@@ -507,48 +566,11 @@ static int stalls_open(struct collector_inst *ci)
 		goto out_free;
 	}
 	p->tracefs_ref = true;
-	remove_stale_instances();
-	p->inst = create_instance(ci->cfg ? ci->cfg->journal : NULL, tdir);
-	if (!p->inst) {
-		ret = -errno;
-		col_fail(ci, "cannot create a tracefs instance: %s", strerror(-ret));
+	ret = stalls_instance(ci, p, tdir);
+	if (!ret)
+		ret = stalls_enable(ci, p, tdir, kinds);
+	if (ret)
 		goto out_free;
-	}
-	/* "mono" is CLOCK_MONOTONIC (ktime_get_mono_fast_ns): the clock of t0 */
-	if (tracefs_instance_file_write(p->inst, "trace_clock", "mono") < 0) {
-		ret = -EINVAL;
-		col_fail(ci, "cannot set the trace clock to 'mono'");
-		goto out_free;
-	}
-	if (buf_kb > STALLS_BUF_KB_MAX)
-		buf_kb = STALLS_BUF_KB_MAX;
-	if (buf_kb < STALLS_BUF_KB_MIN)
-		buf_kb = STALLS_BUF_KB_MIN;
-	if (tracefs_instance_set_buffer_size(p->inst, buf_kb, -1))
-		mmab_warn("stalls: cannot size the trace buffers to %zu KiB per CPU", buf_kb);
-	/* a full buffer drops new events rather than overwriting the begins of open stalls */
-	tracefs_option_disable(p->inst, TRACEFS_OPTION_OVERWRITE);
-	p->tep = tracefs_local_events_system(tdir, systems);
-	if (!p->tep) {
-		ret = -EIO;
-		col_fail(ci, "cannot read the trace event formats under '%s'", tdir);
-		goto out_free;
-	}
-	for (size_t i = 0; kinds[i]; i++)
-		for (int k = 0; k < K_N; k++)
-			if (!strcmp(kinds[i], stall_defs[k].kind))
-				enable_kind(p, k);
-	if (!p->nhooks) {
-		ret = -ENOENT;
-		col_fail(ci, "none of the stall tracepoints exists on this kernel");
-		goto out_free;
-	}
-	errno = 0;
-	if (tracefs_trace_on(p->inst) || pipe2(p->wake, O_CLOEXEC)) {
-		ret = errno ? -errno : -EIO;
-		col_fail(ci, "cannot start tracing: %s", strerror(-ret));
-		goto out_free;
-	}
 	fputs("t,event,pid,duration_us\n", ci->out);
 	ret = col_thread_start(&p->reader, stalls_reader, p);
 	if (ret) {

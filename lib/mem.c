@@ -6,6 +6,7 @@
  * files on their own schedule.
  */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -41,6 +42,15 @@ long long mem_meminfo_kb(const char *field)
 long long mem_vmstat(const char *name)
 {
 	return keyed_value("/proc/vmstat", name, false);
+}
+
+double mem_vmstat_delta(const char *name, long long start)
+{
+	long long now = mem_vmstat(name);
+
+	if (start < 0 || now < 0)
+		return NAN;
+	return (double)(now - start);
 }
 
 uint64_t mem_total(void)

@@ -8,12 +8,18 @@
 
 #include <stdint.h>
 
+/* The base page and the PMD-sized huge page (x86-64; arm64 with 4 KiB pages). */
+#define MEM_PAGE 4096UL
+#define MEM_HPAGE (2UL << 20)
+
 /* MemTotal in bytes (0 if /proc/meminfo is unreadable). */
 uint64_t mem_total(void);
 /* A /proc/meminfo field in kB, or -1 when absent. */
 long long mem_meminfo_kb(const char *field);
 /* A /proc/vmstat counter, or -1 when absent. */
 long long mem_vmstat(const char *name);
+/* mem_vmstat_delta - a vmstat counter's change since START (NaN when either is absent). */
+double mem_vmstat_delta(const char *name, long long start);
 
 /* mem_available_bytes - MemAvailable from /proc/meminfo in bytes (0 when unreadable). */
 uint64_t mem_available_bytes(void);

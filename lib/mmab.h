@@ -91,6 +91,27 @@ int mmab_write_file_atomic(const char *path, const void *data, size_t len);
  */
 int mmab_write_full(int fd, const void *buf, size_t len);
 
+/*
+ * mmab_read_reply - read exactly LEN bytes from FD (a pipe or socket to a
+ * helper process: the ballast holder, the fragmenter), waiting at most
+ * TIMEOUT_MS in all, and giving up early once *STOP (may be NULL) is set.
+ * Returns 0, -ETIMEDOUT, -EINTR (stopped), -ECHILD (end of file first: the
+ * helper died before answering) or -errno.
+ */
+int mmab_read_reply(int fd, void *buf, size_t len, long timeout_ms, volatile int *stop);
+
+/*
+ * mmab_fork_channel - fork a helper process with a channel to it: a pipe
+ * from child to parent, or with DUPLEX a socket pair.  stdio is flushed
+ * first.  In the parent: the child's pid, FDS[0] its end (FDS[1] closed).
+ * In the child: 0, FDS[1] its end (FDS[0] closed).  Both close-on-exec.
+ * -errno (nothing left open) when the channel or the fork fails.
+ */
+pid_t mmab_fork_channel(int fds[2], bool duplex);
+
+/* mmab_kill_reap - SIGKILL PID and wait for it (a helper process we forked). */
+void mmab_kill_reap(pid_t pid);
+
 /* mkdir -p; returns 0 or -errno. */
 int mmab_mkdir_p(const char *path, mode_t mode);
 /*

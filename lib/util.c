@@ -8,10 +8,12 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <poll.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <signal.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -224,6 +226,70 @@ int mmab_write_full(int fd, const void *buf, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int mmab_read_reply(int fd, void *buf, size_t len, long timeout_ms, volatile int *stop)
+{
+	double deadline = mmab_now() + (double)timeout_ms / 1000.0;
+	size_t got = 0;
+
+	while (got < len) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		/* short polls when someone may ask us to stop */
+		double left = deadline - mmab_now();
+		int slice = stop ? 100 : (int)(left * 1000.0 + 1), r;
+		ssize_t n;
+
+		if (stop && *stop)
+			return -EINTR;
+		if (left <= 0)
+			return -ETIMEDOUT;
+		if (slice > left * 1000.0 + 1)
+			slice = (int)(left * 1000.0 + 1);
+		r = poll(&p, 1, slice);
+		if (r < 0 && errno != EINTR)
+			return -errno;
+		if (r <= 0)
+			continue;
+		n = read(fd, (char *)buf + got, len - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -errno;
+		if (n == 0)
+			return -ECHILD;
+		got += (size_t)n;
+	}
+	return 0;
+}
+
+pid_t mmab_fork_channel(int fds[2], bool duplex)
+{
+	pid_t pid;
+	int ret;
+
+	if (duplex ? socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) :
+		     pipe2(fds, O_CLOEXEC))
+		return -errno;
+	fflush(NULL);
+	pid = fork();
+	if (pid < 0) {
+		ret = -errno;
+		close(fds[0]);
+		close(fds[1]);
+		return ret;
+	}
+	close(fds[pid ? 1 : 0]);
+	return pid;
+}
+
+void mmab_kill_reap(pid_t pid)
+{
+	if (pid <= 0)	/* kill(0 or -1, ...) would reach far more than one child */
+		return;
+	kill(pid, SIGKILL);
+	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+		;
 }
 
 int mmab_write_file_atomic(const char *path, const void *data, size_t len)

@@ -17,7 +17,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -147,7 +146,7 @@ static int grow(char *base, uint64_t *held, uint64_t len)
  * page reporting (page_reporting_order on the kernel command line), the
  * kernel takes free blocks off the free lists to report them to the host
  * for some seconds after a large free, and a first pass sized on such a
- * reading left the workload 300-700 MiB more than asked on the test VM.  So
+ * reading leaves the workload hundreds of MiB more than asked.  So
  * after the first pass the holder follows MemAvailable: it locks more while
  * more than the slack stays available above EFFECTIVE, gives back its last
  * locked bytes while less does, and is done after BALLAST_STABLE_READS
@@ -190,15 +189,14 @@ static int converge(char *base, uint64_t *held, uint64_t room, uint64_t effectiv
 	return 0;
 }
 
-/* The holder: lock up to TARGET bytes while more than EFFECTIVE stays available. */
-static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t target,
-					     uint64_t effective)
+/*
+ * The holder's start: dies with PARENT, holds none of the runner's
+ * descriptors but its socket (moved to 3, returned), may lock without
+ * limit, and asks to be spared by the OOM killer (*OOM_PROTECTED: granted).
+ */
+static int holder_init(int fd, pid_t parent, int *oom_protected)
 {
-	struct ballast_msg msg = { 0 };
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
-	double t0 = mmab_now();
-	uint64_t room;
-	char *base;
 	int null;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -218,28 +216,24 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 	}
 	close_range(4, ~0U, 0);
 	/*
-	 * Lowering it takes CAP_SYS_RESOURCE, which root in a container may
-	 * lack (the test VM's sandbox): then the OOM killer picks the ballast
-	 * first, the biggest process there is; the runner is told.
+	 * Lowering it takes CAP_SYS_RESOURCE, which root in a container or VM
+	 * sandbox may lack: then the OOM killer picks the ballast first, the
+	 * biggest process there is; the runner is told.
 	 */
-	msg.oom_protected = mmab_write_file("/proc/self/oom_score_adj", "-1000") == 0;
+	*oom_protected = mmab_write_file("/proc/self/oom_score_adj", "-1000") == 0;
 	if (setrlimit(RLIMIT_MEMLOCK, &rl) < 0 && getrlimit(RLIMIT_MEMLOCK, &rl) == 0) {
 		rl.rlim_cur = rl.rlim_max;
 		setrlimit(RLIMIT_MEMLOCK, &rl);
 	}
+	return fd;
+}
 
-	/* address space for what converge() may add: reserved, not committed */
-	room = target + (target >> 2) + BALLAST_CHUNK;
-	base = mmap(NULL, room, PROT_READ | PROT_WRITE,
-		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (base == MAP_FAILED) {
-		msg.err = -errno;
-		goto out_reply;
-	}
-	/* whole pageblocks where possible: faster, and leaves no partial blocks behind */
-	madvise(base, room, MADV_HUGEPAGE);
-	while (msg.bytes < target) {
-		uint64_t len = target - msg.bytes, avail = mem_available_bytes();
+/* The first pass: lock up to TARGET bytes, a chunk at a time, while more than EFFECTIVE stays available. */
+static int holder_first_pass(char *base, uint64_t *held, uint64_t target, uint64_t effective)
+{
+	while (*held < target) {
+		uint64_t len = target - *held, avail = mem_available_bytes();
+		int ret;
 
 		if (len > BALLAST_CHUNK)
 			len = BALLAST_CHUNK;
@@ -249,26 +243,23 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 			len = (avail - effective) & ~(BALLAST_ALIGN - 1);
 		if (!len)
 			break;
-		msg.err = grow(base, &msg.bytes, len);
-		if (msg.err)
-			break;
+		ret = grow(base, held, len);
+		if (ret)
+			return ret;
 	}
-	if (!msg.err && msg.bytes)
-		msg.err = converge(base, &msg.bytes, room, effective);
-	if (msg.err)
-		msg.bytes = 0;
-out_reply:
-	msg.seconds = mmab_now() - t0;
-	/* the parent reads it whole or sees the socket close: nothing to add here */
-	(void)mmab_write_full(fd, &msg, sizeof(msg));
-	if (msg.err)
-		_exit(1);
-	/*
-	 * Hold until killed (the parent's death kills us too), adjusting when
-	 * asked.  A failed adjustment is reported and the parent makes a new
-	 * ballast; what is held stays held until then.
-	 */
+	return 0;
+}
+
+/*
+ * Hold until killed (the parent's death kills us too), adjusting when
+ * asked.  A failed adjustment is reported and the parent makes a new
+ * ballast; what is held stays held until then.
+ */
+static void __attribute__((noreturn)) holder_serve(int fd, struct ballast_msg *msg, char *base,
+						   uint64_t room, uint64_t effective)
+{
 	for (;;) {
+		double t0;
 		char cmd;
 		ssize_t n = read(fd, &cmd, 1);
 
@@ -279,9 +270,9 @@ out_reply:
 		if (cmd != BALLAST_CMD_ADJUST)
 			continue;
 		t0 = mmab_now();
-		msg.err = converge(base, &msg.bytes, room, effective);
-		msg.seconds = mmab_now() - t0;
-		if (mmab_write_full(fd, &msg, sizeof(msg)))
+		msg->err = converge(base, &msg->bytes, room, effective);
+		msg->seconds = mmab_now() - t0;
+		if (mmab_write_full(fd, msg, sizeof(*msg)))
 			break;
 	}
 	close(fd);
@@ -289,38 +280,37 @@ out_reply:
 		pause();
 }
 
-static int wait_reply(int fd, struct ballast_msg *msg)
+/* The holder: lock up to TARGET bytes while more than EFFECTIVE stays available. */
+static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t target,
+					     uint64_t effective)
 {
-	size_t got = 0;
+	struct ballast_msg msg = { 0 };
+	double t0 = mmab_now();
+	uint64_t room;
+	char *base;
 
-	while (got < sizeof(*msg)) {
-		struct pollfd p = { .fd = fd, .events = POLLIN };
-		int r = poll(&p, 1, BALLAST_TIMEOUT_MS);
-		ssize_t n;
-
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0)
-			return -errno;
-		if (r == 0)
-			return -ETIMEDOUT;
-		n = read(fd, (char *)msg + got, sizeof(*msg) - got);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -errno;
-		if (n == 0)
-			return -ECHILD;	/* the holder died before answering */
-		got += (size_t)n;
+	fd = holder_init(fd, parent, &msg.oom_protected);
+	/* address space for what converge() may add: reserved, not committed */
+	room = target + (target >> 2) + BALLAST_CHUNK;
+	base = mmap(NULL, room, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED) {
+		msg.err = -errno;
+	} else {
+		/* whole pageblocks where possible: faster, and leaves no partial blocks behind */
+		madvise(base, room, MADV_HUGEPAGE);
+		msg.err = holder_first_pass(base, &msg.bytes, target, effective);
+		if (!msg.err && msg.bytes)
+			msg.err = converge(base, &msg.bytes, room, effective);
 	}
-	return 0;
-}
-
-static void reap(pid_t pid)
-{
-	kill(pid, SIGKILL);
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
-		;
+	if (msg.err)
+		msg.bytes = 0;
+	msg.seconds = mmab_now() - t0;
+	/* the parent reads it whole or sees the socket close: nothing to add here */
+	(void)mmab_write_full(fd, &msg, sizeof(msg));
+	if (msg.err)
+		_exit(1);
+	holder_serve(fd, &msg, base, room, effective);
 }
 
 int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j)
@@ -347,28 +337,18 @@ int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j)
 			return ret;
 	}
 
-	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
-		return -errno;
-	fflush(NULL);
-	pid = fork();
-	if (pid < 0) {
-		ret = -errno;
-		close(fds[0]);
-		close(fds[1]);
-		return ret;
-	}
-	if (pid == 0) {
-		close(fds[0]);
+	pid = mmab_fork_channel(fds, true);
+	if (pid < 0)
+		return (int)pid;
+	if (pid == 0)
 		holder(fds[1], getppid(), target, effective);
-	}
-	close(fds[1]);
-	ret = wait_reply(fds[0], &msg);
+	ret = mmab_read_reply(fds[0], &msg, sizeof(msg), BALLAST_TIMEOUT_MS, NULL);
 	if (!ret)
 		ret = msg.err;
 	if (ret || !msg.bytes) {
 		/* !msg.bytes: between sizing and locking, MemAvailable fell below EFFECTIVE */
 		close(fds[0]);
-		reap(pid);
+		mmab_kill_reap(pid);
 		return ret;
 	}
 	b = xcalloc(1, sizeof(*b));
@@ -395,7 +375,7 @@ int ballast_adjust(struct ballast *b, double *seconds)
 	/* no SIGPIPE for the runner should the holder die meanwhile */
 	ret = send(b->fd, &cmd, 1, MSG_NOSIGNAL) == 1 ? 0 : -errno;
 	if (!ret)
-		ret = wait_reply(b->fd, &msg);
+		ret = mmab_read_reply(b->fd, &msg, sizeof(msg), BALLAST_TIMEOUT_MS, NULL);
 	if (!ret)
 		ret = msg.err;
 	if (ret)
@@ -436,7 +416,7 @@ void ballast_stop(struct ballast *b)
 	if (!b)
 		return;
 	if (!b->dead)
-		reap(b->pid);
+		mmab_kill_reap(b->pid);
 	close(b->fd);
 	free(b);
 }

@@ -83,6 +83,22 @@ static int call_hook(struct iter_arg *a, const char *name,
 }
 
 /*
+ * With a ballast, a global OOM must take the workload, not the holder (the
+ * biggest process there is; the -1000 it asks for is refused where root
+ * lacks CAP_SYS_RESOURCE, in some VM sandboxes) nor the runner.  Raising
+ * needs no privilege, and fio, stress-ng and every process the workload
+ * forks inherit it.  1000 outweighs any RSS.
+ */
+static int oom_first(void)
+{
+	int err = mmab_write_file("/proc/self/oom_score_adj", "1000");
+
+	if (err)
+		mmab_err("cannot write '/proc/self/oom_score_adj': %s", strerror(-err));
+	return err;
+}
+
+/*
  * In the child, inside its cgroup: supported, setup, run, teardown (after a
  * setup that succeeded, whatever run returned).  Exit 4 with the reason as
  * the last line of stderr when the workload cannot run here, as
@@ -101,21 +117,8 @@ static int iter_child(void *arg)
 	/* the runner's timeout sends SIGTERM: wind down, the grace period follows */
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
-	/*
-	 * With a ballast, a global OOM must take the workload, not the holder
-	 * (the biggest process there is; the -1000 it asks for is refused
-	 * where root lacks CAP_SYS_RESOURCE, in some VM sandboxes) nor the
-	 * runner.  Raising needs no privilege, and fio, stress-ng and every
-	 * process the workload forks inherit it.  1000 outweighs any RSS.
-	 */
-	if (a->oom_first) {
-		int err = mmab_write_file("/proc/self/oom_score_adj", "1000");
-
-		if (err) {
-			mmab_err("cannot write '/proc/self/oom_score_adj': %s", strerror(-err));
-			return MMAB_EXIT_FAIL;
-		}
-	}
+	if (a->oom_first && oom_first())
+		return MMAB_EXIT_FAIL;
 	if (wl->supported && wl->supported(a->sw->opts, why, sizeof(why))) {
 		fprintf(stderr, "%s\n", why[0] ? why : "not supported here");
 		return MMAB_EXIT_SKIP;

@@ -5,7 +5,7 @@
  * dirty file pages and the dirty throttling of balance_dirty_pages() meets
  * reclaim.  Under the runner the ballast leaves only the effective size
  * available: a memory cgroup limit alone would only exercise memcg reclaim,
- * which (as measured on the test VM) never reaches global reclaim's paths.
+ * which never reaches global reclaim's paths (README.md has the measurement).
  *
  * What is timed, exactly: write faults.  Every first store to a page in a
  * pass is timed (the mapping is fresh for the first pass and its page
@@ -45,12 +45,13 @@
 #include "lib/machine.h"
 #include "lib/mem.h"
 #include "lib/mmab.h"
+#include "lib/rand.h"
 #include "workloads/hist.h"
 #include "workloads/tracepoint.h"
+#include "workloads/dirty-mmap.h"
 #include "workloads/wl-io.h"
 #include "workloads/workload.h"
 
-#define PAGE 4096UL
 #define MONITOR_MS 100
 
 enum dmap_pattern { DMAP_SEQ, DMAP_RANDOM };
@@ -107,52 +108,6 @@ static const struct opt_spec dmap_specs[] = {
 	  "results directory's file system)", NULL },
 	OPT_END
 };
-
-/* ---- the permutation behind the random pattern ---- */
-
-static uint64_t mix64(uint64_t z)
-{
-	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-	return z ^ (z >> 31);
-}
-
-void dmap_perm_init(struct dmap_perm *p, uint64_t n, uint64_t seed)
-{
-	unsigned bits = 2;
-
-	memset(p, 0, sizeof(*p));
-	p->n = n;
-	/* an even number of bits, so both Feistel halves are alike; domain < 4n */
-	while (bits < 64 && (1ULL << bits) < n)
-		bits += 2;
-	p->half = bits / 2;
-	p->mask = (1ULL << p->half) - 1;
-	for (int i = 0; i < 4; i++)
-		p->keys[i] = mix64(seed + 0x9e3779b97f4a7c15ULL * (uint64_t)(i + 1));
-}
-
-static uint64_t feistel(const struct dmap_perm *p, uint64_t x)
-{
-	uint64_t l = (x >> p->half) & p->mask, r = x & p->mask;
-
-	for (int i = 0; i < 4; i++) {
-		uint64_t t = l ^ (mix64(r ^ p->keys[i]) & p->mask);
-
-		l = r;
-		r = t;
-	}
-	return (l << p->half) | r;
-}
-
-uint64_t dmap_perm_at(const struct dmap_perm *p, uint64_t i)
-{
-	/* cycle-walking keeps a bijection of the power-of-two domain inside [0, n) */
-	do
-		i = feistel(p, i);
-	while (i >= p->n);
-	return i;
-}
 
 double dmap_mb_per_s(uint64_t bytes, double seconds)
 {
@@ -225,17 +180,17 @@ static void *writer_fn(void *arg)
 	memset(v, 0xff, (w->pages ? w->pages : 1) * sizeof(*v));
 	for (long pass = 0; pass < w->o->passes && !stop; pass++) {
 		uint64_t f0, f1, mj0 = 0, mj1 = 0, n = 0;
-		struct dmap_perm perm;
+		struct rand_perm perm;
 
 		/* later passes must fault again: drop the PTEs, keep the page cache */
 		if (pass)
-			madvise(w->base, w->pages * PAGE, MADV_DONTNEED);
-		dmap_perm_init(&perm, w->pages, w->seed + (uint64_t)pass);
+			madvise(w->base, w->pages * MEM_PAGE, MADV_DONTNEED);
+		rand_perm_init(&perm, w->pages, w->seed + (uint64_t)pass);
 		tag++;
 		f0 = thread_faults(&mj0);
 		for (uint64_t i = 0; i < w->pages; i++) {
-			uint64_t idx = w->o->pattern == DMAP_RANDOM ? dmap_perm_at(&perm, i) : i;
-			volatile char *p = w->base + idx * PAGE;
+			uint64_t idx = w->o->pattern == DMAP_RANDOM ? rand_perm_at(&perm, i) : i;
+			volatile char *p = w->base + idx * MEM_PAGE;
 			struct timespec a, b;
 
 			if (!(i & 255) && writer_should_stop(w)) {
@@ -247,7 +202,7 @@ static void *writer_fn(void *arg)
 			clock_gettime(CLOCK_MONOTONIC, &b);
 			v[n++] = ts_us(&a, &b);
 			if (w->o->fill)
-				memset((char *)p + 1, tag, PAGE - 1);
+				memset((char *)p + 1, tag, MEM_PAGE - 1);
 			__atomic_store_n(&w->stored, ++stored, __ATOMIC_RELAXED);
 		}
 		f1 = thread_faults(&mj1);
@@ -261,7 +216,7 @@ static void *writer_fn(void *arg)
 	return NULL;
 }
 
-/* ---- state from setup to teardown ---- */
+/* ---- state from setup to teardown (ctx->state) ---- */
 
 struct dmap_file {
 	int fd;
@@ -270,14 +225,14 @@ struct dmap_file {
 	uint64_t len;
 };
 
-static struct dmap_state {
+struct dmap_state {
 	char *dir;
 	bool dir_is_ours;	/* outside scratch_dir: removed in teardown */
 	struct dmap_file *files;
 	size_t nfiles;
 	struct tp_counter *bdp;	/* writeback:balance_dirty_pages, pause > 0 */
 	struct tp_counter *vthr;	/* vmscan:mm_vmscan_throttled */
-} st;
+};
 
 static int dmap_supported(const void *opts, char *why, size_t whylen)
 {
@@ -309,7 +264,7 @@ static double dmap_estimate(const void *opts, uint64_t mem_bytes)
 	const struct dmap_opts *o = opts;
 	double t = (double)opt_size_bytes(&o->size, mem_bytes) * (double)o->passes / 150e6;
 
-	/* writeback-bound: ~150 MB/s of dirtying under reclaim on the test VM */
+	/* writeback-bound: a plan's guess of 150 MB/s of dirtying under reclaim */
 	if (o->duration_s > 0 && t > o->duration_s)
 		t = o->duration_s;
 	return 2.0 + t;
@@ -317,7 +272,7 @@ static double dmap_estimate(const void *opts, uint64_t mem_bytes)
 
 /*
  * Without advice, a fault on a page that is not cached reads around it
- * (the device's read_ahead_kb: 8 MiB on the test VM), so random faults
+ * (the device's read_ahead_kb, megabytes on some disks), so random faults
  * under reclaim mostly measure read-around: MADV_RANDOM by default makes
  * every fault one page whatever the device's setting.
  */
@@ -335,79 +290,97 @@ static int dmap_advice(const struct dmap_opts *o)
 	}
 }
 
-static int dmap_prepare(struct wl_ctx *ctx, void *opts)
+/* The directory: made, on a file system with writeback, with room for SIZE.  0 or -errno. */
+static int dmap_workdir(struct wl_ctx *ctx, const struct dmap_opts *o, struct dmap_state *st,
+			uint64_t size, size_t nfiles)
 {
-	struct dmap_opts *o = opts;
-	uint64_t size = opt_size_bytes(&o->size, ctx->mem_bytes) / PAGE * PAGE;
-	size_t nfiles = o->layout == DMAP_SHARED ? 1 : (size_t)o->writers;
+	uint64_t need = size + size / 20 + ((uint64_t)64 << 20);
 	struct statvfs vfs;
 	char type[64] = "?";
-	int ret, advice = dmap_advice(o);
+	int ret;
 
-	memset(&st, 0, sizeof(st));
-	if (size < (uint64_t)o->writers * PAGE) {
-		mmab_err("dirty-mmap: size %" PRIu64 " is less than a page per writer", size);
-		return -EINVAL;
-	}
-	ret = wlio_workdir(ctx, o->dir, "dirty-mmap", &st.dir);
+	ret = wlio_workdir(ctx, o->dir, "dirty-mmap", &st->dir);
 	if (ret)
 		return ret;
-	st.dir_is_ours = o->dir && *o->dir;
-	if (machine_fstype(st.dir, type, sizeof(type)) == 0 && !wlio_fs_writes_back(type)) {
+	st->dir_is_ours = o->dir && *o->dir;
+	if (machine_fstype(st->dir, type, sizeof(type)) == 0 && !wlio_fs_writes_back(type)) {
 		mmab_err("dirty-mmap: '%s' is on %s, which has no writeback: use dir = "
-			 "a directory on a disk file system", st.dir, type);
+			 "a directory on a disk file system", st->dir, type);
 		return -EOPNOTSUPP;
 	}
 	/* a sparse file that cannot be filled ends in SIGBUS, not in an error */
-	if (statvfs(st.dir, &vfs) == 0 &&
-	    (uint64_t)vfs.f_bavail * vfs.f_frsize < size + size / 20 + ((uint64_t)64 << 20)) {
+	if (statvfs(st->dir, &vfs) == 0 && (uint64_t)vfs.f_bavail * vfs.f_frsize < need) {
 		mmab_err("dirty-mmap: '%s' has %" PRIu64 " MiB free, %" PRIu64 " MiB needed",
-			 st.dir, (uint64_t)vfs.f_bavail * vfs.f_frsize >> 20,
-			 (size + size / 20 + ((uint64_t)64 << 20)) >> 20);
+			 st->dir, (uint64_t)vfs.f_bavail * vfs.f_frsize >> 20, need >> 20);
 		return -ENOSPC;
 	}
 	mmab_info("dirty-mmap: %" PRIu64 " MiB in %zu file(s) under '%s' (%s)", size >> 20,
-		  nfiles, st.dir, type);
+		  nfiles, st->dir, type);
+	return 0;
+}
 
-	st.files = xcalloc(nfiles, sizeof(*st.files));
+/* File F: created, sized to LEN, mapped shared with ADVICE (-1: none).  0 or -errno. */
+static int dmap_open_file(struct dmap_file *f, const struct dmap_opts *o, uint64_t len,
+			  int advice)
+{
+	int ret;
+
+	f->fd = open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+	if (f->fd < 0) {
+		ret = -errno;
+		mmab_err("cannot create '%s': %s", f->path, strerror(-ret));
+		return ret;
+	}
+	ret = o->fallocate ? -posix_fallocate(f->fd, 0, (off_t)len) :
+		(ftruncate(f->fd, (off_t)len) < 0 ? -errno : 0);
+	if (ret) {
+		mmab_err("cannot size '%s' to %" PRIu64 " bytes: %s", f->path, len,
+			 strerror(-ret));
+		return ret;
+	}
+	f->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
+	if (f->map == MAP_FAILED) {
+		ret = -errno;
+		f->map = NULL;
+		mmab_err("cannot map '%s': %s", f->path, strerror(-ret));
+		return ret;
+	}
+	f->len = len;
+	if (advice >= 0 && madvise(f->map, len, advice) < 0)
+		mmab_warn("madvise on '%s' failed: %s", f->path, strerror(errno));
+	return 0;
+}
+
+static int dmap_prepare(struct wl_ctx *ctx, struct dmap_opts *o, struct dmap_state *st)
+{
+	uint64_t size = opt_size_bytes(&o->size, ctx->mem_bytes) / MEM_PAGE * MEM_PAGE;
+	size_t nfiles = o->layout == DMAP_SHARED ? 1 : (size_t)o->writers;
+	int ret;
+
+	if (size < (uint64_t)o->writers * MEM_PAGE) {
+		mmab_err("dirty-mmap: size %" PRIu64 " is less than a page per writer", size);
+		return -EINVAL;
+	}
+	ret = dmap_workdir(ctx, o, st, size, nfiles);
+	if (ret)
+		return ret;
+	st->files = xcalloc(nfiles, sizeof(*st->files));
 	for (size_t i = 0; i < nfiles; i++) {
-		struct dmap_file *f = &st.files[i];
-		uint64_t len = size / nfiles / PAGE * PAGE;
+		struct dmap_file *f = &st->files[i];
 
-		f->fd = -1;
-		f->path = xasprintf("%s/data.%zu", st.dir, i);
-		f->fd = open(f->path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-		st.nfiles = i + 1;
-		if (f->fd < 0) {
-			ret = -errno;
-			mmab_err("cannot create '%s': %s", f->path, strerror(-ret));
+		f->path = xasprintf("%s/data.%zu", st->dir, i);
+		st->nfiles = i + 1;
+		ret = dmap_open_file(f, o, size / nfiles / MEM_PAGE * MEM_PAGE, dmap_advice(o));
+		if (ret)
 			return ret;
-		}
-		ret = o->fallocate ? -posix_fallocate(f->fd, 0, (off_t)len) :
-			(ftruncate(f->fd, (off_t)len) < 0 ? -errno : 0);
-		if (ret) {
-			mmab_err("cannot size '%s' to %" PRIu64 " bytes: %s", f->path, len,
-				 strerror(-ret));
-			return ret;
-		}
-		f->map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, f->fd, 0);
-		if (f->map == MAP_FAILED) {
-			ret = -errno;
-			f->map = NULL;
-			mmab_err("cannot map '%s': %s", f->path, strerror(-ret));
-			return ret;
-		}
-		f->len = len;
-		if (advice >= 0 && madvise(f->map, len, advice) < 0)
-			mmab_warn("madvise on '%s' failed: %s", f->path, strerror(errno));
 	}
 
 	/* before any thread exists: the sampler may need a private mount namespace */
-	ret = tp_counter_open(&st.bdp, "writeback", "balance_dirty_pages", "pause", "pause > 0");
+	ret = tp_counter_open(&st->bdp, "writeback", "balance_dirty_pages", "pause", "pause > 0");
 	if (ret)
 		mmab_warn("dirty_throttle_* n/a: cannot sample writeback:balance_dirty_pages: %s",
 			  strerror(-ret));
-	ret = tp_counter_open(&st.vthr, "vmscan", "mm_vmscan_throttled", "usec_delayed", NULL);
+	ret = tp_counter_open(&st->vthr, "vmscan", "mm_vmscan_throttled", "usec_delayed", NULL);
 	if (ret)
 		mmab_warn("vmscan_throttled_* n/a: cannot sample vmscan:mm_vmscan_throttled: %s",
 			  strerror(-ret));
@@ -416,13 +389,16 @@ static int dmap_prepare(struct wl_ctx *ctx, void *opts)
 
 static void dmap_teardown(struct wl_ctx *ctx, void *opts)
 {
-	(void)ctx;
+	struct dmap_state *st = ctx->state;
+
 	(void)opts;
-	tp_counter_close(st.bdp);
-	tp_counter_close(st.vthr);
+	if (!st)
+		return;
+	tp_counter_close(st->bdp);
+	tp_counter_close(st->vthr);
 	/* unlinking drops the dirty page cache without writing it */
-	for (size_t i = 0; i < st.nfiles; i++) {
-		struct dmap_file *f = &st.files[i];
+	for (size_t i = 0; i < st->nfiles; i++) {
+		struct dmap_file *f = &st->files[i];
 
 		if (f->map)
 			munmap(f->map, f->len);
@@ -431,45 +407,49 @@ static void dmap_teardown(struct wl_ctx *ctx, void *opts)
 		unlink(f->path);
 		free(f->path);
 	}
-	free(st.files);
-	if (st.dir && st.dir_is_ours)
-		mmab_rm_rf(st.dir);
-	else if (st.dir)
-		rmdir(st.dir);
-	free(st.dir);
-	memset(&st, 0, sizeof(st));
+	free(st->files);
+	if (st->dir && st->dir_is_ours)
+		mmab_rm_rf(st->dir);
+	else if (st->dir)
+		rmdir(st->dir);
+	free(st->dir);
+	free(st);
+	ctx->state = NULL;
 }
 
 /* The runner skips teardown when setup fails: undo a partial setup here. */
 static int dmap_setup(struct wl_ctx *ctx, void *opts)
 {
-	int ret = dmap_prepare(ctx, opts);
+	int ret;
 
+	ctx->state = xcalloc(1, sizeof(struct dmap_state));
+	ret = dmap_prepare(ctx, opts, ctx->state);
 	if (ret)
 		dmap_teardown(ctx, opts);
 	return ret;
 }
 
 /* Split the mapping(s) into one contiguous part per writer. */
-static void assign(struct dmap_writer *w, long writers, uint64_t seed)
+static void assign(const struct dmap_state *st, struct dmap_writer *w, long writers,
+		   uint64_t seed)
 {
 	for (long i = 0; i < writers; i++) {
 		struct dmap_file *f;
 		uint64_t pages, first, n;
 
-		if (st.nfiles == 1) {
-			f = &st.files[0];
-			pages = f->len / PAGE;
+		if (st->nfiles == 1) {
+			f = &st->files[0];
+			pages = f->len / MEM_PAGE;
 			first = pages * (uint64_t)i / (uint64_t)writers;
 			n = pages * (uint64_t)(i + 1) / (uint64_t)writers - first;
 		} else {
-			f = &st.files[i];
+			f = &st->files[i];
 			first = 0;
-			n = f->len / PAGE;
+			n = f->len / MEM_PAGE;
 		}
-		w[i].base = f->map + first * PAGE;
+		w[i].base = f->map + first * MEM_PAGE;
 		w[i].pages = n;
-		w[i].seed = mix64(seed + (uint64_t)i);
+		w[i].seed = rand_mix64(seed + (uint64_t)i);
 	}
 }
 
@@ -493,39 +473,21 @@ static void tp_metrics(struct wl_ctx *ctx, struct tp_counter *tp, const char *ev
 	wl_metric(ctx, ms, sum * scale, "ms", METRIC_LOWER, AGG_MEAN);
 }
 
-static int dmap_run(struct wl_ctx *ctx, void *opts)
+/* What the writers did, summed. */
+struct dmap_result {
+	struct hist *lat;
+	uint64_t stored, faults, majflt;
+	double t_write, t_sync;
+	char *vm0, *vm1;	/* /proc/vmstat before the writers and after the msync */
+};
+
+/* Start O's writers on W (deadline DEADLINE s from now, 0: none).  0 or -errno. */
+static int dmap_start_writers(struct wl_ctx *ctx, const struct dmap_opts *o,
+			      struct dmap_writer *w, double t0, double deadline)
 {
-	struct dmap_opts *o = opts;
-	struct dmap_writer *w = xcalloc((size_t)o->writers, sizeof(*w));
-	struct hist *lat = hist_new();
-	char *vm0 = NULL, *vm1 = NULL, *path;
-	double t0, t_write = 0, t_sync = NAN, deadline = 0, written_mib;
-	uint64_t stored = 0, faults = 0, majflt = 0;
-	FILE *progress;
-	long running;
-	int ret;
-
-	if (o->duration_s > 0)
-		deadline = o->duration_s;
-	/* leave the runner time to collect before it kills us */
-	if (ctx->timeout_s > 0 && (deadline == 0 || deadline > ctx->timeout_s * 0.7))
-		deadline = ctx->timeout_s * 0.7;
-	path = xasprintf("%s/dirty-mmap.csv", ctx->iter_dir);
-	progress = fopen(path, "w");
-	if (!progress)
-		mmab_warn("cannot create '%s': %s", path, strerror(errno));
-	else
-		fputs("write_s,written_mib,dirty_mib,writeback_mib\n", progress);
-	free(path);
-
-	assign(w, o->writers, ctx->seed);
-	ret = mmab_read_file("/proc/vmstat", &vm0, NULL);
-	if (ret) {
-		mmab_err("cannot read '/proc/vmstat': %s", strerror(-ret));
-		goto out;
-	}
-	t0 = mmab_now();
 	for (long i = 0; i < o->writers; i++) {
+		int ret;
+
 		w[i].o = o;
 		w[i].stop = ctx->stop;
 		w[i].deadline = deadline > 0 ? t0 + deadline : 0;
@@ -534,111 +496,163 @@ static int dmap_run(struct wl_ctx *ctx, void *opts)
 		if (ret) {
 			mmab_err("cannot start a writer thread: %s", strerror(-ret));
 			*ctx->stop = 1;
-			break;
+			return ret;
 		}
 		w[i].started = true;
 	}
+	return 0;
+}
 
-	/* the monitor: drain the samplers, record progress, until every writer is done */
+/* Until every writer is done: drain the samplers, log progress to PROGRESS (may be NULL). */
+static void dmap_monitor(struct dmap_state *st, struct dmap_writer *w, long writers, double t0,
+			 FILE *progress)
+{
+	long running;
+
 	do {
 		struct timespec nap = { 0, MONITOR_MS * 1000000L };
+		uint64_t stored = 0;
 
 		nanosleep(&nap, NULL);
-		tp_counter_drain(st.bdp);
-		tp_counter_drain(st.vthr);
+		tp_counter_drain(st->bdp);
+		tp_counter_drain(st->vthr);
 		running = 0;
-		stored = 0;
-		for (long i = 0; i < o->writers; i++) {
+		for (long i = 0; i < writers; i++) {
 			stored += __atomic_load_n(&w[i].stored, __ATOMIC_RELAXED);
 			if (w[i].started && !__atomic_load_n(&w[i].done, __ATOMIC_ACQUIRE))
 				running++;
 		}
 		if (progress)
 			fprintf(progress, "%.3f,%.3f,%.3f,%.3f\n", mmab_now() - t0,
-				(double)stored * PAGE / (1 << 20), meminfo_mib("Dirty"),
+				(double)stored * MEM_PAGE / (1 << 20), meminfo_mib("Dirty"),
 				meminfo_mib("Writeback"));
 	} while (running);
+}
 
-	stored = 0;
-	for (long i = 0; i < o->writers; i++) {
+/* Join the writers, summing what they measured into R. */
+static void dmap_join(struct dmap_writer *w, long writers, double t0, struct dmap_result *r)
+{
+	for (long i = 0; i < writers; i++) {
 		if (!w[i].started)
 			continue;
 		pthread_join(w[i].tid, NULL);
-		hist_merge(lat, w[i].lat);
-		stored += w[i].stored;
-		faults += w[i].faults;
-		majflt += w[i].majflt;
-		if (w[i].t_end - t0 > t_write)
-			t_write = w[i].t_end - t0;
+		hist_merge(r->lat, w[i].lat);
+		r->stored += w[i].stored;
+		r->faults += w[i].faults;
+		r->majflt += w[i].majflt;
+		if (w[i].t_end - t0 > r->t_write)
+			r->t_write = w[i].t_end - t0;
 	}
-	if (ret)
-		goto out;
-	if (o->msync) {
-		double s0 = mmab_now();
+}
 
-		for (size_t i = 0; i < st.nfiles; i++)
-			if (msync(st.files[i].map, st.files[i].len, MS_SYNC) < 0 && !ret) {
-				ret = -errno;
-				mmab_err("msync of '%s' failed: %s", st.files[i].path,
-					 strerror(-ret));
-			}
-		t_sync = mmab_now() - s0;
-		if (ret)
-			goto out;
-	}
-	ret = mmab_read_file("/proc/vmstat", &vm1, NULL);
+static int dmap_msync(struct dmap_state *st, double *seconds)
+{
+	double s0 = mmab_now();
+	int ret = 0;
+
+	for (size_t i = 0; i < st->nfiles; i++)
+		if (msync(st->files[i].map, st->files[i].len, MS_SYNC) < 0 && !ret) {
+			ret = -errno;
+			mmab_err("msync of '%s' failed: %s", st->files[i].path, strerror(-ret));
+		}
+	*seconds = mmab_now() - s0;
+	return ret;
+}
+
+static void dmap_metrics(struct wl_ctx *ctx, struct dmap_state *st, const struct dmap_result *r)
+{
+	static const char *const vm[] = { "nr_dirtied", "nr_written", "nr_throttled_written" };
+
+	wl_metric(ctx, "write_mb_per_s", dmap_mb_per_s(r->stored * MEM_PAGE, r->t_write), "MB/s",
+		  METRIC_HIGHER, AGG_HMEAN);
+	wl_metric(ctx, "write_seconds", r->t_write, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "written_mib", (double)r->stored * MEM_PAGE / (1 << 20), "MiB", METRIC_NONE,
+		  AGG_MEAN);
+	wl_metric(ctx, "fault_latency_us_p50", hist_quantile(r->lat, 0.5), "us", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "fault_latency_us_p99", hist_quantile(r->lat, 0.99), "us", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "fault_latency_us_max", hist_max(r->lat), "us", METRIC_LOWER, AGG_MAX);
+	wl_metric(ctx, "fault_latency_us_mean", hist_mean(r->lat), "us", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "faults", (double)r->faults, "faults", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "faults_major", (double)r->majflt, "faults", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "stores_per_fault", r->faults ? (double)r->stored / (double)r->faults :
+		  NAN, "pages", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "msync_seconds", r->t_sync, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "reclaim_writes", wlio_vmstat_delta(r->vm0, r->vm1, "nr_vmscan_write"),
+		  "pages", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "immediate_reclaim",
+		  wlio_vmstat_delta(r->vm0, r->vm1, "nr_vmscan_immediate_reclaim"), "pages",
+		  METRIC_LOWER, AGG_MEAN);
+	for (size_t i = 0; i < ARRAY_SIZE(vm); i++)
+		wl_metric(ctx, vm[i], wlio_vmstat_delta(r->vm0, r->vm1, vm[i]), "pages",
+			  METRIC_NONE, AGG_MEAN);
+	/* pause is in ms already; usec_delayed in us */
+	tp_metrics(ctx, st->bdp, "dirty_throttle_events", "dirty_throttle_ms", 1.0);
+	tp_metrics(ctx, st->vthr, "vmscan_throttled_events", "vmscan_throttled_ms", 1e-3);
+	wlio_reclaim_metrics(ctx, r->vm0, r->vm1);
+}
+
+static FILE *dmap_progress_open(const char *iter_dir)
+{
+	char *path = xasprintf("%s/dirty-mmap.csv", iter_dir);
+	FILE *f = fopen(path, "w");
+
+	if (!f)
+		mmab_warn("cannot create '%s': %s", path, strerror(errno));
+	else
+		fputs("write_s,written_mib,dirty_mib,writeback_mib\n", f);
+	free(path);
+	return f;
+}
+
+static int dmap_run(struct wl_ctx *ctx, void *opts)
+{
+	struct dmap_opts *o = opts;
+	struct dmap_state *st = ctx->state;
+	struct dmap_writer *w = xcalloc((size_t)o->writers, sizeof(*w));
+	struct dmap_result r = { .lat = hist_new(), .t_sync = NAN };
+	double t0, deadline = o->duration_s > 0 ? o->duration_s : 0;
+	FILE *progress = dmap_progress_open(ctx->iter_dir);
+	int ret;
+
+	/* leave the runner time to collect before it kills us */
+	if (ctx->timeout_s > 0 && (deadline == 0 || deadline > ctx->timeout_s * 0.7))
+		deadline = ctx->timeout_s * 0.7;
+	assign(st, w, o->writers, ctx->seed);
+	ret = mmab_read_file("/proc/vmstat", &r.vm0, NULL);
 	if (ret) {
 		mmab_err("cannot read '/proc/vmstat': %s", strerror(-ret));
 		goto out;
 	}
-
-	written_mib = (double)stored * PAGE / (1 << 20);
-	wl_metric(ctx, "write_mb_per_s", dmap_mb_per_s(stored * PAGE, t_write), "MB/s",
-		  METRIC_HIGHER, AGG_HMEAN);
-	wl_metric(ctx, "write_seconds", t_write, "s", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "written_mib", written_mib, "MiB", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "fault_latency_us_p50", hist_quantile(lat, 0.5), "us", METRIC_LOWER,
-		  AGG_MEAN);
-	wl_metric(ctx, "fault_latency_us_p99", hist_quantile(lat, 0.99), "us", METRIC_LOWER,
-		  AGG_MEAN);
-	wl_metric(ctx, "fault_latency_us_max", hist_max(lat), "us", METRIC_LOWER, AGG_MAX);
-	wl_metric(ctx, "fault_latency_us_mean", hist_mean(lat), "us", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "faults", (double)faults, "faults", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "faults_major", (double)majflt, "faults", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "stores_per_fault", faults ? (double)stored / (double)faults : NAN,
-		  "pages", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "msync_seconds", t_sync, "s", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "reclaim_writes", wlio_vmstat_delta(vm0, vm1, "nr_vmscan_write"), "pages",
-		  METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "immediate_reclaim",
-		  wlio_vmstat_delta(vm0, vm1, "nr_vmscan_immediate_reclaim"), "pages",
-		  METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "nr_dirtied", wlio_vmstat_delta(vm0, vm1, "nr_dirtied"), "pages",
-		  METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "nr_written", wlio_vmstat_delta(vm0, vm1, "nr_written"), "pages",
-		  METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "nr_throttled_written",
-		  wlio_vmstat_delta(vm0, vm1, "nr_throttled_written"), "pages", METRIC_NONE,
-		  AGG_MEAN);
-	/* pause is in ms already; usec_delayed in us */
-	tp_metrics(ctx, st.bdp, "dirty_throttle_events", "dirty_throttle_ms", 1.0);
-	tp_metrics(ctx, st.vthr, "vmscan_throttled_events", "vmscan_throttled_ms", 1e-3);
-	wlio_reclaim_metrics(ctx, vm0, vm1);
-	ret = hist_append_file(ctx->iter_dir, "fault_latency", "us", lat);
+	t0 = mmab_now();
+	ret = dmap_start_writers(ctx, o, w, t0, deadline);
+	dmap_monitor(st, w, o->writers, t0, progress);
+	dmap_join(w, o->writers, t0, &r);
+	if (!ret && o->msync)
+		ret = dmap_msync(st, &r.t_sync);
+	if (ret)
+		goto out;
+	ret = mmab_read_file("/proc/vmstat", &r.vm1, NULL);
+	if (ret) {
+		mmab_err("cannot read '/proc/vmstat': %s", strerror(-ret));
+		goto out;
+	}
+	dmap_metrics(ctx, st, &r);
+	ret = hist_append_file(ctx->iter_dir, "fault_latency", "us", r.lat);
 	if (ret)
 		mmab_err("cannot write '%s/histograms.csv': %s", ctx->iter_dir, strerror(-ret));
 out:
 	for (long i = 0; i < o->writers; i++)
 		hist_free(w[i].lat);
 	free(w);
-	hist_free(lat);
-	free(vm0);
-	free(vm1);
+	hist_free(r.lat);
+	free(r.vm0);
+	free(r.vm1);
 	if (progress && fclose(progress))
 		mmab_warn("cannot write '%s/dirty-mmap.csv'", ctx->iter_dir);
 	return ret;
 }
-
 
 const struct workload wl_dirty_mmap = {
 	.name = "dirty-mmap",

@@ -149,19 +149,48 @@ static int add_ddir(struct ctx *c, const json_t *job, enum fio_ddir d, struct fi
 	return 0;
 }
 
-int fio_parse(const char *buf, size_t len, const char *name, struct fio_summary *s,
-	      char *err, size_t errlen)
+/* One entry of "jobs": its directions and its job-wide figures, added to S.  0 or -EINVAL. */
+static int add_job(struct ctx *c, const json_t *job, struct fio_summary *s)
+{
+	double jr, usr, sys, majf, minf, e = 0;
+
+	if (!json_is_object(job)) {
+		fail(c->err, c->errlen, "%s: jobs[%zu] is not an object", c->name, c->job);
+		return -EINVAL;
+	}
+	c->jobname = json_string_value(json_object_get(job, "jobname"));
+	if (!c->jobname)
+		c->jobname = "?";
+	for (enum fio_ddir d = 0; d < FIO_NDIRS; d++)
+		if (add_ddir(c, job, d, &s->d[d]))
+			return -EINVAL;
+	if (need(c, job, "", "job_runtime", &jr) || need(c, job, "", "usr_cpu", &usr) ||
+	    need(c, job, "", "sys_cpu", &sys) || need(c, job, "", "majf", &majf) ||
+	    need(c, job, "", "minf", &minf))
+		return -EINVAL;
+	/* usr_cpu is a percentage of the entry's job_runtime (summed over a group) */
+	s->usr_cpu_s += usr / 100.0 * jr / 1000.0;
+	s->sys_cpu_s += sys / 100.0 * jr / 1000.0;
+	s->majf += majf;
+	s->minf += minf;
+	get_num(job, "error", &e);
+	if (e != 0 && !s->error) {
+		s->error = (int)e;
+		snprintf(s->error_job, sizeof(s->error_job), "%s", c->jobname);
+	}
+	s->entries++;
+	return 0;
+}
+
+/* fio's JSON object, after the messages it may print first; NULL with ERR filled. */
+static json_t *fio_load(const char *buf, size_t len, const char *name, char *err,
+			size_t errlen)
 {
 	const char *p = buf, *end = buf + len;
-	struct ctx c = { .name = name, .err = err, .errlen = errlen };
-	int skipped = 0, ret = -EINVAL;
 	json_error_t je;
-	json_t *root, *jobs;
+	int skipped = 0;
+	json_t *root;
 
-	memset(s, 0, sizeof(*s));
-	for (enum fio_ddir d = 0; d < FIO_NDIRS; d++)
-		s->d[d].clat_mean_ns = NAN;
-	s->runtime_s = NAN;
 	/* fio puts messages ("fio: terminating on signal 15") before the object */
 	while (p < end && *p != '{') {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
@@ -171,48 +200,36 @@ int fio_parse(const char *buf, size_t len, const char *name, struct fio_summary 
 	}
 	if (p == end) {
 		fail(err, errlen, "%s: no JSON object in fio's output", name);
-		return -EINVAL;
+		return NULL;
 	}
 	root = json_loadb(p, (size_t)(end - p), 0, &je);
-	if (!root) {
+	if (!root)
 		fail(err, errlen, "%s:%d: %s", name, je.line + skipped, je.text);
+	return root;
+}
+
+int fio_parse(const char *buf, size_t len, const char *name, struct fio_summary *s,
+	      char *err, size_t errlen)
+{
+	struct ctx c = { .name = name, .err = err, .errlen = errlen };
+	json_t *root, *jobs;
+	int ret = -EINVAL;
+
+	memset(s, 0, sizeof(*s));
+	for (enum fio_ddir d = 0; d < FIO_NDIRS; d++)
+		s->d[d].clat_mean_ns = NAN;
+	s->runtime_s = NAN;
+	root = fio_load(buf, len, name, err, errlen);
+	if (!root)
 		return -EINVAL;
-	}
 	jobs = json_object_get(root, "jobs");
 	if (!json_is_array(jobs) || !json_array_size(jobs)) {
 		fail(err, errlen, "%s: no 'jobs' in fio's output", name);
 		goto out;
 	}
-	for (c.job = 0; c.job < json_array_size(jobs); c.job++) {
-		json_t *job = json_array_get(jobs, c.job);
-		double jr, usr, sys, majf, minf, e = 0;
-
-		if (!json_is_object(job)) {
-			fail(err, errlen, "%s: jobs[%zu] is not an object", name, c.job);
+	for (c.job = 0; c.job < json_array_size(jobs); c.job++)
+		if (add_job(&c, json_array_get(jobs, c.job), s))
 			goto out;
-		}
-		c.jobname = json_string_value(json_object_get(job, "jobname"));
-		if (!c.jobname)
-			c.jobname = "?";
-		for (enum fio_ddir d = 0; d < FIO_NDIRS; d++)
-			if (add_ddir(&c, job, d, &s->d[d]))
-				goto out;
-		if (need(&c, job, "", "job_runtime", &jr) || need(&c, job, "", "usr_cpu", &usr) ||
-		    need(&c, job, "", "sys_cpu", &sys) || need(&c, job, "", "majf", &majf) ||
-		    need(&c, job, "", "minf", &minf))
-			goto out;
-		/* usr_cpu is a percentage of the entry's job_runtime (summed over a group) */
-		s->usr_cpu_s += usr / 100.0 * jr / 1000.0;
-		s->sys_cpu_s += sys / 100.0 * jr / 1000.0;
-		s->majf += majf;
-		s->minf += minf;
-		get_num(job, "error", &e);
-		if (e != 0 && !s->error) {
-			s->error = (int)e;
-			snprintf(s->error_job, sizeof(s->error_job), "%s", c.jobname);
-		}
-		s->entries++;
-	}
 	for (enum fio_ddir d = 0; d < FIO_NDIRS; d++)
 		if (s->d[d].entries)
 			s->runtime_s = fmax(isnan(s->runtime_s) ? 0 : s->runtime_s,

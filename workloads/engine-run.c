@@ -320,12 +320,49 @@ static pid_t spawn_to_stderr(const char *const argv[], const char *const env[])
 	return pid;
 }
 
+/*
+ * Wait for the tool PID, sending SIGTERM once a signal came or *STOP was
+ * set, and SIGKILL to its whole tree GRACE_S later.  *ST its wait status.
+ * 0, -EINTR (it was told to stop) or -errno.
+ */
+static int engine_wait(pid_t pid, const char *name, volatile int *stop, double grace_s,
+		       int *st)
+{
+	double term_at = NAN;
+	bool killed = false;
+
+	for (;;) {
+		struct timespec ts = { 0, 20 * 1000 * 1000 };
+		pid_t r = waitpid(pid, st, WNOHANG);
+
+		if (r == pid)
+			break;
+		if (r < 0 && errno != EINTR) {
+			int ret = -errno;
+
+			engine_kill_tree(pid);
+			waitpid(pid, st, 0);
+			return ret;
+		}
+		if (isnan(term_at) && (engine_caught || (stop && *stop))) {
+			/* a signal already forwarded it; *stop alone has not */
+			kill(pid, SIGTERM);
+			term_at = mmab_now();
+		}
+		if (!killed && !isnan(term_at) && mmab_now() - term_at > grace_s) {
+			mmab_warn("%s still running %g s after SIGTERM: killing it", name, grace_s);
+			engine_kill_tree(pid);
+			killed = true;
+		}
+		nanosleep(&ts, NULL);
+	}
+	return isnan(term_at) ? 0 : -EINTR;
+}
+
 int engine_run(const char *const argv[], const char *const env[], volatile int *stop,
 	       double grace_s, int *wstatus)
 {
 	struct sigaction sa = { .sa_handler = engine_on_signal }, old[ARRAY_SIZE(engine_signals)];
-	double term_at = NAN;
-	bool killed = false;
 	int ret = 0, st = 0, caught;
 	pid_t pid;
 
@@ -341,40 +378,12 @@ int engine_run(const char *const argv[], const char *const env[], volatile int *
 	pid = spawn_to_stderr(argv, env);
 	if (pid < 0) {
 		ret = (int)pid;
-		goto out_restore;
+	} else {
+		engine_tool_pid = pid;
+		ret = engine_wait(pid, argv[0], stop, grace_s, &st);
+		if (wstatus)
+			*wstatus = st;
 	}
-	engine_tool_pid = pid;
-	for (;;) {
-		struct timespec ts = { 0, 20 * 1000 * 1000 };
-		pid_t r = waitpid(pid, &st, WNOHANG);
-
-		if (r == pid)
-			break;
-		if (r < 0 && errno != EINTR) {
-			ret = -errno;
-			engine_kill_tree(pid);
-			waitpid(pid, &st, 0);
-			break;
-		}
-		if (isnan(term_at) && (engine_caught || (stop && *stop))) {
-			/* a signal already forwarded it; *stop alone has not */
-			kill(pid, SIGTERM);
-			term_at = mmab_now();
-		}
-		if (!killed && !isnan(term_at) && mmab_now() - term_at > grace_s) {
-			mmab_warn("%s still running %g s after SIGTERM: killing it", argv[0],
-				  grace_s);
-			engine_kill_tree(pid);
-			killed = true;
-		}
-		nanosleep(&ts, NULL);
-	}
-	engine_tool_pid = 0;
-	if (!ret && !isnan(term_at))
-		ret = -EINTR;
-	if (wstatus)
-		*wstatus = st;
-out_restore:
 	engine_tool_pid = 0;
 	engine_stop = NULL;
 	caught = engine_caught;
@@ -384,4 +393,29 @@ out_restore:
 	if (caught)
 		raise(caught);
 	return ret;
+}
+
+int engine_outcome(const char *tool, int ret, int wstatus, const char *(*exit_desc)(int))
+{
+	char desc[128];
+
+	if (ret == -ENOENT) {
+		mmab_err("%s not installed", tool);
+		return ret;
+	}
+	if (ret && ret != -EINTR) {
+		mmab_err("cannot run %s: %s", tool, strerror(-ret));
+		return ret;
+	}
+	if (ret == -EINTR) {
+		mmab_err("%s stopped before it finished: the workload was told to stop", tool);
+		return ret;
+	}
+	if (!WIFEXITED(wstatus) || WEXITSTATUS(wstatus)) {
+		engine_wait_desc(wstatus, desc, sizeof(desc));
+		mmab_err("%s %s%s%s", tool, desc, WIFEXITED(wstatus) && exit_desc ? ": " : "",
+			 WIFEXITED(wstatus) && exit_desc ? exit_desc(WEXITSTATUS(wstatus)) : "");
+		return -EIO;
+	}
+	return 0;
 }

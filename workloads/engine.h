@@ -114,6 +114,14 @@ void engine_kill_tree(pid_t pid);
  */
 void engine_wait_desc(int wstatus, char *buf, size_t len);
 
+/*
+ * engine_outcome - judge how TOOL ended: RET from engine_run and its wait
+ * status.  Says what went wrong (not installed, could not run, told to
+ * stop, a non-zero exit or a signal, with EXIT_DESC's words for the exit
+ * status when not NULL) and returns -errno; 0 when it exited 0.
+ */
+int engine_outcome(const char *tool, int ret, int wstatus, const char *(*exit_desc)(int));
+
 /* ---- fio's JSON (workloads/engine-fio.c) ---- */
 
 enum fio_ddir { FIO_READ, FIO_WRITE, FIO_TRIM, FIO_NDIRS };

@@ -130,7 +130,7 @@ static double fio_estimate(const void *opts, uint64_t mem_bytes)
 
 	/*
 	 * At most runtime for the I/O, plus laying out files for reads and
-	 * fio's start: ~400 MB/s of sequential writes on the test VM.
+	 * fio's start: a plan's guess of 400 MB/s of sequential writes.
 	 */
 	return o->runtime + total / 400e6 + 2.0;
 }
@@ -190,29 +190,32 @@ static int fio_job_path(struct wl_ctx *ctx, const struct fio_opts *o, char **pat
 	return 0;
 }
 
-/* The subdirectory made in a user's directory, removed in teardown. */
-static char *fio_made_dir;
-
+/*
+ * The data directory: the scratch dir, or a subdirectory made in the
+ * user's directory, journaled, and kept in ctx->state (malloc'd) for
+ * teardown to remove.
+ */
 static int fio_data_dir(struct wl_ctx *ctx, const struct fio_opts *o, const char **dir)
 {
+	char *made;
 	int ret;
 
 	if (empty(o->directory)) {
 		*dir = ctx->scratch_dir;
 		return 0;
 	}
-	fio_made_dir = xasprintf("%s/mmab-fio-%d", o->directory, (int)getpid());
+	made = xasprintf("%s/mmab-fio-%d", o->directory, (int)getpid());
 	/* journaled first: removed even if this child is killed */
-	ret = wl_journal_path(ctx, fio_made_dir);
-	if (!ret && mkdir(fio_made_dir, 0700) < 0)
+	ret = wl_journal_path(ctx, made);
+	if (!ret && mkdir(made, 0700) < 0)
 		ret = -errno;
 	if (ret) {
-		mmab_err("cannot make '%s': %s", fio_made_dir, strerror(-ret));
-		free(fio_made_dir);
-		fio_made_dir = NULL;
+		mmab_err("cannot make '%s': %s", made, strerror(-ret));
+		free(made);
 		return ret;
 	}
-	*dir = fio_made_dir;
+	ctx->state = made;
+	*dir = made;
 	return 0;
 }
 
@@ -280,71 +283,68 @@ static int fio_report(struct wl_ctx *ctx, const char *json)
 	return ret;
 }
 
+/* fio's environment: the ${MMAB_*} its job files use, and the suite's env. */
+static void fio_env(struct engine_argv *env, struct wl_ctx *ctx, const struct fio_opts *o,
+		    const char *dir, const struct engine_argv *extra_env)
+{
+	const char *rw;
+
+	engine_argv_add(env, "MMAB_DIR=%s", dir);
+	engine_argv_add(env, "MMAB_SIZE=%" PRIu64, fio_per_job(o, ctx->mem_bytes));
+	engine_argv_add(env, "MMAB_JOBS=%ld", o->jobs);
+	engine_argv_add(env, "MMAB_BS=%" PRIu64, opt_size_bytes(&o->bs, ctx->mem_bytes));
+	/* fio reads a runtime with "ms" to the millisecond */
+	engine_argv_add(env, "MMAB_RUNTIME=%.0fms", ceil(o->runtime * 1000.0));
+	engine_argv_add(env, "MMAB_TIME_BASED=%d", o->time_based ? 1 : 0);
+	/* randseed is read as a signed 64-bit number */
+	engine_argv_add(env, "MMAB_SEED=%" PRIu64, ctx->seed & INT64_MAX);
+	rw = o->rw ? fio_rw_names[o->rw] : fio_builtin_rw(empty(o->job) ? "dirty-mmap" : o->job);
+	if (rw)
+		engine_argv_add(env, "MMAB_RW=%s", rw);
+	for (size_t i = 0; i < extra_env->n; i++)
+		engine_argv_add(env, "%s", extra_env->v[i]);
+}
+
+static void fio_args(struct engine_argv *argv, const struct fio_opts *o, const char *json,
+		     const char *dir, const struct engine_argv *extra_args, const char *job)
+{
+	engine_argv_add(argv, "fio");
+	engine_argv_add(argv, "--output-format=json");
+	engine_argv_add(argv, "--output=%s", json);
+	if (o->group_reporting)
+		engine_argv_add(argv, "--group_reporting");
+	engine_argv_add(argv, "--directory=%s", dir);
+	for (size_t i = 0; i < extra_args->n; i++)
+		engine_argv_add(argv, "%s", extra_args->v[i]);
+	engine_argv_add(argv, "%s", job);
+}
+
 static int fio_run(struct wl_ctx *ctx, void *opts)
 {
 	struct fio_opts *o = opts;
 	struct engine_argv argv = { 0 }, env = { 0 }, extra_args = { 0 }, extra_env = { 0 };
-	const char *dir, *rw;
-	char *job = NULL, *json = NULL, desc[128];
+	const char *dir;
+	char *job = NULL, *json = NULL;
 	int ret, st = 0;
 
 	ret = fio_check(o, &extra_args, &extra_env);
-	if (ret)
-		goto out;
-	ret = fio_job_path(ctx, o, &job);
-	if (ret)
-		goto out;
-	ret = fio_data_dir(ctx, o, &dir);
+	if (!ret)
+		ret = fio_job_path(ctx, o, &job);
+	if (!ret)
+		ret = fio_data_dir(ctx, o, &dir);
 	if (ret)
 		goto out;
 	json = xasprintf("%s/fio.json", ctx->iter_dir);
-
-	engine_argv_add(&env, "MMAB_DIR=%s", dir);
-	engine_argv_add(&env, "MMAB_SIZE=%" PRIu64, fio_per_job(o, ctx->mem_bytes));
-	engine_argv_add(&env, "MMAB_JOBS=%ld", o->jobs);
-	engine_argv_add(&env, "MMAB_BS=%" PRIu64, opt_size_bytes(&o->bs, ctx->mem_bytes));
-	/* fio reads a runtime with "ms" to the millisecond */
-	engine_argv_add(&env, "MMAB_RUNTIME=%.0fms", ceil(o->runtime * 1000.0));
-	engine_argv_add(&env, "MMAB_TIME_BASED=%d", o->time_based ? 1 : 0);
-	/* randseed is read as a signed 64-bit number */
-	engine_argv_add(&env, "MMAB_SEED=%" PRIu64, ctx->seed & INT64_MAX);
-	rw = o->rw ? fio_rw_names[o->rw] : fio_builtin_rw(empty(o->job) ? "dirty-mmap" : o->job);
-	if (rw)
-		engine_argv_add(&env, "MMAB_RW=%s", rw);
-	for (size_t i = 0; i < extra_env.n; i++)
-		engine_argv_add(&env, "%s", extra_env.v[i]);
-
-	engine_argv_add(&argv, "fio");
-	engine_argv_add(&argv, "--output-format=json");
-	engine_argv_add(&argv, "--output=%s", json);
-	if (o->group_reporting)
-		engine_argv_add(&argv, "--group_reporting");
-	engine_argv_add(&argv, "--directory=%s", dir);
-	for (size_t i = 0; i < extra_args.n; i++)
-		engine_argv_add(&argv, "%s", extra_args.v[i]);
-	engine_argv_add(&argv, "%s", job);
-
-	ret = engine_run((const char *const *)argv.v, (const char *const *)env.v, ctx->stop, ENGINE_GRACE_S, &st);
-	if (ret == -ENOENT) {
-		mmab_err("fio not installed");
-		goto out;
-	}
-	if (ret && ret != -EINTR) {
-		mmab_err("cannot run fio: %s", strerror(-ret));
-		goto out;
-	}
-	fio_copy_messages(json);
-	if (ret == -EINTR) {
-		mmab_err("fio stopped before it finished: the workload was told to stop");
-		goto out;
-	}
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		engine_wait_desc(st, desc, sizeof(desc));
-		mmab_err("fio %s", desc);
-		ret = -EIO;
-		goto out;
-	}
-	ret = fio_report(ctx, json);
+	fio_env(&env, ctx, o, dir, &extra_env);
+	fio_args(&argv, o, json, dir, &extra_args, job);
+	ret = engine_run((const char *const *)argv.v, (const char *const *)env.v, ctx->stop,
+			 ENGINE_GRACE_S, &st);
+	/* what fio printed before its JSON, also when it was stopped or failed */
+	if (ret == 0 || ret == -EINTR)
+		fio_copy_messages(json);
+	ret = engine_outcome("fio", ret, st, NULL);
+	if (!ret)
+		ret = fio_report(ctx, json);
 out:
 	engine_argv_free(&argv);
 	engine_argv_free(&env);
@@ -357,12 +357,13 @@ out:
 
 static void fio_teardown(struct wl_ctx *ctx, void *opts)
 {
-	(void)ctx;
+	char *made = ctx->state;
+
 	(void)opts;
-	if (fio_made_dir) {
-		mmab_rm_rf(fio_made_dir);
-		free(fio_made_dir);
-		fio_made_dir = NULL;
+	if (made) {
+		mmab_rm_rf(made);
+		free(made);
+		ctx->state = NULL;
 	}
 }
 

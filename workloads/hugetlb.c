@@ -30,12 +30,12 @@
 
 #include "lib/mem.h"
 #include "lib/mmab.h"
-#include "workloads/frag.h"
+#include "workloads/fragmenter.h"
 #include "workloads/hist.h"
+#include "workloads/hugetlb.h"
 #include "workloads/workload.h"
 
 #define HUGETLB_NR "/sys/kernel/mm/hugepages/hugepages-2048kB/nr_hugepages"
-#define HPAGE_BYTES (2ULL << 20)
 
 struct hugetlb_opts {
 	int fragment;		/* enum frag_source */
@@ -91,7 +91,7 @@ static double hugetlb_estimate(const void *opts, uint64_t mem_bytes)
 		(double)opt_size_bytes(&o->f.size, mem_bytes) / 300e6;
 
 	/* growth: ~1 ms per page on fragmented memory, compaction included */
-	return 3.0 + fill + (double)mem_bytes / HPAGE_BYTES * 1e-3 + o->hold_s;
+	return 3.0 + fill + (double)mem_bytes / MEM_HPAGE * 1e-3 + o->hold_s;
 }
 
 static long long read_nr(void)
@@ -117,166 +117,200 @@ long long hugetlb_pages_possible(long long memfree_kb, double alloc_pct)
 {
 	if (memfree_kb <= 0)
 		return 0;
-	return (long long)floor((double)memfree_kb * 1024.0 * alloc_pct / 100.0 / HPAGE_BYTES);
+	return (long long)floor((double)memfree_kb * 1024.0 * alloc_pct / 100.0 / MEM_HPAGE);
 }
 
-static struct fragmenter *hugetlb_frag;
-static long long hugetlb_nr_orig = -1;
+/* Per-run state, from run to teardown. */
+struct hugetlb_state {
+	struct fragmenter *frag;
+	long long nr_orig;	/* the pool before growth; -1 until read */
+};
 
-static int hugetlb_run(struct wl_ctx *ctx, void *opts)
+/* What growing the pool measured. */
+struct hugetlb_growth {
+	long long nr0, total0, possible, obtained;
+	long long vm0[5];		/* the vmstat counters of hugetlb_vmstat[] at the start */
+	long failed_steps, steps;
+	double seconds;
+	struct hist *lat;
+};
+
+static const char *const hugetlb_vmstat[] = {
+	"compact_stall", "compact_success", "compact_fail", "htlb_buddy_alloc_success",
+	"htlb_buddy_alloc_fail",
+};
+
+/* One nr_hugepages write asking for WANT pages; *GOT the pool after it.  0 or -errno. */
+static int hugetlb_step(struct wl_ctx *ctx, bool first, long long want, long long *got,
+			double *dt)
 {
-	struct hugetlb_opts *o = opts;
-	struct hist *lat = hist_new();
-	struct frag_report rep = { 0 };
-	long long nr0, nr, total0, total1, memfree, possible, target, obtained;
-	long long stall0, succ0, fail0, hsucc0, hfail0;
-	long fails = 0, failed_steps = 0, steps = 0;
-	double t_start, t_grow, elapsed;
-	FILE *steps_csv = NULL;
-	char *path;
+	char val[32];
+	double t0 = mmab_now();
+	int ret;
+
+	snprintf(val, sizeof(val), "%lld", want);
+	/* the first write journals the original pool size; later ones need not */
+	ret = first ? wl_knob_set(ctx, HUGETLB_NR, val) : mmab_write_file(HUGETLB_NR, val);
+	*dt = mmab_now() - t0;
+	if (ret) {
+		mmab_err("cannot write '%s' to '%s': %s", val, HUGETLB_NR, strerror(-ret));
+		return ret;
+	}
+	*got = read_nr();
+	if (*got < 0) {
+		mmab_err("cannot read '%s'", HUGETLB_NR);
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Grow the pool from G->nr0 by G->possible pages, STEP_PAGES at a time,
+ * until max_fail_steps steps in a row obtained nothing; each step's row
+ * goes to STEPS_CSV (may be NULL).  0 or -errno.
+ */
+static int hugetlb_grow(struct wl_ctx *ctx, const struct hugetlb_opts *o,
+			struct hugetlb_growth *g, FILE *steps_csv)
+{
+	long long nr = g->nr0, target = g->nr0 + g->possible;
+	double t_start = mmab_now();
+	long fails = 0;
 	int ret = 0;
 
-	frag_set_stop(ctx->stop);
-	if (o->fragment == FRAG_SRC_FRAG) {
-		ret = frag_start(&hugetlb_frag, &o->f, ctx->mem_bytes, ctx->seed, ctx->scratch_dir,
-				 o->concurrent, &rep);
-	} else if (o->fragment == FRAG_SRC_FIO) {
-		path = xasprintf("%s/fio-frag.log", ctx->iter_dir);
-		ret = frag_fio_start(&hugetlb_frag, opt_size_bytes(&o->f.size, ctx->mem_bytes),
-				     ctx->scratch_dir, path, &rep);
-		free(path);
-	}
-	if (ret) {
-		mmab_err("fragmenter (%s) failed: %s", frag_source_names[o->fragment],
-			 strerror(-ret));
-		goto out_free;
-	}
-
-	nr0 = read_nr();
-	total0 = mem_meminfo_kb("HugePages_Total");
-	memfree = mem_meminfo_kb("MemFree");
-	if (nr0 < 0 || total0 < 0 || memfree < 0) {
-		mmab_err("cannot read the hugetlb pool size or /proc/meminfo");
-		ret = -EIO;
-		goto out_free;
-	}
-	hugetlb_nr_orig = nr0;
-	possible = hugetlb_pages_possible(memfree, o->alloc_pct);
-	target = nr0 + possible;
-
-	path = xasprintf("%s/hugetlb-steps.csv", ctx->iter_dir);
-	steps_csv = fopen(path, "w");
-	free(path);
-	if (steps_csv)
-		fputs("t,requested,nr_hugepages,obtained,seconds\n", steps_csv);
-
-	stall0 = mem_vmstat("compact_stall");
-	succ0 = mem_vmstat("compact_success");
-	fail0 = mem_vmstat("compact_fail");
-	hsucc0 = mem_vmstat("htlb_buddy_alloc_success");
-	hfail0 = mem_vmstat("htlb_buddy_alloc_fail");
-	t_start = mmab_now();
-	nr = nr0;
 	while (nr < target && fails < o->max_fail_steps && !*ctx->stop) {
-		long long want = nr + o->step_pages, got;
-		char val[32];
-		double t0, dt;
+		long long want = nr + o->step_pages < target ? nr + o->step_pages : target, got;
+		double dt, t0 = mmab_now();
 
-		if (want > target)
-			want = target;
-		snprintf(val, sizeof(val), "%lld", want);
-		t0 = mmab_now();
-		/* the first write journals the original pool size; later ones need not */
-		ret = steps ? mmab_write_file(HUGETLB_NR, val) : wl_knob_set(ctx, HUGETLB_NR, val);
-		dt = mmab_now() - t0;
-		if (ret) {
-			mmab_err("cannot write '%s' to '%s': %s", val, HUGETLB_NR, strerror(-ret));
-			goto out_free;
-		}
-		got = read_nr();
-		if (got < 0) {
-			ret = -EIO;
-			mmab_err("cannot read '%s'", HUGETLB_NR);
-			goto out_free;
-		}
-		steps++;
+		ret = hugetlb_step(ctx, g->steps == 0, want, &got, &dt);
+		if (ret)
+			break;
+		g->steps++;
 		if (steps_csv)
 			fprintf(steps_csv, "%.6f,%lld,%lld,%lld,%.9f\n", t0 - t_start, want, got,
 				got - nr, dt);
 		if (got > nr) {
 			for (long long i = nr; i < got; i++)
-				hist_add(lat, dt * 1e6 / (double)(got - nr));
+				hist_add(g->lat, dt * 1e6 / (double)(got - nr));
 			fails = 0;
 		} else {
 			fails++;
-			failed_steps++;
+			g->failed_steps++;
 		}
 		nr = got;
 		/* leave the runner time to collect and roll back before its timeout */
 		if (ctx->timeout_s > 0 && mmab_now() - t_start > ctx->timeout_s * 0.6)
 			break;
 	}
-	t_grow = mmab_now() - t_start;
-	total1 = mem_meminfo_kb("HugePages_Total");
-	obtained = total1 - total0;
-	if (obtained != nr - nr0)
-		mmab_warn("HugePages_Total grew by %lld but nr_hugepages by %lld", obtained,
-			  nr - nr0);
+	g->seconds = mmab_now() - t_start;
+	g->obtained = mem_meminfo_kb("HugePages_Total") - g->total0;
+	if (g->obtained != nr - g->nr0)
+		mmab_warn("HugePages_Total grew by %lld but nr_hugepages by %lld", g->obtained,
+			  nr - g->nr0);
+	return ret;
+}
 
-	wl_metric(ctx, "success_pct", hugetlb_success_pct(obtained, possible), "%",
+static void hugetlb_metrics(struct wl_ctx *ctx, const struct hugetlb_opts *o,
+			    const struct hugetlb_growth *g, const struct frag_report *rep)
+{
+	static const enum metric_dir dirs[] = {
+		METRIC_LOWER, METRIC_NONE, METRIC_LOWER, METRIC_NONE, METRIC_LOWER
+	};
+
+	wl_metric(ctx, "success_pct", hugetlb_success_pct(g->obtained, g->possible), "%",
 		  METRIC_HIGHER, AGG_MEAN);
-	wl_metric(ctx, "pages_obtained", (double)obtained, "pages", METRIC_HIGHER, AGG_MEAN);
-	wl_metric(ctx, "pages_possible", (double)possible, "pages", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "alloc_latency_us_p50", hist_quantile(lat, 0.5), "us", METRIC_LOWER,
+	wl_metric(ctx, "pages_obtained", (double)g->obtained, "pages", METRIC_HIGHER, AGG_MEAN);
+	wl_metric(ctx, "pages_possible", (double)g->possible, "pages", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "alloc_latency_us_p50", hist_quantile(g->lat, 0.5), "us", METRIC_LOWER,
 		  AGG_MEAN);
-	wl_metric(ctx, "alloc_latency_us_p99", hist_quantile(lat, 0.99), "us", METRIC_LOWER,
+	wl_metric(ctx, "alloc_latency_us_p99", hist_quantile(g->lat, 0.99), "us", METRIC_LOWER,
 		  AGG_MEAN);
-	wl_metric(ctx, "alloc_latency_us_max", hist_max(lat), "us", METRIC_LOWER, AGG_MAX);
-	wl_metric(ctx, "pages_per_second", t_grow > 0 ? (double)obtained / t_grow : NAN,
-		  "pages/s", METRIC_HIGHER, AGG_HMEAN);
-	wl_metric(ctx, "grow_seconds", t_grow, "s", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "failed_steps", (double)failed_steps, "steps", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "compact_stall", frag_vmstat_delta("compact_stall", stall0), "events",
-		  METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "compact_success", frag_vmstat_delta("compact_success", succ0),
-		  "events", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "compact_fail", frag_vmstat_delta("compact_fail", fail0), "events",
-		  METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "htlb_buddy_alloc_success",
-		  frag_vmstat_delta("htlb_buddy_alloc_success", hsucc0), "pages", METRIC_NONE,
-		  AGG_MEAN);
-	wl_metric(ctx, "htlb_buddy_alloc_fail", frag_vmstat_delta("htlb_buddy_alloc_fail", hfail0),
-		  "pages", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "fill_seconds", o->fragment == FRAG_SRC_NONE ? NAN : rep.fill_seconds,
+	wl_metric(ctx, "alloc_latency_us_max", hist_max(g->lat), "us", METRIC_LOWER, AGG_MAX);
+	wl_metric(ctx, "pages_per_second", g->seconds > 0 ? (double)g->obtained / g->seconds :
+		  NAN, "pages/s", METRIC_HIGHER, AGG_HMEAN);
+	wl_metric(ctx, "grow_seconds", g->seconds, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "failed_steps", (double)g->failed_steps, "steps", METRIC_LOWER, AGG_MEAN);
+	for (size_t i = 0; i < ARRAY_SIZE(hugetlb_vmstat); i++)
+		wl_metric(ctx, hugetlb_vmstat[i], mem_vmstat_delta(hugetlb_vmstat[i], g->vm0[i]),
+			  i < 3 ? "events" : "pages", dirs[i], AGG_MEAN);
+	wl_metric(ctx, "fill_seconds", o->fragment == FRAG_SRC_NONE ? NAN : rep->fill_seconds,
 		  "s", METRIC_NONE, AGG_MEAN);
-	ret = hist_append_file(ctx->iter_dir, "alloc_latency", "us", lat);
-	if (ret)
-		mmab_err("cannot write '%s/histograms.csv': %s", ctx->iter_dir, strerror(-ret));
+}
 
-	elapsed = mmab_now();
-	while (mmab_now() - elapsed < o->hold_s && !*ctx->stop)
-		usleep(50 * 1000);
-out_free:
+/* The pool's size and MemFree before growth: how many pages to ask for.  0 or -EIO. */
+static int hugetlb_measure_start(const struct hugetlb_opts *o, struct hugetlb_growth *g)
+{
+	long long memfree = mem_meminfo_kb("MemFree");
+
+	g->nr0 = read_nr();
+	g->total0 = mem_meminfo_kb("HugePages_Total");
+	if (g->nr0 < 0 || g->total0 < 0 || memfree < 0) {
+		mmab_err("cannot read the hugetlb pool size or /proc/meminfo");
+		return -EIO;
+	}
+	g->possible = hugetlb_pages_possible(memfree, o->alloc_pct);
+	for (size_t i = 0; i < ARRAY_SIZE(hugetlb_vmstat); i++)
+		g->vm0[i] = mem_vmstat(hugetlb_vmstat[i]);
+	return 0;
+}
+
+static int hugetlb_run(struct wl_ctx *ctx, void *opts)
+{
+	struct hugetlb_opts *o = opts;
+	struct hugetlb_state *s = xcalloc(1, sizeof(*s));
+	struct hugetlb_growth g = { .lat = hist_new() };
+	struct frag_report rep;
+	FILE *steps_csv;
+	char *path;
+	int ret;
+
+	s->nr_orig = -1;
+	ctx->state = s;
+	ret = frag_source_start(&s->frag, ctx, o->fragment, &o->f, o->concurrent, &rep);
+	if (!ret)
+		ret = hugetlb_measure_start(o, &g);
+	if (ret)
+		goto out_free;
+	s->nr_orig = g.nr0;
+
+	path = xasprintf("%s/hugetlb-steps.csv", ctx->iter_dir);
+	steps_csv = fopen(path, "w");
+	free(path);
+	if (steps_csv)
+		fputs("t,requested,nr_hugepages,obtained,seconds\n", steps_csv);
+	ret = hugetlb_grow(ctx, o, &g, steps_csv);
 	if (steps_csv)
 		fclose(steps_csv);
-	hist_free(lat);
+	if (ret)
+		goto out_free;
+
+	hugetlb_metrics(ctx, o, &g, &rep);
+	ret = hist_append_file(ctx->iter_dir, "alloc_latency", "us", g.lat);
+	if (ret)
+		mmab_err("cannot write '%s/histograms.csv': %s", ctx->iter_dir, strerror(-ret));
+	for (double t0 = mmab_now(); mmab_now() - t0 < o->hold_s && !*ctx->stop;)
+		usleep(50 * 1000);
+out_free:
+	hist_free(g.lat);
 	return ret;
 }
 
 static void hugetlb_teardown(struct wl_ctx *ctx, void *opts)
 {
-	(void)ctx;
+	struct hugetlb_state *s = ctx->state;
+
 	(void)opts;
+	if (!s)
+		return;
 	/* give the pages back before the fragmenter's memory goes: the journal does it too */
-	if (hugetlb_nr_orig >= 0) {
+	if (s->nr_orig >= 0) {
 		char val[32];
 
-		snprintf(val, sizeof(val), "%lld", hugetlb_nr_orig);
+		snprintf(val, sizeof(val), "%lld", s->nr_orig);
 		mmab_write_file(HUGETLB_NR, val);
-		hugetlb_nr_orig = -1;
 	}
-	frag_stop(hugetlb_frag);
-	hugetlb_frag = NULL;
+	frag_stop(s->frag);
+	free(s);
+	ctx->state = NULL;
 }
 
 const struct workload wl_hugetlb = {

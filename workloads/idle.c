@@ -223,11 +223,47 @@ static double self_cpu_ms(void)
 	       (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1e3;
 }
 
+/* The metrics from snapshots A and B around the sleep, wake-up lateness LATE. */
+static void idle_metrics(struct wl_ctx *ctx, const struct snapshot *a, const struct snapshot *b,
+			 struct hist *late, double self_ms)
+{
+	static const struct { const char *name, *unit; } vm[] = {
+		{ "pgfault", "faults" }, { "pgmajfault", "faults" }, { "pgalloc", "pages" },
+		{ "pgfree", "pages" }, { "pgpgin", "KiB" }, { "pgpgout", "KiB" },
+		{ "nr_dirtied", "pages" },
+	};
+	struct idle_cpu_pct pct;
+
+	idle_cpu_share(&a->cpu, &b->cpu, &pct);
+	wl_metric(ctx, "elapsed_s", b->t - a->t, "s", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "cpu_busy_pct", pct.busy, "%", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "cpu_user_pct", pct.user, "%", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "cpu_system_pct", pct.system, "%", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "cpu_irq_pct", pct.irq, "%", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "cpu_iowait_pct", pct.iowait, "%", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "cpu_steal_pct", pct.steal, "%", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "ctxt", delta(a->cpu.ctxt, b->cpu.ctxt), "switches", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "intr", delta(a->cpu.intr, b->cpu.intr), "interrupts", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "wake_late_us_p50", hist_quantile(late, 0.5), "us", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "wake_late_us_p99", hist_quantile(late, 0.99), "us", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "wake_late_us_max", hist_max(late), "us", METRIC_LOWER, AGG_MAX);
+	for (size_t i = 0; i < ARRAY_SIZE(vm); i++)
+		wl_metric(ctx, vm[i].name, strcmp(vm[i].name, "pgalloc") ? vm_delta(a, b, vm[i].name) :
+			  pgalloc_delta(a, b), vm[i].unit, METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "memfree_delta_mib",
+		  a->memfree_kb < 0 || b->memfree_kb < 0 ? NAN :
+		  (double)(b->memfree_kb - a->memfree_kb) / 1024.0, "MiB", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "self_cpu_ms", self_ms, "ms", METRIC_LOWER, AGG_MEAN);
+}
+
 static int idle_run(struct wl_ctx *ctx, void *opts)
 {
 	const struct idle_opts *o = opts;
 	struct snapshot a, b = { .vmstat = NULL };
-	struct idle_cpu_pct pct;
 	struct hist *late = hist_new();
 	struct timespec start;
 	double cpu0, cpu1;
@@ -251,36 +287,7 @@ static int idle_run(struct wl_ctx *ctx, void *opts)
 	if (ret)
 		goto out;
 
-	idle_cpu_share(&a.cpu, &b.cpu, &pct);
-	wl_metric(ctx, "elapsed_s", b.t - a.t, "s", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "cpu_busy_pct", pct.busy, "%", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "cpu_user_pct", pct.user, "%", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "cpu_system_pct", pct.system, "%", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "cpu_irq_pct", pct.irq, "%", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "cpu_iowait_pct", pct.iowait, "%", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "cpu_steal_pct", pct.steal, "%", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "ctxt", delta(a.cpu.ctxt, b.cpu.ctxt), "switches", METRIC_LOWER,
-		  AGG_MEAN);
-	wl_metric(ctx, "intr", delta(a.cpu.intr, b.cpu.intr), "interrupts", METRIC_LOWER,
-		  AGG_MEAN);
-	wl_metric(ctx, "wake_late_us_p50", hist_quantile(late, 0.5), "us", METRIC_LOWER,
-		  AGG_MEAN);
-	wl_metric(ctx, "wake_late_us_p99", hist_quantile(late, 0.99), "us", METRIC_LOWER,
-		  AGG_MEAN);
-	wl_metric(ctx, "wake_late_us_max", hist_max(late), "us", METRIC_LOWER, AGG_MAX);
-	wl_metric(ctx, "pgfault", vm_delta(&a, &b, "pgfault"), "faults", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "pgmajfault", vm_delta(&a, &b, "pgmajfault"), "faults", METRIC_NONE,
-		  AGG_MEAN);
-	wl_metric(ctx, "pgalloc", pgalloc_delta(&a, &b), "pages", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "pgfree", vm_delta(&a, &b, "pgfree"), "pages", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "pgpgin", vm_delta(&a, &b, "pgpgin"), "KiB", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "pgpgout", vm_delta(&a, &b, "pgpgout"), "KiB", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "nr_dirtied", vm_delta(&a, &b, "nr_dirtied"), "pages", METRIC_NONE,
-		  AGG_MEAN);
-	wl_metric(ctx, "memfree_delta_mib",
-		  a.memfree_kb < 0 || b.memfree_kb < 0 ? NAN :
-		  (double)(b.memfree_kb - a.memfree_kb) / 1024.0, "MiB", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "self_cpu_ms", cpu1 - cpu0, "ms", METRIC_LOWER, AGG_MEAN);
+	idle_metrics(ctx, &a, &b, late, cpu1 - cpu0);
 	ret = hist_append_file(ctx->iter_dir, "wake_late", "us", late);
 	if (ret)
 		mmab_err("cannot write '%s/histograms.csv': %s", ctx->iter_dir, strerror(-ret));

@@ -47,14 +47,16 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "collectors/proc.h"
 #include "lib/machine.h"
 #include "lib/mem.h"
 #include "lib/mmab.h"
+#include "lib/rand.h"
+#include "workloads/slab.h"
 #include "workloads/wl-io.h"
 #include "workloads/workload.h"
 
-#define PAGE 4096UL
-/* dentry, inode (ext4: 1.1 KiB), buffer heads, extent status: measured ~1.6 KiB */
+/* memory per file besides its data: dentry, inode (ext4: 1.1 KiB), buffer heads, extent status */
 #define FILE_OVERHEAD 1700UL
 #define NCACHES 3
 #define SETTLE_MAX_S 3.0
@@ -117,36 +119,37 @@ static const struct opt_spec slab_specs[] = {
 
 /* ---- /proc/slabinfo ---- */
 
+/* The collectors' parser (collectors/slabinfo.c): one slabinfo parser for the project. */
 int slabinfo_parse(const char *text, const char *const *names, size_t n,
 		   struct slab_cache *out)
 {
-	const char *line = text;
+	struct slab_info si = { 0 };
 	size_t found = 0;
-	int major = 0, minor = 0;
+	int ret;
 
 	memset(out, 0, n * sizeof(*out));
-	if (sscanf(text, "slabinfo - version: %d.%d", &major, &minor) != 2 || major != 2)
-		return -EINVAL;
-	while ((line = strchr(line, '\n')) && *++line) {
-		struct slab_cache c;
-		char name[64];
-		int used = 0;
+	ret = slab_parse(&si, "/proc/slabinfo", text, strlen(text), NULL, 0);
+	for (size_t r = 0; !ret && r < si.n; r++) {
+		const struct slab_row *row = &si.r[r];
 
-		if (*line == '#')
-			continue;
-		if (sscanf(line, "%63s %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64
-			   " : tunables %*u %*u %*u : slabdata %" SCNu64 " %" SCNu64 " %*u%n",
-			   name, &c.active_objs, &c.num_objs, &c.objsize, &c.objperslab,
-			   &c.pagesperslab, &c.active_slabs, &c.num_slabs, &used) != 8 || !used)
-			return -EINVAL;
 		for (size_t i = 0; i < n; i++) {
-			if (strcmp(names[i], name) || out[i].name[0])
+			if (out[i].name[0] || strlen(names[i]) != row->nlen ||
+			    strncmp(names[i], row->name, row->nlen) || row->nlen >= sizeof(out[i].name))
 				continue;
-			memcpy(c.name, name, sizeof(c.name));
-			out[i] = c;
+			memcpy(out[i].name, row->name, row->nlen);
+			out[i].active_objs = row->active_objs;
+			out[i].num_objs = row->num_objs;
+			out[i].objsize = row->objsize;
+			out[i].objperslab = row->objperslab;
+			out[i].pagesperslab = row->pagesperslab;
+			out[i].active_slabs = row->active_slabs;
+			out[i].num_slabs = row->num_slabs;
 			found++;
 		}
 	}
+	slab_free(&si);
+	if (ret)
+		return -EINVAL;
 	return found == n ? 0 : -ENOENT;
 }
 
@@ -171,16 +174,16 @@ double slab_pages_per_1k(double pages, double objects)
 	return objects > 0 ? 1000.0 * pages / objects : NAN;
 }
 
-/* ---- state from setup to teardown ---- */
+/* ---- state from setup to teardown (ctx->state) ---- */
 
-static struct slab_state {
+struct slab_state {
 	char *dir;
 	const char *names[NCACHES];
 	char inode_cache[64];
 	long files, dirs;
 	uint8_t *deleted;
 	FILE *csv;		/* slab.csv: the raw rows behind the metrics */
-} st;
+};
 
 static int slab_supported(const void *opts, char *why, size_t whylen)
 {
@@ -206,8 +209,8 @@ static int slab_supported(const void *opts, char *why, size_t whylen)
 
 static long slab_nfiles(const struct slab_opts *o, uint64_t mem_bytes)
 {
-	uint64_t per = (opt_size_bytes(&o->file_size, mem_bytes) + PAGE - 1) / PAGE * PAGE +
-		FILE_OVERHEAD;
+	uint64_t per = (opt_size_bytes(&o->file_size, mem_bytes) + MEM_PAGE - 1) / MEM_PAGE *
+		MEM_PAGE + FILE_OVERHEAD;
 	uint64_t n = o->files ? (uint64_t)o->files : opt_size_bytes(&o->size, mem_bytes) / per;
 
 	return n < 1 ? 1 : n > 100000000 ? 100000000 : (long)n;
@@ -218,7 +221,7 @@ static double slab_estimate(const void *opts, uint64_t mem_bytes)
 	const struct slab_opts *o = opts;
 	double n = (double)slab_nfiles(o, mem_bytes);
 
-	/* ~40k creates/s and ~9k unlinks/s on ext4 here; fsync ~1 ms each */
+	/* a plan's guess: 40k creates/s and 9k unlinks/s (ext4), fsync 1 ms each */
 	return 5.0 + n / 40e3 + n * o->delete_pct / 100 / 9e3 + (o->fsync ? n * 1e-3 : 0) +
 		(double)mem_bytes / 1e9;
 }
@@ -256,7 +259,7 @@ static void note_merged(const char *name)
 	closedir(d);
 }
 
-static int read_caches(struct slab_cache *c)
+static int read_caches(const struct slab_state *st, struct slab_cache *c)
 {
 	char *text;
 	int ret = mmab_read_file("/proc/slabinfo", &text, NULL);
@@ -265,7 +268,7 @@ static int read_caches(struct slab_cache *c)
 		mmab_err("cannot read '/proc/slabinfo': %s", strerror(-ret));
 		return ret;
 	}
-	ret = slabinfo_parse(text, st.names, NCACHES, c);
+	ret = slabinfo_parse(text, st->names, NCACHES, c);
 	free(text);
 	if (ret)
 		mmab_err("/proc/slabinfo: %s", ret == -ENOENT ? "a cache measured is missing" :
@@ -277,7 +280,7 @@ static int read_caches(struct slab_cache *c)
  * Freed inodes and dentries reach the slab after an RCU grace period: wait
  * until the object counts stop moving (or SETTLE_MAX_S) before measuring.
  */
-static int settle_caches(struct slab_cache *c, volatile int *stop)
+static int settle_caches(const struct slab_state *st, struct slab_cache *c, volatile int *stop)
 {
 	uint64_t prev = UINT64_MAX;
 	double t0 = mmab_now();
@@ -286,7 +289,7 @@ static int settle_caches(struct slab_cache *c, volatile int *stop)
 	for (;;) {
 		uint64_t active = 0;
 
-		ret = read_caches(c);
+		ret = read_caches(st, c);
 		if (ret)
 			return ret;
 		for (int i = 0; i < NCACHES; i++)
@@ -298,84 +301,87 @@ static int settle_caches(struct slab_cache *c, volatile int *stop)
 	}
 }
 
-static void csv_rows(const char *phase, const struct slab_cache *c)
+static void csv_rows(struct slab_state *st, const char *phase, const struct slab_cache *c)
 {
-	if (!st.csv)
+	if (!st->csv)
 		return;
 	for (int i = 0; i < NCACHES; i++)
-		fprintf(st.csv, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
+		fprintf(st->csv, "%s,%s,%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64 ",%" PRIu64
 			",%" PRIu64 "\n", phase, c[i].name, c[i].active_objs, c[i].num_objs,
 			c[i].objsize, c[i].objperslab, c[i].pagesperslab, c[i].num_slabs);
-	fflush(st.csv);
+	fflush(st->csv);
 }
 
-static int slab_prepare(struct wl_ctx *ctx, void *opts)
+static int slab_prepare(struct wl_ctx *ctx, const struct slab_opts *o, struct slab_state *st)
 {
-	struct slab_opts *o = opts;
 	struct slab_cache c[NCACHES];
 	char type[64] = "?", *path;
 	const char *ic;
 	int ret;
 
-	memset(&st, 0, sizeof(st));
-	ret = wlio_workdir(ctx, o->dir, "slab", &st.dir);
+		ret = wlio_workdir(ctx, o->dir, "slab", &st->dir);
 	if (ret)
 		return ret;
-	ret = machine_fstype(st.dir, type, sizeof(type));
+	ret = machine_fstype(st->dir, type, sizeof(type));
 	if (ret)
-		mmab_warn("cannot tell the file system of '%s': %s", st.dir, strerror(-ret));
+		mmab_warn("cannot tell the file system of '%s': %s", st->dir, strerror(-ret));
 	if (o->inode_cache && *o->inode_cache && strcmp(o->inode_cache, "auto")) {
 		ic = o->inode_cache;
 	} else {
 		ic = wlio_inode_cache(type);
 		if (!ic) {
 			mmab_err("slab: no known inode cache for file system '%s' under '%s': "
-				 "set inode_cache", type, st.dir);
+				 "set inode_cache", type, st->dir);
 			return -EOPNOTSUPP;
 		}
 	}
-	snprintf(st.inode_cache, sizeof(st.inode_cache), "%s", ic);
-	st.names[0] = "dentry";
-	st.names[1] = st.inode_cache;
-	st.names[2] = "buffer_head";
-	ret = read_caches(c);
+	snprintf(st->inode_cache, sizeof(st->inode_cache), "%s", ic);
+	st->names[0] = "dentry";
+	st->names[1] = st->inode_cache;
+	st->names[2] = "buffer_head";
+	ret = read_caches(st, c);
 	if (ret)
 		return ret == -ENOENT ? -EOPNOTSUPP : ret;
 	for (int i = 0; i < NCACHES; i++)
-		note_merged(st.names[i]);
-	mmab_info("slab: files under '%s' (%s): caches dentry, %s, buffer_head", st.dir, type,
-		  st.inode_cache);
+		note_merged(st->names[i]);
+	mmab_info("slab: files under '%s' (%s): caches dentry, %s, buffer_head", st->dir, type,
+		  st->inode_cache);
 
 	path = xasprintf("%s/slab.csv", ctx->iter_dir);
-	st.csv = fopen(path, "w");
-	if (!st.csv)
+	st->csv = fopen(path, "w");
+	if (!st->csv)
 		mmab_warn("cannot create '%s': %s", path, strerror(errno));
 	else
 		fputs("phase,cache,active_objs,num_objs,objsize,objperslab,pagesperslab,"
-		      "num_slabs\n", st.csv);
+		      "num_slabs\n", st->csv);
 	free(path);
-	csv_rows("start", c);
+	csv_rows(st, "start", c);
 	return 0;
 }
 
 static void slab_teardown(struct wl_ctx *ctx, void *opts)
 {
-	(void)ctx;
+	struct slab_state *st = ctx->state;
+
 	(void)opts;
-	if (st.csv)
-		fclose(st.csv);
+	if (!st)
+		return;
+	if (st->csv)
+		fclose(st->csv);
 	/* the scratch dir goes with the runner; a dir of the user's goes now */
-	if (st.dir)
-		mmab_rm_rf(st.dir);
-	free(st.dir);
-	free(st.deleted);
-	memset(&st, 0, sizeof(st));
-}
+	if (st->dir)
+		mmab_rm_rf(st->dir);
+	free(st->dir);
+	free(st->deleted);
+	}
 
 /* The runner skips teardown when setup fails: undo a partial setup here. */
 static int slab_setup(struct wl_ctx *ctx, void *opts)
 {
-	int ret = slab_prepare(ctx, opts);
+	int ret;
+
+	ctx->state = xcalloc(1, sizeof(struct slab_state));
+	ret = slab_prepare(ctx, opts, ctx->state);
 
 	if (ret)
 		slab_teardown(ctx, opts);
@@ -388,12 +394,12 @@ void slab_choose_deletions(long n, double pct, bool random, uint64_t seed, uint8
 
 	memset(del, 0, (size_t)n);
 	if (random) {
-		struct dmap_perm p;
+		struct rand_perm p;
 
 		/* the first k of a seeded permutation: exactly k files, scattered */
-		dmap_perm_init(&p, (uint64_t)n, seed);
+		rand_perm_init(&p, (uint64_t)n, seed);
 		for (long i = 0; i < k; i++)
-			del[dmap_perm_at(&p, (uint64_t)i)] = 1;
+			del[rand_perm_at(&p, (uint64_t)i)] = 1;
 	} else {
 		/* Bresenham: file i goes when floor((i + 1) pct) passes floor(i pct) */
 		for (long i = 0; i < n; i++)
@@ -402,13 +408,14 @@ void slab_choose_deletions(long n, double pct, bool random, uint64_t seed, uint8
 	}
 }
 
-static int create_files(const struct slab_opts *o, uint64_t file_size, volatile int *stop)
+static int create_files(struct slab_state *st, const struct slab_opts *o, uint64_t file_size,
+			volatile int *stop)
 {
 	char *buf = xmalloc(file_size ? file_size : 1);
 	int dfd = -1, ret = 0;
 
 	memset(buf, 0x5a, file_size ? file_size : 1);
-	for (long i = 0; i < st.files && !*stop; i++) {
+	for (long i = 0; i < st->files && !*stop; i++) {
 		char name[32];
 		int fd;
 
@@ -426,7 +433,7 @@ static int create_files(const struct slab_opts *o, uint64_t file_size, volatile 
 				ret = -errno;
 				break;
 			}
-			st.dirs++;
+			st->dirs++;
 		}
 		snprintf(name, sizeof(name), "f%ld", i);
 		fd = openat(dfd, name, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -458,13 +465,14 @@ static void sync_dir(const char *path)
 	}
 }
 
-static int delete_files(const struct slab_opts *o, long *deleted, volatile int *stop)
+static int delete_files(const struct slab_state *st, const struct slab_opts *o, long *deleted,
+			volatile int *stop)
 {
 	*deleted = 0;
-	for (long i = 0; i < st.files && !*stop; i++) {
+	for (long i = 0; i < st->files && !*stop; i++) {
 		char name[64];
 
-		if (!st.deleted[i])
+		if (!st->deleted[i])
 			continue;
 		snprintf(name, sizeof(name), "d%ld/f%ld", i / o->per_dir, i);
 		if (unlink(name) < 0)
@@ -509,7 +517,7 @@ static void __attribute__((noreturn)) pressure_child(uint64_t target, uint64_t r
 		/* unreadable: count it as reclaimed, which can only stop us sooner */
 		if (mem_reachable(&reach) || reach < step)
 			from_reclaim += step;
-		for (uint64_t q = 0; q < step; q += PAGE)
+		for (uint64_t q = 0; q < step; q += MEM_PAGE)
 			p[off + q] = 1;
 		*done = off + step;
 	}
@@ -529,9 +537,7 @@ static int slab_pressure_target(double pct, uint64_t *target, uint64_t *reclaim)
 	 * the watermarks, and the lowmem protection a zone keeps against
 	 * allocations that could use a higher zone: hundreds of MiB of DMA32
 	 * with a ballast holding Normal).  Allocating that on top of the
-	 * reclaimable share ran the pressure child into the OOM killer in
-	 * every iteration on the test VM (it took the ballast before the
-	 * workload's oom_score_adj was raised, so it went unnoticed).
+	 * reclaimable share runs the pressure child into the OOM killer.
 	 */
 	uint64_t reach;
 	long long free_kb = mem_reachable(&reach) ? mem_meminfo_kb("MemFree")
@@ -621,128 +627,164 @@ static void cache_metrics(struct wl_ctx *ctx, const char *what, const struct sla
 	}
 }
 
-static int slab_run(struct wl_ctx *ctx, void *opts)
-{
-	struct slab_opts *o = opts;
+/* What one iteration measured. */
+struct slab_result {
 	struct slab_cache created[NCACHES], before[NCACHES], after[NCACHES];
-	uint64_t file_size = opt_size_bytes(&o->file_size, ctx->mem_bytes);
-	double t0, t_create, t_delete, pages_freed = 0, objs_freed = 0;
-	double del_pages = 0, del_objs = 0, sr0, sr1;
+	double t_create, t_delete, sr0, sr1;
+	long deleted;
 	struct pressure_result pr;
-	char *vm0 = NULL, *vm1 = NULL;
-	long deleted = 0;
-	int cwd, ret;
+	char *vm0, *vm1;	/* /proc/vmstat around the pressure */
+};
 
-	st.files = slab_nfiles(o, ctx->mem_bytes);
-	st.deleted = xcalloc((size_t)st.files, 1);
-	slab_choose_deletions(st.files, o->delete_pct, o->pattern == SLAB_DEL_RANDOM, ctx->seed,
-			      st.deleted);
-	mmab_info("slab: %ld files of %" PRIu64 " bytes, %ld per directory", st.files,
+/* Create the files, then delete the chosen ones, measuring the caches after each.  0 or -errno. */
+static int slab_files(struct wl_ctx *ctx, const struct slab_opts *o, struct slab_state *st,
+		      struct slab_result *r)
+{
+	uint64_t file_size = opt_size_bytes(&o->file_size, ctx->mem_bytes);
+	double t0 = mmab_now();
+	int ret;
+
+	mmab_info("slab: %ld files of %" PRIu64 " bytes, %ld per directory", st->files,
 		  file_size, o->per_dir);
-
-	/* relative names from here: shorter paths, less time in path walks */
-	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (cwd < 0 || chdir(st.dir) < 0) {
-		ret = -errno;
-		mmab_err("cannot enter '%s': %s", st.dir, strerror(-ret));
-		goto out;
-	}
-	t0 = mmab_now();
-	ret = create_files(o, file_size, ctx->stop);
+	ret = create_files(st, o, file_size, ctx->stop);
 	if (!ret && *ctx->stop)
 		ret = -EINTR;
 	if (ret) {
-		mmab_err("cannot create the files under '%s': %s", st.dir, strerror(-ret));
-		goto out;
+		mmab_err("cannot create the files under '%s': %s", st->dir, strerror(-ret));
+		return ret;
 	}
 	/* written back, so the data pages (and their buffer heads) are reclaimable */
 	sync_dir(".");
-	t_create = mmab_now() - t0;
-	ret = settle_caches(created, ctx->stop);
+	r->t_create = mmab_now() - t0;
+	ret = settle_caches(st, r->created, ctx->stop);
 	if (ret)
-		goto out;
-	csv_rows("created", created);
+		return ret;
+	csv_rows(st, "created", r->created);
 
 	t0 = mmab_now();
-	ret = delete_files(o, &deleted, ctx->stop);
+	ret = delete_files(st, o, &r->deleted, ctx->stop);
 	if (!ret && *ctx->stop)
 		ret = -EINTR;
 	if (ret) {
-		mmab_err("cannot delete files under '%s': %s", st.dir, strerror(-ret));
-		goto out;
+		mmab_err("cannot delete files under '%s': %s", st->dir, strerror(-ret));
+		return ret;
 	}
-	t_delete = mmab_now() - t0;
-	ret = settle_caches(before, ctx->stop);
-	if (ret)
-		goto out;
-	csv_rows("before", before);
+	r->t_delete = mmab_now() - t0;
+	ret = settle_caches(st, r->before, ctx->stop);
+	if (!ret)
+		csv_rows(st, "before", r->before);
+	return ret;
+}
 
-	sr0 = (double)mem_meminfo_kb("SReclaimable");
-	ret = mmab_read_file("/proc/vmstat", &vm0, NULL);
+/* The pressure, with /proc/vmstat and the caches around it.  0 or -errno. */
+static int slab_pressure(struct wl_ctx *ctx, const struct slab_opts *o, struct slab_state *st,
+			 struct slab_result *r)
+{
+	int ret;
+
+	r->sr0 = (double)mem_meminfo_kb("SReclaimable");
+	ret = mmab_read_file("/proc/vmstat", &r->vm0, NULL);
+	if (!ret) {
+		ret = apply_pressure(o, &r->pr);
+		if (ret)
+			return ret;
+		ret = mmab_read_file("/proc/vmstat", &r->vm1, NULL);
+	}
 	if (ret) {
 		mmab_err("cannot read '/proc/vmstat': %s", strerror(-ret));
-		goto out;
+		return ret;
 	}
-	ret = apply_pressure(o, &pr);
+	ret = settle_caches(st, r->after, ctx->stop);
 	if (ret)
-		goto out;
-	ret = mmab_read_file("/proc/vmstat", &vm1, NULL);
-	if (ret) {
-		mmab_err("cannot read '/proc/vmstat': %s", strerror(-ret));
-		goto out;
-	}
-	ret = settle_caches(after, ctx->stop);
-	if (ret)
-		goto out;
-	sr1 = (double)mem_meminfo_kb("SReclaimable");
-	csv_rows("after", after);
+		return ret;
+	r->sr1 = (double)mem_meminfo_kb("SReclaimable");
+	csv_rows(st, "after", r->after);
+	return 0;
+}
 
-	cache_metrics(ctx, "created", created);
-	cache_metrics(ctx, "before", before);
-	cache_metrics(ctx, "after", after);
+/* Per cache, what the pressure freed; the sums into *PAGES and *OBJS, the deletions' into *DEL_*. */
+static void freed_metrics(struct wl_ctx *ctx, const struct slab_result *r, double *pages,
+			  double *objs, double *del_pages, double *del_objs)
+{
+	*pages = *objs = *del_pages = *del_objs = 0;
 	for (int i = 0; i < NCACHES; i++) {
-		double p = (double)slab_pages(&before[i]) - (double)slab_pages(&after[i]);
-		double ob = (double)before[i].active_objs - (double)after[i].active_objs;
+		double p = (double)slab_pages(&r->before[i]) - (double)slab_pages(&r->after[i]);
+		double ob = (double)r->before[i].active_objs - (double)r->after[i].active_objs;
 		char name[96];
 
 		snprintf(name, sizeof(name), "slab_pages_freed_%s", cache_keys[i]);
 		wl_metric(ctx, name, p, "pages", METRIC_HIGHER, AGG_MEAN);
 		snprintf(name, sizeof(name), "objects_freed_%s", cache_keys[i]);
 		wl_metric(ctx, name, ob, "objects", METRIC_NONE, AGG_MEAN);
-		pages_freed += p;
-		objs_freed += ob;
-		del_pages += (double)slab_pages(&created[i]) - (double)slab_pages(&before[i]);
-		del_objs += (double)created[i].active_objs - (double)before[i].active_objs;
+		*pages += p;
+		*objs += ob;
+		*del_pages += (double)slab_pages(&r->created[i]) - (double)slab_pages(&r->before[i]);
+		*del_objs += (double)r->created[i].active_objs - (double)r->before[i].active_objs;
 	}
-	wl_metric(ctx, "slab_pages_freed", pages_freed, "pages", METRIC_HIGHER, AGG_MEAN);
-	wl_metric(ctx, "objects_freed", objs_freed, "objects", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "pages_freed_per_1k_objects", slab_pages_per_1k(pages_freed, objs_freed),
-		  "pages", METRIC_HIGHER, AGG_MEAN);
+}
+
+static void slab_metrics(struct wl_ctx *ctx, const struct slab_opts *o,
+			 const struct slab_state *st, const struct slab_result *r)
+{
+	double pages, objs, del_pages, del_objs;
+	bool anon = o->pressure == SLAB_P_ANON;
+
+	cache_metrics(ctx, "created", r->created);
+	cache_metrics(ctx, "before", r->before);
+	cache_metrics(ctx, "after", r->after);
+	freed_metrics(ctx, r, &pages, &objs, &del_pages, &del_objs);
+	wl_metric(ctx, "slab_pages_freed", pages, "pages", METRIC_HIGHER, AGG_MEAN);
+	wl_metric(ctx, "objects_freed", objs, "objects", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "pages_freed_per_1k_objects", slab_pages_per_1k(pages, objs), "pages",
+		  METRIC_HIGHER, AGG_MEAN);
 	wl_metric(ctx, "delete_slab_pages_freed", del_pages, "pages", METRIC_NONE, AGG_MEAN);
 	wl_metric(ctx, "delete_objects_freed", del_objs, "objects", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "sreclaimable_freed_mib", sr0 < 0 || sr1 < 0 ? NAN : (sr0 - sr1) / 1024,
-		  "MiB", METRIC_HIGHER, AGG_MEAN);
-	wl_metric(ctx, "files_created", (double)st.files, "files", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "files_deleted", (double)deleted, "files", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "create_seconds", t_create, "s", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "delete_seconds", t_delete, "s", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "pressure_seconds", pr.seconds, "s", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "pressure_mib", o->pressure == SLAB_P_ANON ?
-		  (double)pr.bytes / (1 << 20) : NAN, "MiB", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "pressure_oom", o->pressure == SLAB_P_ANON ? pr.oom : NAN, "bool",
-		  METRIC_LOWER, AGG_MEAN);
-	wlio_reclaim_metrics(ctx, vm0, vm1);
+	wl_metric(ctx, "sreclaimable_freed_mib", r->sr0 < 0 || r->sr1 < 0 ? NAN :
+		  (r->sr0 - r->sr1) / 1024, "MiB", METRIC_HIGHER, AGG_MEAN);
+	wl_metric(ctx, "files_created", (double)st->files, "files", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "files_deleted", (double)r->deleted, "files", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "create_seconds", r->t_create, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "delete_seconds", r->t_delete, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "pressure_seconds", r->pr.seconds, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "pressure_mib", anon ? (double)r->pr.bytes / (1 << 20) : NAN, "MiB",
+		  METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "pressure_oom", anon ? r->pr.oom : NAN, "bool", METRIC_LOWER, AGG_MEAN);
+	wlio_reclaim_metrics(ctx, r->vm0, r->vm1);
+}
+
+static int slab_run(struct wl_ctx *ctx, void *opts)
+{
+	struct slab_opts *o = opts;
+	struct slab_state *st = ctx->state;
+	struct slab_result r = { 0 };
+	int cwd, ret;
+
+	st->files = slab_nfiles(o, ctx->mem_bytes);
+	st->deleted = xcalloc((size_t)st->files, 1);
+	slab_choose_deletions(st->files, o->delete_pct, o->pattern == SLAB_DEL_RANDOM, ctx->seed,
+			      st->deleted);
+	/* relative names from here: shorter paths, less time in path walks */
+	cwd = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (cwd < 0 || chdir(st->dir) < 0) {
+		ret = -errno;
+		mmab_err("cannot enter '%s': %s", st->dir, strerror(-ret));
+		goto out;
+	}
+	ret = slab_files(ctx, o, st, &r);
+	if (!ret)
+		ret = slab_pressure(ctx, o, st, &r);
+	if (!ret)
+		slab_metrics(ctx, o, st, &r);
 out:
 	if (cwd >= 0) {
 		if (fchdir(cwd) < 0)
 			ret = ret ? ret : -errno;
 		close(cwd);
 	}
-	free(vm0);
-	free(vm1);
+	free(r.vm0);
+	free(r.vm1);
 	return ret;
 }
-
 
 const struct workload wl_slab = {
 	.name = "slab",

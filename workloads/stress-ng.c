@@ -153,37 +153,31 @@ static int sng_report(struct wl_ctx *ctx, const char *yaml, const struct engine_
 	return ret;
 }
 
-static int sng_run(struct wl_ctx *ctx, void *opts)
+/* stress-ng's command line: the stressors, their sizes, the YAML output, the suite's args. */
+static void sng_args(struct engine_argv *argv, struct wl_ctx *ctx, const struct sng_opts *o,
+		     const struct engine_argv *names, const struct engine_argv *args,
+		     const char *yaml)
 {
-	struct sng_opts *o = opts;
-	struct engine_argv argv = { 0 }, names = { 0 }, args = { 0 };
 	uint64_t bytes = opt_size_bytes(&o->bytes, ctx->mem_bytes);
-	char *yaml = NULL, desc[128];
-	int ret, st = 0;
 
-	ret = sng_check(o, &names, &args);
-	if (ret)
-		goto out;
-	yaml = xasprintf("%s/stress-ng.yaml", ctx->iter_dir);
-
-	engine_argv_add(&argv, "stress-ng");
-	for (size_t i = 0; i < names.n; i++) {
-		engine_argv_add(&argv, "--%s", names.v[i]);
-		engine_argv_add(&argv, "%ld", o->workers);
-		if (bytes && sng_is_sized(names.v[i])) {
-			engine_argv_add(&argv, "--%s-bytes", names.v[i]);
-			engine_argv_add(&argv, "%" PRIu64, bytes);
+	engine_argv_add(argv, "stress-ng");
+	for (size_t i = 0; i < names->n; i++) {
+		engine_argv_add(argv, "--%s", names->v[i]);
+		engine_argv_add(argv, "%ld", o->workers);
+		if (bytes && sng_is_sized(names->v[i])) {
+			engine_argv_add(argv, "--%s-bytes", names->v[i]);
+			engine_argv_add(argv, "%" PRIu64, bytes);
 		}
 	}
-	engine_argv_add(&argv, "--timeout");
-	engine_argv_add(&argv, "%.0f", ceil(o->runtime));
-	engine_argv_add(&argv, "--metrics");
-	engine_argv_add(&argv, "--yaml");
-	engine_argv_add(&argv, "%s", yaml);
+	engine_argv_add(argv, "--timeout");
+	engine_argv_add(argv, "%.0f", ceil(o->runtime));
+	engine_argv_add(argv, "--metrics");
+	engine_argv_add(argv, "--yaml");
+	engine_argv_add(argv, "%s", yaml);
 	/* file-backed stressors write under the scratch directory, removed afterwards */
 	if (ctx->scratch_dir && *ctx->scratch_dir) {
-		engine_argv_add(&argv, "--temp-path");
-		engine_argv_add(&argv, "%s", ctx->scratch_dir);
+		engine_argv_add(argv, "--temp-path");
+		engine_argv_add(argv, "%s", ctx->scratch_dir);
 	}
 	/*
 	 * No --seed from the iteration's seed: 0.15.06 does not pass it to
@@ -191,30 +185,28 @@ static int sng_run(struct wl_ctx *ctx, void *opts)
 	 * option" with vm and mmap together); `args = --seed N` if wanted.
 	 */
 	if (o->oomable)
-		engine_argv_add(&argv, "--oomable");
-	for (size_t i = 0; i < args.n; i++)
-		engine_argv_add(&argv, "%s", args.v[i]);
+		engine_argv_add(argv, "--oomable");
+	for (size_t i = 0; i < args->n; i++)
+		engine_argv_add(argv, "%s", args->v[i]);
+}
+
+static int sng_run(struct wl_ctx *ctx, void *opts)
+{
+	struct sng_opts *o = opts;
+	struct engine_argv argv = { 0 }, names = { 0 }, args = { 0 };
+	char *yaml = NULL;
+	int ret, st = 0;
+
+	ret = sng_check(o, &names, &args);
+	if (ret)
+		goto out;
+	yaml = xasprintf("%s/stress-ng.yaml", ctx->iter_dir);
+	sng_args(&argv, ctx, o, &names, &args, yaml);
 
 	ret = engine_run((const char *const *)argv.v, NULL, ctx->stop, ENGINE_GRACE_S, &st);
-	if (ret == -ENOENT) {
-		mmab_err("stress-ng not installed");
+	ret = engine_outcome("stress-ng", ret, st, stressng_exit_desc);
+	if (ret)
 		goto out;
-	}
-	if (ret && ret != -EINTR) {
-		mmab_err("cannot run stress-ng: %s", strerror(-ret));
-		goto out;
-	}
-	if (ret == -EINTR) {
-		mmab_err("stress-ng stopped before it finished: the workload was told to stop");
-		goto out;
-	}
-	if (!WIFEXITED(st) || WEXITSTATUS(st)) {
-		engine_wait_desc(st, desc, sizeof(desc));
-		mmab_err("stress-ng %s%s%s", desc, WIFEXITED(st) ? ": " : "",
-			 WIFEXITED(st) ? stressng_exit_desc(WEXITSTATUS(st)) : "");
-		ret = -EIO;
-		goto out;
-	}
 	ret = sng_report(ctx, yaml, &names);
 out:
 	engine_argv_free(&argv);

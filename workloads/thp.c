@@ -29,13 +29,12 @@
 
 #include "lib/mem.h"
 #include "lib/mmab.h"
-#include "workloads/frag.h"
+#include "workloads/fragmenter.h"
 #include "workloads/hist.h"
+#include "workloads/thp.h"
 #include "workloads/workload.h"
 
 #define THP_SYSFS "/sys/kernel/mm/transparent_hugepage"
-#define HPAGE (2UL << 20)
-#define PAGE 4096UL
 #define KPF_THP 22
 #define PM_PRESENT (1ULL << 63)
 #define PM_PFN_MASK ((1ULL << 55) - 1)
@@ -110,7 +109,7 @@ static double thp_estimate(const void *opts, uint64_t mem_bytes)
 	double fill = o->fragment == FRAG_SRC_NONE ? 0 :
 		(double)opt_size_bytes(&o->f.size, mem_bytes) / 300e6;
 
-	/* faults with compaction and reclaim: ~1 GB/s here */
+	/* faults with compaction and reclaim: a plan's guess of 1 GB/s */
 	return 2.0 + fill + (double)opt_size_bytes(&o->size, mem_bytes) / 1e9;
 }
 
@@ -118,7 +117,7 @@ bool thp_pmd_mapped(uint64_t pm_first, uint64_t pm_last, uint64_t kflags)
 {
 	if (!(pm_first & PM_PRESENT) || !(pm_last & PM_PRESENT))
 		return false;
-	if ((pm_last & PM_PFN_MASK) != (pm_first & PM_PFN_MASK) + HPAGE / PAGE - 1)
+	if ((pm_last & PM_PFN_MASK) != (pm_first & PM_PFN_MASK) + MEM_HPAGE / MEM_PAGE - 1)
 		return false;
 	return kflags & (1ULL << KPF_THP);
 }
@@ -145,8 +144,8 @@ static bool region_huge(struct thp_thread *t, const char *p)
 	uint64_t first, last, flags = 0;
 	uintptr_t v = (uintptr_t)p;
 
-	if (pread(t->pagemap, &first, 8, (off_t)(v / PAGE * 8)) != 8 ||
-	    pread(t->pagemap, &last, 8, (off_t)((v + HPAGE - PAGE) / PAGE * 8)) != 8)
+	if (pread(t->pagemap, &first, 8, (off_t)(v / MEM_PAGE * 8)) != 8 ||
+	    pread(t->pagemap, &last, 8, (off_t)((v + MEM_HPAGE - MEM_PAGE) / MEM_PAGE * 8)) != 8)
 		return false;
 	if (first & PM_PRESENT)
 		pread(t->kpageflags, &flags, 8, (off_t)((first & PM_PFN_MASK) * 8));
@@ -159,19 +158,19 @@ static void *thp_thread_fn(void *arg)
 	char *raw, *base;
 
 	t->raw = NULL;
-	raw = mmap(NULL, t->len + HPAGE, PROT_READ | PROT_WRITE,
+	raw = mmap(NULL, t->len + MEM_HPAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (raw == MAP_FAILED) {
 		t->err = -errno;
 		return NULL;
 	}
-	base = (char *)(((uintptr_t)raw + HPAGE - 1) & ~(HPAGE - 1));
+	base = (char *)(((uintptr_t)raw + MEM_HPAGE - 1) & ~(MEM_HPAGE - 1));
 	t->raw = raw;
 	if (t->o->madvise && madvise(base, t->len, MADV_HUGEPAGE) < 0) {
 		t->err = -errno;
 		return NULL;
 	}
-	for (uint64_t off = 0; off < t->len && !*t->stop; off += HPAGE) {
+	for (uint64_t off = 0; off < t->len && !*t->stop; off += MEM_HPAGE) {
 		volatile char *p = base + off;
 		struct timespec a, b;
 
@@ -190,13 +189,11 @@ static void *thp_thread_fn(void *arg)
 			hist_add(t->lat_small, us);
 		}
 		if (t->o->populate)
-			for (uint64_t q = PAGE; q < HPAGE; q += PAGE)
+			for (uint64_t q = MEM_PAGE; q < MEM_HPAGE; q += MEM_PAGE)
 				p[q] = 1;
 	}
 	return NULL;
 }
-
-static struct fragmenter *thp_frag;
 
 #define BACKED_FAULTS 8
 
@@ -206,8 +203,8 @@ static struct fragmenter *thp_frag;
  * (MADV_DONTNEED frees it to the per-CPU lists) and faulted again, which
  * gets memory the kernel touched microseconds before.  In a VM with free
  * page reporting a first fault on a block the guest had reported to the
- * host also waits for the host to fault it back in (~2.5 ms per 2 MiB on
- * the test VM, against ~0.45 ms here).  Median of the re-faults that got a
+ * host also waits for the host to fault it back in, several times the
+ * guest's own cost (README.md).  Median of the re-faults that got a
  * huge page, in us; NaN when none did (THP off, no free 2 MiB block).
  */
 static double backed_huge_fault_us(const struct thp_opts *o)
@@ -219,12 +216,12 @@ static double backed_huge_fault_us(const struct thp_opts *o)
 
 	t.pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	t.kpageflags = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
-	raw = mmap(NULL, 2 * HPAGE, PROT_READ | PROT_WRITE,
+	raw = mmap(NULL, 2 * MEM_HPAGE, PROT_READ | PROT_WRITE,
 		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 	if (raw == MAP_FAILED || t.pagemap < 0 || t.kpageflags < 0)
 		goto out;
-	p = (char *)(((uintptr_t)raw + HPAGE - 1) & ~(HPAGE - 1));
-	madvise(p, HPAGE, MADV_HUGEPAGE);
+	p = (char *)(((uintptr_t)raw + MEM_HPAGE - 1) & ~(MEM_HPAGE - 1));
+	madvise(p, MEM_HPAGE, MADV_HUGEPAGE);
 	for (int i = 0; i <= BACKED_FAULTS; i++) {
 		struct timespec a, b;
 
@@ -235,9 +232,9 @@ static double backed_huge_fault_us(const struct thp_opts *o)
 		if (i > 0 && region_huge(&t, p))
 			hist_add(h, (double)(b.tv_sec - a.tv_sec) * 1e6 +
 				 (double)(b.tv_nsec - a.tv_nsec) / 1e3);
-		madvise(p, HPAGE, MADV_DONTNEED);
+		madvise(p, MEM_HPAGE, MADV_DONTNEED);
 	}
-	munmap(raw, 2 * HPAGE);
+	munmap(raw, 2 * MEM_HPAGE);
 out:
 	if (t.pagemap >= 0)
 		close(t.pagemap);
@@ -269,154 +266,185 @@ static int thp_set_modes(struct wl_ctx *ctx, const struct thp_opts *o)
 	return 0;
 }
 
+/* What the faulting threads measured, merged. */
+struct thp_faults {
+	struct hist *lat, *lat_huge, *lat_small;	/* every fault; huge ones; fallbacks */
+	uint64_t faults, huge;
+	long long vm0[3];	/* thp_vmstat[] at the start */
+	double seconds;
+};
+
+static const char *const thp_vmstat[] = {
+	"thp_fault_alloc", "thp_fault_fallback", "thp_fault_fallback_charge",
+};
+
+/* Join threads TH[0..N), merge what they measured into R, free their memory. */
+static int thp_join(struct thp_thread *th, long n, struct thp_faults *r)
+{
+	int ret = 0;
+
+	for (long i = 0; i < n; i++) {
+		pthread_join(th[i].tid, NULL);
+		if (th[i].err && !ret) {
+			ret = th[i].err;
+			mmab_err("thread %ld: %s", i, strerror(-ret));
+		}
+		hist_merge(r->lat, th[i].lat);
+		hist_merge(r->lat_huge, th[i].lat_huge);
+		hist_merge(r->lat_small, th[i].lat_small);
+		if (th[i].raw)
+			munmap(th[i].raw, th[i].len + MEM_HPAGE);
+		r->faults += th[i].faults;
+		r->huge += th[i].huge;
+	}
+	return ret;
+}
+
+/*
+ * Fault SIZE bytes over O's threads, each its own region, with PAGEMAP and
+ * KPF open; the outcome in R.  0 or -errno.
+ */
+static int thp_fault_all(struct wl_ctx *ctx, const struct thp_opts *o, uint64_t size,
+			 int pagemap, int kpf, struct thp_faults *r)
+{
+	struct thp_thread *th = xcalloc((size_t)o->threads, sizeof(*th));
+	uint64_t per = size / (uint64_t)o->threads / MEM_HPAGE * MEM_HPAGE;
+	double t0;
+	long n = 0;
+	int ret = 0, err;
+
+	if (!per)
+		per = MEM_HPAGE;
+	for (size_t i = 0; i < ARRAY_SIZE(thp_vmstat); i++)
+		r->vm0[i] = mem_vmstat(thp_vmstat[i]);
+	t0 = mmab_now();
+	for (; n < o->threads; n++) {
+		th[n] = (struct thp_thread){ .o = o, .stop = ctx->stop, .pagemap = pagemap,
+					     .kpageflags = kpf, .len = per, .lat = hist_new(),
+					     .lat_huge = hist_new(), .lat_small = hist_new() };
+		ret = -pthread_create(&th[n].tid, NULL, thp_thread_fn, &th[n]);
+		if (ret) {
+			mmab_err("cannot start a thread: %s", strerror(-ret));
+			*ctx->stop = 1;
+			break;
+		}
+	}
+	err = thp_join(th, n, r);
+	if (!ret)
+		ret = err;
+	for (long i = 0; i < o->threads; i++) {
+		hist_free(th[i].lat);
+		hist_free(th[i].lat_huge);
+		hist_free(th[i].lat_small);
+	}
+	r->seconds = mmab_now() - t0;
+	free(th);
+	return ret;
+}
+
+static void thp_metrics(struct wl_ctx *ctx, const struct thp_opts *o, const struct thp_faults *r,
+			double backed_us, const struct frag_report *rep)
+{
+	static const enum metric_dir dirs[] = { METRIC_HIGHER, METRIC_LOWER, METRIC_LOWER };
+
+	wl_metric(ctx, "huge_fault_pct", thp_huge_pct(r->huge, r->faults), "%", METRIC_HIGHER,
+		  AGG_MEAN);
+	wl_metric(ctx, "fault_latency_us_p50", hist_quantile(r->lat, 0.5), "us", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "fault_latency_us_p99", hist_quantile(r->lat, 0.99), "us", METRIC_LOWER,
+		  AGG_MEAN);
+	wl_metric(ctx, "fault_latency_us_max", hist_max(r->lat), "us", METRIC_LOWER, AGG_MAX);
+	wl_metric(ctx, "fault_latency_us_mean", hist_mean(r->lat), "us", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "huge_fault_latency_us_p50", hist_quantile(r->lat_huge, 0.5), "us",
+		  METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "huge_fault_latency_us_p99", hist_quantile(r->lat_huge, 0.99), "us",
+		  METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "fallback_fault_latency_us_p50", hist_quantile(r->lat_small, 0.5), "us",
+		  METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "fallback_fault_latency_us_p99", hist_quantile(r->lat_small, 0.99), "us",
+		  METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "backed_huge_fault_us", backed_us, "us", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "faults", (double)r->faults, "faults", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "huge_faults", (double)r->huge, "faults", METRIC_HIGHER, AGG_MEAN);
+	for (size_t i = 0; i < ARRAY_SIZE(thp_vmstat); i++)
+		wl_metric(ctx, thp_vmstat[i], mem_vmstat_delta(thp_vmstat[i], r->vm0[i]), "events",
+			  dirs[i], AGG_MEAN);
+	wl_metric(ctx, "fault_seconds", r->seconds, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "fill_seconds", o->fragment == FRAG_SRC_NONE ? NAN : rep->fill_seconds,
+		  "s", METRIC_NONE, AGG_MEAN);
+}
+
+static int thp_histograms(struct wl_ctx *ctx, const struct thp_faults *r)
+{
+	int ret = hist_append_file(ctx->iter_dir, "fault_latency", "us", r->lat);
+
+	if (!ret && hist_count(r->lat_huge))
+		ret = hist_append_file(ctx->iter_dir, "huge_fault_latency", "us", r->lat_huge);
+	if (!ret && hist_count(r->lat_small))
+		ret = hist_append_file(ctx->iter_dir, "fallback_fault_latency", "us", r->lat_small);
+	if (ret)
+		mmab_err("cannot write '%s/histograms.csv': %s", ctx->iter_dir, strerror(-ret));
+	return ret;
+}
+
+/* Per-run state, from run to teardown. */
+struct thp_state {
+	struct fragmenter *frag;
+};
+
 static int thp_run(struct wl_ctx *ctx, void *opts)
 {
 	struct thp_opts *o = opts;
-	uint64_t size = opt_size_bytes(&o->size, ctx->mem_bytes), per, faults = 0, huge = 0;
-	long long alloc0, fb0, fbc0;
-	struct frag_report rep = { 0 };
-	struct hist *lat = hist_new(), *lat_huge = hist_new(), *lat_small = hist_new();
-	double backed_us = NAN;
-	struct thp_thread *th;
-	int pagemap, kpf, ret;
-	double t0, secs;
-	char *path;
+	struct thp_state *s = xcalloc(1, sizeof(*s));
+	struct thp_faults r = { .lat = hist_new(), .lat_huge = hist_new(),
+				.lat_small = hist_new() };
+	struct frag_report rep;
+	int pagemap = -1, kpf = -1, ret;
+	double backed_us;
 
+	ctx->state = s;
 	ret = thp_set_modes(ctx, o);
 	if (ret)
-		goto out_hist;
+		goto out;
 	/* before the fragmenter takes the free memory */
 	backed_us = backed_huge_fault_us(o);
-	frag_set_stop(ctx->stop);
-	if (o->fragment == FRAG_SRC_FRAG) {
-		ret = frag_start(&thp_frag, &o->f, ctx->mem_bytes, ctx->seed, ctx->scratch_dir,
-				 o->concurrent, &rep);
-	} else if (o->fragment == FRAG_SRC_FIO) {
-		path = xasprintf("%s/fio-frag.log", ctx->iter_dir);
-		ret = frag_fio_start(&thp_frag, opt_size_bytes(&o->f.size, ctx->mem_bytes),
-				     ctx->scratch_dir, path, &rep);
-		free(path);
-	}
-	if (ret) {
-		mmab_err("fragmenter (%s) failed: %s", frag_source_names[o->fragment],
-			 strerror(-ret));
-		goto out_hist;
-	}
-
+	ret = frag_source_start(&s->frag, ctx, o->fragment, &o->f, o->concurrent, &rep);
+	if (ret)
+		goto out;
 	pagemap = open("/proc/self/pagemap", O_RDONLY | O_CLOEXEC);
 	kpf = open("/proc/kpageflags", O_RDONLY | O_CLOEXEC);
 	if (pagemap < 0 || kpf < 0) {
 		ret = -errno;
 		mmab_err("cannot open '/proc/self/pagemap' or '/proc/kpageflags': %s",
 			 strerror(-ret));
-		goto out_close;
+		goto out;
 	}
-	per = size / (uint64_t)o->threads / HPAGE * HPAGE;
-	if (!per)
-		per = HPAGE;
-	th = xcalloc((size_t)o->threads, sizeof(*th));
-	alloc0 = mem_vmstat("thp_fault_alloc");
-	fb0 = mem_vmstat("thp_fault_fallback");
-	fbc0 = mem_vmstat("thp_fault_fallback_charge");
-	t0 = mmab_now();
-	for (long i = 0; i < o->threads; i++) {
-		th[i] = (struct thp_thread){ .o = o, .stop = ctx->stop, .pagemap = pagemap,
-					     .kpageflags = kpf, .len = per, .lat = hist_new(),
-					     .lat_huge = hist_new(), .lat_small = hist_new() };
-		ret = -pthread_create(&th[i].tid, NULL, thp_thread_fn, &th[i]);
-		if (ret) {
-			mmab_err("cannot start a thread: %s", strerror(-ret));
-			*ctx->stop = 1;
-			for (long j = 0; j < i; j++) {
-				pthread_join(th[j].tid, NULL);
-				if (th[j].raw)
-					munmap(th[j].raw, th[j].len + HPAGE);
-			}
-			for (long j = 0; j <= i; j++) {
-				hist_free(th[j].lat);
-				hist_free(th[j].lat_huge);
-				hist_free(th[j].lat_small);
-			}
-			free(th);
-			goto out_close;
-		}
-	}
-	for (long i = 0; i < o->threads; i++) {
-		pthread_join(th[i].tid, NULL);
-		if (th[i].err && !ret) {
-			ret = th[i].err;
-			mmab_err("thread %ld: %s", i, strerror(-ret));
-		}
-		hist_merge(lat, th[i].lat);
-		hist_merge(lat_huge, th[i].lat_huge);
-		hist_merge(lat_small, th[i].lat_small);
-		hist_free(th[i].lat);
-		hist_free(th[i].lat_huge);
-		hist_free(th[i].lat_small);
-		if (th[i].raw)
-			munmap(th[i].raw, th[i].len + HPAGE);
-		faults += th[i].faults;
-		huge += th[i].huge;
-	}
-	secs = mmab_now() - t0;
-	free(th);
+	ret = thp_fault_all(ctx, o, opt_size_bytes(&o->size, ctx->mem_bytes), pagemap, kpf, &r);
 	if (ret)
-		goto out_close;
-
-	wl_metric(ctx, "huge_fault_pct", thp_huge_pct(huge, faults), "%", METRIC_HIGHER,
-		  AGG_MEAN);
-	wl_metric(ctx, "fault_latency_us_p50", hist_quantile(lat, 0.5), "us", METRIC_LOWER,
-		  AGG_MEAN);
-	wl_metric(ctx, "fault_latency_us_p99", hist_quantile(lat, 0.99), "us", METRIC_LOWER,
-		  AGG_MEAN);
-	wl_metric(ctx, "fault_latency_us_max", hist_max(lat), "us", METRIC_LOWER, AGG_MAX);
-	wl_metric(ctx, "fault_latency_us_mean", hist_mean(lat), "us", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "huge_fault_latency_us_p50", hist_quantile(lat_huge, 0.5), "us",
-		  METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "huge_fault_latency_us_p99", hist_quantile(lat_huge, 0.99), "us",
-		  METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "fallback_fault_latency_us_p50", hist_quantile(lat_small, 0.5), "us",
-		  METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "fallback_fault_latency_us_p99", hist_quantile(lat_small, 0.99), "us",
-		  METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "backed_huge_fault_us", backed_us, "us", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "faults", (double)faults, "faults", METRIC_NONE, AGG_MEAN);
-	wl_metric(ctx, "huge_faults", (double)huge, "faults", METRIC_HIGHER, AGG_MEAN);
-	wl_metric(ctx, "thp_fault_alloc", frag_vmstat_delta("thp_fault_alloc", alloc0), "events",
-		  METRIC_HIGHER, AGG_MEAN);
-	wl_metric(ctx, "thp_fault_fallback", frag_vmstat_delta("thp_fault_fallback", fb0),
-		  "events", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "thp_fault_fallback_charge",
-		  frag_vmstat_delta("thp_fault_fallback_charge", fbc0), "events", METRIC_LOWER,
-		  AGG_MEAN);
-	wl_metric(ctx, "fault_seconds", secs, "s", METRIC_LOWER, AGG_MEAN);
-	wl_metric(ctx, "fill_seconds", o->fragment == FRAG_SRC_NONE ? NAN : rep.fill_seconds,
-		  "s", METRIC_NONE, AGG_MEAN);
-	ret = hist_append_file(ctx->iter_dir, "fault_latency", "us", lat);
-	if (!ret && hist_count(lat_huge))
-		ret = hist_append_file(ctx->iter_dir, "huge_fault_latency", "us", lat_huge);
-	if (!ret && hist_count(lat_small))
-		ret = hist_append_file(ctx->iter_dir, "fallback_fault_latency", "us", lat_small);
-	if (ret)
-		mmab_err("cannot write '%s/histograms.csv': %s", ctx->iter_dir, strerror(-ret));
-out_close:
+		goto out;
+	thp_metrics(ctx, o, &r, backed_us, &rep);
+	ret = thp_histograms(ctx, &r);
+out:
 	if (pagemap >= 0)
 		close(pagemap);
 	if (kpf >= 0)
 		close(kpf);
-out_hist:
-	hist_free(lat);
-	hist_free(lat_huge);
-	hist_free(lat_small);
+	hist_free(r.lat);
+	hist_free(r.lat_huge);
+	hist_free(r.lat_small);
 	return ret;
 }
 
 static void thp_teardown(struct wl_ctx *ctx, void *opts)
 {
-	(void)ctx;
+	struct thp_state *s = ctx->state;
+
 	(void)opts;
-	frag_stop(thp_frag);
-	thp_frag = NULL;
+	if (!s)
+		return;
+	frag_stop(s->frag);
+	free(s);
+	ctx->state = NULL;
 }
 
 const struct workload wl_thp = {

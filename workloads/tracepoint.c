@@ -160,6 +160,40 @@ void tp_counter_drain(struct tp_counter *tp)
 	pthread_mutex_unlock(&tp->lock);
 }
 
+/* One counter per CPU for ATTR (with a ring when sampling a field), FILTER applied.  0 or -errno. */
+static int tp_open_cpus(struct tp_counter *tp, struct perf_event_attr *attr, const char *filter)
+{
+	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
+
+	tp->fds = xcalloc((size_t)ncpu, sizeof(*tp->fds));
+	tp->rings = xcalloc((size_t)ncpu, sizeof(*tp->rings));
+	for (long cpu = 0; cpu < ncpu; cpu++) {
+		int fd = (int)syscall(SYS_perf_event_open, attr, -1, (int)cpu, -1,
+				      PERF_FLAG_FD_CLOEXEC);
+		void *ring = NULL;
+
+		if (fd < 0) {
+			if (errno == ENODEV || errno == EINVAL)	/* offline CPU */
+				continue;
+			return -errno;
+		}
+		if (tp->field) {
+			ring = mmap(NULL, tp->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			if (ring == MAP_FAILED) {
+				int ret = -errno;
+
+				close(fd);
+				return ret;
+			}
+		}
+		tp->fds[tp->n] = fd;
+		tp->rings[tp->n++] = ring;
+		if (filter && ioctl(fd, PERF_EVENT_IOC_SET_FILTER, filter) < 0)
+			return -errno;
+	}
+	return tp->n ? 0 : -ENODEV;
+}
+
 int tp_counter_open(struct tp_counter **tpp, const char *system, const char *event,
 		    const char *field, const char *filter)
 {
@@ -171,7 +205,6 @@ int tp_counter_open(struct tp_counter **tpp, const char *system, const char *eve
 		.sample_type = PERF_SAMPLE_RAW,
 		.disabled = 1,
 	};
-	long ncpu = sysconf(_SC_NPROCESSORS_CONF);
 	struct tep_event *ev;
 	struct tp_counter *tp;
 	int ret;
@@ -198,44 +231,12 @@ int tp_counter_open(struct tp_counter **tpp, const char *system, const char *eve
 		attr.sample_type = 0;
 	}
 	attr.config = (uint64_t)ev->id;
-	tp->fds = xcalloc((size_t)ncpu, sizeof(*tp->fds));
-	tp->rings = xcalloc((size_t)ncpu, sizeof(*tp->rings));
-	for (long cpu = 0; cpu < ncpu; cpu++) {
-		int fd = (int)syscall(SYS_perf_event_open, &attr, -1, (int)cpu, -1,
-				      PERF_FLAG_FD_CLOEXEC);
-		void *ring;
-
-		if (fd < 0) {
-			if (errno == ENODEV || errno == EINVAL)	/* offline CPU */
-				continue;
+	ret = tp_open_cpus(tp, &attr, filter);
+	for (int i = 0; !ret && i < tp->n; i++)
+		if (ioctl(tp->fds[i], PERF_EVENT_IOC_ENABLE, 0) < 0)
 			ret = -errno;
-			goto out_err;
-		}
-		ring = NULL;
-		if (tp->field) {
-			ring = mmap(NULL, tp->ring_len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-			if (ring == MAP_FAILED) {
-				ret = -errno;
-				close(fd);
-				goto out_err;
-			}
-		}
-		tp->fds[tp->n] = fd;
-		tp->rings[tp->n++] = ring;
-		if (filter && ioctl(fd, PERF_EVENT_IOC_SET_FILTER, filter) < 0) {
-			ret = -errno;
-			goto out_err;
-		}
-	}
-	if (!tp->n) {
-		ret = -ENODEV;
+	if (ret)
 		goto out_err;
-	}
-	for (int i = 0; i < tp->n; i++)
-		if (ioctl(tp->fds[i], PERF_EVENT_IOC_ENABLE, 0) < 0) {
-			ret = -errno;
-			goto out_err;
-		}
 	*tpp = tp;
 	return 0;
 out_err:

@@ -44,6 +44,12 @@ struct wl_ctx {
 	FILE *metrics;		/* metrics.csv, header already written */
 	struct journal *journal;
 	volatile int *stop;	/* set to 1 when the workload should wind down */
+	/*
+	 * The workload's own per-run state (fio's td->io_ops_data): NULL when
+	 * the child starts; setup or run sets it, teardown frees it.  No
+	 * workload keeps per-run state in file-level variables.
+	 */
+	void *state;
 };
 
 struct workload {

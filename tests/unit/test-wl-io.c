@@ -20,8 +20,11 @@
 
 #include "lib/machine.h"
 #include "lib/mmab.h"
+#include "lib/rand.h"
 #include "lib/options.h"
 #include "workloads/hist.h"
+#include "workloads/dirty-mmap.h"
+#include "workloads/slab.h"
 #include "workloads/wl-io.h"
 #include "workloads/workload.h"
 #include "tests/unit/wlopts.h"
@@ -404,12 +407,12 @@ static void test_permutation(void **state)
 	for (size_t s = 0; s < ARRAY_SIZE(sizes); s++) {
 		uint64_t n = sizes[s];
 		uint8_t *seen = xcalloc(n, 1);
-		struct dmap_perm p;
+		struct rand_perm p;
 		uint64_t fixed = 0;
 
-		dmap_perm_init(&p, n, 7);
+		rand_perm_init(&p, n, 7);
 		for (uint64_t i = 0; i < n; i++) {
-			uint64_t v = dmap_perm_at(&p, i);
+			uint64_t v = rand_perm_at(&p, i);
 
 			assert_true(v < n);
 			assert_int_equal(seen[v], 0);	/* every index exactly once */
@@ -425,16 +428,16 @@ static void test_permutation(void **state)
 
 static void test_permutation_seeds(void **state)
 {
-	struct dmap_perm a, b, c;
+	struct rand_perm a, b, c;
 	int same_ab = 1, same_ac = 1;
 
 	(void)state;
-	dmap_perm_init(&a, 4096, 1);
-	dmap_perm_init(&b, 4096, 1);
-	dmap_perm_init(&c, 4096, 2);
+	rand_perm_init(&a, 4096, 1);
+	rand_perm_init(&b, 4096, 1);
+	rand_perm_init(&c, 4096, 2);
 	for (uint64_t i = 0; i < 4096; i++) {
-		same_ab &= dmap_perm_at(&a, i) == dmap_perm_at(&b, i);
-		same_ac &= dmap_perm_at(&a, i) == dmap_perm_at(&c, i);
+		same_ab &= rand_perm_at(&a, i) == rand_perm_at(&b, i);
+		same_ac &= rand_perm_at(&a, i) == rand_perm_at(&c, i);
 	}
 	assert_true(same_ab);
 	assert_false(same_ac);

@@ -22,7 +22,10 @@
 #include "lib/mem.h"
 #include "lib/mmab.h"
 #include "lib/options.h"
-#include "workloads/frag.h"
+#include "workloads/fragmenter.h"
+#include "workloads/freemem.h"
+#include "workloads/hugetlb.h"
+#include "workloads/thp.h"
 #include "workloads/workload.h"
 #include "tests/unit/wlopts.h"
 
@@ -144,26 +147,26 @@ static char *fixture(const char *name)
 
 static void test_buddy_by_hand(void **state)
 {
-	struct buddy_counts bc;
+	struct buddy_sum bc;
 
 	(void)state;
 	/* 10 single pages and one order-9 block: 522 free pages, 10 unusable */
-	assert_int_equal(frag_buddy_parse("Node 0, zone   Normal     10      0      0      0"
+	assert_int_equal(freemem_buddy_parse("Node 0, zone   Normal     10      0      0      0"
 					  "      0      0      0      0      0      1      0 \n",
 					  &bc), 0);
 	assert_int_equal(bc.norders, 11);
-	assert_int_equal(frag_free_pages(&bc), 522);
-	assert_int_equal(frag_free_blocks(&bc, 9), 1);
-	assert_int_equal(frag_free_blocks(&bc, 0), 522);
-	assert_float_equal(frag_unusable_index(&bc, 9), 10.0 / 522.0, 1e-12);
-	assert_float_equal(frag_unusable_index(&bc, 0), 0, 0);
+	assert_int_equal(freemem_pages(&bc), 522);
+	assert_int_equal(freemem_blocks(&bc, 9), 1);
+	assert_int_equal(freemem_blocks(&bc, 0), 522);
+	assert_float_equal(freemem_unusable_index(&bc, 9), 10.0 / 522.0, 1e-12);
+	assert_float_equal(freemem_unusable_index(&bc, 0), 0, 0);
 	/* an order-10 block serves two order-9 requests */
-	assert_int_equal(frag_buddy_parse("Node 0, zone Normal 0 0 0 0 0 0 0 0 0 0 1\n", &bc), 0);
-	assert_int_equal(frag_free_blocks(&bc, 9), 2);
-	assert_float_equal(frag_unusable_index(&bc, 9), 0, 0);
+	assert_int_equal(freemem_buddy_parse("Node 0, zone Normal 0 0 0 0 0 0 0 0 0 0 1\n", &bc), 0);
+	assert_int_equal(freemem_blocks(&bc, 9), 2);
+	assert_float_equal(freemem_unusable_index(&bc, 9), 0, 0);
 	/* nothing free: the kernel says 1 (everything unusable) */
-	assert_int_equal(frag_buddy_parse("Node 0, zone Normal 0 0 0 0 0 0 0 0 0 0 0\n", &bc), 0);
-	assert_float_equal(frag_unusable_index(&bc, 9), 1, 0);
+	assert_int_equal(freemem_buddy_parse("Node 0, zone Normal 0 0 0 0 0 0 0 0 0 0 0\n", &bc), 0);
+	assert_float_equal(freemem_unusable_index(&bc, 9), 1, 0);
 }
 
 static void test_buddy_fixture_matches_debugfs(void **state)
@@ -175,10 +178,10 @@ static void test_buddy_fixture_matches_debugfs(void **state)
 	(void)state;
 	for (bl = strtok_r(bi, "\n", &bsave), ul = strtok_r(ui, "\n", &usave); bl && ul;
 	     bl = strtok_r(NULL, "\n", &bsave), ul = strtok_r(NULL, "\n", &usave)) {
-		struct buddy_counts bc;
+		struct buddy_sum bc;
 		char *p = strstr(ul, "zone"), *end;
 
-		assert_int_equal(frag_buddy_parse(bl, &bc), 0);
+		assert_int_equal(freemem_buddy_parse(bl, &bc), 0);
 		assert_non_null(p);
 		p += 4;
 		while (*p == ' ')
@@ -187,7 +190,7 @@ static void test_buddy_fixture_matches_debugfs(void **state)
 		for (int order = 0; order < bc.norders; order++) {
 			double kernel = strtod(p, &end);
 			/* the kernel truncates to thousandths (div_u64) */
-			double mine = floor(frag_unusable_index(&bc, order) * 1000.0) / 1000.0;
+			double mine = floor(freemem_unusable_index(&bc, order) * 1000.0) / 1000.0;
 
 			assert_true(end != p);
 			assert_float_equal(mine, kernel, 1e-9);
@@ -203,10 +206,10 @@ static void test_buddy_fixture_matches_debugfs(void **state)
 static void test_buddy_fixture_sum(void **state)
 {
 	char *bi = fixture("buddyinfo-6.18");
-	struct buddy_counts bc;
+	struct buddy_sum bc;
 
 	(void)state;
-	assert_int_equal(frag_buddy_parse(bi, &bc), 0);
+	assert_int_equal(freemem_buddy_parse(bi, &bc), 0);
 	/* DMA + DMA32 + Normal, order 10: 3 + 752 + 354 */
 	assert_int_equal(bc.blocks[10], 3 + 752 + 354);
 	assert_int_equal(bc.blocks[0], 0 + 2 + 1194);
@@ -216,15 +219,15 @@ static void test_buddy_fixture_sum(void **state)
 static void test_buddy_bad_input(void **state)
 {
 	char *t = fixture("buddyinfo-truncated"), *g = fixture("buddyinfo-garbage");
-	struct buddy_counts bc;
+	struct buddy_sum bc;
 
 	(void)state;
-	assert_int_equal(frag_buddy_parse(t, &bc), -EINVAL);
-	assert_int_equal(frag_buddy_parse(g, &bc), -EINVAL);
-	assert_int_equal(frag_buddy_parse("", &bc), -EINVAL);
-	assert_int_equal(frag_buddy_parse("hello\n", &bc), -EINVAL);
-	assert_int_equal(frag_buddy_parse("Node 0, zone Normal\n", &bc), -EINVAL);
-	assert_int_equal(frag_buddy_parse("Node 0, zone Normal 1 2 3 4 5 6 7 8 9 10 11 12 13 14 "
+	assert_int_equal(freemem_buddy_parse(t, &bc), -EINVAL);
+	assert_int_equal(freemem_buddy_parse(g, &bc), -EINVAL);
+	assert_int_equal(freemem_buddy_parse("", &bc), -EINVAL);
+	assert_int_equal(freemem_buddy_parse("hello\n", &bc), -EINVAL);
+	assert_int_equal(freemem_buddy_parse("Node 0, zone Normal\n", &bc), -EINVAL);
+	assert_int_equal(freemem_buddy_parse("Node 0, zone Normal 1 2 3 4 5 6 7 8 9 10 11 12 13 14 "
 					  "15 16 17\n", &bc), -EINVAL);
 	free(t);
 	free(g);

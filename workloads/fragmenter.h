@@ -9,18 +9,17 @@
  * holds its memory until stopped, and can keep churning (freeing and
  * re-allocating) as a background fragmenter.  `fio` runs fio writing many
  * small files as mmtests' thpchallenge does.
- *
- * Also here: the kernel's unusable free space index computed from
- * /proc/buddyinfo.
  */
-#ifndef MMAB_FRAG_H
-#define MMAB_FRAG_H
+#ifndef MMAB_WL_FRAGMENTER_H
+#define MMAB_WL_FRAGMENTER_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "lib/options.h"
+
+struct wl_ctx;
 
 enum frag_pattern {
 	FRAG_ALTERNATE,		/* free every other movable chunk */
@@ -82,75 +81,36 @@ struct fragmenter;
 
 /*
  * frag_start - fork a fragmenter that fills OPTS' size of memory (resolved
- * against EFFECTIVE) under DIR, frees the pattern and reports.  With CHURN
- * it then keeps freeing and re-allocating random chunks until stopped.
- * Waits until the memory is in place; *rep (may be NULL) gets the report.
- * The child dies with the caller.  Returns 0 or -errno (the child's error).
+ * against CTX's effective size) under CTX's scratch directory, seeded with
+ * OPTS' seed or else CTX's, frees the pattern and reports.  With CHURN it
+ * then keeps freeing and re-allocating random chunks until stopped.  Waits
+ * until the memory is in place (giving up with -EINTR once *CTX->stop is
+ * set); *rep (may be NULL) gets the report.  The child dies with the
+ * caller.  Returns 0 or -errno (the child's error).
  */
-int frag_start(struct fragmenter **fp, const struct frag_opts *opts, uint64_t effective,
-	       uint64_t seed, const char *dir, bool churn, struct frag_report *rep);
+int frag_start(struct fragmenter **fp, struct wl_ctx *ctx, const struct frag_opts *opts,
+	       bool churn, struct frag_report *rep);
 
 /*
  * frag_fio_start - start fio writing many small files totalling SIZE bytes
- * in DIR over and over (ioengine=sync, 4 KiB blocks, page cache), its
- * output in LOG.  Returns once the first pass has written about SIZE (or fio
- * has exited), 0 or -errno.
+ * in CTX's scratch directory over and over (ioengine=sync, 4 KiB blocks,
+ * page cache), its output in the iteration's fio-frag.log.  Returns once
+ * the first pass has written about SIZE (or fio has exited, or *CTX->stop
+ * was set: -EINTR), 0 or -errno.
  */
-int frag_fio_start(struct fragmenter **fp, uint64_t size, const char *dir, const char *log,
+int frag_fio_start(struct fragmenter **fp, struct wl_ctx *ctx, uint64_t size,
 		   struct frag_report *rep);
 
 /*
- * frag_set_stop - make frag_start/frag_fio_start give up (-EINTR) while
- * waiting once *STOP becomes non-zero (workloads pass ctx->stop).
+ * frag_source_start - what a workload on fragmented memory calls: start
+ * SOURCE (enum frag_source) with OPTS, as frag_start (CHURN) or
+ * frag_fio_start (OPTS' size) would; FRAG_SRC_NONE starts nothing (*fp
+ * NULL, *rep zeroed).  Says what failed itself.  0 or -errno.
  */
-void frag_set_stop(volatile int *stop);
-
+int frag_source_start(struct fragmenter **fp, struct wl_ctx *ctx, int source,
+		      const struct frag_opts *opts, bool churn, struct frag_report *rep);
 
 /* frag_stop - kill and reap the fragmenter, remove its files.  NULL is fine. */
 void frag_stop(struct fragmenter *f);
-
-/* Free block counts per order, summed over every node and zone. */
-#define FRAG_MAX_ORDERS 16
-struct buddy_counts {
-	int norders;				/* orders seen (11 on x86-64) */
-	uint64_t blocks[FRAG_MAX_ORDERS];
-};
-
-/* frag_buddy_parse - sum /proc/buddyinfo TEXT into *bc.  0 or -EINVAL. */
-int frag_buddy_parse(const char *text, struct buddy_counts *bc);
-/* frag_buddy_read - read and parse /proc/buddyinfo.  0 or -errno. */
-int frag_buddy_read(struct buddy_counts *bc);
-/* frag_free_pages - free pages in BC. */
-uint64_t frag_free_pages(const struct buddy_counts *bc);
-/* frag_free_blocks - free blocks of ORDER that BC could serve (larger ones split). */
-uint64_t frag_free_blocks(const struct buddy_counts *bc, int order);
-/*
- * frag_unusable_index - the kernel's unusable free space index for ORDER
- * (mm/vmstat.c unusable_free_index, debugfs extfrag/unusable_index) as a
- * fraction: (free pages - pages in blocks >= ORDER) / free pages, 1 when
- * nothing is free.  The kernel prints it per zone in thousandths; here the
- * zones are summed.
- */
-double frag_unusable_index(const struct buddy_counts *bc, int order);
-
-/* frag_vmstat_delta - a vmstat counter's change since START (NaN if absent). */
-double frag_vmstat_delta(const char *name, long long start);
-
-/*
- * Metric calculations of hugetlb and thp (declared here, next to the
- * fragmenter both use, so unit tests reach them).
- */
-/* hugetlb_pages_possible - floor(MEMFREE_KB KiB * ALLOC_PCT / 100 / 2 MiB), 0 if none. */
-long long hugetlb_pages_possible(long long memfree_kb, double alloc_pct);
-/* hugetlb_success_pct - 100 * OBTAINED / POSSIBLE; NaN when POSSIBLE <= 0. */
-double hugetlb_success_pct(long long obtained, long long possible);
-/*
- * thp_pmd_mapped - from the pagemap entries of a 2 MiB region's first and
- * last 4 KiB pages and the first page's /proc/kpageflags word: true when one
- * huge page maps the region (both present, PFNs 511 apart, KPF_THP set).
- */
-bool thp_pmd_mapped(uint64_t pm_first, uint64_t pm_last, uint64_t kflags);
-/* thp_huge_pct - 100 * HUGE / FAULTS; NaN without faults. */
-double thp_huge_pct(uint64_t huge, uint64_t faults);
 
 #endif
