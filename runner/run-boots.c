@@ -497,11 +497,12 @@ int run_boots_execute(struct run *r)
 		left += !r->boots->done[i];
 	/* a set's metadata.json until its kernel has booted: the kernel, no environment */
 	for (size_t s = 0; s < r->plan.nsets; s++) {
+		if (!json_object_get(r->meta[s], "kernel")) {
+			run_boots_set_meta(r, s, r->meta[s]);
+			run_write_meta(r, s);
+		}
+		/* resumed: a guest's environment is there once its kernel booted */
 		r->boots->env[s] = json_is_object(json_object_get(r->meta[s], "uname"));
-		if (json_object_get(r->meta[s], "kernel"))
-			continue;
-		run_boots_set_meta(r, s, r->meta[s]);
-		run_write_meta(r, s);
 	}
 	start_progress(r);
 	progress_note(r->progress, "run directory %s: %zu of %zu steps to run in %zu boots%s",
