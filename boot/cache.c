@@ -4,8 +4,9 @@
  * their publication.
  */
 #include <errno.h>
-#include <stdbool.h>
 #include <fcntl.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -234,4 +235,14 @@ int cache_sha256(const char *path, char *hex)
 	if (!WIFEXITED(st) || WEXITSTATUS(st) || got != 64 || strspn(hex, "0123456789abcdef") != 64)
 		return -EIO;
 	return 0;
+}
+
+int boot_fail(char *err, size_t errlen, int ret, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return ret;
 }

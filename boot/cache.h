@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lib/mmab.h"
+
 struct guard;
 
 /* cache_dir - $MMAB_CACHE_DIR, or /var/cache/mmab. */
@@ -53,6 +55,9 @@ int cache_publish(const char *tmp, const char *final, struct guard *g);
  * into OUT.  0 or -ENOENT.
  */
 int boot_which(const char *name, char *out, size_t len);
+
+/* boot_fail - FMT into ERR (ERRLEN bytes), and RET returned: for `return boot_fail(...)`. */
+int boot_fail(char *err, size_t errlen, int ret, const char *fmt, ...) MMAB_PRINTF(4, 5);
 
 /*
  * boot_run - run ARGV (argv[0] found by boot_which) to its end, its

@@ -5,7 +5,6 @@
  */
 #include <errno.h>
 #include <libgen.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,18 +16,6 @@
 #include "boot/kcache.h"
 #include "boot/kernel.h"
 #include "lib/mmab.h"
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...) MMAB_PRINTF(4, 5);
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 /* CACHE/kernels/REL-HASH for package K; malloc'd, NULL when it cannot be read. */
 static char *deb_dir(const struct kernel *k)
@@ -90,7 +77,7 @@ static int unpack(const struct kernel *k, const char *tmp, char *err, size_t err
 		ret = mmab_mkdir_p(to[2], 0755) ? -EIO : rmdir(to[2]) ? -errno : 0;
 	for (int i = 0; i < 3 && !ret; i++)
 		if (rename(from[i], to[i]) && (i == 0 || errno != ENOENT))
-			ret = fail(err, errlen, -errno, "the package has no %s", from[i] + strlen(x));
+			ret = boot_fail(err, errlen, -errno, "the package has no %s", from[i] + strlen(x));
 	if (!ret)
 		ret = mmab_rm_rf(x);
 	for (int i = 0; i < 3; i++) {
@@ -111,12 +98,12 @@ static int prepare_deb(const struct kernel *k, struct guard *g, struct kprep *ou
 	int ret = 0;
 
 	if (!dir)
-		return fail(err, errlen, -EIO, "cannot read '%s'", k->path);
+		return boot_fail(err, errlen, -EIO, "cannot read '%s'", k->path);
 	out->image = xasprintf("%s/vmlinuz", dir);
 	if (!exists(out->image)) {
 		tmp = cache_tmp("kernels", g);
 		if (!tmp)
-			ret = fail(err, errlen, -errno, "cannot make a directory in %s/kernels: %s",
+			ret = boot_fail(err, errlen, -errno, "cannot make a directory in %s/kernels: %s",
 				   cache_dir(), strerror(errno));
 		if (!ret)
 			ret = unpack(k, tmp, err, errlen);
@@ -128,7 +115,7 @@ static int prepare_deb(const struct kernel *k, struct guard *g, struct kprep *ou
 	}
 	if (!ret && (kernel_image_release(out->image, rel, sizeof(rel)) ||
 		     strcmp(rel, k->release)))
-		ret = fail(err, errlen, -EINVAL, "its boot/vmlinuz-%s says it is release '%s'",
+		ret = boot_fail(err, errlen, -EINVAL, "its boot/vmlinuz-%s says it is release '%s'",
 			   k->release, rel);
 	if (!ret) {
 		out->release = xstrdup(rel);
@@ -165,7 +152,7 @@ int kcache_prepare(const struct kernel *k, struct guard *g, struct kprep *out, c
 	if (k->kind == KERNEL_DEB)
 		ret = prepare_deb(k, g, out, err, errlen);
 	else if ((ret = kernel_image_release(k->image, rel, sizeof(rel))))
-		ret = fail(err, errlen, ret, "cannot read '%s': %s", k->image,
+		ret = boot_fail(err, errlen, ret, "cannot read '%s': %s", k->image,
 			   ret == -EINVAL ? "no longer a kernel image" : strerror(-ret));
 	else
 		*out = (struct kprep){ .image = xstrdup(k->image), .release = xstrdup(rel),

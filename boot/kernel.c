@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,6 +17,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "boot/cache.h"
 #include "boot/kernel.h"
 #include "lib/mmab.h"
 
@@ -29,18 +29,6 @@
 #define RELEASE_MAX	256
 
 static const char *const kind_names[] = { "deb", "image", "tree", "installed" };
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...) MMAB_PRINTF(4, 5);
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 const char *kernel_kind_name(enum kernel_kind kind)
 {
@@ -67,13 +55,13 @@ int kernel_parse_arg(const char *arg, struct kernel *k, char *err, size_t errlen
 	if (mod)
 		k->modules = xstrdup(mod + strlen(",modules="));
 	if (k->name && !mmab_label_valid(k->name))
-		return fail(err, errlen, -EINVAL, "NAME '%s' is not a plain name ([A-Za-z0-9._+-], "
+		return boot_fail(err, errlen, -EINVAL, "NAME '%s' is not a plain name ([A-Za-z0-9._+-], "
 			    "at most 64 characters, not starting with '.' or '-')", k->name);
 	if (!*k->spec)
-		return fail(err, errlen, -EINVAL, "no KERNEL after '%s=': expected a .deb, a "
+		return boot_fail(err, errlen, -EINVAL, "no KERNEL after '%s=': expected a .deb, a "
 			    "bzImage, a build tree or an installed release", k->name ? k->name : "");
 	if (mod && !*k->modules)
-		return fail(err, errlen, -EINVAL, "modules= needs a directory");
+		return boot_fail(err, errlen, -EINVAL, "modules= needs a directory");
 	return 0;
 }
 
@@ -160,13 +148,13 @@ static int deb_release(const char *deb, char *rel, size_t len, char *err, size_t
 	pid_t pid;
 
 	if (pipe2(p, O_CLOEXEC))
-		return fail(err, errlen, -errno, "cannot list it: %s", strerror(errno));
+		return boot_fail(err, errlen, -errno, "cannot list it: %s", strerror(errno));
 	sp.out_fd = p[1];
 	pid = mmab_spawn_with(&sp);
 	close(p[1]);
 	if (pid < 0) {
 		close(p[0]);
-		return fail(err, errlen, -EINVAL, "cannot run dpkg-deb to read it: %s",
+		return boot_fail(err, errlen, -EINVAL, "cannot run dpkg-deb to read it: %s",
 			    strerror((int)-pid));
 	}
 	f = fdopen(p[0], "r");
@@ -193,8 +181,8 @@ static int deb_release(const char *deb, char *rel, size_t len, char *err, size_t
 	if (found)
 		return 0;
 	if (!WIFEXITED(st) || WEXITSTATUS(st))
-		return fail(err, errlen, -EINVAL, "not a Debian package that dpkg-deb can read");
-	return fail(err, errlen, -EINVAL, "a Debian package, but not a kernel: it holds no "
+		return boot_fail(err, errlen, -EINVAL, "not a Debian package that dpkg-deb can read");
+	return boot_fail(err, errlen, -EINVAL, "a Debian package, but not a kernel: it holds no "
 		    "boot/vmlinuz-*");
 }
 
@@ -229,7 +217,7 @@ static int resolve_modules(struct kernel *k, const char *base, char *err, size_t
 	int ret;
 
 	if (!is_dir(p)) {
-		ret = fail(err, errlen, -ENOENT, "modules=%s: not a directory", k->modules);
+		ret = boot_fail(err, errlen, -ENOENT, "modules=%s: not a directory", k->modules);
 		free(p);
 		return ret;
 	}
@@ -239,7 +227,7 @@ static int resolve_modules(struct kernel *k, const char *base, char *err, size_t
 	ret = absolute(sub && is_dir(sub) ? sub : p, &k->modules);
 	free(sub);
 	free(p);
-	return ret ? fail(err, errlen, ret, "modules=: %s", strerror(-ret)) : 0;
+	return ret ? boot_fail(err, errlen, ret, "modules=: %s", strerror(-ret)) : 0;
 }
 
 static int image_release(struct kernel *k, const char *image, char *err, size_t errlen)
@@ -248,10 +236,10 @@ static int image_release(struct kernel *k, const char *image, char *err, size_t 
 	int ret = kernel_image_release(image, rel, sizeof(rel));
 
 	if (ret == -EINVAL)
-		return fail(err, errlen, ret, "'%s' is not an x86 kernel image (no bzImage "
+		return boot_fail(err, errlen, ret, "'%s' is not an x86 kernel image (no bzImage "
 			    "header with a version string)", image);
 	if (ret)
-		return fail(err, errlen, ret, "cannot read '%s': %s", image, strerror(-ret));
+		return boot_fail(err, errlen, ret, "cannot read '%s': %s", image, strerror(-ret));
 	k->release = xstrdup(rel);
 	return 0;
 }
@@ -263,7 +251,7 @@ static int resolve_tree(struct kernel *k, char *err, size_t errlen)
 	int ret;
 
 	if (access(img, R_OK)) {
-		ret = fail(err, errlen, -ENOENT, "'%s' is a directory but not a built kernel tree: "
+		ret = boot_fail(err, errlen, -ENOENT, "'%s' is a directory but not a built kernel tree: "
 			   "no readable arch/x86/boot/bzImage", k->spec);
 		free(img);
 		return ret;
@@ -287,7 +275,7 @@ static int resolve_file(struct kernel *k, char *err, size_t errlen)
 	int ret = read_head(k->path, &head, &n);
 
 	if (ret)
-		return fail(err, errlen, ret, "cannot read '%s': %s", k->spec, strerror(-ret));
+		return boot_fail(err, errlen, ret, "cannot read '%s': %s", k->spec, strerror(-ret));
 	if (n >= 8 && !memcmp(head, "!<arch>\n", 8)) {
 		free(head);
 		k->kind = KERNEL_DEB;
@@ -299,7 +287,7 @@ static int resolve_file(struct kernel *k, char *err, size_t errlen)
 	ret = kernel_bzimage_release(head, n, rel, sizeof(rel));
 	free(head);
 	if (ret)
-		return fail(err, errlen, -EINVAL, "'%s' is neither a Debian package (.deb) nor an "
+		return boot_fail(err, errlen, -EINVAL, "'%s' is neither a Debian package (.deb) nor an "
 			    "x86 kernel image (bzImage)", k->spec);
 	k->kind = KERNEL_IMAGE;
 	k->image = xstrdup(k->path);
@@ -315,7 +303,7 @@ static int resolve_installed(struct kernel *k, const char *root, char *err, size
 	int ret;
 
 	if (access(img, F_OK)) {
-		ret = fail(err, errlen, -ENOENT, "'%s': no such file or directory, nor an "
+		ret = boot_fail(err, errlen, -ENOENT, "'%s': no such file or directory, nor an "
 			   "installed kernel (%s)", k->spec, img);
 		free(img);
 		return ret;
@@ -324,7 +312,7 @@ static int resolve_installed(struct kernel *k, const char *root, char *err, size
 	ret = absolute(img, &k->path);
 	free(img);
 	if (ret)
-		return fail(err, errlen, ret, "'%s': %s", k->spec, strerror(-ret));
+		return boot_fail(err, errlen, ret, "'%s': %s", k->spec, strerror(-ret));
 	k->image = xstrdup(k->path);
 	ret = image_release(k, k->image, err, errlen);
 	mods = xasprintf("%s/lib/modules/%s", r, k->spec);
@@ -349,24 +337,24 @@ int kernel_resolve(struct kernel *k, const char *base_dir, const char *root, cha
 		if (ret == -ENOENT && !strchr(k->spec, '/'))
 			ret = resolve_installed(k, root ? root : "/", err, errlen);
 		else
-			ret = fail(err, errlen, ret, "cannot open '%s': %s", k->spec,
+			ret = boot_fail(err, errlen, ret, "cannot open '%s': %s", k->spec,
 				   strerror(-ret));
 		free(p);
 	} else {
 		ret = absolute(p, &k->path);
 		free(p);
 		if (ret)
-			return fail(err, errlen, ret, "'%s': %s", k->spec, strerror(-ret));
+			return boot_fail(err, errlen, ret, "'%s': %s", k->spec, strerror(-ret));
 		if (S_ISDIR(st.st_mode))
 			ret = resolve_tree(k, err, errlen);
 		else if (S_ISREG(st.st_mode))
 			ret = resolve_file(k, err, errlen);
 		else
-			ret = fail(err, errlen, -EINVAL, "'%s' is not a file or directory", k->spec);
+			ret = boot_fail(err, errlen, -EINVAL, "'%s' is not a file or directory", k->spec);
 	}
 	if (!ret && given)
 		ret = k->kind == KERNEL_DEB ?
-			fail(err, errlen, -EINVAL, "modules= is for an image file: a .deb brings "
+			boot_fail(err, errlen, -EINVAL, "modules= is for an image file: a .deb brings "
 			     "its own") : resolve_modules(k, base_dir, err, errlen);
 	return ret;
 }
@@ -378,14 +366,14 @@ int kernels_name(struct kernel *ks, size_t n, char *err, size_t errlen)
 			continue;
 		ks[i].name = ks[i].release ? mmab_label_from(ks[i].release) : NULL;
 		if (!ks[i].name)
-			return fail(err, errlen, -EINVAL, "%s: its release '%s' makes no name; "
+			return boot_fail(err, errlen, -EINVAL, "%s: its release '%s' makes no name; "
 				    "give one as NAME=KERNEL", ks[i].origin ? ks[i].origin : "kernel",
 				    ks[i].release ? ks[i].release : "");
 	}
 	for (size_t i = 0; i < n; i++)
 		for (size_t j = 0; j < i; j++)
 			if (!strcmp(ks[i].name, ks[j].name))
-				return fail(err, errlen, -EINVAL, "%s and %s are both named '%s'%s: "
+				return boot_fail(err, errlen, -EINVAL, "%s and %s are both named '%s'%s: "
 					    "tell them apart with NAME=KERNEL",
 					    ks[j].origin ? ks[j].origin : "a kernel",
 					    ks[i].origin ? ks[i].origin : "another",
@@ -475,19 +463,19 @@ int kernel_from_json(struct kernel *k, const json_t *o, char *err, size_t errlen
 	     get_opt_str(o, "release", &k->release, false) &&
 	     get_opt_str(o, "append", &k->append, false);
 	if (!ok || !k->name || !mmab_label_valid(k->name) || !k->spec || !k->path || !kind)
-		return fail(err, errlen, -EINVAL, "a kernel without a plain name, a spec or an "
+		return boot_fail(err, errlen, -EINVAL, "a kernel without a plain name, a spec or an "
 			    "absolute path");
 	k->kind = ARRAY_SIZE(kind_names);
 	for (size_t i = 0; i < ARRAY_SIZE(kind_names); i++)
 		if (!strcmp(kind, kind_names[i]))
 			k->kind = (enum kernel_kind)i;
 	if ((unsigned)k->kind >= ARRAY_SIZE(kind_names))
-		return fail(err, errlen, -EINVAL, "kernel '%s': unknown kind '%s'", k->name, kind);
+		return boot_fail(err, errlen, -EINVAL, "kernel '%s': unknown kind '%s'", k->name, kind);
 	if ((mem && !json_is_null(mem) && (!json_is_integer(mem) || json_integer_value(mem) <= 0)) ||
 	    (cpus && !json_is_null(cpus) && (!json_is_integer(cpus) ||
 					     json_integer_value(cpus) < 1 ||
 					     json_integer_value(cpus) > 1024)))
-		return fail(err, errlen, -EINVAL, "kernel '%s': bad memory_bytes or cpus", k->name);
+		return boot_fail(err, errlen, -EINVAL, "kernel '%s': bad memory_bytes or cpus", k->name);
 	k->memory = json_is_integer(mem) ? (uint64_t)json_integer_value(mem) : 0;
 	k->cpus = json_is_integer(cpus) ? (int)json_integer_value(cpus) : 0;
 	k->origin = xasprintf("kernel %s", k->name);

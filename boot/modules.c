@@ -9,12 +9,12 @@
 #include <errno.h>
 #include <ftw.h>
 #include <lzma.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "boot/cache.h"
 #include "boot/elf.h"
 #include "boot/modules.h"
 #include "lib/mmab.h"
@@ -39,18 +39,6 @@ struct resolver {
 	char *err;
 	size_t errlen;
 };
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...) MMAB_PRINTF(4, 5);
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 /* "kernel/drivers/misc/pvpanic/pvpanic-pci.ko.xz" -> "pvpanic_pci", malloc'd. */
 static char *module_name(const char *path)
@@ -249,13 +237,13 @@ static int place_deps(struct resolver *r, size_t i)
 	int ret = kmod_read(m->path, &data, &len), e = 0;
 
 	if (ret)
-		return fail(r->err, r->errlen, ret, "cannot read %s: %s", m->path,
+		return boot_fail(r->err, r->errlen, ret, "cannot read %s: %s", m->path,
 			    ret == -EOPNOTSUPP ? "a compression mmab does not read" : strerror(-ret));
 	deps = kmod_modinfo(data, len, "depends", &e);
 	soft = kmod_modinfo(data, len, "softdep", NULL);
 	free(data);
 	if (e)
-		ret = fail(r->err, r->errlen, -EINVAL, "%s is not a kernel module", m->path);
+		ret = boot_fail(r->err, r->errlen, -EINVAL, "%s is not a kernel module", m->path);
 	for (char *t = deps ? strtok_r(deps, ",", &save) : NULL; t && !ret;
 	     t = strtok_r(NULL, ",", &save))
 		ret = place(r, t, true, m->name);
@@ -276,7 +264,7 @@ static int place(struct resolver *r, const char *name, bool required, const char
 
 	if (i < 0 || is_builtin(r->ix, n)) {
 		if (i < 0 && required && !is_builtin(r->ix, n))
-			ret = fail(r->err, r->errlen, -ENOENT, "%s%s%s: neither built in nor a module "
+			ret = boot_fail(r->err, r->errlen, -ENOENT, "%s%s%s: neither built in nor a module "
 				   "in %s", n, needed_by ? ", needed by " : "",
 				   needed_by ? needed_by : "", r->dir);
 		free(n);
@@ -286,7 +274,7 @@ static int place(struct resolver *r, const char *name, bool required, const char
 	if (r->state[i] == PLACED)
 		return 0;
 	if (r->state[i] == VISITING)
-		return fail(r->err, r->errlen, -EINVAL, "modules depend on each other round a loop "
+		return boot_fail(r->err, r->errlen, -EINVAL, "modules depend on each other round a loop "
 			    "through %s", r->ix->mods[i].name);
 	r->state[i] = VISITING;
 	ret = place_deps(r, (size_t)i);

@@ -240,9 +240,10 @@ static int watch(struct watch *w, pid_t pid)
 		struct pollfd fds[2] = { { con_open ? w->con_fd : -1, POLLIN, 0 },
 					 { chan_open ? w->chan_fd : -1, POLLIN, 0 } };
 		double now = mmab_now();
+		double hang = w->hello || w->vm->hang_s > QEMU_HELLO_S ? w->vm->hang_s : QEMU_HELLO_S;
 		pid_t r;
 
-		if (now - w->t0 > w->vm->timeout_s || now - w->last_hb > w->vm->hang_s) {
+		if (now - w->t0 > w->vm->timeout_s || now - w->last_hb > hang) {
 			bool timeout = now - w->t0 > w->vm->timeout_s;
 
 			kill(pid, SIGKILL);
@@ -251,8 +252,9 @@ static int watch(struct watch *w, pid_t pid)
 			w->res->outcome = timeout ? QEMU_TIMEOUT : QEMU_HANG;
 			snprintf(w->res->why, sizeof(w->res->why), timeout ?
 				 "still running after %.0f s: killed" :
-				 "no heartbeat for %.0f s: killed", timeout ? w->vm->timeout_s :
-				 w->vm->hang_s);
+				 w->hello ? "no heartbeat for %.0f s: killed" :
+				 "no word from the guest's mmab in %.0f s: killed",
+				 timeout ? w->vm->timeout_s : hang);
 			return -1;
 		}
 		poll(fds, 2, 200);

@@ -41,6 +41,11 @@
 #define QEMU_TCG_FACTOR 4.0
 /* Seconds from qemu's start to the guest's first step, with KVM (TCG: times the factor). */
 #define QEMU_BOOT_S 4.0
+/*
+ * Seconds the guest has, at least, to say hello: hang_s counts from then
+ * (a short heartbeat timeout must not take a slow boot for a hang).
+ */
+#define QEMU_HELLO_S 60.0
 
 struct qemu_vm {
 	const char *image;		/* bzImage */
@@ -53,7 +58,7 @@ struct qemu_vm {
 	const char *console_log;	/* the console, as it came (created) */
 	const char *qemu_log;		/* qemu's own stdout and stderr (created) */
 	double timeout_s;		/* the whole boot, from qemu's start */
-	double hang_s;			/* no heartbeat (or hello) for this long: a hang */
+	double hang_s;			/* no heartbeat this long: a hang (QEMU_HELLO_S before hello) */
 	/* called as things arrive; either may be NULL */
 	void (*on_message)(void *ctx, const struct channel_msg *m);
 	void (*on_console)(void *ctx, enum console_event ev, const char *line);

@@ -10,7 +10,6 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,18 +30,6 @@ static const char *const mount_dirs[] = { "proc", "sys", "dev", "data", "tmp", "
 					  "var/lib", "etc", NULL };
 
 #define KEEP_IMAGES 2	/* root images kept in the cache: this one and the one before */
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...) MMAB_PRINTF(4, 5);
-
-static int fail(char *err, size_t errlen, int ret, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(err, errlen, fmt, ap);
-	va_end(ap);
-	return ret;
-}
 
 static void add(struct rootfs *r, const char *host, const char *guest, bool link)
 {
@@ -85,10 +72,10 @@ static int add_libraries(struct rootfs *r, const char *prog, char *err, size_t e
 	if (ret == -ENOENT)
 		return 0;	/* static: nothing to load (and ld.so would crash on it) */
 	if (ret)
-		return fail(err, errlen, ret, "%s: not a program mmab can read (%s)", prog,
+		return boot_fail(err, errlen, ret, "%s: not a program mmab can read (%s)", prog,
 			    strerror(-ret));
 	if (pipe2(p, O_CLOEXEC))
-		return fail(err, errlen, -errno, "pipe: %s", strerror(errno));
+		return boot_fail(err, errlen, -errno, "pipe: %s", strerror(errno));
 	sp.out_fd = p[1];
 	pid = mmab_spawn_with(&sp);
 	close(p[1]);
@@ -98,7 +85,7 @@ static int add_libraries(struct rootfs *r, const char *prog, char *err, size_t e
 
 		line[strcspn(line, "\n")] = '\0';
 		if (list_line(line, &lib) && !ret)
-			ret = fail(err, errlen, -ENOENT, "%s: a library is missing: %s", prog, line);
+			ret = boot_fail(err, errlen, -ENOENT, "%s: a library is missing: %s", prog, line);
 		if (lib)
 			add(r, lib, lib, false);
 		free(lib);
@@ -107,7 +94,7 @@ static int add_libraries(struct rootfs *r, const char *prog, char *err, size_t e
 	while (pid > 0 && waitpid(pid, &st, 0) < 0 && errno == EINTR)
 		;
 	if (!ret && (pid < 0 || !WIFEXITED(st) || WEXITSTATUS(st)))
-		ret = fail(err, errlen, -EIO, "%s --list %s failed", interp, prog);
+		ret = boot_fail(err, errlen, -EIO, "%s --list %s failed", interp, prog);
 	return ret;
 }
 
@@ -218,7 +205,7 @@ static int stage_files(const struct rootfs *r, const char *stage, uint64_t *byte
 		else if (!ret)
 			ret = copy_file(r->files[i].host, dest, bytes);
 		if (ret)
-			fail(err, errlen, ret, "cannot copy %s into the root disk: %s",
+			boot_fail(err, errlen, ret, "cannot copy %s into the root disk: %s",
 			     r->files[i].host, strerror(-ret));
 		free(copy);
 		free(dest);
@@ -274,7 +261,7 @@ int rootfs_make(struct rootfs *r, struct guard *g, char *err, size_t errlen)
 		return 0;
 	tmp = cache_tmp("rootfs", g);
 	if (!tmp)
-		return fail(err, errlen, -errno, "cannot make a directory in %s/rootfs: %s",
+		return boot_fail(err, errlen, -errno, "cannot make a directory in %s/rootfs: %s",
 			    cache_dir(), strerror(errno));
 	stage = xasprintf("%s/root", tmp);
 	img = xasprintf("%s/root.img", tmp);
