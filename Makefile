@@ -52,7 +52,7 @@ UNIT_BIN := $(UNIT_SRC:tests/unit/%.c=$(B)/tests/%)
 BENCH_SRC := $(wildcard tests/bench/bench-*.c)
 BENCH_BIN := $(BENCH_SRC:tests/bench/%.c=$(B)/bench/%)
 
-.PHONY: all deps deps-check check unit e2e bench quick install uninstall clean
+.PHONY: all deps deps-check deps-kexec check unit e2e bench quick install uninstall clean
 all: deps mmab
 
 # Missing Debian packages are installed when root, otherwise the exact
@@ -60,7 +60,10 @@ all: deps mmab
 deps:
 	$(Q)sh runner/deps.sh build run vm
 deps-check:
-	$(Q)sh runner/deps.sh build run check vm kernels
+	$(Q)sh runner/deps.sh build run check vm kernels guest
+# what `mmab run --kexec` needs on a bare-metal machine
+deps-kexec:
+	$(Q)sh runner/deps.sh kexec
 
 mmab: $(B)/runner/main.o $(B)/libmmab.a
 	@echo "  LD      $@"
@@ -108,13 +111,16 @@ bench: deps mmab $(BENCH_BIN)
 quick: deps mmab
 	$(Q)sh runner/quick.sh
 
-# The nightly job: systemd units, and their settings unless already there.
+# The systemd units: the kexec runs' resume, the nightly job (its settings unless already there).
 install: mmab
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(MANDIR)/man1
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/suites $(DESTDIR)$(MANDIR)/man1 \
+		$(DESTDIR)$(UNITDIR)
 	install -m 0755 mmab $(DESTDIR)$(BINDIR)/mmab
 	install -m 0644 runner/suites/*.ini $(DESTDIR)$(DATADIR)/suites/
 	install -m 0644 runner/mmab.1 $(DESTDIR)$(MANDIR)/man1/mmab.1
-	install -d $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSCONFDIR)/mmab
+	sed 's|@BINDIR@|$(BINDIR)|g' boot/mmab-resume.service.in > $(DESTDIR)$(UNITDIR)/mmab-resume.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/mmab-resume.service
+	install -d $(DESTDIR)$(SYSCONFDIR)/mmab
 	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@SYSCONFDIR@|$(SYSCONFDIR)|g' \
 		history/systemd/mmab-nightly.service > $(DESTDIR)$(UNITDIR)/mmab-nightly.service
 	chmod 0644 $(DESTDIR)$(UNITDIR)/mmab-nightly.service
@@ -125,7 +131,8 @@ install: mmab
 # (the nightly settings in SYSCONFDIR/mmab stay: they are yours)
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/mmab $(DESTDIR)$(MANDIR)/man1/mmab.1
-	rm -f $(DESTDIR)$(UNITDIR)/mmab-nightly.service $(DESTDIR)$(UNITDIR)/mmab-nightly.timer
+	rm -f $(DESTDIR)$(UNITDIR)/mmab-nightly.service $(DESTDIR)$(UNITDIR)/mmab-nightly.timer \
+		$(DESTDIR)$(UNITDIR)/mmab-resume.service
 	rm -rf $(DESTDIR)$(DATADIR)
 
 clean:

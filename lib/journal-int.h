@@ -24,6 +24,8 @@
  *   cgroup	PATH	SUM			kill what is in cgroup PATH, rmdir it
  *   tracefs	PATH	SUM			rmdir the tracefs instance PATH
  *   mount	PATH	SUM			unmount the tracefs mmab mounted on PATH
+ *   memblock	PATH	SUM			online the memory block PATH if offline
+ *					(kept, not undone, by a rollback to a mark)
  *
  * PATH and ORIGINAL are escaped (backslash, tab, newline and every other
  * byte below 0x20 or 0x7f become \\ \t \n \xHH), so any content survives.
@@ -60,6 +62,9 @@ struct journal {
 	off_t start;		/* end of the header */
 	char path[PATH_MAX];
 	char dir[PATH_MAX];
+	/* memory blocks journaled already (by number): each is journaled once */
+	unsigned long *memblocks;
+	size_t nmemblocks;
 };
 
 struct msg {
@@ -72,6 +77,7 @@ struct walk {
 	bool verbose;		/* a line per entry undone */
 	bool dying;		/* the signal handler: this process is about to exit */
 	bool discard;		/* an earlier boot's journal: only warn about what remains */
+	bool keep_held;		/* a rollback to a mark: memblock records are kept as they are */
 	int restored;
 	int err;		/* first -errno */
 	/*
@@ -125,9 +131,11 @@ void jrn_walk_back(struct walk *w, off_t start, off_t end);
 const char *jrn_kept(const struct walk *w);
 /*
  * Undo J's records from MARK to the end, newest first, and leave in their
- * place only those that could not be undone (reported).  The caller blocks
- * the signals; the handler runs it too.  Returns the first -errno.
+ * place only those that could not be undone (reported), and with
+ * KEEP_HELD (a rollback to a step's mark, not the journal's end) the
+ * memblock records as they are.  The caller blocks the signals; the
+ * handler runs it too.  Returns the first -errno.
  */
-int jrn_undo_from(struct journal *j, off_t mark, bool dying);
+int jrn_undo_from(struct journal *j, off_t mark, bool dying, bool keep_held);
 
 #endif

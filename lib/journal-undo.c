@@ -401,6 +401,39 @@ static int undo_mount(struct walk *w, const char *path)
 	return 1;
 }
 
+/*
+ * A memory block mmab took offline: back online if it still is offline.
+ * Whoever took it usually brought it back already: then nothing to do.
+ */
+static int undo_memblock(struct walk *w, const char *path)
+{
+	char state[PATH_MAX + 8], cur[64];
+	size_t plen = strlen(path);
+	struct msg m;
+	ssize_t n;
+	int ret;
+
+	if (plen + sizeof("/state") > sizeof(state))
+		return -ENAMETOOLONG;
+	memcpy(state, path, plen);
+	memcpy(state + plen, "/state", sizeof("/state"));
+	n = jrn_read_raw(state, cur, sizeof(cur));
+	if (n < 0)
+		return n == -ENOENT ? 0 : (int)n;	/* the block is gone (hot-removed) */
+	if (strncmp(cur, "offline", 7))
+		return 0;
+	ret = jrn_write_value(state, "online", 6);
+	jrn_msg_start(&m, ret ? "cannot bring memory block '" : "brought back online ");
+	jrn_msg_str(&m, path);
+	if (ret) {
+		jrn_msg_str(&m, "' back online: ");
+		jrn_msg_errno(&m, ret);
+	}
+	if (ret || w->verbose)
+		jrn_msg_send(&m);
+	return ret ? ret : 1;
+}
+
 static void damaged(struct walk *w, off_t at)
 {
 	struct msg m;
@@ -504,6 +537,12 @@ static void do_record(struct walk *w, const char *line, size_t len, off_t at)
 		r = w->discard ? 0 : undo_tracefs(w, path);
 	} else if (nf == 3 && kind_is(f[0], fl[0], "mount")) {
 		r = w->discard ? 0 : undo_mount(w, path);
+	} else if (nf == 3 && kind_is(f[0], fl[0], "memblock")) {
+		if (w->keep_held && !w->discard) {
+			keep_record(w, line, len);
+			return;
+		}
+		r = w->discard ? 0 : undo_memblock(w, path);
 	} else {
 		goto bad;
 	}
@@ -574,10 +613,11 @@ void jrn_walk_back(struct walk *w, off_t start, off_t end)
  * or the journal's close to try again.  The caller blocks the signals.
  * Async-signal-safe: the handler runs it too.  Returns the first -errno.
  */
-int jrn_undo_from(struct journal *j, off_t mark, bool dying)
+int jrn_undo_from(struct journal *j, off_t mark, bool dying, bool keep_held)
 {
 	char keep[RECORD_MAX];
-	struct walk w = { .fd = j->fd, .dying = dying, .keep = keep, .keep_cap = sizeof(keep) };
+	struct walk w = { .fd = j->fd, .dying = dying, .keep = keep, .keep_cap = sizeof(keep),
+			  .keep_held = keep_held };
 	off_t end = jrn_file_size(j->fd);
 	struct msg m;
 	int ret;

@@ -54,7 +54,7 @@ static void on_signal(int signo)
 	jrn_msg_str(&m, ": putting back what mmab changed");
 	jrn_msg_send(&m);
 	/* what could not be put back has been reported, and stays in the journal */
-	if (jrn_undo_from(j, j->start, true) && jrn_file_size(j->fd) > j->start) {
+	if (jrn_undo_from(j, j->start, true, false) && jrn_file_size(j->fd) > j->start) {
 		jrn_msg_start(&m, "what could not be put back is kept in ");
 		jrn_msg_str(&m, j->path);
 		jrn_msg_str(&m, ": run 'mmab restore' to try again");
@@ -482,6 +482,38 @@ int journal_add_path(struct journal *j, const char *path)
 	return journal_append(j, "path", path, strlen(path), NULL, 0);
 }
 
+/* The number N of PATH = /sys/devices/system/memory/memoryN; false if PATH is no memory block. */
+static bool memblock_number(const char *path, unsigned long *n)
+{
+	static const char prefix[] = "/sys/devices/system/memory/memory";
+	const char *p = path + sizeof(prefix) - 1;
+	char *end;
+
+	if (strncmp(path, prefix, sizeof(prefix) - 1) || *p < '0' || *p > '9')
+		return false;
+	errno = 0;
+	*n = strtoul(p, &end, 10);
+	return !errno && !*end;
+}
+
+int journal_add_memblock(struct journal *j, const char *path)
+{
+	unsigned long n;
+	int ret;
+
+	if (!j || !memblock_number(path, &n))
+		return -EINVAL;
+	for (size_t i = 0; i < j->nmemblocks; i++)
+		if (j->memblocks[i] == n)
+			return 0;
+	ret = journal_append(j, "memblock", path, strlen(path), NULL, 0);
+	if (!ret) {
+		j->memblocks = xrealloc(j->memblocks, (j->nmemblocks + 1) * sizeof(*j->memblocks));
+		j->memblocks[j->nmemblocks++] = n;
+	}
+	return ret;
+}
+
 int journal_add_cgroup(struct journal *j, const char *path)
 {
 	char *parent;
@@ -520,7 +552,8 @@ off_t journal_mark(struct journal *j)
 	return j ? jrn_file_size(j->fd) : -EINVAL;
 }
 
-int journal_rollback(struct journal *j, off_t mark)
+/* Undo back to MARK; KEEP_HELD: a step's rollback, which leaves memory blocks offline. */
+static int rollback(struct journal *j, off_t mark, bool keep_held)
 {
 	sigset_t old;
 	int ret;
@@ -529,9 +562,14 @@ int journal_rollback(struct journal *j, off_t mark)
 		return -EINVAL;
 	/* the handler walks the same file: not both at once in this thread */
 	block_signals(&old);
-	ret = jrn_undo_from(j, mark, false);
+	ret = jrn_undo_from(j, mark, false, keep_held);
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
 	return ret;
+}
+
+int journal_rollback(struct journal *j, off_t mark)
+{
+	return rollback(j, mark, true);
 }
 
 int journal_close(struct journal *j)
@@ -543,7 +581,7 @@ int journal_close(struct journal *j)
 		return 0;
 	if (getpid() == j->owner) {
 		block_signals(&old);
-		ret = journal_rollback(j, j->start);
+		ret = rollback(j, j->start, false);
 		uninstall_signals(j);
 		/* what could not be undone stays for `mmab restore` */
 		if (jrn_file_size(j->fd) <= j->start) {
@@ -557,6 +595,7 @@ int journal_close(struct journal *j)
 		release_lock(j->lock_fd);
 	else
 		close(j->lock_fd);	/* a forked child's copy: it never held the lock */
+	free(j->memblocks);
 	free(j);
 	return ret;
 }

@@ -2,7 +2,7 @@
 /*
  * The journal: every change mmab makes to the machine (sysctls, THP and
  * hugetlb sysfs files, files, cgroups and tracefs instances it creates, a
- * tracefs it mounts) is first appended to a journal file in
+ * tracefs it mounts, memory blocks it takes offline) is first appended to a journal file in
  * mmab_state_dir() and fsync'd, then made.  Undo runs in
  * reverse order at normal exit, on SIGINT/SIGTERM/SIGHUP, and after kill -9
  * at the next mmab start or with `mmab restore`.  The journal records the
@@ -57,6 +57,19 @@ int journal_add_tracefs(struct journal *j, const char *path);
  */
 int journal_add_mount(struct journal *j, const char *path);
 
+/*
+ * journal_add_memblock - journal the memory block PATH
+ * (/sys/devices/system/memory/memoryN) mmab is about to take offline, to
+ * be brought back online on restore.  Unlike every other record, a
+ * rollback to a mark keeps it without acting on it: an effective size made
+ * by taking memory offline outlives the step that made it, and the code
+ * that took the memory brings it back; the journal's close, its signal
+ * handler and the recovery after a crash bring back whatever is still
+ * offline.  A block is journaled once per journal: later calls for it are
+ * no-ops.  -EINVAL unless PATH names a memory block.
+ */
+int journal_add_memblock(struct journal *j, const char *path);
+
 /* journal_mark - a position to roll back to later (a byte offset). */
 off_t journal_mark(struct journal *j);
 
@@ -64,7 +77,8 @@ off_t journal_mark(struct journal *j);
  * journal_rollback - undo every entry after MARK in reverse order
  * (including entries appended by child processes) and truncate the journal
  * to MARK, but for the entries that could not be undone (reported): they
- * stay, for the journal's close (and `mmab restore`) to try again.
+ * stay, for the journal's close (and `mmab restore`) to try again; so do
+ * the memory blocks (journal_add_memblock), which only the close undoes.
  * Returns 0 or the first -errno (every entry is still tried).
  */
 int journal_rollback(struct journal *j, off_t mark);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "lib/mem.h"
 #include "lib/mmab.h"
@@ -51,6 +52,55 @@ double mem_vmstat_delta(const char *name, long long start)
 	if (start < 0 || now < 0)
 		return NAN;
 	return (double)(now - start);
+}
+
+/* The background reclaim and compaction counters, summed (-1 when none is there). */
+static long long background_work(void)
+{
+	static const char *const keys[] = {
+		"pgscan_kswapd", "compact_daemon_migrate_scanned", "compact_daemon_free_scanned",
+	};
+	long long sum = -1;
+	char *buf;
+
+	if (mmab_read_file("/proc/vmstat", &buf, NULL))
+		return -1;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		size_t klen = strlen(keys[i]);
+
+		for (char *p = buf; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+			if (!strncmp(p, keys[i], klen) && p[klen] == ' ') {
+				sum = (sum < 0 ? 0 : sum) + strtoll(p + klen + 1, NULL, 10);
+				break;
+			}
+	}
+	free(buf);
+	return sum;
+}
+
+double mem_wait_quiet(double quiet_s, double max_s, volatile int *stop, bool *quiet)
+{
+	double t0 = mmab_now(), still_since = t0;
+	long long last = background_work();
+	bool q = false;
+
+	while (mmab_now() - t0 < max_s && !(stop && *stop)) {
+		struct timespec nap = { 0, 100 * 1000 * 1000 };
+		long long now;
+
+		nanosleep(&nap, NULL);
+		now = background_work();
+		if (now != last) {
+			last = now;
+			still_since = mmab_now();
+		} else if (mmab_now() - still_since >= quiet_s) {
+			q = true;
+			break;
+		}
+	}
+	if (quiet)
+		*quiet = q;
+	return mmab_now() - t0;
 }
 
 uint64_t mem_total(void)

@@ -6,6 +6,7 @@
 #ifndef MMAB_MEM_H
 #define MMAB_MEM_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 /* The base page and the PMD-sized huge page (x86-64; arm64 with 4 KiB pages). */
@@ -20,6 +21,15 @@ long long mem_meminfo_kb(const char *field);
 long long mem_vmstat(const char *name);
 /* mem_vmstat_delta - a vmstat counter's change since START (NaN when either is absent). */
 double mem_vmstat_delta(const char *name, long long start);
+
+/*
+ * mem_wait_quiet - wait until kswapd and kcompactd have gone quiet: their
+ * /proc/vmstat counters (pgscan_kswapd, compact_daemon_migrate_scanned,
+ * compact_daemon_free_scanned) unchanged for QUIET_S, read every 100 ms;
+ * at most MAX_S, less when *STOP (may be NULL) is set.  Returns the
+ * seconds waited; *QUIET (may be NULL) says whether they went quiet.
+ */
+double mem_wait_quiet(double quiet_s, double max_s, volatile int *stop, bool *quiet);
 
 /* mem_available_bytes - MemAvailable from /proc/meminfo in bytes (0 when unreadable). */
 uint64_t mem_available_bytes(void);

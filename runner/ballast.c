@@ -33,6 +33,7 @@
 #include "lib/mem.h"
 #include "lib/mmab.h"
 #include "runner/ballast.h"
+#include "runner/hotplug.h"
 
 #define BALLAST_CHUNK (1ULL << 30)
 /* After the first pass: follow MemAvailable until it holds still. */
@@ -49,11 +50,19 @@
 struct ballast {
 	pid_t pid;
 	int fd;			/* the socket to the holder */
-	uint64_t bytes;
-	double seconds;
+	uint64_t bytes;		/* locked by the holder */
+	double seconds;		/* taking memory offline and locking */
 	bool oom_protected;
 	bool dead;
+	struct hotplug *hp;	/* the memory blocks taken offline; NULL: none */
 };
+
+/*
+ * In the holder process only: the blocks the runner took offline, which
+ * the holder brings back if the runner dies without doing it (kill -9).
+ * A signal handler's data, hence file-level.
+ */
+static const struct hotplug *holder_blocks;
 
 /* What the holder writes back once it is done locking or adjusting (or has failed). */
 struct ballast_msg {
@@ -189,6 +198,14 @@ static int converge(char *base, uint64_t *held, uint64_t room, uint64_t effectiv
 	return 0;
 }
 
+/* The runner died (PR_SET_PDEATHSIG): bring its offline memory back, then go. */
+static void holder_on_orphan(int sig)
+{
+	(void)sig;
+	hotplug_release_now(holder_blocks);
+	_exit(0);
+}
+
 /*
  * The holder's start: dies with PARENT, holds none of the runner's
  * descriptors but its socket (moved to 3, returned), may lock without
@@ -197,9 +214,12 @@ static int converge(char *base, uint64_t *held, uint64_t room, uint64_t effectiv
 static int holder_init(int fd, pid_t parent, int *oom_protected)
 {
 	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+	struct sigaction sa = { .sa_handler = holder_on_orphan };
 	int null;
 
-	prctl(PR_SET_PDEATHSIG, SIGKILL);
+	sigfillset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	prctl(PR_SET_PDEATHSIG, holder_blocks ? SIGTERM : SIGKILL);
 	if (getppid() != parent)
 		_exit(1);
 	prctl(PR_SET_NAME, "mmab-ballast");
@@ -313,50 +333,93 @@ static void __attribute__((noreturn)) holder(int fd, pid_t parent, uint64_t targ
 	holder_serve(fd, &msg, base, room, effective);
 }
 
-int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j)
+/* compaction must not migrate the ballast back into the workload's way */
+static int protect_ballast(struct journal *j)
 {
-	uint64_t avail = mem_available_bytes(), target;
-	struct ballast_msg msg;
-	struct ballast *b;
 	char cur[32];
+
+	if (knob_read("/proc/sys/vm/compact_unevictable_allowed", cur, sizeof(cur)) ||
+	    !strcmp(cur, "0"))
+		return 0;
+	return j ? journal_set_knob(j, "/proc/sys/vm/compact_unevictable_allowed", "0") : -EINVAL;
+}
+
+/* Take memory offline where METHOD allows it and the machine can.  0 or -errno. */
+static int take_offline(struct ballast *b, uint64_t effective, struct journal *j,
+			enum ballast_method method)
+{
+	char why[256];
+	int ret;
+
+	if (method == BALLAST_MLOCK)
+		return 0;
+	ret = hotplug_supported(why, sizeof(why));
+	if (ret) {
+		if (method == BALLAST_HOTPLUG)
+			mmab_err("cannot take memory offline for the effective size: %s", why);
+		return method == BALLAST_HOTPLUG ? -EOPNOTSUPP : 0;
+	}
+	return hotplug_take(&b->hp, effective, j);
+}
+
+/* Fork the holder to lock TARGET bytes (0: only stand guard over B->hp).  0 or -errno. */
+static int start_holder(struct ballast *b, uint64_t target, uint64_t effective)
+{
+	struct ballast_msg msg;
 	int fds[2], ret;
 	pid_t pid;
 
-	*bp = NULL;
-	if (avail <= effective + BALLAST_ALIGN)
-		return 0;
-	target = (avail - effective) & ~(BALLAST_ALIGN - 1);
-
-	/* compaction must not migrate the ballast back into the workload's way */
-	if (knob_read("/proc/sys/vm/compact_unevictable_allowed", cur, sizeof(cur)) == 0 &&
-	    strcmp(cur, "0")) {
-		if (!j)
-			return -EINVAL;
-		ret = journal_set_knob(j, "/proc/sys/vm/compact_unevictable_allowed", "0");
-		if (ret)
-			return ret;
-	}
-
+	holder_blocks = b->hp;		/* the child's copy is the one that matters */
 	pid = mmab_fork_channel(fds, true);
+	holder_blocks = NULL;
 	if (pid < 0)
 		return (int)pid;
-	if (pid == 0)
+	if (pid == 0) {
+		holder_blocks = b->hp;
 		holder(fds[1], getppid(), target, effective);
+	}
 	ret = mmab_read_reply(fds[0], &msg, sizeof(msg), BALLAST_TIMEOUT_MS, NULL);
 	if (!ret)
 		ret = msg.err;
-	if (ret || !msg.bytes) {
+	if (ret || (!msg.bytes && !b->hp)) {
 		/* !msg.bytes: between sizing and locking, MemAvailable fell below EFFECTIVE */
 		close(fds[0]);
 		mmab_kill_reap(pid);
 		return ret;
 	}
-	b = xcalloc(1, sizeof(*b));
 	b->pid = pid;
 	b->fd = fds[0];
 	b->bytes = msg.bytes;
-	b->seconds = msg.seconds;
+	b->seconds += msg.seconds;
 	b->oom_protected = msg.oom_protected;
+	return 0;
+}
+
+int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j,
+		  enum ballast_method method)
+{
+	struct ballast *b;
+	uint64_t avail;
+	int ret;
+
+	*bp = NULL;
+	if (mem_available_bytes() <= effective + BALLAST_ALIGN)
+		return 0;
+	ret = protect_ballast(j);
+	if (ret)
+		return ret;
+	b = xcalloc(1, sizeof(*b));
+	b->fd = -1;
+	ret = take_offline(b, effective, j, method);
+	b->seconds = b->hp ? b->hp->seconds : 0;
+	avail = mem_available_bytes();
+	if (!ret)
+		ret = start_holder(b, avail > effective + BALLAST_ALIGN ?
+				   (avail - effective) & ~(BALLAST_ALIGN - 1) : 0, effective);
+	if (ret || !b->pid) {
+		ballast_stop(b);
+		return ret;
+	}
 	*bp = b;
 	return 0;
 }
@@ -417,6 +480,23 @@ void ballast_stop(struct ballast *b)
 		return;
 	if (!b->dead)
 		mmab_kill_reap(b->pid);
-	close(b->fd);
+	if (b->fd >= 0)
+		close(b->fd);
+	hotplug_release(b->hp, NULL);
 	free(b);
+}
+
+const char *ballast_method_name(const struct ballast *b)
+{
+	return b ? (b->hp ? "hotplug" : "mlock") : NULL;
+}
+
+uint64_t ballast_offline_bytes(const struct ballast *b)
+{
+	return b ? hotplug_bytes(b->hp) : 0;
+}
+
+unsigned ballast_offline_refused(const struct ballast *b)
+{
+	return b && b->hp ? b->hp->refused : 0;
 }

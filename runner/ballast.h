@@ -17,13 +17,24 @@
 struct ballast;
 struct journal;
 
+/* How the memory beyond the effective size is taken out of play. */
+enum ballast_method {
+	BALLAST_AUTO,		/* memory blocks offline where the kernel allows it, else mlock */
+	BALLAST_HOTPLUG,	/* memory blocks offline (the rest, under a block, locked) */
+	BALLAST_MLOCK,		/* all of it locked by the holder */
+};
+
 /*
  * ballast_start - leave about EFFECTIVE bytes of memory available (free plus
- * reclaimable, as MemAvailable counts it) and lock the rest.  Journals the
- * knobs it changes in J.  Returns 0 (with *bp NULL when no ballast is needed
- * because less than EFFECTIVE is available anyway) or -errno.
+ * reclaimable, as MemAvailable counts it) and take the rest out of play as
+ * METHOD says: memory blocks offline (runner/hotplug.h), down to less than
+ * a block above EFFECTIVE, and the holder locks what is left.  Journals
+ * what it changes in J.  Returns 0 (with *bp NULL when no ballast is
+ * needed because less than EFFECTIVE is available anyway) or -errno
+ * (-EOPNOTSUPP: BALLAST_HOTPLUG where memory cannot go offline).
  */
-int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j);
+int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j,
+		  enum ballast_method method);
 
 /*
  * ballast_adjust - have the holder follow MemAvailable back to the effective
@@ -34,10 +45,13 @@ int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j);
  */
 int ballast_adjust(struct ballast *b, double *seconds);
 
-/* ballast_bytes - how much the ballast holds. */
+/* ballast_bytes - how much the holder locks. */
 uint64_t ballast_bytes(const struct ballast *b);
 
-/* ballast_seconds - how long locking took (0 for NULL): for the record and the ETA. */
+/*
+ * ballast_seconds - how long taking memory offline and locking took (0 for
+ * NULL): for the record and the ETA.
+ */
 double ballast_seconds(const struct ballast *b);
 
 /*
@@ -56,7 +70,17 @@ bool ballast_oom_protected(const struct ballast *b);
  */
 bool ballast_alive(struct ballast *b);
 
-/* ballast_stop - release the memory (kill and reap the holder).  NULL is fine. */
+/*
+ * ballast_stop - release the memory: kill and reap the holder, bring the
+ * memory blocks back online.  NULL is fine.
+ */
 void ballast_stop(struct ballast *b);
+
+/* ballast_method_name - "hotplug" (some memory went offline) or "mlock"; NULL for NULL. */
+const char *ballast_method_name(const struct ballast *b);
+/* ballast_offline_bytes - memory taken offline (0 for NULL or mlock). */
+uint64_t ballast_offline_bytes(const struct ballast *b);
+/* ballast_offline_refused - online blocks that would not go offline. */
+unsigned ballast_offline_refused(const struct ballast *b);
 
 #endif

@@ -11,6 +11,7 @@
 #include "lib/journal.h"
 #include "lib/mmab.h"
 #include "runner/cmds.h"
+#include "runner/run.h"
 
 const char cmd_restore_help[] =
 	"usage: mmab restore\n"
@@ -27,12 +28,18 @@ const char cmd_restore_help[] =
 	"earlier boot is discarded: the reboot already reset the knobs.  `mmab run`\n"
 	"and `mmab collect` do this on their own when they start.\n"
 	"\n"
+	"A multi-boot run (`mmab run --kexec`) in progress is cancelled: "
+	"mmab-resume.service\n"
+	"is disabled, a kernel loaded for the next kexec is unloaded, the modules mmab\n"
+	"installed in /lib/modules are removed and the run's state is discarded; its\n"
+	"results stay.  The machine stays on the kernel it runs (reboot for the stock one).\n"
+	"\n"
 	"Needs root.  Exit status: 0 restored or nothing to restore, 1 something\n"
 	"could not be put back (said why) or another mmab is running, 4 not root.\n";
 
 int cmd_restore(int argc, char **argv)
 {
-	int n;
+	int n, k;
 
 	if (argc > 1) {
 		mmab_err("restore: unexpected argument '%s'", argv[1]);
@@ -45,6 +52,8 @@ int cmd_restore(int argc, char **argv)
 		return MMAB_EXIT_SKIP;
 	}
 	n = journal_recover(true);
+	/* never while another mmab runs: it may be the run's resume */
+	k = n == -EBUSY ? 0 : run_kexec_cancel();
 	if (n == -EBUSY) {
 		mmab_err("restore: another mmab is running (it holds '%s/lock'); "
 			 "it puts back its own changes when it ends", mmab_state_dir());
@@ -62,9 +71,11 @@ int cmd_restore(int argc, char **argv)
 			 strerror(-n));
 		return MMAB_EXIT_FAIL;
 	}
-	if (n == 0)
+	if (k > 0)
+		printf("cancelled the multi-boot run\n");
+	if (n == 0 && !k)
 		printf("nothing to restore\n");
-	else
+	else if (n > 0)
 		printf("restored %d setting%s\n", n, n == 1 ? "" : "s");
-	return MMAB_EXIT_OK;
+	return k < 0 ? MMAB_EXIT_FAIL : MMAB_EXIT_OK;
 }

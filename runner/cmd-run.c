@@ -22,6 +22,7 @@
 
 #include "boot/guest.h"
 #include "boot/kernel.h"
+#include "boot/kexec.h"
 #include "history/history.h"
 #include "lib/journal.h"
 #include "lib/machine.h"
@@ -38,7 +39,7 @@
 const char cmd_run_help[] =
 "usage: mmab run [-s SUITE] [-l LABEL] [-o RESULTS_DIR] [-n ITERATIONS]\n"
 "                [--scale PCT|SIZE] [--only WORKLOAD[,..]] [--variant NAME[,..]]\n"
-"                [--kernel [NAME=]KERNEL ... [--boots N]]\n"
+"                [--kernel [NAME=]KERNEL ... [--boots N] [--kexec]]\n"
 "                [--resume RUN_DIR] [--dry-run] [--history [DB]]\n"
 "\n"
 "Run a suite of workloads, each iteration in its own child process and memory\n"
@@ -65,6 +66,12 @@ const char cmd_run_help[] =
 "                         LABEL-NAME[-VARIANT]; -l defaults to the suite's name\n"
 "      --boots N          boot each kernel N times, alternating A B A B, the\n"
 "                         iterations spread over its boots (default 2)\n"
+"      --kexec            boot the kernels on this machine (bare metal), each\n"
+"                         boot a kexec from the one before: mmab-resume.service\n"
+"                         (`make install`) continues the run after each boot,\n"
+"                         the last followed by a kexec back to this kernel;\n"
+"                         `mmab restore` cancels it.  Exit 4 without systemd\n"
+"                         as PID 1 or kexec; --dry-run says what is missing\n"
 "      --resume RUN_DIR   continue an interrupted run at its first step without\n"
 "                         a row in status.csv (the plan comes from run.json)\n"
 "      --dry-run          print the plan (order of iterations, knobs that would\n"
@@ -97,7 +104,7 @@ const char cmd_run_help[] =
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
 	enum { OPT_SCALE = 256, OPT_ONLY, OPT_VARIANT, OPT_RESUME, OPT_DRY, OPT_KERNEL,
-	       OPT_BOOTS, OPT_GUEST, OPT_HISTORY };
+	       OPT_BOOTS, OPT_GUEST, OPT_KEXEC, OPT_KEXEC_RESUME, OPT_HISTORY };
 	static const struct option longopts[] = {
 		{ "suite", required_argument, NULL, 's' },
 		{ "label", required_argument, NULL, 'l' },
@@ -110,6 +117,8 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		{ "dry-run", no_argument, NULL, OPT_DRY },
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "boots", required_argument, NULL, OPT_BOOTS },
+		{ "kexec", no_argument, NULL, OPT_KEXEC },
+		{ "kexec-resume", no_argument, NULL, OPT_KEXEC_RESUME },
 		{ "guest", required_argument, NULL, OPT_GUEST },
 		{ "history", optional_argument, NULL, OPT_HISTORY },
 		{ NULL, 0, NULL, 0 }
@@ -146,6 +155,8 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 						       "of boots per kernel, 1 to 1000", optarg);
 			o->boots = (int)n;
 			break;
+		case OPT_KEXEC: o->kexec = true; break;
+		case OPT_KEXEC_RESUME: o->kexec_resume = true; break;
 		case OPT_HISTORY:
 			/* run takes no operand: a word after --history is its DB */
 			o->history = true;
@@ -168,6 +179,16 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
 				       "RUN_DIR/run.json; it takes no -s, -l, -o, -n, --scale, "
 				       "--only, --variant, --kernel or --boots");
+	if (o->kexec_resume && argc > 2)
+		return cmd_usage_error(cmd_run_help, "--kexec-resume (what " KEXEC_UNIT " runs) "
+				       "takes no other option: the run's state says it all");
+	if (o->history && (o->kexec || o->kexec_resume))
+		return cmd_usage_error(cmd_run_help, "--history imports a run when it ends; a "
+				       "multi-boot kexec run ends after several boots: import it then "
+				       "with `mmab history add`");
+	if (o->resume && o->kexec && !o->dry_run)
+		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
+				       "RUN_DIR/run.json, its backend included; it takes no --kexec");
 	return 0;
 }
 /* The kernel release as a label: characters a label may not hold become '-'. */
@@ -280,6 +301,12 @@ static int load_new(struct run *r)
 		free(ks);
 		return MMAB_EXIT_USAGE;
 	}
+	if (r->o.kexec && !nk) {
+		mmab_err("--kexec boots kernels under test on this machine: add --kernel "
+			 "(or [kernel] sections to the suite)");
+		free(ks);
+		return MMAB_EXIT_USAGE;
+	}
 	/* a kernel A/B is named by what it runs; its sets by the kernels */
 	label = r->o.label ? xstrdup(r->o.label) : nk ? xstrdup(r->suite.name) : default_label();
 	a = (struct plan_args){
@@ -287,6 +314,7 @@ static int load_new(struct run *r)
 		.variants = r->o.variants, .scale = r->o.scale,
 		.seed = r->suite.seed_set ? r->suite.seed : plan_random_seed(),
 		.start = time(NULL), .kernels = ks, .nkernels = nk, .boots = r->o.boots,
+		.backend = r->o.kexec ? "kexec" : NULL,
 	};
 	ret = plan_build(&r->plan, &r->suite, &a, err, sizeof(err));
 	free(label);
@@ -330,6 +358,9 @@ static void run_free(struct run *r)
 	if (r->suite_loaded)
 		suite_free(&r->suite);
 	free(r->o.kernels);
+	if (r->kx)
+		kexec_state_free(r->kx);
+	free(r->kx);
 }
 /* Validate everything; nothing on the machine changes before this returns 0. */
 static int prepare(struct run *r)
@@ -358,33 +389,6 @@ static int prepare(struct run *r)
 			r->set_dirs[s] = xasprintf("%s/%s", r->run_dir, r->plan.sets[s].label);
 	}
 	return 0;
-}
-/*
- * The run proper, once the journal is open: on this kernel, the variants'
- * knobs tried, then the steps; with kernels to boot, their caches made
- * ready (a kernel that cannot boot is bad input, found before the run
- * directory exists), then the boots (runner/run-boots.c).
- */
-static int run_all(struct run *r)
-{
-	bool boots = run_boots_here(r);
-	int ret = boots ? run_boots_prepare(r) : run_preflight_variants(r);
-
-	if (!ret && r->o.resume)
-		ret = run_reopen_sets(r) ? MMAB_EXIT_FAIL : 0;
-	else if (!ret && r->o.guest)
-		ret = mmab_mkdir_p(r->run_dir, 0755) || run_create_sets(r) ? MMAB_EXIT_FAIL : 0;
-	else if (!ret)
-		ret = run_make_dir(r) || run_create_sets(r) ? MMAB_EXIT_FAIL : 0;
-	if (!ret)
-		ret = run_scratch_path(r) ? MMAB_EXIT_FAIL : 0;
-	if (!ret)
-		ret = run_open_status(r) ? MMAB_EXIT_FAIL : 0;
-	if (!ret)
-		ret = boots ? run_boots_execute(r) : run_execute(r);
-	if (!ret)
-		run_finish_sets(r);
-	return ret;
 }
 /*
  * --history: the store, checked before anything runs (a typo must not
@@ -416,14 +420,42 @@ static int run_history(const struct run *r, bool import)
 int cmd_run(int argc, char **argv)
 {
 	struct run r = { .argc = argc, .argv = argv, .channel_fd = -1 };
-	int ret, cret;
+	int ret;
 
 	ret = parse_args(&r.o, argc, argv);
 	if (ret)
 		goto out;
+	if (r.o.kexec_resume) {
+		ret = run_kexec_resume_load(&r);
+		if (ret)
+			goto out;
+	}
 	ret = prepare(&r);
 	if (ret)
 		goto out;
+	if (r.plan.backend && !strcmp(r.plan.backend, "kexec")) {
+		ret = run_kexec_check(&r);
+		if (ret)
+			goto out;
+		if (r.o.dry_run) {
+			run_dry(&r);
+			if (r.o.resume)
+				run_kexec_status(&r);
+			else
+				run_kexec_dry(&r);
+		} else if (r.o.kexec_resume) {
+			ret = run_kexec_resume(&r);
+		} else if (r.o.resume) {
+			mmab_err("%s is a multi-boot kexec run: mmab-resume.service continues it "
+				 "after each boot (`systemctl start " KEXEC_UNIT "` continues it "
+				 "now; `mmab run --dry-run --resume %s` shows where it stands)",
+				 r.o.resume, r.o.resume);
+			ret = MMAB_EXIT_USAGE;
+		} else {
+			ret = run_kexec_start(&r);
+		}
+		goto out;
+	}
 	if (r.o.dry_run) {
 		run_dry(&r);
 		goto out;
@@ -436,19 +468,7 @@ int cmd_run(int argc, char **argv)
 	}
 	if (r.o.history && (ret = run_history(&r, false)))
 		goto out;
-	/* facts and knob values before anything changes */
-	r.machine = machine_info();
-	r.before = machine_knob_values(NULL, r.knob_names);
-	mmab_iso_time(r.start_iso, sizeof(r.start_iso), (double)time(NULL));
-	ret = run_open_journal(&r);
-	if (ret)
-		goto out;
-	ret = run_all(&r);
-	cret = journal_close(r.journal);
-	if (cret) {
-		mmab_err("cannot restore every knob: %s; run 'mmab restore'", strerror(-cret));
-		ret = MMAB_EXIT_FAIL;
-	}
+	ret = run_session(&r);
 	if (ret)
 		goto out;
 	progress_free(r.progress);

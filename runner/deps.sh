@@ -3,17 +3,22 @@
 #
 # Install the Debian packages mmab needs, only those missing, only as root.
 # Not root: print the exact apt-get command and fail if something is missing.
-# Usage: deps.sh GROUP...   (groups: build run check vm kernels)
+# Usage: deps.sh GROUP...   (groups: build run check vm kernels guest kexec)
 #   vm       what `mmab run --kernel` boots kernels with (qemu, busybox-static,
 #            mkfs.ext4/debugfs)
 #   kernels  the newest Debian 6.1 and 6.12 cloud kernel packages, downloaded
 #            (never installed) into $MMAB_CACHE_DIR/debs for the kernel A/B
 #            test; a kernel the archive does not offer is said and left out
+#   guest    the kexec tests: a Debian image made without mounts (mmdebstrap),
+#            depmod for the modules a kexec run installs (kmod)
+#   kexec    what `mmab run --kexec` needs on a bare-metal machine
 
 build="gcc make pkg-config libgsl-dev libinih-dev libjansson-dev libtracefs-dev libtraceevent-dev libcmocka-dev libyaml-dev libsqlite3-dev libpq-dev liblzma-dev"
 run="fio stress-ng linux-perf gnuplot-nox"
 check="chromium fonts-dejavu-core procps jq postgresql"
 vm="qemu-system-x86 busybox-static e2fsprogs"
+guest="mmdebstrap uidmap kmod"
+kexec="kexec-tools kmod"
 
 # The newest package whose name matches the extended regex $1, or nothing.
 newest_pkg() {
@@ -55,6 +60,8 @@ for g in "$@"; do
 	check) want="$want $check" ;;
 	vm) want="$want $vm" ;;
 	kernels) get_kernels=1 ;;
+	guest) want="$want $guest" ;;
+	kexec) want="$want $kexec" ;;
 	*) echo "deps.sh: unknown group '$g'" >&2; exit 2 ;;
 	esac
 done
@@ -82,6 +89,10 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "mmab: installing missing Debian packages:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
+# Debian's kexec-load would turn every reboot into a kexec of /vmlinuz
+case " $missing " in *" kexec-tools "*)
+	echo 'kexec-tools kexec-tools/load_kexec boolean false' | debconf-set-selections ;;
+esac
 apt-get update -qq || exit 1
 # shellcheck disable=SC2086
 apt-get install -y -qq --no-install-recommends $missing || exit 1

@@ -148,6 +148,9 @@ static int run_step(struct run *r, size_t i)
 	run_step_name(r, i, name, sizeof(name));
 	progress_begin(r->progress, i, name);
 	note_step(r, i, NULL);
+	/* which of its kernel's boots ran it (kexec; the qemu host adds it when merging) */
+	if (r->one_boot && st->boot >= 0)
+		json_object_set_new(rec.info, "boot", json_integer(r->plan.boots[st->boot].number));
 	if (r->skip_why[st->workload]) {
 		snprintf(rec.reason, sizeof(rec.reason), "%s", r->skip_why[st->workload]);
 	} else {
@@ -217,6 +220,10 @@ int run_execute(struct run *r)
 	run_mark_done(r, done);
 	for (size_t i = 0; i < r->plan.nsteps; i++) {
 		size_t w = r->plan.steps[i].workload;
+
+		/* another boot's share: neither done nor to run in this session */
+		if (r->one_boot && r->plan.steps[i].boot != (int)r->boot)
+			done[i] = true;
 
 		est[i] = run_step_estimate(r, i);
 		keys[i] = r->suite.workloads[w].id;

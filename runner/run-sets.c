@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <time.h>
 
+#include "boot/kernel.h"
 #include "lib/machine.h"
 #include "lib/mmab.h"
 #include "lib/resultset.h"
@@ -54,14 +55,39 @@ static json_t *argv_json(int argc, char **argv)
 		json_array_append_new(a, json_string(argv[i]));
 	return a;
 }
+/* The machine facts metadata.json records: the booted kernel's, with kernels. */
+static const char *const env_keys[] = { "uname", "cmdline", "kernel_config_sha256", "hostname",
+					"cpu_model", "cpus", "mem_total_kb", "thp", NULL };
+
+/*
+ * A kernel's set: `kernel` and `boots` (results/README.md).  Made before
+ * the kernel booted, the environment is null until its first boot fills it.
+ */
+static void kernel_meta(struct run *r, const struct plan_set *set, json_t *m)
+{
+	const struct kernel *k = &r->plan.kernels[set->kernel];
+	bool booted = r->one_boot && r->plan.boots[r->boot].kernel == (size_t)set->kernel;
+	json_t *uname = json_object_get(r->machine, "uname");
+
+	/* the build config's hash is the booted kernel's kernel_config_sha256 */
+	json_object_set_new(m, "kernel", json_pack("{s:s, s:s, s:s, s:o, s:s, s:s?, s:n}", "name",
+		k->name, "spec", k->spec, "kind", kernel_kind_name(k->kind), "release",
+		booted && json_object_get(uname, "release") ?
+			json_copy(json_object_get(uname, "release")) : json_null(),
+		"backend", r->plan.backend ? r->plan.backend : "qemu", "append", k->append,
+		"config_sha256"));
+	json_object_set_new(m, "boots", json_array());
+	for (size_t i = 0; !booted && env_keys[i]; i++)
+		json_object_set_new(m, env_keys[i], json_null());
+}
+
 /* metadata.json of set S as results/README.md lists it, keys in that order. */
 json_t *run_set_metadata(struct run *r, size_t s)
 {
 	const struct plan_set *set = &r->plan.sets[s];
 	json_t *m = json_object(), *suite;
 	uint64_t eff;
-	const char *keys[] = { "uname", "cmdline", "kernel_config_sha256", "hostname",
-			       "cpu_model", "cpus", "mem_total_kb", "thp", NULL };
+	const char *const *keys = env_keys;
 
 	suite = json_pack("{s:s, s:s, s:i, s:s, s:b, s:s}", "name", r->suite.name,
 			  "file", r->suite.file, "iterations", r->plan.iterations,
@@ -95,6 +121,9 @@ json_t *run_set_metadata(struct run *r, size_t s)
 	json_object_set_new(m, "workloads", workloads_meta(r));
 	json_object_set_new(m, "seed", json_integer((json_int_t)r->plan.seed));
 	json_object_set_new(m, "argv", argv_json(r->argc, r->argv));
+	/* the qemu backend's sets get theirs from run_boots_set_meta */
+	if (set->kernel >= 0 && r->plan.backend && !strcmp(r->plan.backend, "kexec"))
+		kernel_meta(r, set, m);
 	return m;
 }
 int run_write_meta(struct run *r, size_t s)
@@ -188,6 +217,60 @@ int run_open_status(struct run *r)
 	}
 	return 0;
 }
+/*
+ * Set S at the start of boot r->boot (one_boot): when the boot is its
+ * kernel's, the first boot of the kernel fills the environment and the
+ * knobs (metadata made before any boot has the stock kernel's), and every
+ * boot adds its `boots` entry.
+ */
+static void boot_begins(struct run *r, size_t s)
+{
+	const struct plan_boot *b = &r->plan.boots[r->boot];
+	json_t *boots = json_object_get(r->meta[s], "boots"), *fresh;
+
+	bool booted = false;
+
+	if (r->plan.sets[s].kernel != (int)b->kernel)
+		return;
+	for (size_t i = 0; i < json_array_size(boots); i++)
+		booted |= !json_is_null(json_object_get(json_array_get(boots, i), "uname"));
+	if (!booted) {
+		/* the boots that failed before this one stay listed */
+		fresh = run_set_metadata(r, s);
+		json_object_set(fresh, "start", json_object_get(r->meta[s], "start"));
+		json_object_set(fresh, "boots", boots ? boots : json_object_get(fresh, "boots"));
+		json_decref(r->meta[s]);
+		r->meta[s] = fresh;
+		boots = json_object_get(fresh, "boots");
+	}
+	r->boot_t0 = mmab_now();
+	json_array_append_new(boots, json_pack("{s:i, s:s, s:n, s:n, s:s, s:n, s:n, s:O?, s:O?, "
+		"s:O?, s:n}", "number", b->number, "start", r->start_iso, "end", "seconds",
+		"outcome", "ok", "reason", "error", "release",
+		json_object_get(json_object_get(r->machine, "uname"), "release"),
+		"uname", json_object_get(r->machine, "uname"),
+		"cmdline", json_object_get(r->machine, "cmdline"), "console"));
+}
+
+/* run_end_boot - the end time of this boot into its sets' `boots` entries. */
+void run_end_boot(struct run *r)
+{
+	char end[32];
+
+	mmab_iso_time(end, sizeof(end), (double)time(NULL));
+	for (size_t s = 0; s < r->plan.nsets; s++) {
+		json_t *boots = json_object_get(r->meta[s], "boots");
+		json_t *last = json_array_get(boots, json_array_size(boots) - 1);
+
+		if (!r->meta[s] || r->plan.sets[s].kernel != (int)r->plan.boots[r->boot].kernel ||
+		    !last)
+			continue;
+		json_object_set_new(last, "end", json_string(end));
+		json_object_set_new(last, "seconds", json_real(mmab_now() - r->boot_t0));
+		run_write_meta(r, s);
+	}
+}
+
 /* Reopen the sets of an interrupted run: their metadata gains a resume entry. */
 int run_reopen_sets(struct run *r)
 {
@@ -207,13 +290,19 @@ int run_reopen_sets(struct run *r)
 			r->meta[s] = run_set_metadata(r, s);
 		}
 		free(path);
+		if (r->one_boot)
+			boot_begins(r, s);
 		res = json_object_get(r->meta[s], "resumed");
 		if (!json_is_array(res)) {
 			res = json_array();
 			json_object_set_new(r->meta[s], "resumed", res);
 		}
-		json_array_append_new(res, json_pack("{s:s, s:o}", "start", r->start_iso,
-						     "argv", argv_json(r->argc, r->argv)));
+		/* one boot of a multi-boot run is no resume: its `boots` entry says it */
+		if (!r->one_boot)
+			json_array_append_new(res, json_pack("{s:s, s:o}", "start", r->start_iso,
+							     "argv", argv_json(r->argc, r->argv)));
+		if (!json_array_size(res))
+			json_object_del(r->meta[s], "resumed");
 		if (run_write_meta(r, s))
 			return -EIO;
 	}

@@ -65,7 +65,9 @@ static int resolve_scales(struct run *r)
 }
 bool run_boots_here(const struct run *r)
 {
-	return r->plan.nkernels && !r->o.guest;
+	/* a kexec run boots this machine: its steps run here, after each kexec */
+	return r->plan.nkernels && !r->o.guest &&
+	       !(r->plan.backend && !strcmp(r->plan.backend, "kexec"));
 }
 static void check_supported(struct run *r)
 {

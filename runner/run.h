@@ -21,6 +21,7 @@
 #include "runner/suite.h"
 
 struct collector_cfg;
+struct kexec_state;
 struct journal;
 struct progress;
 
@@ -41,6 +42,8 @@ struct run_opts {
 	const char **kernels;		/* --kernel [NAME=]KERNEL, as given */
 	size_t nkernels;
 	int boots;			/* --boots N; 0: not given */
+	bool kexec;			/* --kexec: boot the kernels on this machine */
+	bool kexec_resume;		/* --kexec-resume: mmab-resume.service after a boot */
 	bool history;			/* --history: import the sets when the run ends */
 	const char *history_db;		/* its DB; NULL: the default */
 };
@@ -76,6 +79,10 @@ struct run {
 	char start_iso[32];
 	int channel_fd;			/* --guest: the host's channel (boot/channel.h), -1: none */
 	struct boots *boots;		/* a kernel A/B's boots (runner/run-boots.c) */
+	bool one_boot;			/* this session runs boot BOOT's steps only (kexec) */
+	size_t boot;			/* index into plan.boots */
+	double boot_t0;			/* when its steps began (mmab_now) */
+	struct kexec_state *kx;		/* --kexec-resume: the multi-boot run's state */
 };
 
 /*
@@ -151,6 +158,8 @@ int run_open_status(struct run *r);
 int run_write_meta(struct run *r, size_t s);
 /* run_finish_sets - the end time into every set's metadata.json. */
 void run_finish_sets(struct run *r);
+/* run_end_boot - with one_boot: the boot's end time into its kernel's sets. */
+void run_end_boot(struct run *r);
 /* run_set_metadata - metadata.json of set S as results/README.md lists it. */
 json_t *run_set_metadata(struct run *r, size_t s);
 
@@ -171,9 +180,62 @@ int run_preflight_variants(struct run *r);
 bool run_terminal(void);
 /*
  * run_execute - run every step not done yet, in plan order, each outcome
- * appended to its set's status.csv before the next starts.  0 or an exit
- * code (the run stopped: --resume continues it).
+ * appended to its set's status.csv before the next starts (with one_boot,
+ * only that boot's steps).  0 or an exit code (the run stopped: --resume
+ * continues it).
  */
 int run_execute(struct run *r);
+/*
+ * run_session - the run on this machine, once prepared: the facts and knob
+ * values before anything changes, the journal, the variants' knobs tried
+ * (or the kernels' boots made ready), the run directory made (or reopened
+ * with --resume), every step to run run (or booted), the journal closed.
+ * With one_boot, the sets are reopened without a resume entry and not
+ * finished: the boot is one of several.  0 or an exit code (reported).
+ * runner/run-session.c.
+ */
+int run_session(struct run *r);
+
+/*
+ * The kexec backend's runs (runner/run-kexec.c, run-kexec-boot.c): a
+ * kernel A/B on this machine, each boot a kexec from the one before,
+ * mmab-resume.service carrying the run on after each, the last boot
+ * followed by a kexec back to the kernel the run started on.
+ *
+ * run_kexec_check - what bare metal refuses in the plan (a kernel's memory
+ * or cpus).  0 or MMAB_EXIT_USAGE (reported with FILE:LINE).
+ */
+int run_kexec_check(struct run *r);
+/* run_kexec_dry - after run_dry: the boots, what would be loaded and what this machine lacks. */
+void run_kexec_dry(struct run *r);
+/*
+ * run_kexec_start - the first boot's hand-over: what this machine lacks
+ * refused (exit 4), the kernels' files, modules and initramfs made ready,
+ * the run directory and state written, the unit enabled, the first kernel
+ * loaded and kexec'd into.  0 (the machine is going down) or an exit code.
+ */
+int run_kexec_start(struct run *r);
+/*
+ * run_kexec_resume_load - for --kexec-resume: the run in progress (its
+ * directory into r->o.resume), this resume counted until it succeeds,
+ * the unit disabled after two failed resumes in a row.  0 or an exit code.
+ */
+int run_kexec_resume_load(struct run *r);
+/*
+ * run_kexec_resume - after prepare(): what became of the boot expected now
+ * (recorded as failed when the machine came back in its stock kernel),
+ * the boot's steps (run_session), then the next kexec, the kexec back, or
+ * the end of the run.  0 or an exit code.
+ */
+int run_kexec_resume(struct run *r);
+/* run_kexec_status - for `--dry-run --resume RUN_DIR`: where a multi-boot run stands. */
+void run_kexec_status(struct run *r);
+/*
+ * run_kexec_cancel - `mmab restore`: a multi-boot run in progress is
+ * cancelled: the unit disabled, a loaded kernel unloaded, the modules mmab
+ * installed removed, the state discarded (the results stay).  Returns 1
+ * cancelled, 0 none in progress, -errno (reported).
+ */
+int run_kexec_cancel(void);
 
 #endif

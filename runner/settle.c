@@ -10,15 +10,19 @@
  */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "lib/journal.h"
 #include "lib/mem.h"
 #include "lib/mmab.h"
 #include "runner/settle.h"
 
+#define PAGE_REPORTING_ORDER "/sys/module/page_reporting/parameters/page_reporting_order"
 #define SETTLE_WINDOW_MS 250
+#define SETTLE_QUIET_S 0.5
 #define DEFAULT_MAX_WAIT_S 30.0
 #define DEFAULT_DIRTY_KB 4096
 #define DEFAULT_IDLE_PCT 90.0
@@ -88,6 +92,7 @@ int settle_machine(const struct settle_opts *o, struct settle_report *r)
 		if (ret)
 			return ret;
 	}
+	r->quiet_seconds = mem_wait_quiet(SETTLE_QUIET_S, max_wait, NULL, &r->quiet);
 	for (;;) {
 		struct cpu_times a, b;
 
@@ -109,4 +114,24 @@ int settle_machine(const struct settle_opts *o, struct settle_report *r)
 			return 0;
 		}
 	}
+}
+
+int settle_reporting_off(struct journal *j, int *order)
+{
+	/* 11: no block is that large (x86-64); mainline takes at most MAX_PAGE_ORDER */
+	static const char *const orders[] = { "11", "10" };
+	int ret = 0;
+
+	*order = -1;
+	if (access(PAGE_REPORTING_ORDER, W_OK))
+		return 0;
+	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
+		/* a refused value leaves a record behind: restoring it is harmless */
+		ret = journal_set_knob(j, PAGE_REPORTING_ORDER, orders[i]);
+		if (!ret) {
+			*order = atoi(orders[i]);
+			return 0;
+		}
+	}
+	return ret;
 }

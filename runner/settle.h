@@ -1,16 +1,20 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Settling before each iteration, so iterations start from the same state:
- * sync, drop the page cache and slab caches, compact memory, then wait until
- * dirty and writeback pages have drained and the CPUs are idle (or a time
- * limit passes).  What was done and what it found is reported for the
- * record (status.csv / metadata).  Needs root; touches no knob that must be
- * restored (drop_caches and compact_memory are actions, not settings).
+ * sync, drop the page cache and slab caches, compact memory, wait until
+ * kswapd and kcompactd have gone quiet (what the last iteration and the
+ * compaction woke them for is done), then until dirty and writeback pages
+ * have drained and the CPUs are idle (or a time limit passes).  What was
+ * done and what it found is reported for the record (status.csv /
+ * metadata).  Needs root; touches no knob that must be restored
+ * (drop_caches and compact_memory are actions, not settings).
  */
 #ifndef MMAB_SETTLE_H
 #define MMAB_SETTLE_H
 
 #include <stdbool.h>
+
+struct journal;
 
 struct settle_opts {
 	bool drop_caches;	/* echo 3 > /proc/sys/vm/drop_caches */
@@ -25,6 +29,8 @@ struct settle_report {
 	long long dirty_kb;	/* Dirty + Writeback at the end */
 	double idle_pct;	/* CPU idle % over the last window */
 	bool timed_out;		/* max_wait_s passed before the machine was quiet */
+	double quiet_seconds;	/* waiting for kswapd and kcompactd to go quiet */
+	bool quiet;		/* they did */
 };
 
 /*
@@ -33,5 +39,18 @@ struct settle_report {
  * could not be done (not root).  The caller records r.
  */
 int settle_machine(const struct settle_opts *o, struct settle_report *r);
+
+/*
+ * settle_reporting_off - turn free page reporting off for the run, where
+ * the kernel has it (a VM giving free memory back to its host): it takes
+ * free blocks of page_reporting_order and more off the free lists for
+ * seconds at a time, and the host takes their backing away, so a workload
+ * on a small effective size meets memory that comes and goes and first
+ * touches that cost a host fault.  page_reporting_order is set through
+ * the journal J to the largest order the kernel takes (larger than any
+ * block where it allows that).  *ORDER gets the order set, -1 when there
+ * is no free page reporting.  0 or -errno.
+ */
+int settle_reporting_off(struct journal *j, int *order);
 
 #endif

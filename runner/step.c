@@ -223,6 +223,28 @@ static bool ballast_fits(uint64_t eff, uint64_t *avail)
 	return (*avail > eff ? *avail - eff : eff - *avail) <= ballast_drift_allowed(eff);
 }
 
+/* iteration.json's "ballast" and "effective_size_method": what ensure_ballast() did. */
+static void record_ballast(const struct ballast *b, json_t *info, double seconds, bool reused,
+			   bool adjusted, uint64_t avail_before)
+{
+	const char *method = ballast_method_name(b);
+
+	json_object_set_new(info, "effective_size_method", method ? json_string(method) :
+			    json_null());
+	json_object_set_new(info, "ballast", json_pack("{s:s?, s:I, s:I, s:i, s:f, s:b, s:b, "
+		"s:b, s:I, s:I}",
+		"method", method,
+		"bytes", (json_int_t)ballast_bytes(b),
+		"offline_bytes", (json_int_t)ballast_offline_bytes(b),
+		"offline_refused_blocks", (int)ballast_offline_refused(b),
+		"seconds", seconds,
+		"reused", reused,
+		"adjusted", adjusted,
+		"oom_protected", ballast_oom_protected(b),
+		"mem_available_bytes_before", (json_int_t)avail_before,
+		"mem_available_bytes_after", (json_int_t)mem_available_bytes()));
+}
+
 static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *made)
 {
 	uint64_t avail, avail_before;
@@ -264,25 +286,28 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 		r->ballast = NULL;
 		r->ballast_eff = 0;
 		/* compact_unevictable_allowed was set for the whole run: nothing is journaled here */
-		ret = ballast_start(&r->ballast, eff, r->journal);
+		ret = ballast_start(&r->ballast, eff, r->journal,
+				    (enum ballast_method)r->suite->effective_method);
 		if (ret)
 			return ret;
 		r->ballast_eff = eff;
 		*made = true;
 	}
-	json_object_set_new(info, "ballast", json_pack("{s:I, s:f, s:b, s:b, s:b, s:I, s:I}",
-		"bytes", (json_int_t)ballast_bytes(r->ballast),
-		"seconds", reused ? adjust_s : ballast_seconds(r->ballast),
-		"reused", reused,
-		"adjusted", adjusted,
-		"oom_protected", ballast_oom_protected(r->ballast),
-		"mem_available_bytes_before", (json_int_t)avail_before,
-		"mem_available_bytes_after", (json_int_t)mem_available_bytes()));
+	record_ballast(r->ballast, info, reused ? adjust_s : ballast_seconds(r->ballast), reused,
+		       adjusted, avail_before);
 	return 0;
 }
 
 int step_env_begin(struct step_env *e, bool ballast)
 {
+	int ret;
+
+	e->reporting_order = -1;
+	if (!e->suite->page_reporting_keep) {
+		ret = settle_reporting_off(e->journal, &e->reporting_order);
+		if (ret)
+			mmab_warn("cannot turn free page reporting off: %s", strerror(-ret));
+	}
 	/*
 	 * A ballast kept across steps must keep compaction off its pages across
 	 * the steps' rollbacks too: set once, outside every step's mark.
@@ -346,9 +371,12 @@ static int prepare_machine(struct step_env *r, const struct step *s, struct step
 		return 1;
 	}
 	if (r->suite->settle)
-		json_object_set_new(rec->info, "settle", json_pack("{s:f, s:I, s:f, s:b}",
+		json_object_set_new(rec->info, "settle", json_pack("{s:f, s:I, s:f, s:b, s:f, s:b}",
 			"seconds", sr.seconds, "dirty_kb", (json_int_t)sr.dirty_kb,
-			"idle_pct", sr.idle_pct, "timed_out", sr.timed_out));
+			"idle_pct", sr.idle_pct, "timed_out", sr.timed_out,
+			"quiet_seconds", sr.quiet_seconds, "background_quiet", sr.quiet));
+	json_object_set_new(rec->info, "page_reporting_order", r->reporting_order >= 0 ?
+			    json_integer(r->reporting_order) : json_null());
 	return 0;
 }
 

@@ -39,6 +39,7 @@ struct step_env {
 	/* private to step.c: the ballast kept while steps share an effective size */
 	struct ballast *ballast;
 	uint64_t ballast_eff;
+	int reporting_order;	/* page_reporting_order set for the run; -1: left alone */
 };
 
 /* The step to run. */
@@ -60,11 +61,12 @@ struct step_record {
 };
 
 /*
- * step_env_begin - before the first step: when BALLAST (some step to run
- * has an effective size), journal vm.compact_unevictable_allowed = 0 once
- * for the whole run, outside every step's rollback, so a ballast kept
- * across steps stays where compaction cannot move it.  0 or -errno (the
- * caller reports).
+ * step_env_begin - before the first step: free page reporting off for the
+ * run unless the suite keeps it (settle_reporting_off(); a failure is a
+ * warning); when BALLAST (some step to run has an effective size), journal
+ * vm.compact_unevictable_allowed = 0 once for the whole run, outside every
+ * step's rollback, so a ballast kept across steps stays where compaction
+ * cannot move it.  0 or -errno (the caller reports).
  */
 int step_env_begin(struct step_env *e, bool ballast);
 

@@ -19,6 +19,9 @@
 #include "workloads/workload.h"
 
 static const char *const order_names[] = { "interleaved", "shuffled", NULL };
+/* in the order of enum ballast_method (runner/ballast.h) */
+static const char *const effective_names[] = { "auto", "hotplug", "mlock", NULL };
+static const char *const reporting_names[] = { "off", "keep", NULL };
 const struct opt_spec sp_suite_specs[] = {
 	{ "name", OPT_STRING, offsetof(struct suite_sect, name), NULL, 0, 0, NULL,
 	  "the suite's name ([A-Za-z0-9._+-])", NULL },
@@ -36,6 +39,13 @@ const struct opt_spec sp_suite_specs[] = {
 	  "s", "per iteration; the workload is killed after it", NULL },
 	{ "order", OPT_CHOICE, offsetof(struct suite_sect, order), "interleaved", 0, 0, NULL,
 	  "variant order in each round (shuffled: seeded by seed)", order_names },
+	{ "effective_method", OPT_CHOICE, offsetof(struct suite_sect, effective_method), "auto",
+	  0, 0, NULL, "how memory beyond the effective size is taken out of play: hotplug "
+	  "(memory blocks offline, a smaller machine), mlock (a locked ballast), auto "
+	  "(hotplug where the kernel allows it)", effective_names },
+	{ "page_reporting", OPT_CHOICE, offsetof(struct suite_sect, page_reporting), "off", 0, 0,
+	  NULL, "free page reporting (a VM handing free memory back to its host) during the "
+	  "run: off (journaled, restored after), keep", reporting_names },
 	{ "boot_timeout", OPT_SECONDS, offsetof(struct suite_sect, boot_timeout_s), "0", 0, 604800,
 	  "s", "a booted kernel (--kernel) is stopped after this long (0: from the estimates)",
 	  NULL },

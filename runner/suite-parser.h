@@ -61,6 +61,8 @@ struct suite_sect {
 	bool settle;
 	double timeout_s;
 	int order;
+	int effective_method;
+	int page_reporting;
 	double boot_timeout_s;
 	double heartbeat_timeout_s;
 };

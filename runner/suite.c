@@ -176,6 +176,8 @@ static void finish(struct parser *p)
 	s->boot_timeout_s = p->ss.boot_timeout_s;
 	s->heartbeat_timeout_s = p->ss.heartbeat_timeout_s;
 	s->order = p->ss.order == 1 ? ORDER_SHUFFLED : ORDER_INTERLEAVED;
+	s->effective_method = p->ss.effective_method;
+	s->page_reporting_keep = p->ss.page_reporting == 1;
 	s->seed = p->seed;
 	s->seed_set = p->seed_set;
 	sp_merge_collectors(p);

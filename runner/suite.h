@@ -7,6 +7,7 @@
  *
  *   [suite]                 name, description, iterations, scale, collectors,
  *                           interval_ms, settle, timeout, seed, order,
+ *                           effective_method, page_reporting,
  *                           boot_timeout, heartbeat_timeout (kernels booted)
  *   [collector NAME]        interval_ms, events (perf/stalls: "+ev,-ev" edits)
  *   [WORKLOAD]              the workload's own options (its opt_spec table) plus
@@ -86,6 +87,8 @@ struct suite {
 	uint64_t seed;
 	bool seed_set;
 	enum suite_order order;
+	int effective_method;	/* enum ballast_method (runner/ballast.h): auto, hotplug, mlock */
+	bool page_reporting_keep; /* leave free page reporting on (default: off for the run) */
 	struct collector_cfg *collectors;
 	size_t ncollectors;
 	struct suite_workload *workloads;

@@ -344,6 +344,16 @@ static int fill_movable(struct fill *f, uint64_t *rs, uint64_t size)
 		f->nchunks = i + 1;
 		f->rep.movable_bytes += f->chunk;
 	}
+	/*
+	 * Written back before anything has to reclaim it: clean page cache
+	 * goes in LRU order (which shuffle_cache seeds), dirty page cache
+	 * only once writeback reached it, and when that happens depends on
+	 * the disk and the flusher threads, not on the seed.  A machine up
+	 * for weeks has little dirty data, too.
+	 */
+	for (size_t k = 0; k < f->nfiles; k++)
+		if (fdatasync(f->files[k]) < 0)
+			return -errno;
 	shuffle_cache(f, rs);
 	return 0;
 }
@@ -491,6 +501,9 @@ void frag_fill_child(int fd, pid_t parent, const struct frag_fill_args *a)
 	if (f)
 		msg.rep = f->rep;
 	msg.rep.fill_seconds = mmab_now() - t0;
+	if (!msg.err)
+		msg.rep.quiet_seconds = mem_wait_quiet(FRAG_QUIET_S, FRAG_QUIET_MAX_S, NULL,
+						       &msg.rep.quiet);
 	/* the parent reads it whole or sees the pipe close: nothing to add here */
 	(void)mmab_write_full(fd, &msg, sizeof(msg));
 	close(fd);

@@ -105,6 +105,7 @@ static void frag_metrics(struct wl_ctx *ctx, const struct frag_state *s)
 	wl_metric(ctx, "free_mib", (double)(freemem_pages(&s->after) * MEM_PAGE) / (1 << 20),
 		  "MiB", METRIC_NONE, AGG_MEAN);
 	wl_metric(ctx, "fill_seconds", rep->fill_seconds, "s", METRIC_LOWER, AGG_MEAN);
+	wl_metric(ctx, "quiet_seconds", rep->quiet_seconds, "s", METRIC_NONE, AGG_MEAN);
 	wl_metric(ctx, "extfrag_events", s->events, "events", METRIC_NONE, AGG_MEAN);
 	wl_metric(ctx, "extfrag_steal_events", s->stolen, "events", METRIC_NONE, AGG_MEAN);
 	wl_metric(ctx, "nonmovable_pageblocks_delta", s->blocks0 >= 0 && s->blocks1 >= 0 ?

@@ -75,7 +75,19 @@ struct frag_report {
 	uint64_t primed_bytes;		/* of which the kernel could place without mixing (step 2) */
 	uint64_t freed_bytes;		/* movable memory freed by the pattern */
 	uint64_t pipes, pt_pages, files;
+	double quiet_seconds;		/* then waiting for kswapd and kcompactd to go quiet */
+	bool quiet;			/* they did (within FRAG_QUIET_MAX_S) */
 };
+
+/*
+ * After the fill the fragmenter waits until kswapd and kcompactd have
+ * finished what the fill woke them for (watermark boosts, kcompactd after
+ * reclaim): FRAG_QUIET_S without progress, at most FRAG_QUIET_MAX_S.  What
+ * comes after then starts from memory as the fill left it, not from
+ * wherever the background threads happened to be.
+ */
+#define FRAG_QUIET_S 1.0
+#define FRAG_QUIET_MAX_S 30.0
 
 struct fragmenter;
 

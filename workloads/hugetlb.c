@@ -234,6 +234,8 @@ static void hugetlb_metrics(struct wl_ctx *ctx, const struct hugetlb_opts *o,
 			  i < 3 ? "events" : "pages", dirs[i], AGG_MEAN);
 	wl_metric(ctx, "fill_seconds", o->fragment == FRAG_SRC_NONE ? NAN : rep->fill_seconds,
 		  "s", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "quiet_seconds", o->fragment == FRAG_SRC_FRAG ? rep->quiet_seconds : NAN,
+		  "s", METRIC_NONE, AGG_MEAN);
 }
 
 /* The pool's size and MemFree before growth: how many pages to ask for.  0 or -EIO. */

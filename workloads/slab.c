@@ -14,10 +14,10 @@
  * frees is the number slab defragmentation work tries to improve.
  *
  * Pressure (option pressure): by default a child process allocates
- * anonymous memory past the free memory of the effective size: MemFree plus
- * pressure_pct of what reclaim could give back (the file LRU and
- * SReclaimable, as /proc/meminfo has them when the pressure starts),
- * following the free memory as it goes (pressure_child()).  The
+ * anonymous memory past the free memory of the effective size until
+ * reclaim has given back pressure_pct of what it could (the file LRU and
+ * SReclaimable, as /proc/meminfo has them when the pressure starts), by the
+ * kernel's own count (pressure_child()).  The
  * allocations then run into the watermarks, and kswapd and direct reclaim
  * scan the LRUs and call the shrinkers in proportion, as on a machine that
  * runs out of memory.  (MemAvailable is no target: it deducts the lowmem
@@ -483,25 +483,60 @@ static int delete_files(const struct slab_state *st, const struct slab_opts *o, 
 }
 
 /*
- * The pressure child: allocate TARGET bytes of anonymous base pages (no
- * THP: this is about reclaim, not compaction), 4 MiB at a time, publishing
- * progress in *DONE so the parent knows how far it got if the OOM killer
- * takes it, then exit, giving it all back.
+ * What reclaim has given back so far, in bytes: file pages reclaimed
+ * (vmstat pgsteal_file, or pgsteal_kswapd + pgsteal_direct on kernels
+ * without it) plus what SReclaimable lost, since the figures in V0.
  */
+struct reclaimed {
+	long long steal0, srecl0_kb;
+};
+
+static long long steal_now(void)
+{
+	long long f = mem_vmstat("pgsteal_file"), k, d;
+
+	if (f >= 0)
+		return f;
+	k = mem_vmstat("pgsteal_kswapd");
+	d = mem_vmstat("pgsteal_direct");
+	return k < 0 || d < 0 ? -1 : k + d;
+}
+
+static void reclaimed_start(struct reclaimed *r)
+{
+	r->steal0 = steal_now();
+	r->srecl0_kb = mem_meminfo_kb("SReclaimable");
+}
+
+static uint64_t reclaimed_bytes(const struct reclaimed *r)
+{
+	long long steal = steal_now(), srecl = mem_meminfo_kb("SReclaimable");
+	uint64_t b = 0;
+
+	if (r->steal0 >= 0 && steal > r->steal0)
+		b += (uint64_t)(steal - r->steal0) * MEM_PAGE;
+	if (r->srecl0_kb >= 0 && srecl >= 0 && srecl < r->srecl0_kb)
+		b += (uint64_t)(r->srecl0_kb - srecl) * 1024;
+	return b;
+}
+
 /*
- * Allocate past the free memory until RECLAIM bytes came from reclaim:
- * the free memory an allocation can reach is read again before every step
- * (/proc/zoneinfo), and a step taken with less than itself left counts.
- * TARGET, the same sum from the figures when the pressure started, only
- * sizes the address space (twice over): in a VM with free page reporting
- * free memory comes back for seconds after a large free, and a fixed
- * TARGET then often ended with no reclaim at all.
+ * The pressure child: allocate anonymous base pages (no THP: this is
+ * about reclaim, not compaction), 4 MiB at a time, publishing progress in
+ * *DONE so the parent knows how far it got if the OOM killer takes it,
+ * until reclaim gave back RECLAIM bytes, counted by the kernel itself
+ * (reclaimed_bytes()): free memory read from the zones dips for seconds
+ * in a VM with free page reporting, which made a child that judged by it
+ * stop before anything was reclaimed.  TARGET, the free memory and the
+ * reclaim share when the pressure started, sizes the address space (twice
+ * over).  Then exit, giving it all back.
  */
 static void __attribute__((noreturn)) pressure_child(uint64_t target, uint64_t reclaim,
 						     volatile uint64_t *done)
 {
 	const uint64_t step = 4ULL << 20;
-	uint64_t cap = 2 * target + (256ULL << 20), from_reclaim = 0;
+	uint64_t cap = 2 * target + (256ULL << 20);
+	struct reclaimed r;
 	char *p;
 
 	prctl(PR_SET_PDEATHSIG, SIGKILL);
@@ -511,12 +546,8 @@ static void __attribute__((noreturn)) pressure_child(uint64_t target, uint64_t r
 	if (p == MAP_FAILED)
 		_exit(1);
 	madvise(p, cap, MADV_NOHUGEPAGE);
-	for (uint64_t off = 0; off + step <= cap && from_reclaim < reclaim; off += step) {
-		uint64_t reach;
-
-		/* unreadable: count it as reclaimed, which can only stop us sooner */
-		if (mem_reachable(&reach) || reach < step)
-			from_reclaim += step;
+	reclaimed_start(&r);
+	for (uint64_t off = 0; off + step <= cap && reclaimed_bytes(&r) < reclaim; off += step) {
 		for (uint64_t q = 0; q < step; q += MEM_PAGE)
 			p[off + q] = 1;
 		*done = off + step;

@@ -372,6 +372,8 @@ static void thp_metrics(struct wl_ctx *ctx, const struct thp_opts *o, const stru
 	wl_metric(ctx, "fault_seconds", r->seconds, "s", METRIC_LOWER, AGG_MEAN);
 	wl_metric(ctx, "fill_seconds", o->fragment == FRAG_SRC_NONE ? NAN : rep->fill_seconds,
 		  "s", METRIC_NONE, AGG_MEAN);
+	wl_metric(ctx, "quiet_seconds", o->fragment == FRAG_SRC_FRAG ? rep->quiet_seconds : NAN,
+		  "s", METRIC_NONE, AGG_MEAN);
 }
 
 static int thp_histograms(struct wl_ctx *ctx, const struct thp_faults *r)

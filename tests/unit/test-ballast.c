@@ -5,10 +5,14 @@
  * nearly all its memory for the tests running beside us) must raise
  * Mlocked by about 1 GiB, lower MemAvailable, set
  * vm.compact_unevictable_allowed=0 through the journal, and give everything
- * back on stop, on journal close and when its parent dies.  The journal is
- * a private one (MMAB_STATE_DIR), so an mmab running beside the tests
- * holds its own lock undisturbed.
+ * back on stop, on journal close and when its parent dies.  Where memory
+ * blocks can go offline, the same for a 1 GiB effective-size reduction
+ * made that way: MemTotal falls by the blocks taken, and they come back on
+ * stop, and when the runner is killed (the holder brings them back).  The
+ * journal is a private one (MMAB_STATE_DIR), so an mmab running beside the
+ * tests holds its own lock undisturbed.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <setjmp.h>
 #include <signal.h>
@@ -29,6 +33,7 @@
 #include "lib/mmab.h"
 #include "tests/unit/machine.h"
 #include "runner/ballast.h"
+#include "runner/hotplug.h"
 
 #define MiB (1LL << 20)
 #define KNOB "/proc/sys/vm/compact_unevictable_allowed"
@@ -120,7 +125,7 @@ static void test_lock_and_release(void **state)
 	avail0 = kb("MemAvailable");
 	mlock0 = kb("Mlocked");
 	eff_kb = avail0 - 1024 * 1024;
-	assert_int_equal(ballast_start(&b, (uint64_t)eff_kb * 1024, journal), 0);
+	assert_int_equal(ballast_start(&b, (uint64_t)eff_kb * 1024, journal, BALLAST_MLOCK), 0);
 	assert_non_null(b);
 	mlock1 = kb("Mlocked");
 	avail1 = kb("MemAvailable");
@@ -186,7 +191,7 @@ static void test_adjust(void **state)
 	avail0 = kb("MemAvailable");
 	eff_kb = avail0 - 2048 * 1024;
 	slack = eff_kb * 1024 / 128 + 64 * MiB;
-	assert_int_equal(ballast_start(&b, (uint64_t)eff_kb * 1024, journal), 0);
+	assert_int_equal(ballast_start(&b, (uint64_t)eff_kb * 1024, journal, BALLAST_MLOCK), 0);
 	assert_non_null(b);
 	/* the baseline: what the holder holds once MemAvailable is still */
 	avail_settle();
@@ -229,7 +234,7 @@ static void test_no_ballast_needed(void **state)
 	assert_int_equal(journal_open(&journal), 0);
 	snprintf(orig, sizeof(orig), "%s", knob_now());
 	/* asking for more than there is: nothing to take out of play */
-	assert_int_equal(ballast_start(&b, (uint64_t)kb("MemTotal") * 1024 * 2, journal), 0);
+	assert_int_equal(ballast_start(&b, (uint64_t)kb("MemTotal") * 1024 * 2, journal, BALLAST_AUTO), 0);
 	assert_null(b);
 	assert_int_equal(ballast_bytes(b), 0);
 	ballast_stop(b);
@@ -256,7 +261,7 @@ static void test_dies_with_parent(void **state)
 		uint64_t eff = (uint64_t)kb("MemAvailable") * 1024 - 512 * MiB;
 
 		/* a runner that crashes while holding a ballast */
-		if (ballast_start(&b, eff, journal) || !b)
+		if (ballast_start(&b, eff, journal, BALLAST_MLOCK) || !b)
 			_exit(1);
 		_exit(0);
 	}
@@ -269,6 +274,119 @@ static void test_dies_with_parent(void **state)
 	assert_string_equal(knob_now(), orig);
 }
 
+/* Memory blocks offline now (a count), from sysfs. */
+static int offline_blocks(void)
+{
+	DIR *d = opendir("/sys/devices/system/memory");
+	struct dirent *de;
+	int n = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d))) {
+		char path[300], *st;
+
+		if (strncmp(de->d_name, "memory", 6) || de->d_name[6] < '0' || de->d_name[6] > '9')
+			continue;
+		snprintf(path, sizeof(path), "/sys/devices/system/memory/%s/state", de->d_name);
+		if (mmab_read_file(path, &st, NULL) == 0) {
+			n += !strncmp(st, "offline", 7);
+			free(st);
+		}
+	}
+	closedir(d);
+	return n;
+}
+
+#define NEED_HOTPLUG()							\
+	do {								\
+		char why_[128];						\
+									\
+		NEED_MACHINE();						\
+		if (hotplug_supported(why_, sizeof(why_)))		\
+			skip();						\
+	} while (0)
+
+static void test_hotplug(void **state)
+{
+	long long total0, total1, avail0, eff_kb;
+	int off0 = offline_blocks();
+	struct ballast *b;
+
+	(void)state;
+	NEED_HOTPLUG();
+	assert_int_equal(journal_open(&journal), 0);
+	total0 = kb("MemTotal");
+	avail0 = kb("MemAvailable");
+	eff_kb = avail0 - 1024 * 1024;
+	assert_int_equal(ballast_start(&b, (uint64_t)eff_kb * 1024, journal, BALLAST_HOTPLUG), 0);
+	assert_non_null(b);
+	total1 = kb("MemTotal");
+	print_message("# MemTotal %lld -> %lld kB: %llu MiB offline (%u blocks refused), %llu "
+		      "MiB locked, %.3f s\n", total0, total1,
+		      (unsigned long long)(ballast_offline_bytes(b) / MiB),
+		      ballast_offline_refused(b), (unsigned long long)(ballast_bytes(b) / MiB),
+		      ballast_seconds(b));
+	assert_string_equal(ballast_method_name(b), "hotplug");
+	/* 1 GiB is eight blocks: at least some went, the rest is locked */
+	assert_true(ballast_offline_bytes(b) >= 256 * MiB);
+	assert_true(total0 - total1 >= (long long)(ballast_offline_bytes(b) / 1024) - 4096);
+	assert_true(ballast_bytes(b) < 256 * MiB);
+	assert_true(llabs(kb("MemAvailable") - eff_kb) <= 256 * 1024);
+	assert_int_equal(offline_blocks(), off0 + (int)(ballast_offline_bytes(b) /
+							(128 * MiB)));
+	ballast_stop(b);
+	assert_int_equal(offline_blocks(), off0);
+	assert_int_equal(kb("MemTotal"), total0);
+	assert_int_equal(close_journal(NULL), 0);
+}
+
+/* The runner dies with memory offline: its holder brings the blocks back. */
+static void test_hotplug_runner_killed(void **state)
+{
+	int off0 = offline_blocks(), status, off1 = -1;
+	long long total0 = kb("MemTotal");
+	int fds[2];
+	pid_t pid;
+
+	(void)state;
+	NEED_HOTPLUG();
+	assert_int_equal(journal_open(&journal), 0);
+	assert_int_equal(pipe(fds), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct ballast *b;
+		uint64_t eff = (uint64_t)kb("MemAvailable") * 1024 - 1024 * MiB;
+		char c = 1;
+
+		if (ballast_start(&b, eff, journal, BALLAST_HOTPLUG) || !b)
+			c = 0;
+		if (write(fds[1], &c, 1) != 1 || !c)
+			_exit(1);
+		pause();
+		_exit(0);
+	}
+	close(fds[1]);
+	{
+		char c = 0;
+
+		assert_int_equal(read(fds[0], &c, 1), 1);
+		assert_int_equal(c, 1);
+	}
+	close(fds[0]);
+	assert_true(offline_blocks() > off0);
+	kill(pid, SIGKILL);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	for (int i = 0; i < 50 && (off1 = offline_blocks()) != off0; i++)
+		usleep(100 * 1000);
+	print_message("# %d block(s) offline after the runner's SIGKILL\n", off1 - off0);
+	assert_int_equal(off1, off0);
+	assert_int_equal(kb("MemTotal"), total0);
+	/* the child's records (same journal) find every block online already */
+	assert_int_equal(close_journal(NULL), 0);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -276,6 +394,8 @@ int main(void)
 		cmocka_unit_test_teardown(test_adjust, close_journal),
 		cmocka_unit_test_teardown(test_no_ballast_needed, close_journal),
 		cmocka_unit_test_teardown(test_dies_with_parent, close_journal),
+		cmocka_unit_test_teardown(test_hotplug, close_journal),
+		cmocka_unit_test_teardown(test_hotplug_runner_killed, close_journal),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);

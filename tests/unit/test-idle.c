@@ -229,7 +229,12 @@ static void test_run(void **state)
 		double max = metric(text, "wake_late_us_max", "us", "lower", "max");
 
 		assert_true(p50 >= 0 && p50 <= p99 && p99 <= max);
-		assert_true(max < 1e6 * (secs - 0.3) + 1);
+		/*
+		 * A wake-up due at 0.1 s that comes late by L ends the run no
+		 * earlier than 0.1 s + L, whatever the later ones do (they come at
+		 * once and are late by less): L < secs - 0.1 s.
+		 */
+		assert_true(max < 1e6 * (secs - 0.1) + 1);
 	}
 	assert_true(metric(text, "pgfault", "faults", "none", "mean") >= 0);
 	assert_true(metric(text, "pgmajfault", "faults", "none", "mean") >= 0);

@@ -196,6 +196,55 @@ static void test_mark_rollback(void **st)
 	assert_true(holds_str(a, "a0"));
 }
 
+/* How many lines of the journal start with KIND and a tab. */
+static int records_of(const char *kind)
+{
+	char *text, *p;
+	int n = 0;
+
+	if (mmab_read_file(journal, &text, NULL))
+		return -1;
+	for (p = text; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		n += !strncmp(p, kind, strlen(kind)) && p[strlen(kind)] == '\t';
+	free(text);
+	return n;
+}
+
+/*
+ * Memory blocks taken offline: journaled once each, kept by a rollback to
+ * a mark (an effective size outlives the step that made it), acted on at
+ * the close.  A block number no machine has: its undo finds nothing to do.
+ */
+static void test_memblock_records(void **st)
+{
+	const char *blk = "/sys/devices/system/memory/memory987654";
+	const char *a = tpath("a");
+	struct journal *j;
+	off_t mark;
+
+	(void)st;
+	puts_file(a, "a0");
+	assert_int_equal(journal_open(&j), 0);
+	assert_int_equal(journal_add_memblock(j, "/sys/devices/system/memory/block_size_bytes"),
+			 -EINVAL);
+	assert_int_equal(journal_add_memblock(j, "/tmp/memory1"), -EINVAL);
+	assert_int_equal(journal_add_memblock(j, "/sys/devices/system/memory/memory1x"), -EINVAL);
+	mark = journal_mark(j);
+	assert_int_equal(journal_set_knob(j, a, "a1"), 0);
+	assert_int_equal(journal_add_memblock(j, blk), 0);
+	assert_int_equal(journal_add_memblock(j, blk), 0);
+	assert_int_equal(records_of("memblock"), 1);
+	assert_int_equal(journal_rollback(j, mark), 0);
+	assert_true(holds_str(a, "a0"));
+	assert_int_equal(records_of("knob"), 0);
+	assert_int_equal(records_of("memblock"), 1);
+	/* still journaled: not written again */
+	assert_int_equal(journal_add_memblock(j, blk), 0);
+	assert_int_equal(records_of("memblock"), 1);
+	assert_int_equal(journal_close(j), 0);
+	assert_false(exists(journal));
+}
+
 static void test_hostile_values(void **st)
 {
 	static const char orig[] = "line one\nline\ttwo\\n \\\\ \x01\x7f\xff [not] a [selector]  \n";
@@ -757,6 +806,7 @@ int main(void)
 		cmocka_unit_test(test_set_and_close),
 		cmocka_unit_test(test_reverse_order),
 		cmocka_unit_test(test_mark_rollback),
+		cmocka_unit_test(test_memblock_records),
 		cmocka_unit_test(test_hostile_values),
 		cmocka_unit_test(test_child_entries),
 		cmocka_unit_test(test_crash_recover),

@@ -266,8 +266,8 @@ static void test_errors_fixture(void **state)
 		{ 9, "scale: 150% is more memory than the machine has" },
 		{ 10, "order: 'random' is not one of: interleaved, shuffled" },
 		{ 11, "unknown key 'color' in [suite] (valid keys: name, description, "
-		      "iterations, scale, interval_ms, settle, timeout, order, boot_timeout, "
-		      "heartbeat_timeout, collectors, seed)" },
+		      "iterations, scale, interval_ms, settle, timeout, order, effective_method, "
+		      "page_reporting, boot_timeout, heartbeat_timeout, collectors, seed)" },
 		{ 12, "seed: '-3' is not an unsigned 64-bit integer" },
 		{ 13, "interval_ms must be 0 (the default) or at least 10" },
 		{ 16, "size: 'lots' is not a size" },
