@@ -35,7 +35,10 @@ int guest_channel_open(void)
 		    !strncmp(name, CHANNEL_PORT_NAME "\n", strlen(CHANNEL_PORT_NAME) + 1)) {
 			char *dev = xasprintf("/dev/%s", e->d_name);
 
+			/* read for the host's bye; a port that cannot be read still carries the rest */
 			fd = open(dev, O_RDWR | O_CLOEXEC);
+			if (fd < 0)
+				fd = open(dev, O_WRONLY | O_CLOEXEC);
 			if (fd < 0)
 				fd = -errno;
 			free(dev);

@@ -251,7 +251,8 @@ static const char *boot_reason(struct boot_run *br)
 			snprintf(br->error, sizeof(br->error), "%s", res->why);
 		return qemu_reason(res->outcome);
 	}
-	if (!br->error[0] && res->guest_rc != 0)
+	/* -1: its done was lost; the steps without a status row fail below */
+	if (!br->error[0] && res->guest_rc > 0)
 		snprintf(br->error, sizeof(br->error), "the guest's runner exited %d (see the "
 			 "boot's console.log)", res->guest_rc);
 	return br->error[0] ? "boot-failed" : NULL;
