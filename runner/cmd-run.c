@@ -101,6 +101,29 @@ const char cmd_run_help[] =
 "failure (or the history import failed: the run is kept), 2 bad usage or suite\n"
 "(nothing changed), 4 nothing could run here\n"
 "(not root, or every workload unsupported), 128+N killed by signal N.\n";
+
+/* Options that cannot go together: exit 2 before anything is touched. */
+static int check_combination(const struct run_opts *o, int argc)
+{
+	if ((o->resume || o->guest) && (o->suite || o->label || o->outdir || o->iterations ||
+					o->scale || o->only || o->variants || o->nkernels ||
+					o->boots || (o->resume && o->guest)))
+		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
+				       "RUN_DIR/run.json; it takes no -s, -l, -o, -n, --scale, "
+				       "--only, --variant, --kernel or --boots");
+	if (o->kexec_resume && argc > 2)
+		return cmd_usage_error(cmd_run_help, "--kexec-resume (what " KEXEC_UNIT " runs) "
+				       "takes no other option: the run's state says it all");
+	if (o->history && (o->kexec || o->kexec_resume))
+		return cmd_usage_error(cmd_run_help, "--history imports a run when it ends; a "
+				       "multi-boot kexec run ends after several boots: import it then "
+				       "with `mmab history add`");
+	if (o->resume && o->kexec && !o->dry_run)
+		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
+				       "RUN_DIR/run.json, its backend included; it takes no --kexec");
+	return 0;
+}
+
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
 	enum { OPT_SCALE = 256, OPT_ONLY, OPT_VARIANT, OPT_RESUME, OPT_DRY, OPT_KERNEL,
@@ -173,24 +196,9 @@ static int parse_args(struct run_opts *o, int argc, char **argv)
 	}
 	if (optind < argc)
 		return cmd_usage_error(cmd_run_help, "unexpected argument '%s'", argv[optind]);
-	if ((o->resume || o->guest) && (o->suite || o->label || o->outdir || o->iterations ||
-					o->scale || o->only || o->variants || o->nkernels ||
-					o->boots || (o->resume && o->guest)))
-		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
-				       "RUN_DIR/run.json; it takes no -s, -l, -o, -n, --scale, "
-				       "--only, --variant, --kernel or --boots");
-	if (o->kexec_resume && argc > 2)
-		return cmd_usage_error(cmd_run_help, "--kexec-resume (what " KEXEC_UNIT " runs) "
-				       "takes no other option: the run's state says it all");
-	if (o->history && (o->kexec || o->kexec_resume))
-		return cmd_usage_error(cmd_run_help, "--history imports a run when it ends; a "
-				       "multi-boot kexec run ends after several boots: import it then "
-				       "with `mmab history add`");
-	if (o->resume && o->kexec && !o->dry_run)
-		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
-				       "RUN_DIR/run.json, its backend included; it takes no --kexec");
-	return 0;
+	return check_combination(o, argc);
 }
+
 /* The kernel release as a label: characters a label may not hold become '-'. */
 static char *default_label(void)
 {
