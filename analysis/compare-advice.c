@@ -149,9 +149,18 @@ static char *command(const struct cmp_table *t, size_t from, const bool *use, co
 		return NULL;
 	for (size_t s = 0; s < t->n_sets && !has_variant; s++) {
 		const char *v = rset_meta_str(&t->sets[s], "variant");
+		bool seen = false;
 		char *x;
 
 		if (!use[s] || !v)
+			continue;
+		/* the kernels of a kernel A/B share their variants: each named once */
+		for (size_t p = 0; p < s && !seen; p++) {
+			const char *pv = use[p] ? rset_meta_str(&t->sets[p], "variant") : NULL;
+
+			seen = pv && !strcmp(pv, v);
+		}
+		if (seen)
 			continue;
 		x = xasprintf("%s%s%s", vs ? vs : "", vs ? "," : "", v);
 		free(vs);

@@ -576,6 +576,19 @@ static void test_settle_command(void **state)
 	for (size_t i = 0; i < 2; i++)
 		free(lines[i]);
 	free(lines);
+	compare_free(&t);
+	/* a kernel A/B: one run, two kernels, the same variant: named once */
+	json_object_set_new(sets[1].meta, "run_id", json_string("r-1"));
+	json_object_set_new(sets[1].meta, "variant", json_string("lo"));
+	capture_begin();
+	assert_int_equal(compare_build(sets, 2, 0, &t), 0);
+	free(capture_end());
+	n = cmp_closest(&t, near, CMP_CLOSE);
+	assert_int_equal(cmp_settle(&t, near, n, &lines), 1);
+	assert_non_null(strstr(lines[0], "--only w -n 9 --variant lo"));
+	assert_null(strstr(lines[0], "lo,lo"));
+	free(lines[0]);
+	free(lines);
 	done(sets, &t);
 	free(ma);
 	free(mb);
