@@ -105,12 +105,15 @@ const char cmd_run_help[] =
 /* Options that cannot go together: exit 2 before anything is touched. */
 static int check_combination(const struct run_opts *o, int argc)
 {
+	if (o->resume && o->guest)
+		return cmd_usage_error(cmd_run_help, "--guest and --resume cannot go together");
 	if ((o->resume || o->guest) && (o->suite || o->label || o->outdir || o->iterations ||
 					o->scale || o->only || o->variants || o->nkernels ||
-					o->boots || (o->resume && o->guest)))
-		return cmd_usage_error(cmd_run_help, "--resume continues the plan recorded in "
-				       "RUN_DIR/run.json; it takes no -s, -l, -o, -n, --scale, "
-				       "--only, --variant, --kernel or --boots");
+					o->boots))
+		return cmd_usage_error(cmd_run_help, "%s continues the plan recorded in %s; it "
+				       "takes no -s, -l, -o, -n, --scale, --only, --variant, "
+				       "--kernel or --boots", o->guest ? "--guest" : "--resume",
+				       o->guest ? "JOB/run.json" : "RUN_DIR/run.json");
 	if (o->kexec_resume && argc > 2)
 		return cmd_usage_error(cmd_run_help, "--kexec-resume (what " KEXEC_UNIT " runs) "
 				       "takes no other option: the run's state says it all");
