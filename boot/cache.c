@@ -213,27 +213,16 @@ int boot_run(char *const argv[], const char *log, char *err, size_t errlen)
 int cache_sha256(const char *path, char *hex)
 {
 	char *const argv[] = { (char *)"sha256sum", (char *)path, NULL };
-	struct mmab_spawn sp = { .argv = argv, .err_path = "/dev/null", .die_with_parent = true };
-	int p[2], st;
-	ssize_t got = 0, n;
-	pid_t pid;
+	char out[80];
+	int st, ret = mmab_spawn_output(argv, out, sizeof(out), &st);
 
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	sp.out_fd = p[1];
-	pid = mmab_spawn_with(&sp);
-	close(p[1]);
-	while (pid > 0 && got < 64 && ((n = read(p[0], hex + got, (size_t)(64 - got))) > 0 ||
-					(n < 0 && errno == EINTR)))
-		got += n > 0 ? n : 0;
-	close(p[0]);
-	if (pid < 0)
-		return (int)pid;
-	while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
-		;
-	hex[got] = '\0';
-	if (!WIFEXITED(st) || WEXITSTATUS(st) || got != 64 || strspn(hex, "0123456789abcdef") != 64)
+	if (ret)
+		return ret;
+	if (!WIFEXITED(st) || WEXITSTATUS(st) || strlen(out) < 64 ||
+	    strspn(out, "0123456789abcdef") != 64)
 		return -EIO;
+	memcpy(hex, out, 64);
+	hex[64] = '\0';
 	return 0;
 }
 

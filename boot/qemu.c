@@ -54,25 +54,11 @@ bool qemu_kvm(void)
 int qemu_version(char *buf, size_t len)
 {
 	char *const argv[] = { (char *)QEMU, (char *)"--version", NULL };
-	struct mmab_spawn sp = { .argv = argv, .err_path = "/dev/null", .die_with_parent = true };
-	char out[256] = "", *v;
-	ssize_t n = 0;
-	int p[2], st;
-	pid_t pid;
+	char out[256], *v;
+	int st, ret = mmab_spawn_output(argv, out, sizeof(out), &st);
 
-	if (pipe2(p, O_CLOEXEC))
-		return -errno;
-	sp.out_fd = p[1];
-	pid = mmab_spawn_with(&sp);
-	close(p[1]);
-	if (pid > 0)
-		while ((n = read(p[0], out, sizeof(out) - 1)) < 0 && errno == EINTR)
-			;
-	close(p[0]);
-	if (pid < 0)
-		return (int)pid;
-	waitpid(pid, &st, 0);
-	out[n > 0 ? n : 0] = '\0';
+	if (ret)
+		return ret;
 	v = strstr(out, "version ");
 	if (!v)
 		return -EINVAL;

@@ -186,6 +186,13 @@ pid_t mmab_spawn_with(const struct mmab_spawn *sp);
 int mmab_spawn_wait(char *const argv[], const char *out_path, const char *err_path,
 		    int *wstatus);
 
+/*
+ * mmab_spawn_output - run ARGV (stderr to /dev/null, dies with us) and keep
+ * the first LEN - 1 bytes of its stdout in BUF, NUL-terminated; *wstatus
+ * gets the wait status.  Returns 0 when it ran, or -errno.
+ */
+int mmab_spawn_output(char *const argv[], char *buf, size_t len, int *wstatus);
+
 /* State directory for the knob journal and lock: $MMAB_STATE_DIR or /var/lib/mmab. */
 const char *mmab_state_dir(void);
 

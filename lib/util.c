@@ -706,6 +706,34 @@ int mmab_spawn_wait(char *const argv[], const char *out_path, const char *err_pa
 	return 0;
 }
 
+int mmab_spawn_output(char *const argv[], char *buf, size_t len, int *wstatus)
+{
+	struct mmab_spawn sp = { .argv = argv, .err_path = "/dev/null", .die_with_parent = true };
+	size_t got = 0;
+	ssize_t n;
+	int p[2], st;
+	pid_t pid;
+
+	if (pipe2(p, O_CLOEXEC))
+		return -errno;
+	sp.out_fd = p[1];
+	pid = mmab_spawn_with(&sp);
+	close(p[1]);
+	while (pid > 0 && got + 1 < len &&
+	       ((n = read(p[0], buf + got, len - 1 - got)) > 0 || (n < 0 && errno == EINTR)))
+		got += n > 0 ? (size_t)n : 0;
+	close(p[0]);
+	if (pid < 0)
+		return (int)pid;
+	while (waitpid(pid, &st, 0) < 0)
+		if (errno != EINTR)
+			return -errno;
+	buf[got] = '\0';
+	if (wstatus)
+		*wstatus = st;
+	return 0;
+}
+
 const char *mmab_state_dir(void)
 {
 	const char *d = getenv("MMAB_STATE_DIR");
