@@ -10,8 +10,8 @@
 #   hard-linked where they stay the same: a link to another user's file,
 #   or across file systems, is not allowed) with
 #   its own run_id, start and end in metadata.json, and every value of
-#   every metrics.csv moved by a seeded noise of +-2% (the same for the same
-#   night and iteration, so two calls make the same history); from
+#   every metrics.csv moved by a seeded, stratified noise of +-2% (the same
+#   for the same night, so two calls make the same history); from
 #   STEP_NIGHT on, every iteration of METRIC is FACTOR times METRIC's mean
 #   over SRC's iterations (with the noise): a step clear of the real spread
 #   between iterations, which with 3 iterations a night would hide a
@@ -54,18 +54,38 @@ history_nights() {
 		# every iteration's metrics.csv, one awk for all of them
 		awk -F, -v OFS=, -v k="$_hn_k" -v step="$_hn_step" -v metric="$_hn_metric" \
 		    -v factor="$_hn_factor" -v mean="$_hn_mean" -v src="$_hn_src" -v dst="$_hn_dst" '
+			# Stratified noise (one draw per stratum, as in Latin hypercube
+			# sampling): the iterations of a night take one each of NI equal
+			# parts of the +-2%, in an order that changes with the night and
+			# the metric.  Independent draws put a night three nearly equal
+			# values now and then (101.57, 101.28, 101.25 of a metric whose
+			# noise spans 98 to 102), and Welch, with 2 degrees of freedom on
+			# that side, calls such a night a change at p 5e-5: a flaky gate.
+			# The draws come from the Park-Miller generator (exact in
+			# doubles), one stream a night from a hashed seed.
+			function u() { x = (x * 48271) % 2147483647; return x / 2147483647 }
+			function frac(h) { return (h - int(h) + 1) % 1 }
+			BEGIN {
+				x = int(frac(sin(k * 12.9898 + 78.233) * 43758.5453) * 2147483645) + 1
+				for (a = 1; a < ARGC; a++) {
+					n = split(ARGV[a], part, "/")
+					if (part[n - 1] + 0 > ni)
+						ni = part[n - 1] + 0
+				}
+			}
 			FNR == 1 {
 				if (out) close(out)
 				out = dst substr(FILENAME, length(src) + 1)
 				n = split(FILENAME, part, "/")
-				srand(k * 1000 + part[n - 1])
+				it = part[n - 1] - 1
 				print > out
 				next
 			}
 			$2 == "" || /"/ { print > out; next }	# quoted cells: left as they are
 			{
+				off = int(frac(sin(k * 3.7 + FNR * 91.17) * 43758.5453) * ni)
 				v = (step > 0 && k >= step && $1 == metric ? mean * factor : $2) \
-				    * (0.98 + 0.04 * rand())
+				    * (0.98 + 0.04 * ((it + off) % ni + u()) / ni)
 				$2 = sprintf("%.10g", v)
 				print > out
 			}' "$_hn_src"/*/*/metrics.csv || return 1

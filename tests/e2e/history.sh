@@ -80,6 +80,9 @@ check "60 sets added" grep -q "60 sets added" "$tmp/add.err"
 H check --db "$db" -f json > "$tmp/check.json" 2> "$tmp/check.err"
 rc=$?
 check "check: exit 0, the newest night no worse than its segment (got $rc)" [ $rc -eq 0 ]
+[ $rc -eq 0 ] || jq -r '.newest[] | select(.verdict == "regression") | "# newest-night " +
+	"regression: \(.series) night \(.mean) (n \(.n)) against \(.segment_mean) (n " +
+	"\(.segment_n) since \(.segment_from)), p \(.p_welch), q \(.q)"' "$tmp/check.json"
 step=nightly-$(_hn_date 40 | tr -d -)-020000
 jq -e --arg m "$metric" --arg r "$step" '[.change_points[] | select(.metric == $m and
 	.run_id == $r and .kind == "regression" and (.change_pct | fabs) > 30 and
