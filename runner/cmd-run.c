@@ -127,6 +127,7 @@ static int check_combination(const struct run_opts *o, int argc)
 	return 0;
 }
 
+/* One line an option: the table and the switch are long, not complicated. */
 static int parse_args(struct run_opts *o, int argc, char **argv)
 {
 	enum { OPT_SCALE = 256, OPT_ONLY, OPT_VARIANT, OPT_RESUME, OPT_DRY, OPT_KERNEL,
@@ -428,6 +429,36 @@ static int run_history(const struct run *r, bool import)
 	return ret;
 }
 
+/*
+ * A multi-boot kexec run: its dry run (or where a run stands), the resume
+ * after a boot that mmab-resume.service starts, or its first kexec.
+ */
+static int kexec_command(struct run *r)
+{
+	int ret = run_kexec_check(r);
+
+	if (ret)
+		return ret;
+	if (r->o.dry_run) {
+		run_dry(r);
+		if (r->o.resume)
+			run_kexec_status(r);
+		else
+			run_kexec_dry(r);
+		return 0;
+	}
+	if (r->o.kexec_resume)
+		return run_kexec_resume(r);
+	if (r->o.resume) {
+		mmab_err("%s is a multi-boot kexec run: mmab-resume.service continues it "
+			 "after each boot (`systemctl start " KEXEC_UNIT "` continues it "
+			 "now; `mmab run --dry-run --resume %s` shows where it stands)",
+			 r->o.resume, r->o.resume);
+		return MMAB_EXIT_USAGE;
+	}
+	return run_kexec_start(r);
+}
+
 int cmd_run(int argc, char **argv)
 {
 	struct run r = { .argc = argc, .argv = argv, .channel_fd = -1 };
@@ -445,26 +476,7 @@ int cmd_run(int argc, char **argv)
 	if (ret)
 		goto out;
 	if (r.plan.backend && !strcmp(r.plan.backend, "kexec")) {
-		ret = run_kexec_check(&r);
-		if (ret)
-			goto out;
-		if (r.o.dry_run) {
-			run_dry(&r);
-			if (r.o.resume)
-				run_kexec_status(&r);
-			else
-				run_kexec_dry(&r);
-		} else if (r.o.kexec_resume) {
-			ret = run_kexec_resume(&r);
-		} else if (r.o.resume) {
-			mmab_err("%s is a multi-boot kexec run: mmab-resume.service continues it "
-				 "after each boot (`systemctl start " KEXEC_UNIT "` continues it "
-				 "now; `mmab run --dry-run --resume %s` shows where it stands)",
-				 r.o.resume, r.o.resume);
-			ret = MMAB_EXIT_USAGE;
-		} else {
-			ret = run_kexec_start(&r);
-		}
+		ret = kexec_command(&r);
 		goto out;
 	}
 	if (r.o.dry_run) {
