@@ -12,6 +12,7 @@
 
 #include "collectors/collector.h"
 #include "runner/suite-parser.h"
+#include "workloads/fragmenter.h"
 #include "workloads/workload.h"
 
 
@@ -118,4 +119,31 @@ const char *sp_inline_comment(const char *s)
 		if (*c == ';' && c > s && (c[-1] == ' ' || c[-1] == '\t'))
 			return c;
 	return NULL;
+}
+/*
+ * A variant that sets a background-compaction knob, in a suite whose
+ * workload turns background compaction off for its iterations
+ * (workloads/fragmenter.h), would run both sides with 0: refused.
+ */
+void sp_check_background(struct parser *p)
+{
+	const struct suite *s = p->s;
+
+	for (size_t v = 0; v < s->nvariants; v++)
+		for (size_t k = 0; k < s->variants[v].nknobs; k++) {
+			const struct suite_knob *kn = &s->variants[v].knobs[k];
+
+			if (!kn->path || !frag_background_knob(kn->path))
+				continue;
+			for (size_t w = 0; w < s->nworkloads; w++) {
+				const struct suite_workload *sw = &s->workloads[w];
+				const char *opt = frag_background_off(sw->wl->opts, sw->opts);
+
+				if (opt)
+					sp_err(p, kn->line, "[variant %s] sets %s, which [%s] sets "
+					       "to 0 for its iterations (%s = off): add `%s = keep` "
+					       "to [%s]", s->variants[v].name, kn->name, sw->id,
+					       opt, opt, sw->id);
+			}
+		}
 }

@@ -113,6 +113,7 @@ void sp_reset_seen(struct parser *p);
 bool sp_first_time(struct parser *p, const char *key, const char *shown);
 bool sp_plain_name(struct parser *p, const char *what, const char *value);
 const char *sp_inline_comment(const char *s);
+void sp_check_background(struct parser *p);
 
 /* ---- suite-keys.c ---- */
 

@@ -183,6 +183,7 @@ static void finish(struct parser *p)
 	sp_merge_collectors(p);
 	sp_check_collectors(p);
 	sp_finish_kernels(p);
+	sp_check_background(p);
 	/* a bad workload section was reported already: no pile-on */
 	if (!s->nworkloads && !p->wl_tried) {
 		char *valid = sp_join_workloads();

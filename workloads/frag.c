@@ -24,7 +24,7 @@ struct frag_wl_opts {
 };
 
 static const struct opt_spec frag_wl_specs[] = {
-	FRAG_OPT_SPECS(struct frag_wl_opts, f, "", "100%"),
+	FRAG_OPT_SPECS(struct frag_wl_opts, f, "", "100%", "off"),
 	OPT_END
 };
 

@@ -23,11 +23,58 @@
 
 const char *const frag_pattern_names[] = { "alternate", "random", "stride", NULL };
 const char *const frag_source_names[] = { "none", "frag", "fio", NULL };
+const char *const frag_background_names[] = { "off", "keep", NULL };
 
 struct fragmenter {
 	pid_t pid;
 	char *dir;
 };
+
+/* what the kernel does in the background on fragmented memory, by itself */
+static const char *const bg_knobs[] = {
+	"/proc/sys/vm/compaction_proactiveness",	/* 5.9 on */
+	"/proc/sys/vm/watermark_boost_factor",		/* 5.0 on */
+};
+
+/*
+ * Background compaction off for the iteration (MODE, enum frag_background),
+ * journaled: the runner's rollback after the step puts it back.  A kernel
+ * without a knob has nothing of that kind to stop.  0 or -errno.
+ */
+static int bg_off(struct wl_ctx *ctx, int mode)
+{
+	if (mode == FRAG_BG_KEEP)
+		return 0;
+	for (size_t i = 0; i < ARRAY_SIZE(bg_knobs); i++) {
+		int ret;
+
+		if (access(bg_knobs[i], W_OK))
+			continue;
+		ret = wl_knob_set(ctx, bg_knobs[i], "0");
+		if (ret) {
+			mmab_err("cannot set '%s' to 0: %s", bg_knobs[i], strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+bool frag_background_knob(const char *path)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(bg_knobs); i++)
+		if (!strcmp(path, bg_knobs[i]))
+			return true;
+	return false;
+}
+
+const char *frag_background_off(const struct opt_spec *spec, const void *opts)
+{
+	for (const struct opt_spec *o = spec; o && o->name; o++)
+		if (o->choices == frag_background_names &&
+		    *(const int *)((const char *)opts + o->offset) == FRAG_BG_OFF)
+			return o->name;
+	return NULL;
+}
 
 /* DIR/NAME made (or there already): malloc'd in *SUB.  0 or -errno. */
 static int make_subdir(const char *dir, const char *name, char **sub)
@@ -62,6 +109,11 @@ int frag_start(struct fragmenter **fp, struct wl_ctx *ctx, const struct frag_opt
 	if (ret)
 		return ret;
 	a.dir = sub;
+	ret = bg_off(ctx, opts->background);
+	if (ret) {
+		free(sub);
+		return ret;
+	}
 	pid = mmab_fork_channel(fds, false);
 	if (pid < 0) {
 		free(sub);
@@ -193,7 +245,7 @@ int frag_source_start(struct fragmenter **fp, struct wl_ctx *ctx, int source,
 	memset(rep, 0, sizeof(*rep));
 	if (source == FRAG_SRC_FRAG)
 		ret = frag_start(fp, ctx, opts, churn, rep);
-	else if (source == FRAG_SRC_FIO)
+	else if (!(ret = bg_off(ctx, opts->background)) && source == FRAG_SRC_FIO)
 		ret = frag_fio_start(fp, ctx, opt_size_bytes(&opts->size, ctx->mem_bytes), rep);
 	if (ret)
 		mmab_err("fragmenter (%s) failed: %s", frag_source_names[source], strerror(-ret));

@@ -35,6 +35,24 @@ enum frag_source {
 };
 extern const char *const frag_source_names[];	/* "none", "frag", "fio" */
 
+/*
+ * The kernel's background compaction (proactive compaction, and kcompactd
+ * woken after watermark-boosted reclaim) on fragmented memory: it
+ * defragments part of what the fill fragments, by an amount that depends on
+ * where its 500 ms ticks fall, so the memory a workload meets varies from
+ * iteration to iteration whatever the seed, and it goes on defragmenting
+ * while the workload allocates.  Measured at 2G, THP defrag never, 5
+ * iterations: with it, 1 to 88 free 2 MiB blocks left by the fill and
+ * huge_fault_pct 2.9 to 27; without, 0 to 2 blocks and 0 to 1.2%.
+ * Turning it back on once the fill is done was no better (3.4 to 29.7%):
+ * kcompactd then starts on memory at its most fragmented.
+ */
+enum frag_background {
+	FRAG_BG_OFF,		/* 0 for the iteration (journaled, put back after it) */
+	FRAG_BG_KEEP,		/* as found */
+};
+extern const char *const frag_background_names[];	/* "off", "keep" */
+
 /* Fragmenter options, embedded in each workload's option struct. */
 struct frag_opts {
 	struct opt_size size;	/* how much to fill */
@@ -43,14 +61,16 @@ struct frag_opts {
 	double free_pct;	/* share of movable chunks freed (random, stride) */
 	struct opt_size chunk;	/* movable chunk size: the grain of the holes */
 	long seed;		/* 0: the iteration's seed */
+	int background;		/* enum frag_background */
 };
 
 /*
  * FRAG_OPT_SPECS - the opt_spec entries for a struct frag_opts member M of
  * option struct T, names prefixed with PFX ("" for frag itself, "frag_" in
- * hugetlb and thp), default size DEFSIZE ("100%": all of the effective memory).
+ * hugetlb and thp), default size DEFSIZE ("100%": all of the effective memory)
+ * and background DEFBG ("off" or "keep").
  */
-#define FRAG_OPT_SPECS(T, M, PFX, DEFSIZE)					\
+#define FRAG_OPT_SPECS(T, M, PFX, DEFSIZE, DEFBG)				\
 	{ PFX "size", OPT_SIZE, offsetof(T, M.size), DEFSIZE, 0, 0, "bytes",	\
 	  "memory to fill (absolute, or % of the effective memory)", NULL },	\
 	{ PFX "unmovable_pct", OPT_DOUBLE, offsetof(T, M.unmovable_pct), "10",	\
@@ -65,7 +85,12 @@ struct frag_opts {
 	  1073741824, "bytes", "size of a movable chunk: the grain of the "	\
 	  "free holes", NULL },							\
 	{ PFX "seed", OPT_LONG, offsetof(T, M.seed), "0", 0, 0, NULL,		\
-	  "random seed (0: the iteration's seed)", NULL }
+	  "random seed (0: the iteration's seed)", NULL },			\
+	{ PFX "background", OPT_CHOICE, offsetof(T, M.background), DEFBG,	\
+	  0, 0, NULL, "the kernel's background compaction during the "		\
+	  "iteration: off (vm.compaction_proactiveness and "			\
+	  "vm.watermark_boost_factor 0, journaled) or keep (as found)",	\
+	  frag_background_names }
 
 /* What a started fragmenter reports once its memory is in place. */
 struct frag_report {
@@ -121,6 +146,16 @@ int frag_fio_start(struct fragmenter **fp, struct wl_ctx *ctx, uint64_t size,
  */
 int frag_source_start(struct fragmenter **fp, struct wl_ctx *ctx, int source,
 		      const struct frag_opts *opts, bool churn, struct frag_report *rep);
+
+/* frag_background_knob - is PATH one of the knobs background = off sets to 0? */
+bool frag_background_knob(const char *path);
+
+/*
+ * frag_background_off - the name of the background option in SPEC (a
+ * workload's table, filled into OPTS) when it is off, else NULL: a suite
+ * whose variants set one of those knobs would compare nothing.
+ */
+const char *frag_background_off(const struct opt_spec *spec, const void *opts);
 
 /* frag_stop - kill and reap the fragmenter, remove its files.  NULL is fine. */
 void frag_stop(struct fragmenter *f);

@@ -51,7 +51,13 @@ static const struct opt_spec hugetlb_specs[] = {
 	{ "fragment", OPT_CHOICE, offsetof(struct hugetlb_opts, fragment), "frag", 0, 0, NULL,
 	  "what fragments memory first: none, frag (the frag workload's fragmenter), "
 	  "fio (many small page cache files, as thpchallenge)", frag_source_names },
-	FRAG_OPT_SPECS(struct hugetlb_opts, f, "frag_", "100%"),
+	/*
+	 * Background compaction kept as found: with it off the pool got none
+	 * of ~530 pages at 2G in 8 of 10 iterations (4.7% and 15% in the
+	 * others): on a full fill the direct path alone finds no free page to
+	 * migrate into.  With it, the pool gets what kcompactd made meanwhile.
+	 */
+	FRAG_OPT_SPECS(struct hugetlb_opts, f, "frag_", "100%", "keep"),
 	{ "concurrent", OPT_BOOL, offsetof(struct hugetlb_opts, concurrent), "0", 0, 0, NULL,
 	  "keep the fragmenter churning while the pool grows (fio always runs on)", NULL },
 	{ "alloc_pct", OPT_DOUBLE, offsetof(struct hugetlb_opts, alloc_pct), "90", 1, 100, "%",

@@ -326,6 +326,12 @@ static void test_each_error(void **state)
 	expect_error("[variant a]\nlabel = x y\n[idle]\n", 2, "label 'x y' is not a plain name");
 	expect_error("[variant a]\nlabel = a\nlabel = b\n[idle]\n", 3, "label is set twice");
 	expect_error("[idle]\n[variant a]\nvm.dirty_ratio =\n", 3, "knob 'vm.dirty_ratio' has no value");
+	/* a variant's background-compaction knob that the fragmenter would override */
+	expect_error("[thp]\n[variant a]\nvm.compaction_proactiveness = 0\n", 3,
+		     "[variant a] sets vm.compaction_proactiveness, which [thp] sets to 0 for its "
+		     "iterations (frag_background = off): add `frag_background = keep` to [thp]");
+	expect_error("[frag f]\n[variant a]\n/proc/sys/vm/watermark_boost_factor = 0\n", 3,
+		     "add `background = keep` to [f]");
 	/* unknown workload sections list the valid workloads */
 	{
 		char *errs = errors_of("[nosuch]\n");
@@ -333,6 +339,29 @@ static void test_each_error(void **state)
 		for (size_t i = 0; workloads[i]; i++)
 			assert_non_null(strstr(errs, workloads[i]->name));
 		free(errs);
+	}
+}
+
+/* background = keep, or a workload without a fragmenter: the variant's knob is an A/B */
+static void test_background_keep(void **state)
+{
+	static const char *const ok[] = {
+		"[thp]\nfrag_background = keep\n[variant a]\nvm.compaction_proactiveness = 0\n",
+		"[idle]\n[variant a]\nvm.compaction_proactiveness = 0\n[variant b]\n",
+		"[hugetlb]\n[variant a]\nvm.dirty_ratio = 5\n",
+	};
+	struct suite s;
+	char *errs;
+
+	(void)state;
+	if (access("/proc/sys/vm/compaction_proactiveness", F_OK) ||
+	    access("/proc/sys/vm/watermark_boost_factor", F_OK))
+		skip();
+	for (size_t i = 0; i < ARRAY_SIZE(ok); i++) {
+		assert_int_equal(capture("t.ini", ok[i], &s, &errs), 0);
+		assert_string_equal(errs, "");
+		free(errs);
+		suite_free(&s);
 	}
 }
 
@@ -678,6 +707,7 @@ int main(void)
 		cmocka_unit_test(test_syntax_variants),
 		cmocka_unit_test(test_errors_fixture),
 		cmocka_unit_test(test_each_error),
+		cmocka_unit_test(test_background_keep),
 		cmocka_unit_test(test_long_line),
 		cmocka_unit_test(test_no_cascade),
 		cmocka_unit_test(test_knobs),

@@ -68,6 +68,7 @@ static void test_frag_defaults(void **state)
 	assert_float_equal(*(double *)field(&wl_frag, o, "unmovable_pct"), 10, 0);
 	assert_int_equal(*(int *)field(&wl_frag, o, "free_pattern"), FRAG_ALTERNATE);
 	assert_int_equal(opt_size_bytes(field(&wl_frag, o, "chunk"), 1ULL << 30), 32 << 10);
+	assert_int_equal(*(int *)field(&wl_frag, o, "background"), FRAG_BG_OFF);
 	opts_free(wl_frag.opts, o);
 	free(o);
 }
@@ -84,6 +85,13 @@ static void test_option_errors(void **state)
 	assert_float_equal(*(double *)field(&wl_hugetlb, h, "alloc_pct"), 90, 0);
 	assert_float_equal(((struct opt_size *)field(&wl_hugetlb, h, "frag_size"))->pct, 100, 0);
 	assert_int_equal(*(int *)field(&wl_thp, t, "thp_enabled"), 0);	/* keep */
+	/* thp's repeatable defaults (workloads/thp.c): 90% at rest, kcompactd off */
+	assert_float_equal(((struct opt_size *)field(&wl_thp, t, "frag_size"))->pct, 90, 0);
+	assert_false(*(bool *)field(&wl_thp, t, "concurrent"));
+	assert_int_equal(*(int *)field(&wl_thp, t, "frag_background"), FRAG_BG_OFF);
+	assert_int_equal(*(int *)field(&wl_hugetlb, h, "frag_background"), FRAG_BG_KEEP);
+	assert_int_equal(opts_set(wl_thp.opts, t, "frag_background", "fill-off", err,
+				  sizeof(err)), -EINVAL);
 
 	assert_int_equal(opts_set(wl_hugetlb.opts, h, "fragment", "fio", err, sizeof(err)), 0);
 	assert_int_equal(*(int *)field(&wl_hugetlb, h, "fragment"), FRAG_SRC_FIO);
