@@ -98,7 +98,13 @@ $(B)/bench/%: tests/bench/%.c $(B)/libmmab.a
 	@echo "  CC      $<"
 	$(Q)$(CC) $(MMAB_CFLAGS) $(PKG_CFLAGS) $(CFLAGS) $(LDFLAGS) -o $@ $< $(B)/libmmab.a $(LIBS)
 
-check: deps-check mmab $(UNIT_BIN)
+# The build goes on every CPU, then the tests or the run alone: prerequisites
+# as such would run side by side under -j (the packages with the compiler,
+# the unit tests with the end-to-end ones on one machine).
+NPROC := $(shell nproc 2>/dev/null || echo 1)
+
+check: deps-check
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) mmab $(UNIT_BIN)
 	$(Q)sh tests/run-tests.sh $(UNIT_BIN)
 
 unit: mmab $(UNIT_BIN)
@@ -108,7 +114,8 @@ bench: deps mmab $(BENCH_BIN)
 	$(Q)sh tests/bench/run-bench.sh $(BENCH_BIN)
 
 # The README's main job: a quick A/B on the running kernel, ending in a report.
-quick: deps mmab
+quick: deps
+	$(Q)$(MAKE) --no-print-directory -j$(NPROC) mmab
 	$(Q)sh runner/quick.sh
 
 # The systemd units: the kexec runs' resume, the nightly job (its settings unless already there).
