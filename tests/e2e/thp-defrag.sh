@@ -7,7 +7,7 @@
 # 2G, 5 iterations a side, the default collectors.  `always` must come out
 # better on huge_fault_pct by the paired t-test with q < 0.01 (measured
 # 2026-12-07: +229%, q 0.0003), and both variants' iterations must be
-# paired by seed.  For real, as root; about 3.5 minutes.  Every knob as
+# paired by seed.  For real, as root; about 2.5 minutes (141 s here).  Every knob as
 # found afterwards (the workload's compaction knobs included), no cgroup
 # left.
 . tests/lib.sh
