@@ -41,9 +41,10 @@ extern const char *const frag_source_names[];	/* "none", "frag", "fio" */
  * defragments part of what the fill fragments, by an amount that depends on
  * where its 500 ms ticks fall, so the memory a workload meets varies from
  * iteration to iteration whatever the seed, and it goes on defragmenting
- * while the workload allocates.  Measured at 2G, THP defrag never, 5
- * iterations: with it, 1 to 88 free 2 MiB blocks left by the fill and
- * huge_fault_pct 2.9 to 27; without, 0 to 2 blocks and 0 to 1.2%.
+ * while the workload allocates.  Measured at 2G, thp: with it, the fill
+ * left 1 to 88 free 2 MiB blocks (29 steps, defrag never and always) and
+ * never's huge_fault_pct was 2.9 to 27% (5 iterations); without, 0 to 2
+ * blocks (10 steps) and 0 to 1.2%.
  * Turning it back on once the fill is done was no better (3.4 to 29.7%):
  * kcompactd then starts on memory at its most fragmented.
  */

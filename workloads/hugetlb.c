@@ -52,8 +52,8 @@ static const struct opt_spec hugetlb_specs[] = {
 	  "what fragments memory first: none, frag (the frag workload's fragmenter), "
 	  "fio (many small page cache files, as thpchallenge)", frag_source_names },
 	/*
-	 * Background compaction kept as found: with it off the pool got none
-	 * of ~530 pages at 2G in 8 of 10 iterations (4.7% and 15% in the
+	 * Background compaction kept as found: with it off the pool got no
+	 * page at all at 2G in 8 of 10 iterations (4.7% and 15% in the
 	 * others): on a full fill the direct path alone finds no free page to
 	 * migrate into.  With it, the pool gets what kcompactd made meanwhile.
 	 */

@@ -70,9 +70,9 @@ static const struct opt_spec thp_specs[] = {
 	 * The defaults, measured at 2G (THP defrag never vs always, 5 a side,
 	 * 2026-12-07): a fill of 100% with the fragmenter churning on and
 	 * background compaction as found gave huge_fault_pct never 0-27%,
-	 * always 10-46%, nothing proven; 90% at rest with background
-	 * compaction off gave never 26-43%, always 78-92% (CoV 6%), +166%,
-	 * q 0.001.  A full fill leaves compaction no free pages to move into,
+	 * always 10-46%, nothing proven; these defaults (90% at rest,
+	 * background compaction off) gave never 11-35%, always 73-86% (CoV
+	 * 6.6%), +229%, q 0.0003.  A full fill leaves compaction no free pages to move into,
 	 * so what it gets depends on when kswapd frees some; the churn and
 	 * kcompactd's ticks decide the rest.  90% also leaves the faults room
 	 * (100% OOM-killed 1 thp iteration in 80 at 512M).
