@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "lib/journal.h"
+#include "lib/knob.h"
 #include "lib/mem.h"
 #include "lib/mmab.h"
 #include "runner/settle.h"
@@ -120,18 +121,15 @@ int settle_reporting_off(struct journal *j, int *order)
 {
 	/* 11: no block is that large (x86-64); mainline takes at most MAX_PAGE_ORDER */
 	static const char *const orders[] = { "11", "10" };
-	char *now = NULL;
+	char now[32];
 	int ret = 0;
 
 	*order = -1;
 	if (access(PAGE_REPORTING_ORDER, W_OK))
 		return 0;
 	/* -1: no device reports free pages; the kernel would refuse -1 back (6.1, 6.12) */
-	if (!mmab_read_file(PAGE_REPORTING_ORDER, &now, NULL) && atoi(now) < 0) {
-		free(now);
+	if (!knob_read(PAGE_REPORTING_ORDER, now, sizeof(now)) && atoi(now) < 0)
 		return 0;
-	}
-	free(now);
 	for (size_t i = 0; i < sizeof(orders) / sizeof(orders[0]); i++) {
 		/* a refused value leaves a record behind: restoring it is harmless */
 		ret = journal_set_knob(j, PAGE_REPORTING_ORDER, orders[i]);
