@@ -157,6 +157,15 @@ seen=$(awk '{ print $2 "/" $3 }' "$t/boots.log" 2>/dev/null | sed 's/[0-9a-f]\{8
 want="$new_rel/- $new_rel/- $old_rel/2 $new_rel/3 $new_rel/- $old_rel/5 $new_rel/6 $new_rel/final "
 check "boots: stock, crash (reset), old, new, crash (reset), old, new, back (got $seen)" \
 	[ "$seen" = "$want" ]
+if [ "$seen" != "$want" ]; then
+	# what the run made of each boot that did not come back, and the
+	# console's timeline: kernels started, kexecs, resets, mmab's lines
+	for f in "$out"/results/kexec-*/boots/*/failure.txt; do
+		[ -s "$f" ] && echo "# $(basename "$(dirname "$f")"): $(cat "$f")"
+	done
+	grep -a -n -E 'Linux version|kexec_core|systemd-shutdown|reboot:|Kernel panic|i6300|SeaBIOS|MMAB-TEST|mmab\[' \
+		"$tmp/console.log" | cut -c 1-200 | tail -n 150 | sed 's/^/# console: /'
+fi
 check "the guest ended on the kernel it started with" \
 	[ "$(tail -n 1 "$t/boots.log" | awk '{ print $2 }')" = "$new_rel" ]
 check "while the run went on, --dry-run --resume said where it stood" \
