@@ -173,3 +173,68 @@ int mem_reachable(uint64_t *reach)
 	free(zi);
 	return ret;
 }
+
+int mem_pcp_parse(const char *zoneinfo, long long *count, long long *high)
+{
+	long long v;
+
+	*count = *high = -1;
+	for (const char *p = strchr(zoneinfo, '\n'); p; p = strchr(p + 1, '\n')) {
+		if (sscanf(p + 1, " count: %lld", &v) == 1)
+			*count = (*count < 0 ? 0 : *count) + v;
+		else if (sscanf(p + 1, " high: %lld", &v) == 1)
+			*high = (*high < 0 ? 0 : *high) + v;
+	}
+	return *count < 0 || *high < 0 ? -EINVAL : 0;
+}
+
+static int pcp_now(long long *count, long long *high)
+{
+	char *zi = NULL;
+	int ret = mmab_read_file("/proc/zoneinfo", &zi, NULL);
+
+	if (!ret)
+		ret = mem_pcp_parse(zi, count, high);
+	free(zi);
+	return ret;
+}
+
+int mem_drain_pcp(int max_writes, long long *before, long long *after)
+{
+	long long count = -1, high = -1, c, h;
+	int writes = 0, still = 0, ret = pcp_now(&count, &high);
+
+	if (before)
+		*before = ret ? -1 : count;
+	/*
+	 * Each write lowers the lists' high marks by an eighth (not below their
+	 * floor) and frees what is above them: done when three writes in a row
+	 * lowered neither the count nor the marks.
+	 */
+	while (!ret && writes < (max_writes > 0 ? max_writes : 1) && still < 3) {
+		ret = mmab_write_file("/proc/sys/vm/stat_refresh", "1");
+		/* EINVAL: a counter was negative (older kernels); the refresh ran all the same */
+		if (ret == -EINVAL)
+			ret = 0;
+		if (!ret)
+			ret = pcp_now(&c, &h);
+		if (ret)
+			break;
+		writes++;
+		still = c < count || h < high ? 0 : still + 1;
+		count = c;
+		high = h;
+	}
+	if (after)
+		*after = count;
+	return ret ? ret : writes;
+}
+
+uint64_t mem_usable_bytes(void)
+{
+	long long count, high;
+
+	if (pcp_now(&count, &high))
+		count = 0;
+	return mem_available_bytes() + (uint64_t)count * MEM_PAGE;
+}

@@ -155,7 +155,9 @@ static int grow(char *base, uint64_t *held, uint64_t len)
  * page reporting (page_reporting_order on the kernel command line), the
  * kernel takes free blocks off the free lists to report them to the host
  * for some seconds after a large free, and a first pass sized on such a
- * reading leaves the workload hundreds of MiB more than asked.  So
+ * reading leaves the workload hundreds of MiB more than asked.  (What the
+ * per-CPU lists hold, MemAvailable leaves out: every reading here adds it,
+ * mem_usable_bytes().)  So
  * after the first pass the holder follows MemAvailable: it locks more while
  * more than the slack stays available above EFFECTIVE, gives back its last
  * locked bytes while less does, and is done after BALLAST_STABLE_READS
@@ -171,7 +173,7 @@ static int converge(char *base, uint64_t *held, uint64_t room, uint64_t effectiv
 		uint64_t avail, len;
 
 		usleep(BALLAST_SETTLE_STEP_MS * 1000);
-		avail = mem_available_bytes();
+		avail = mem_usable_bytes();
 		if (avail > effective + slack && *held < room) {
 			len = (avail - effective) & ~(BALLAST_ALIGN - 1);
 			if (len > room - *held)
@@ -252,7 +254,7 @@ static int holder_init(int fd, pid_t parent, int *oom_protected)
 static int holder_first_pass(char *base, uint64_t *held, uint64_t target, uint64_t effective)
 {
 	while (*held < target) {
-		uint64_t len = target - *held, avail = mem_available_bytes();
+		uint64_t len = target - *held, avail = mem_usable_bytes();
 		int ret;
 
 		if (len > BALLAST_CHUNK)
@@ -403,7 +405,7 @@ int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j,
 	int ret;
 
 	*bp = NULL;
-	if (mem_available_bytes() <= effective + BALLAST_ALIGN)
+	if (mem_usable_bytes() <= effective + BALLAST_ALIGN)
 		return 0;
 	ret = protect_ballast(j);
 	if (ret)
@@ -412,7 +414,7 @@ int ballast_start(struct ballast **bp, uint64_t effective, struct journal *j,
 	b->fd = -1;
 	ret = take_offline(b, effective, j, method);
 	b->seconds = b->hp ? b->hp->seconds : 0;
-	avail = mem_available_bytes();
+	avail = mem_usable_bytes();
 	if (!ret)
 		ret = start_holder(b, avail > effective + BALLAST_ALIGN ?
 				   (avail - effective) & ~(BALLAST_ALIGN - 1) : 0, effective);

@@ -168,7 +168,7 @@ int hotplug_take(struct hotplug **hp, uint64_t effective, struct journal *j)
 		return n < 0 ? (int)n : -ENOENT;
 	}
 	for (ssize_t i = 0; i < n; i++) {
-		if (mem_available_bytes() < effective + h->block_bytes + HOTPLUG_MARGIN)
+		if (mem_usable_bytes() < effective + h->block_bytes + HOTPLUG_MARGIN)
 			break;
 		ret = take_block(cand[i], j);
 		if (ret == -EAGAIN) {

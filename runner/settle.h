@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Settling before each iteration, so iterations start from the same state:
- * sync, drop the page cache and slab caches, compact memory, wait until
+ * sync, drop the page cache and slab caches, drain the per-CPU page lists,
+ * compact memory, wait until
  * kswapd and kcompactd have gone quiet (what the last iteration and the
  * compaction woke them for is done), then until dirty and writeback pages
  * have drained and the CPUs are idle (or a time limit passes).  What was
  * done and what it found is reported for the record (status.csv /
  * metadata).  Needs root; touches no knob that must be restored
- * (drop_caches and compact_memory are actions, not settings).
+ * (drop_caches, compact_memory and stat_refresh are actions, not settings).
  */
 #ifndef MMAB_SETTLE_H
 #define MMAB_SETTLE_H
@@ -22,6 +23,7 @@ struct settle_opts {
 	double max_wait_s;	/* give up waiting after this (0: 30 s) */
 	long long dirty_kb;	/* wait until Dirty + Writeback <= this (0: 4096 kB) */
 	double idle_pct;	/* wait until the CPUs are this idle over 250 ms (0: 90) */
+	struct journal *journal;	/* for settle_drain_pcp() (NULL: lists drained to their floor) */
 };
 
 struct settle_report {
@@ -31,6 +33,8 @@ struct settle_report {
 	bool timed_out;		/* max_wait_s passed before the machine was quiet */
 	double quiet_seconds;	/* waiting for kswapd and kcompactd to go quiet */
 	bool quiet;		/* they did */
+	long long pcp_kb_found;	/* on the per-CPU lists after the drop, before the drain (-1: unknown) */
+	long long pcp_kb;	/* left on them at the end (-1: unknown) */
 };
 
 /*
@@ -39,6 +43,18 @@ struct settle_report {
  * could not be done (not root).  The caller records r.
  */
 int settle_machine(const struct settle_opts *o, struct settle_report *r);
+
+/*
+ * settle_drain_pcp - empty the per-CPU page lists (what the last workload
+ * freed sits there uncounted and unmerged: lib/mem.h, mem_drain_pcp()).
+ * With journal J, vm.percpu_pagelist_high_fraction is set to its largest
+ * for the drain (journaled, and set back through the journal before this
+ * returns), so the lists go down to 4 batches a CPU instead of their floor
+ * (~40 MB a CPU here); without J, or where the knob is missing, to the
+ * floor.  *FOUND_KB and *LEFT_KB (either may be NULL) get what they held
+ * before and after (-1: unknown).  0 or -errno.
+ */
+int settle_drain_pcp(struct journal *j, long long *found_kb, long long *left_kb);
 
 /*
  * settle_reporting_off - turn free page reporting off for the run, where

@@ -219,7 +219,7 @@ static uint64_t ballast_drift_allowed(uint64_t eff)
 /* Is MemAvailable (read into *AVAIL) within ballast_drift_allowed() of EFF? */
 static bool ballast_fits(uint64_t eff, uint64_t *avail)
 {
-	*avail = mem_available_bytes();
+	*avail = mem_usable_bytes();
 	return (*avail > eff ? *avail - eff : eff - *avail) <= ballast_drift_allowed(eff);
 }
 
@@ -241,14 +241,14 @@ static void record_ballast(const struct ballast *b, json_t *info, double seconds
 		"reused", reused,
 		"adjusted", adjusted,
 		"oom_protected", ballast_oom_protected(b),
-		"mem_available_bytes_before", (json_int_t)avail_before,
-		"mem_available_bytes_after", (json_int_t)mem_available_bytes()));
+		"usable_bytes_before", (json_int_t)avail_before,
+		"usable_bytes_after", (json_int_t)mem_usable_bytes()));
 }
 
 static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *made)
 {
 	uint64_t avail, avail_before;
-	bool fits = ballast_fits(eff, &avail), reused, adjusted = false;
+	bool fits, reused, adjusted = false;
 	double adjust_s = 0;
 	int ret;
 
@@ -258,6 +258,13 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 		r->ballast_eff = 0;
 		return 0;
 	}
+	/*
+	 * What the last workload freed is on the per-CPU lists, where
+	 * MemAvailable does not count it (lib/mem.h): without the drain it
+	 * looks like drift for tens of seconds (6.7 and later).
+	 */
+	settle_drain_pcp(r->journal, NULL, NULL);
+	fits = ballast_fits(eff, &avail);
 	/* a holder killed since the last step (the OOM killer) is made anew */
 	reused = r->ballast_eff == eff && r->ballast && ballast_alive(r->ballast);
 	/*
@@ -334,7 +341,7 @@ void step_env_end(struct step_env *e)
 static int prepare_machine(struct step_env *r, const struct step *s, struct step_record *rec)
 {
 	const struct suite_variant *v = s->variant;
-	struct settle_opts so = { .drop_caches = true, .compact = true };
+	struct settle_opts so = { .drop_caches = true, .compact = true, .journal = r->journal };
 	struct settle_report sr = { 0 };
 	bool made = false;
 	int ret = 0;
@@ -371,10 +378,14 @@ static int prepare_machine(struct step_env *r, const struct step *s, struct step
 		return 1;
 	}
 	if (r->suite->settle)
-		json_object_set_new(rec->info, "settle", json_pack("{s:f, s:I, s:f, s:b, s:f, s:b}",
+		json_object_set_new(rec->info, "settle", json_pack("{s:f, s:I, s:f, s:b, s:f, s:b, "
+			"s:o, s:o}",
 			"seconds", sr.seconds, "dirty_kb", (json_int_t)sr.dirty_kb,
 			"idle_pct", sr.idle_pct, "timed_out", sr.timed_out,
-			"quiet_seconds", sr.quiet_seconds, "background_quiet", sr.quiet));
+			"quiet_seconds", sr.quiet_seconds, "background_quiet", sr.quiet,
+			"pcp_kb_found", sr.pcp_kb_found >= 0 ?
+			json_integer(sr.pcp_kb_found) : json_null(),
+			"pcp_kb", sr.pcp_kb >= 0 ? json_integer(sr.pcp_kb) : json_null()));
 	json_object_set_new(rec->info, "page_reporting_order", r->reporting_order >= 0 ?
 			    json_integer(r->reporting_order) : json_null());
 	return 0;
