@@ -444,7 +444,7 @@ int main(int argc, char **argv)
 	size_t nc = quick ? ARRAY_SIZE(dev) : ARRAY_SIZE(full);
 	char why[128];
 	FILE *csv, *cost;
-	int failed = 0;
+	int failed = 0, ret;
 
 	outdir = argc > 1 ? argv[1] : "build/bench-results";
 	if (!mmab_is_root()) {
@@ -457,6 +457,11 @@ int main(int argc, char **argv)
 		nc = 2;
 	}
 	nc = pick_configs(cs, nc);
+	ret = mmab_mkdir_p(outdir, 0755);
+	if (ret) {
+		fprintf(stderr, "bench-repeat: cannot create '%s': %s\n", outdir, strerror(-ret));
+		return 2;
+	}
 	for (size_t i = 0; i < nc; i++)
 		if (run_config(&cs[i])) {
 			printf("# %s scale, %s: the run failed (see its log)\n", cs[i].scale,
