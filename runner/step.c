@@ -300,6 +300,9 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 		r->ballast_eff = eff;
 		*made = true;
 	}
+	/* what the holder gave back is on the per-CPU lists now */
+	if (adjusted || *made)
+		settle_drain_pcp(r->journal, NULL, NULL);
 	record_ballast(r->ballast, info, reused ? adjust_s : ballast_seconds(r->ballast), reused,
 		       adjusted, avail_before);
 	return 0;
