@@ -216,7 +216,10 @@ static uint64_t ballast_drift_allowed(uint64_t eff)
  * every step starts with its effective size available.  *made says whether
  * it was (re)made.  The facts go into iteration.json.  0 or -errno.
  */
-/* Is MemAvailable (read into *AVAIL) within ballast_drift_allowed() of EFF? */
+/*
+ * Is the usable memory (MemAvailable and the per-CPU lists' free pages,
+ * read into *AVAIL) within ballast_drift_allowed() of EFF?
+ */
 static bool ballast_fits(uint64_t eff, uint64_t *avail)
 {
 	*avail = mem_usable_bytes();
@@ -300,8 +303,8 @@ static int ensure_ballast(struct step_env *r, uint64_t eff, json_t *info, bool *
 		r->ballast_eff = eff;
 		*made = true;
 	}
-	/* what the holder gave back is on the per-CPU lists now */
-	if (adjusted || *made)
+	/* what the holder gave back (adjusting, or a ballast made anew) is on the lists now */
+	if (!fits || *made)
 		settle_drain_pcp(r->journal, NULL, NULL);
 	record_ballast(r->ballast, info, reused ? adjust_s : ballast_seconds(r->ballast), reused,
 		       adjusted, avail_before);
